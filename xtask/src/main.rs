@@ -1,0 +1,51 @@
+//! `cargo xtask`: the project's command line.
+
+mod codegen;
+mod lint;
+mod pyenv;
+mod readme;
+mod synth;
+mod test_cmd;
+mod workspace;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// Typed CloudFormation for a serverless visitor counter: generate, synthesize,
+/// lint and test it.
+#[derive(Debug, Parser)]
+#[command(name = "cargo xtask", bin_name = "cargo xtask", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Cmd,
+}
+
+#[derive(Debug, Subcommand)]
+enum Cmd {
+    /// Render a template (JSON by default) to standard output or a file.
+    Synth(synth::Args),
+    /// Run cfn-lint (pinned, in the managed Python environment) on every template.
+    Lint,
+    /// Run every check the project has: what CI runs.
+    Test(test_cmd::Args),
+    /// Generate the resource types in infra/src/aws/ from the vendored schemas.
+    Codegen(codegen::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match &cli.command {
+        Cmd::Synth(args) => synth::run(args),
+        Cmd::Lint => lint::run(),
+        Cmd::Test(args) => test_cmd::run(args),
+        Cmd::Codegen(args) => codegen::run(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

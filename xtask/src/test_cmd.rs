@@ -1,0 +1,133 @@
+//! `cargo xtask test`: every check the project has, in one command (what CI runs).
+
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{bail, Context, Result};
+
+use crate::{codegen, lint, readme, workspace};
+
+/// The checks, in the order they run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Step {
+    /// `cargo fmt --check`.
+    Fmt,
+    /// Generated code matches the vendored schemas (`cargo xtask codegen --check`).
+    Codegen,
+    /// `cargo clippy --all-targets -D warnings`.
+    Clippy,
+    /// `cargo test --workspace`: unit, integration, compile-fail and doc tests.
+    Unit,
+    /// Every synthesized template through cfn-lint (`cargo xtask lint`).
+    Lint,
+    /// The README's example and output match the code.
+    Readme,
+}
+
+const ALL: &[Step] = &[
+    Step::Fmt,
+    Step::Codegen,
+    Step::Clippy,
+    Step::Unit,
+    Step::Lint,
+    Step::Readme,
+];
+
+/// Options of `cargo xtask test`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Run only these steps (repeatable); all of them by default.
+    #[arg(long = "step", value_enum, value_name = "STEP")]
+    pub steps: Vec<Step>,
+    /// Stop at the first failing step instead of running the rest.
+    #[arg(long)]
+    pub fail_fast: bool,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let steps: Vec<Step> = if args.steps.is_empty() {
+        ALL.to_vec()
+    } else {
+        args.steps.clone()
+    };
+    let mut results = Vec::new();
+    for step in steps {
+        let name = format!("{step:?}").to_lowercase();
+        eprintln!("\n==> [{name}] {}", describe(step));
+        let start = Instant::now();
+        let result = run_step(step);
+        let secs = start.elapsed().as_secs_f64();
+        if let Err(e) = &result {
+            eprintln!("==> [{name}] FAILED after {secs:.1}s: {e:#}");
+        } else {
+            eprintln!("==> [{name}] ok ({secs:.1}s)");
+        }
+        let failed = result.is_err();
+        results.push((name, secs, result));
+        if failed && args.fail_fast {
+            break;
+        }
+    }
+    eprintln!("\nsummary:");
+    for (name, secs, result) in &results {
+        let verdict = if result.is_ok() { "ok" } else { "FAILED" };
+        eprintln!("  {name:<8} {verdict:<6} {secs:>7.1}s");
+    }
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|r| r.2.is_err())
+        .map(|r| r.0.as_str())
+        .collect();
+    if !failed.is_empty() {
+        bail!(
+            "{} step(s) failed: {}; rerun one with `cargo xtask test --step NAME`",
+            failed.len(),
+            failed.join(", ")
+        );
+    }
+    Ok(())
+}
+
+fn describe(step: Step) -> &'static str {
+    match step {
+        Step::Fmt => "formatting (cargo fmt --check)",
+        Step::Codegen => "generated code is fresh (cargo xtask codegen --check)",
+        Step::Clippy => "clippy, warnings denied",
+        Step::Unit => "cargo test --workspace",
+        Step::Lint => "cfn-lint on every synthesized template",
+        Step::Readme => "README example and output match the code",
+    }
+}
+
+fn run_step(step: Step) -> Result<()> {
+    match step {
+        Step::Fmt => cargo(&["fmt", "--all", "--", "--check"]),
+        Step::Codegen => codegen::run(&codegen::Args {
+            check: true,
+            refresh_schemas: false,
+        }),
+        Step::Clippy => cargo(&[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]),
+        Step::Unit => cargo(&["test", "--workspace"]),
+        Step::Lint => lint::run(),
+        Step::Readme => readme::check(),
+    }
+}
+
+fn cargo(args: &[&str]) -> Result<()> {
+    let status = Command::new(workspace::cargo())
+        .args(args)
+        .current_dir(workspace::root()?)
+        .status()
+        .with_context(|| format!("running cargo {}", args.join(" ")))?;
+    if !status.success() {
+        bail!("`cargo {}` failed ({status})", args.join(" "));
+    }
+    Ok(())
+}
