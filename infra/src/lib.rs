@@ -53,7 +53,8 @@ mod value;
     clippy::should_implement_trait,
     clippy::wrong_self_convention,
     clippy::upper_case_acronyms,
-    clippy::large_enum_variant
+    clippy::large_enum_variant,
+    clippy::type_complexity
 )]
 pub mod aws;
 

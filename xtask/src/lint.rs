@@ -15,10 +15,13 @@ pub fn run() -> Result<()> {
     std::fs::create_dir_all(&dir)?;
     let mut files: Vec<PathBuf> = Vec::new();
     for source in synth::all_sources()? {
-        let text = synth::render(&source, synth::Format::Json)?;
-        let path = dir.join(format!("{}.json", source.file_stem()));
-        std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
-        files.push(path);
+        // Both renderings: what deploy sends (JSON) and what users may keep (YAML).
+        for (format, ext) in [(synth::Format::Json, "json"), (synth::Format::Yaml, "yaml")] {
+            let text = synth::render(&source, format)?;
+            let path = dir.join(format!("{}.{ext}", source.file_stem()));
+            std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
+            files.push(path);
+        }
     }
     eprintln!("==> cfn-lint on {} templates", files.len());
     let status = env

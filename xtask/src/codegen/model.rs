@@ -584,3 +584,195 @@ fn box_recursion(model: &mut ResourceModel) {
     }
     model.boxed_structs = boxed;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::codegen::schema::load_service;
+    use crate::codegen::services::SERVICES;
+    use serde_json::json;
+
+    fn vendored(service: &str, type_name: &str) -> ResourceModel {
+        let root = crate::workspace::root().unwrap();
+        let schema = load_service(&root, service)
+            .unwrap()
+            .into_iter()
+            .find(|s| s["typeName"] == type_name)
+            .unwrap_or_else(|| panic!("{type_name} is not vendored"));
+        build(&schema).unwrap()
+    }
+
+    fn field<'a>(s: &'a StructDef, json_name: &str) -> &'a Field {
+        s.fields
+            .iter()
+            .find(|f| f.json_name == json_name)
+            .unwrap_or_else(|| panic!("{} has no {json_name}", s.name))
+    }
+
+    fn find_struct<'a>(m: &'a ResourceModel, name: &str) -> &'a StructDef {
+        m.structs
+            .iter()
+            .find(|s| s.name == name)
+            .unwrap_or_else(|| panic!("no struct {name}"))
+    }
+
+    #[test]
+    fn every_vendored_schema_generates_with_unique_names() {
+        let root = crate::workspace::root().unwrap();
+        let mut count = 0;
+        for service in SERVICES {
+            for schema in load_service(&root, service).unwrap() {
+                let m = build(&schema).unwrap_or_else(|e| panic!("{}: {e:#}", schema["typeName"]));
+                let mut names = BTreeSet::new();
+                for n in std::iter::once(&m.resource.name)
+                    .chain(m.structs.iter().map(|s| &s.name))
+                    .chain(m.enums.iter().map(|e| &e.name))
+                {
+                    assert!(
+                        names.insert(n.clone()),
+                        "{}: {n} defined twice",
+                        m.type_name
+                    );
+                }
+                count += 1;
+            }
+        }
+        assert!(count > 150, "only {count} schemas");
+    }
+
+    /// cfn-lint's DynamoDB schema: `oneOf` with a loose JSON branch, a named
+    /// list definition whose item constraints sit on the list, read-only
+    /// attributes that must not be settable.
+    #[test]
+    fn dynamodb_table() {
+        let m = vendored("DynamoDB", "AWS::DynamoDB::Table");
+        let key_schema = field(&m.resource, "KeySchema");
+        assert!(key_schema.required);
+        assert_eq!(
+            key_schema.ty,
+            Ty::List(Box::new(Ty::Named("KeySchema".into())))
+        );
+        assert_eq!(
+            field(find_struct(&m, "KeySchema"), "KeyType").ty,
+            Ty::Named("KeyType".into())
+        );
+        let key_type = m.enums.iter().find(|e| e.name == "KeyType").unwrap();
+        assert_eq!(
+            key_type.variants,
+            [
+                ("Hash".to_owned(), "HASH".to_owned()),
+                ("Range".to_owned(), "RANGE".to_owned())
+            ]
+        );
+        assert!(m
+            .resource
+            .fields
+            .iter()
+            .all(|f| f.json_name != "Arn" && f.json_name != "StreamArn"));
+        let attrs: Vec<&str> = m.attributes.iter().map(|a| a.method.as_str()).collect();
+        assert_eq!(attrs, ["arn", "stream_arn"]);
+        assert_eq!(field(&m.resource, "Tags").ty, Ty::List(Box::new(Ty::Tag)));
+        assert!(field(&m.resource, "TableName").replaces);
+    }
+
+    #[test]
+    fn wafv2_recursion_is_boxed_only_where_needed() {
+        let m = vendored("WAFv2", "AWS::WAFv2::WebACL");
+        let not = find_struct(&m, "NotStatement");
+        assert!(field(not, "Statement").boxed);
+        let and = find_struct(&m, "AndStatement");
+        assert!(
+            !field(and, "Statements").boxed,
+            "a list already breaks the cycle"
+        );
+        assert!(m.boxed_structs.contains("Statement"));
+    }
+
+    #[test]
+    fn lambda_function_maps_enums_and_nested_attributes() {
+        let m = vendored("Lambda", "AWS::Lambda::Function");
+        let env = find_struct(&m, "Environment");
+        assert_eq!(
+            field(env, "Variables").ty,
+            Ty::Map(Box::new(Ty::Json)),
+            "multi-typed pattern values"
+        );
+        assert_eq!(
+            field(&m.resource, "Runtime").ty,
+            Ty::Named("Runtime".into())
+        );
+        assert_eq!(
+            field(&m.resource, "Architectures").ty,
+            Ty::List(Box::new(Ty::Named("Architecture".into())))
+        );
+        let nested = m
+            .attributes
+            .iter()
+            .find(|a| a.name == "SnapStartResponse.ApplyOn")
+            .unwrap();
+        assert_eq!(nested.method, "snap_start_response_apply_on");
+        assert_eq!(nested.ty, Ty::String);
+    }
+
+    #[test]
+    fn policy_documents_are_json() {
+        let m = vendored("IAM", "AWS::IAM::Role");
+        assert_eq!(field(&m.resource, "AssumeRolePolicyDocument").ty, Ty::Json);
+        assert!(field(&m.resource, "AssumeRolePolicyDocument").required);
+        assert_eq!(
+            field(find_struct(&m, "Policy"), "PolicyDocument").ty,
+            Ty::Json
+        );
+    }
+
+    /// Shapes built by hand: anyOf of one shape, self-reference through a map,
+    /// name clashes with reserved names and with the resource itself.
+    #[test]
+    fn synthetic_shapes() {
+        let schema = json!({
+            "typeName": "AWS::Test::Thing",
+            "definitions": {
+                "Thing": { "type": "object", "properties": { "Name": { "type": "string" } } },
+                "Value": { "type": "object", "properties": { "Inner": { "$ref": "#/definitions/Value" } } },
+                "Node": { "type": "object", "properties": {
+                    "Children": { "type": "object", "patternProperties": { ".*": { "$ref": "#/definitions/Node" } } }
+                } },
+                "Id": { "type": "string" }
+            },
+            "properties": {
+                "Either": { "anyOf": [ { "$ref": "#/definitions/Id" }, { "$ref": "#/definitions/Id" } ] },
+                "Mixed": { "oneOf": [ { "type": "string" }, { "type": "integer" } ] },
+                "Self": { "$ref": "#/definitions/Thing" },
+                "Wrapped": { "$ref": "#/definitions/Value" },
+                "Tree": { "$ref": "#/definitions/Node" },
+                "Arn": { "type": "string" },
+                "Kind": { "type": "string", "enum": ["a-b", "A_B", "*"] }
+            },
+            "required": ["Either"],
+            "readOnlyProperties": ["/properties/Arn"]
+        });
+        let m = build(&schema).unwrap();
+        assert_eq!(m.resource.name, "Thing");
+        assert_eq!(field(&m.resource, "Either").ty, Ty::String);
+        assert_eq!(field(&m.resource, "Mixed").ty, Ty::Json);
+        assert_eq!(field(&m.resource, "Self").rust_name, "self_");
+        let thing_def = &field(&m.resource, "Self").ty;
+        assert_ne!(
+            thing_def,
+            &Ty::Named("Thing".into()),
+            "the definition may not take the resource's name"
+        );
+        let Ty::Named(value_name) = &field(&m.resource, "Wrapped").ty else {
+            panic!()
+        };
+        assert_ne!(value_name, "Value", "Value is reserved");
+        assert!(field(find_struct(&m, value_name), "Inner").boxed);
+        let node = find_struct(&m, "Node");
+        assert!(!field(node, "Children").boxed, "a map breaks the cycle");
+        let kind = m.enums.iter().find(|e| e.name == "Kind").unwrap();
+        let variants: Vec<&str> = kind.variants.iter().map(|v| v.0.as_str()).collect();
+        assert_eq!(variants, ["AB", "AB_", "Value2"]);
+        assert_eq!(m.attributes.len(), 1);
+        assert!(m.resource.fields.iter().all(|f| f.json_name != "Arn"));
+    }
+}

@@ -70,13 +70,25 @@ pub fn doc_lines(text: &str, indent: &str) -> String {
             out.push_str(&format!("{indent}/// {line}\n"));
             line.clear();
         }
-        if !line.is_empty() {
+        if line.is_empty() && starts_markdown_block(word) {
+            // A wrapped line must not begin a list, heading or quote.
+            line.push('\\');
+        }
+        if !line.is_empty() && line != "\\" {
             line.push(' ');
         }
         line.push_str(word);
     }
     out.push_str(&format!("{indent}/// {line}\n"));
     out
+}
+
+/// Whether a line starting with `word` would open a Markdown block.
+fn starts_markdown_block(word: &str) -> bool {
+    let first = word.chars().next().unwrap_or(' ');
+    matches!(first, '+' | '-' | '*' | '#' | '>' | '=' | '|')
+        || (word.ends_with(['.', ')'])
+            && word[..word.len() - 1].chars().all(|c| c.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -102,5 +114,10 @@ mod tests {
         let doc = doc_lines("Intro.\n\n    indented code\n```\nfenced\n```", "");
         assert!(!doc.contains("```"));
         assert!(doc.lines().all(|l| !l.starts_with("///  ")));
+        let long = format!("{} + item one + item two 1. first", "word ".repeat(17));
+        for line in doc_lines(&long, "").lines() {
+            let text = line.trim_start_matches("/// ");
+            assert!(!text.starts_with('+') && !text.starts_with("1."), "{line}");
+        }
     }
 }

@@ -6,7 +6,7 @@
 //! Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html)
 //! in the *API Gateway Developer Guide*. For more information about HTTP APIs, see [HTTP
 //! APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api.html) in the
-//! *API Gateway Developer Guide.*
+//! \*API Gateway Developer Guide.*
 
 #[allow(unused_imports)]
 use std::collections::BTreeMap;
@@ -19,7 +19,7 @@ use crate::{Json, Tag, Value};
 /// Gateway](https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-websocket-api-overview.html)
 /// in the *API Gateway Developer Guide*. For more information about HTTP APIs, see [HTTP
 /// APIs](https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api.html) in the
-/// *API Gateway Developer Guide.*
+/// \*API Gateway Developer Guide.*
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Api {
     /// `ApiKeySelectionExpression`. An API key selection expression. Supported only for WebSocket

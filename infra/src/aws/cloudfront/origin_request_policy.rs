@@ -189,7 +189,7 @@ impl From<HeadersConfig> for Value<HeadersConfig> {
 /// sends to the origin includes the following: + The request body and the URL path (without
 /// the domain name) from the viewer request. + The headers that CloudFront automatically
 /// includes in every origin request, including ``Host``, ``User-Agent``, and ``X-Amz-Cf-Id``.
-/// + All HTTP headers, cookies, and URL query strings that are specified in the cache policy
+/// \+ All HTTP headers, cookies, and URL query strings that are specified in the cache policy
 /// or the origin request policy. These can include items from the viewer request and, in the
 /// case of headers, additional ones that are added by CloudFront. CloudFront sends a request
 /// when it can't find an object in its cache that matches the request. If you want to send

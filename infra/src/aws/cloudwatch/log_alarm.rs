@@ -22,7 +22,7 @@ pub struct LogAlarm {
     pub action_log_line_count: Option<Value<i64>>,
     /// `ActionLogLineRoleArn`. The ARN of the IAM role that grants CloudWatch permissions to
     /// fetch log lines for alarm notifications. Required when ActionLogLineCount is greater than
-    /// 0.
+    /// \0.
     pub action_log_line_role_arn: Option<Value<String>>,
     /// `ActionsEnabled`. Indicates whether actions should be executed during any changes to the
     /// alarm state. The default is TRUE.

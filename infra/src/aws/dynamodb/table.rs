@@ -50,7 +50,7 @@ pub struct Table {
     /// ``PAY_PER_REQUEST`` for most DynamoDB workloads. ``PAY_PER_REQUEST`` sets the billing mode
     /// to [On-demand capacity
     /// mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html).
-    /// + ``PROVISIONED`` - We recommend using ``PROVISIONED`` for steady workloads with
+    /// \+ ``PROVISIONED`` - We recommend using ``PROVISIONED`` for steady workloads with
     /// predictable growth where capacity requirements can be reliably forecasted. ``PROVISIONED``
     /// sets the billing mode to [Provisioned capacity
     /// mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html).
@@ -1071,7 +1071,7 @@ pub struct Projection {
     /// from the source table, even if the table has more than 100 attributes.
     pub non_key_attributes: Option<Value<Vec<Value<String>>>>,
     /// `ProjectionType`. The set of attributes that are projected into the index: + ``KEYS_ONLY``
-    /// - Only the index and primary keys are projected into the index. + ``INCLUDE`` - In
+    /// \- Only the index and primary keys are projected into the index. + ``INCLUDE`` - In
     /// addition to the attributes described in ``KEYS_ONLY``, the secondary index will include
     /// other non-key attributes that you specify. + ``ALL`` - All of the table attributes are
     /// projected into the index. When using the DynamoDB console, ``ALL`` is selected by default.
@@ -1671,7 +1671,7 @@ impl From<ApproximateCreationDateTimePrecision> for Value<ApproximateCreationDat
 }
 
 /// The data type for the attribute, where: + ``S`` - the attribute is of type String + ``N``
-/// - the attribute is of type Number + ``B`` - the attribute is of type Binary
+/// \- the attribute is of type Number + ``B`` - the attribute is of type Binary
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum AttributeType {
     /// `B`
@@ -1709,7 +1709,7 @@ impl From<AttributeType> for Value<AttributeType> {
 /// Valid values include: + ``PAY_PER_REQUEST`` - We recommend using ``PAY_PER_REQUEST`` for
 /// most DynamoDB workloads. ``PAY_PER_REQUEST`` sets the billing mode to [On-demand capacity
 /// mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/on-demand-capacity-mode.html).
-/// + ``PROVISIONED`` - We recommend using ``PROVISIONED`` for steady workloads with
+/// \+ ``PROVISIONED`` - We recommend using ``PROVISIONED`` for steady workloads with
 /// predictable growth where capacity requirements can be reliably forecasted. ``PROVISIONED``
 /// sets the billing mode to [Provisioned capacity
 /// mode](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/provisioned-capacity-mode.html).

@@ -35,7 +35,7 @@ pub struct Group {
     /// `ManagedPolicyArns`. The Amazon Resource Name (ARN) of the IAM policy you want to attach.
     /// For more information about ARNs, see [Amazon Resource Names
     /// (ARNs)](https://docs.aws.amazon.com/general/latest/gr/aws-arns-and-namespaces.html) in the
-    /// *General Reference*.
+    /// \*General Reference*.
     pub managed_policy_arns: Option<Value<Vec<Value<String>>>>,
     /// `Path`. The path to the group. For more information about paths, see [IAM
     /// identifiers](https://docs.aws.amazon.com/IAM/latest/UserGuide/Using_Identifiers.html) in

@@ -11,7 +11,7 @@
 //! in the *IAM User Guide*. For information about the maximum number of inline policies that
 //! you can embed in a group, see [IAM and
 //! quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-//! *IAM User Guide*.
+//! \*IAM User Guide*.
 
 #[allow(unused_imports)]
 use std::collections::BTreeMap;
@@ -30,7 +30,7 @@ use crate::{Json, Tag, Value};
 /// in the *IAM User Guide*. For information about the maximum number of inline policies that
 /// you can embed in a group, see [IAM and
 /// quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-/// *IAM User Guide*.
+/// \*IAM User Guide*.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupPolicy {
     /// `GroupName` (required). The name of the group to associate the policy with. This parameter

@@ -5,7 +5,7 @@
 //! profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html).
 //! For information about the number of instance profiles you can create, see [object
 //! quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-//! *User Guide*.
+//! \*User Guide*.
 
 #[allow(unused_imports)]
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ use crate::{Json, Tag, Value};
 /// profiles](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_switch-role-ec2_instance-profiles.html).
 /// For information about the number of instance profiles you can create, see [object
 /// quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-/// *User Guide*.
+/// \*User Guide*.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstanceProfile {
     /// `InstanceProfileName`. The name of the instance profile to create. This parameter allows

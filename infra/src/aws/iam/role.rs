@@ -5,7 +5,7 @@
 //! the *IAM User Guide*. For information about quotas for role names and the number of roles
 //! you can create, see [IAM and
 //! quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-//! *IAM User Guide*.
+//! \*IAM User Guide*.
 
 #[allow(unused_imports)]
 use std::collections::BTreeMap;
@@ -18,7 +18,7 @@ use crate::{Json, Tag, Value};
 /// Guide*. For information about quotas for role names and the number of roles you can
 /// create, see [IAM and
 /// quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-/// *IAM User Guide*.
+/// \*IAM User Guide*.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Role {
     /// `AssumeRolePolicyDocument` (required). The trust policy that is associated with this role.

@@ -19,7 +19,7 @@
 //! in the *IAM User Guide*. For information about the maximum number of inline policies that
 //! you can embed with a role, see [IAM and
 //! quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-//! *IAM User Guide*.
+//! \*IAM User Guide*.
 
 #[allow(unused_imports)]
 use std::collections::BTreeMap;
@@ -46,7 +46,7 @@ use crate::{Json, Tag, Value};
 /// in the *IAM User Guide*. For information about the maximum number of inline policies that
 /// you can embed with a role, see [IAM and
 /// quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-/// *IAM User Guide*.
+/// \*IAM User Guide*.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RolePolicy {
     /// `PolicyDocument`.

@@ -3,7 +3,7 @@
 //! `AWS::IAM::User`: Creates a new IAM user for your AWS-account. For information about
 //! quotas for the number of IAM users you can create, see [IAM and
 //! quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-//! *IAM User Guide*.
+//! \*IAM User Guide*.
 
 #[allow(unused_imports)]
 use std::collections::BTreeMap;
@@ -14,14 +14,14 @@ use crate::{Json, Tag, Value};
 /// Creates a new IAM user for your AWS-account. For information about quotas for the number
 /// of IAM users you can create, see [IAM and
 /// quotas](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html) in the
-/// *IAM User Guide*.
+/// \*IAM User Guide*.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct User {
     /// `Groups`. A list of group names to which you want to add the user.
     pub groups: Option<Value<Vec<Value<String>>>>,
     /// `LoginProfile`. Creates a password for the specified IAM user. A password allows an IAM
     /// user to access AWS services through the console. You can use the CLI, the AWS API, or the
-    /// *Users* page in the IAM console to create a password for any IAM user. Use
+    /// \*Users* page in the IAM console to create a password for any IAM user. Use
     /// [ChangePassword](https://docs.aws.amazon.com/IAM/latest/APIReference/API_ChangePassword.html)
     /// to update your own existing password in the *My Security Credentials* page in the console.
     /// For more information about managing passwords, see [Managing

@@ -15,9 +15,9 @@
 //! management. For example, an alias in your code can be associated with different KMS keys
 //! in different AWS-Regions. For more information, see [Using
 //! aliases](https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html) in the
-//! *Developer Guide*. When specifying an alias, observe the following rules. + Each alias is
+//! \*Developer Guide*. When specifying an alias, observe the following rules. + Each alias is
 //! associated with one KMS key, but multiple aliases can be associated with the same KMS key.
-//! + The alias and its associated KMS key must be in the same AWS-account and Region. + The
+//! \+ The alias and its associated KMS key must be in the same AWS-account and Region. + The
 //! alias name must be unique in the AWS-account and Region. However, you can create aliases
 //! with the same name in different AWS-Regions. For example, you can have an
 //! ``alias/projectKey`` in multiple Regions, each of which is associated with a KMS key in
@@ -26,7 +26,7 @@
 //! slashes (/), underscores (_), and dashes (-). Alias names cannot begin with
 //! ``alias/aws/``. That alias name prefix is reserved for
 //! [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk).
-//! *Regions* KMS CloudFormation resources are available in all AWS-Regions in which KMS and
+//! \*Regions* KMS CloudFormation resources are available in all AWS-Regions in which KMS and
 //! CFN are supported.
 
 #[allow(unused_imports)]
@@ -50,9 +50,9 @@ use crate::{Json, Tag, Value};
 /// management. For example, an alias in your code can be associated with different KMS keys
 /// in different AWS-Regions. For more information, see [Using
 /// aliases](https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html) in the
-/// *Developer Guide*. When specifying an alias, observe the following rules. + Each alias is
+/// \*Developer Guide*. When specifying an alias, observe the following rules. + Each alias is
 /// associated with one KMS key, but multiple aliases can be associated with the same KMS key.
-/// + The alias and its associated KMS key must be in the same AWS-account and Region. + The
+/// \+ The alias and its associated KMS key must be in the same AWS-account and Region. + The
 /// alias name must be unique in the AWS-account and Region. However, you can create aliases
 /// with the same name in different AWS-Regions. For example, you can have an
 /// ``alias/projectKey`` in multiple Regions, each of which is associated with a KMS key in
@@ -61,7 +61,7 @@ use crate::{Json, Tag, Value};
 /// slashes (/), underscores (_), and dashes (-). Alias names cannot begin with
 /// ``alias/aws/``. That alias name prefix is reserved for
 /// [](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#aws-managed-cmk).
-/// *Regions* KMS CloudFormation resources are available in all AWS-Regions in which KMS and
+/// \*Regions* KMS CloudFormation resources are available in all AWS-Regions in which KMS and
 /// CFN are supported.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Alias {

@@ -39,7 +39,7 @@
 //! material](https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys.html) or a
 //! KMS key in a [custom key
 //! store](https://docs.aws.amazon.com/kms/latest/developerguide/custom-key-store-overview.html).
-//! *Regions* KMS CloudFormation resources are available in all Regions in which KMS and CFN
+//! \*Regions* KMS CloudFormation resources are available in all Regions in which KMS and CFN
 //! are supported. You can use the ``AWS::KMS::Key`` resource to create and manage all KMS key
 //! types that are supported in a Region.
 
@@ -88,7 +88,7 @@ use crate::{Json, Tag, Value};
 /// material](https://docs.aws.amazon.com/kms/latest/developerguide/importing-keys.html) or a
 /// KMS key in a [custom key
 /// store](https://docs.aws.amazon.com/kms/latest/developerguide/custom-key-store-overview.html).
-/// *Regions* KMS CloudFormation resources are available in all Regions in which KMS and CFN
+/// \*Regions* KMS CloudFormation resources are available in all Regions in which KMS and CFN
 /// are supported. You can use the ``AWS::KMS::Key`` resource to create and manage all KMS key
 /// types that are supported in a Region.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -120,7 +120,7 @@ pub struct Key {
     /// KMS retains all key material until you delete the KMS key. For detailed information about
     /// automatic key rotation, see [Rotating KMS
     /// keys](https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html) in the
-    /// *Developer Guide*.
+    /// \*Developer Guide*.
     pub enable_key_rotation: Option<Value<bool>>,
     /// `Enabled`. Specifies whether the KMS key is enabled. Disabled KMS keys cannot be used in
     /// cryptographic operations. When ``Enabled`` is ``true``, the *key state* of the KMS key is
@@ -132,7 +132,7 @@ pub struct Key {
     /// [ScheduleKeyDeletion](https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html)
     /// operations. For information about the key states of a KMS key, see [Key state: Effect on
     /// your KMS key](https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html) in the
-    /// *Developer Guide*.
+    /// \*Developer Guide*.
     pub enabled: Option<Value<bool>>,
     /// `KeyPolicy`. The key policy to attach to the KMS key. If you provide a key policy, it must
     /// meet the following criteria: + The key policy must allow the caller to make a subsequent
@@ -152,7 +152,7 @@ pub struct Key {
     /// to the KMS key. For more information, see [Default key
     /// policy](https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html#key-policy-default)
     /// in the *Developer Guide*. A key policy document can include only the following characters:
-    /// + Printable ASCII characters + Printable characters in the Basic Latin and Latin-1
+    /// \+ Printable ASCII characters + Printable characters in the Basic Latin and Latin-1
     /// Supplement character set + The tab (``\u0009``), line feed (``\u000A``), and carriage
     /// return (``\u000D``) special characters *Minimum*: ``1`` *Maximum*: ``32768``
     pub key_policy: Option<Value<Json>>,
@@ -162,10 +162,10 @@ pub struct Key {
     /// uses SM4 encryption. You can't change the ``KeySpec`` value after the KMS key is created.
     /// For help choosing a key spec for your KMS key, see [Choosing a KMS key
     /// type](https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose.html) in the
-    /// *Developer Guide*. The ``KeySpec`` property determines the type of key material in the KMS
-    /// key and the algorithms that the KMS key supports. To further restrict the algorithms that
-    /// can be used with the KMS key, use a condition key in its key policy or IAM policy. For
-    /// more information, see [condition
+    /// \*Developer Guide*. The ``KeySpec`` property determines the type of key material in the
+    /// KMS key and the algorithms that the KMS key supports. To further restrict the algorithms
+    /// that can be used with the KMS key, use a condition key in its key policy or IAM policy.
+    /// For more information, see [condition
     /// keys](https://docs.aws.amazon.com/kms/latest/developerguide/policy-conditions.html#conditions-kms)
     /// in the *Developer Guide*. If you change the value of the ``KeySpec`` property on an
     /// existing KMS key, the update request fails, regardless of the value of the
@@ -178,7 +178,7 @@ pub struct Key {
     /// asymmetric KMS keys. For help determining whether a KMS key is asymmetric, see
     /// [Identifying asymmetric KMS
     /// keys](https://docs.aws.amazon.com/kms/latest/developerguide/find-symm-asymm.html) in the
-    /// *Developer Guide*. KMS supports the following key specs for KMS keys: + Symmetric
+    /// \*Developer Guide*. KMS supports the following key specs for KMS keys: + Symmetric
     /// encryption key (default) + ``SYMMETRIC_DEFAULT`` (AES-256-GCM) + HMAC keys (symmetric) +
     /// ``HMAC_224`` + ``HMAC_256`` + ``HMAC_384`` + ``HMAC_512`` + Asymmetric RSA key pairs
     /// (encryption and decryption *or* signing and verification) + ``RSA_2048`` + ``RSA_3072`` +
@@ -193,7 +193,7 @@ pub struct Key {
     /// These message types cannot be used interchangeably. + Other asymmetric elliptic curve key
     /// pairs (signing and verification) + ``ECC_SECG_P256K1`` (secp256k1), commonly used for
     /// cryptocurrencies. + Asymmetric ML-DSA key pairs (signing and verification) + ``ML_DSA_44``
-    /// + ``ML_DSA_65`` + ``ML_DSA_87`` + SM2 key pairs (encryption and decryption *or* signing
+    /// \+ ``ML_DSA_65`` + ``ML_DSA_87`` + SM2 key pairs (encryption and decryption *or* signing
     /// and verification *or* deriving shared secrets) + ``SM2`` (China Regions only)
     pub key_spec: Option<Value<KeySpec>>,
     /// `KeyUsage`. Determines the [cryptographic
@@ -251,7 +251,7 @@ pub struct Key {
     /// ``ENABLED`` is ``false``. After you import the key material, ``ENABLED`` updated to
     /// ``true``. The KMS key can then be used for Cryptographic Operations. + CFN doesn't support
     /// creating an ``Origin`` parameter of the ``AWS_CLOUDHSM`` or ``EXTERNAL_KEY_STORE`` values.
-    /// + ``EXTERNAL`` is not supported for ML-DSA keys.
+    /// \+ ``EXTERNAL`` is not supported for ML-DSA keys.
     pub origin: Option<Value<Origin>>,
     /// `PendingWindowInDays`. Specifies the number of days in the waiting period before KMS
     /// deletes a KMS key that has been removed from a CloudFormation stack. Enter a value between
@@ -279,11 +279,11 @@ pub struct Key {
     /// operation. For information about the ``Pending Deletion`` and ``Pending Replica Deletion``
     /// key states, see [Key state: Effect on your KMS
     /// key](https://docs.aws.amazon.com/kms/latest/developerguide/key-state.html) in the
-    /// *Developer Guide*. For more information about deleting KMS keys, see the
+    /// \*Developer Guide*. For more information about deleting KMS keys, see the
     /// [ScheduleKeyDeletion](https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html)
     /// operation in the *API Reference* and [Deleting KMS
     /// keys](https://docs.aws.amazon.com/kms/latest/developerguide/deleting-keys.html) in the
-    /// *Developer Guide*.
+    /// \*Developer Guide*.
     pub pending_window_in_days: Option<Value<i64>>,
     /// `RotationPeriodInDays`. Specifies a custom period of time between each rotation date. If
     /// no value is specified, the default value is 365 days. The rotation period defines the
@@ -295,14 +295,14 @@ pub struct Key {
     /// ``RotationPeriodInDays`` parameter. For more information about rotating KMS keys and
     /// automatic rotation, see [Rotating
     /// keys](https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html) in the
-    /// *Developer Guide*.
+    /// \*Developer Guide*.
     pub rotation_period_in_days: Option<Value<i64>>,
     /// `Tags`. Assigns one or more tags to the replica key. Tagging or untagging a KMS key can
     /// allow or deny permission to the KMS key. For details, see [ABAC
     /// for](https://docs.aws.amazon.com/kms/latest/developerguide/abac.html) in the *Developer
     /// Guide*. For information about tags in KMS, see [Tagging
     /// keys](https://docs.aws.amazon.com/kms/latest/developerguide/tagging-keys.html) in the
-    /// *Developer Guide*. For information about tags in CloudFormation, see
+    /// \*Developer Guide*. For information about tags in CloudFormation, see
     /// [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
     pub tags: Option<Value<Vec<Value<Tag>>>>,
 }
@@ -461,10 +461,10 @@ impl crate::Handle<Key> {
 /// change the ``KeySpec`` value after the KMS key is created. For help choosing a key spec
 /// for your KMS key, see [Choosing a KMS key
 /// type](https://docs.aws.amazon.com/kms/latest/developerguide/symm-asymm-choose.html) in the
-/// *Developer Guide*. The ``KeySpec`` property determines the type of key material in the KMS
-/// key and the algorithms that the KMS key supports. To further restrict the algorithms that
-/// can be used with the KMS key, use a condition key in its key policy or IAM policy. For
-/// more information, see [condition
+/// \*Developer Guide*. The ``KeySpec`` property determines the type of key material in the
+/// KMS key and the algorithms that the KMS key supports. To further restrict the algorithms
+/// that can be used with the KMS key, use a condition key in its key policy or IAM policy.
+/// For more information, see [condition
 /// keys](https://docs.aws.amazon.com/kms/latest/developerguide/policy-conditions.html#conditions-kms)
 /// in the *Developer Guide*. If you change the value of the ``KeySpec`` property on an
 /// existing KMS key, the update request fails, regardless of the value of the
@@ -477,7 +477,7 @@ impl crate::Handle<Key> {
 /// asymmetric KMS keys. For help determining whether a KMS key is asymmetric, see
 /// [Identifying asymmetric KMS
 /// keys](https://docs.aws.amazon.com/kms/latest/developerguide/find-symm-asymm.html) in the
-/// *Developer Guide*. KMS supports the following key specs for KMS keys: + Symmetric
+/// \*Developer Guide*. KMS supports the following key specs for KMS keys: + Symmetric
 /// encryption key (default) + ``SYMMETRIC_DEFAULT`` (AES-256-GCM) + HMAC keys (symmetric) +
 /// ``HMAC_224`` + ``HMAC_256`` + ``HMAC_384`` + ``HMAC_512`` + Asymmetric RSA key pairs
 /// (encryption and decryption *or* signing and verification) + ``RSA_2048`` + ``RSA_3072`` +
@@ -492,7 +492,7 @@ impl crate::Handle<Key> {
 /// These message types cannot be used interchangeably. + Other asymmetric elliptic curve key
 /// pairs (signing and verification) + ``ECC_SECG_P256K1`` (secp256k1), commonly used for
 /// cryptocurrencies. + Asymmetric ML-DSA key pairs (signing and verification) + ``ML_DSA_44``
-/// + ``ML_DSA_65`` + ``ML_DSA_87`` + SM2 key pairs (encryption and decryption *or* signing
+/// \+ ``ML_DSA_65`` + ``ML_DSA_87`` + SM2 key pairs (encryption and decryption *or* signing
 /// and verification *or* deriving shared secrets) + ``SM2`` (China Regions only)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeySpec {
@@ -635,7 +635,7 @@ impl From<KeyUsage> for Value<KeyUsage> {
 /// ``ENABLED`` is ``false``. After you import the key material, ``ENABLED`` updated to
 /// ``true``. The KMS key can then be used for Cryptographic Operations. + CFN doesn't support
 /// creating an ``Origin`` parameter of the ``AWS_CLOUDHSM`` or ``EXTERNAL_KEY_STORE`` values.
-/// + ``EXTERNAL`` is not supported for ML-DSA keys.
+/// \+ ``EXTERNAL`` is not supported for ML-DSA keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Origin {
     /// `AWS_KMS`

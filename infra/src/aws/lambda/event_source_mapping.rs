@@ -7,13 +7,13 @@
 //! optional parameters for the specific event source. + [Configuring a Dynamo DB stream as an
 //! event
 //! source](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-dynamodb-eventsourcemapping)
-//! + [Configuring a Kinesis stream as an event
+//! \+ [Configuring a Kinesis stream as an event
 //! source](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#services-kinesis-eventsourcemapping)
-//! + [Configuring an SQS queue as an event
+//! \+ [Configuring an SQS queue as an event
 //! source](https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-eventsource)
-//! + [Configuring an MQ broker as an event
+//! \+ [Configuring an MQ broker as an event
 //! source](https://docs.aws.amazon.com/lambda/latest/dg/with-mq.html#services-mq-eventsourcemapping)
-//! + [Configuring MSK as an event
+//! \+ [Configuring MSK as an event
 //! source](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html) + [Configuring
 //! Self-Managed Apache Kafka as an event
 //! source](https://docs.aws.amazon.com/lambda/latest/dg/kafka-smaa.html) + [Configuring
@@ -32,13 +32,13 @@ use crate::{Json, Tag, Value};
 /// the topics describes the required and optional parameters for the specific event source. +
 /// [Configuring a Dynamo DB stream as an event
 /// source](https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html#services-dynamodb-eventsourcemapping)
-/// + [Configuring a Kinesis stream as an event
+/// \+ [Configuring a Kinesis stream as an event
 /// source](https://docs.aws.amazon.com/lambda/latest/dg/with-kinesis.html#services-kinesis-eventsourcemapping)
-/// + [Configuring an SQS queue as an event
+/// \+ [Configuring an SQS queue as an event
 /// source](https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html#events-sqs-eventsource)
-/// + [Configuring an MQ broker as an event
+/// \+ [Configuring an MQ broker as an event
 /// source](https://docs.aws.amazon.com/lambda/latest/dg/with-mq.html#services-mq-eventsourcemapping)
-/// + [Configuring MSK as an event
+/// \+ [Configuring MSK as an event
 /// source](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html) + [Configuring
 /// Self-Managed Apache Kafka as an event
 /// source](https://docs.aws.amazon.com/lambda/latest/dg/kafka-smaa.html) + [Configuring
@@ -58,7 +58,7 @@ pub struct EventSourceMapping {
     /// queues the max is 10,000. For FIFO queues the max is 10. + *Amazon Managed Streaming for
     /// Apache Kafka* – Default 100. Max 10,000. + *Self-managed Apache Kafka* – Default 100.
     /// Max 10,000. + *Amazon MQ (ActiveMQ and RabbitMQ)* – Default 100. Max 10,000. +
-    /// *DocumentDB* – Default 100. Max 10,000.
+    /// \*DocumentDB* – Default 100. Max 10,000.
     pub batch_size: Option<Value<i64>>,
     /// `BisectBatchOnFunctionError`. (Kinesis and DynamoDB Streams only) If the function returns
     /// an error, split the batch in two and retry. The default value is false. When using
@@ -82,15 +82,15 @@ pub struct EventSourceMapping {
     /// Managed Streaming for Apache Kafka* – The ARN of the cluster or the ARN of the VPC
     /// connection (for [cross-account event source
     /// mappings](https://docs.aws.amazon.com/lambda/latest/dg/with-msk.html#msk-multi-vpc)). +
-    /// *Amazon MQ* – The ARN of the broker. + *Amazon DocumentDB* – The ARN of the DocumentDB
-    /// change stream. Changing it replaces the resource.
+    /// \*Amazon MQ* – The ARN of the broker. + *Amazon DocumentDB* – The ARN of the
+    /// DocumentDB change stream. Changing it replaces the resource.
     pub event_source_arn: Option<Value<String>>,
     /// `FilterCriteria`. An object that defines the filter criteria that determine whether Lambda
     /// should process an event. For more information, see [Lambda event
     /// filtering](https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventfiltering.html).
     pub filter_criteria: Option<Value<FilterCriteria>>,
     /// `FunctionName` (required). The name or ARN of the Lambda function. **Name formats** +
-    /// *Function name* – ``MyFunction``. + *Function ARN* –
+    /// \*Function name* – ``MyFunction``. + *Function ARN* –
     /// ``arn:aws:lambda:us-west-2:123456789012:function:MyFunction``. + *Version or Alias ARN*
     /// – ``arn:aws:lambda:us-west-2:123456789012:function:MyFunction:PROD``. + *Partial ARN*
     /// – ``123456789012:function:MyFunction``. The length constraint applies only to the full
@@ -109,7 +109,7 @@ pub struct EventSourceMapping {
     pub logging_config: Option<Value<LoggingConfig>>,
     /// `MaximumBatchingWindowInSeconds`. The maximum amount of time, in seconds, that Lambda
     /// spends gathering records before invoking the function. *Default (, , event sources)*: 0
-    /// *Default (, Kafka, , event sources)*: 500 ms *Related setting:* For SQS event sources,
+    /// \*Default (, Kafka, , event sources)*: 500 ms *Related setting:* For SQS event sources,
     /// when you set ``BatchSize`` to a value greater than 10, you must set
     /// ``MaximumBatchingWindowInSeconds`` to at least 1.
     pub maximum_batching_window_in_seconds: Option<Value<i64>>,

@@ -167,13 +167,13 @@ pub struct Function {
     /// `KmsKeyArn`. The ARN of the KMSlong (KMS) customer managed key that's used to encrypt the
     /// following resources: + The function's [environment
     /// variables](https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-encryption).
-    /// + The function's [Lambda
+    /// \+ The function's [Lambda
     /// SnapStart](https://docs.aws.amazon.com/lambda/latest/dg/snapstart-security.html)
     /// snapshots. + When used with ``SourceKMSKeyArn``, the unzipped version of the .zip
     /// deployment package that's used for function invocations. For more information, see
     /// [Specifying a customer managed key for
     /// Lambda](https://docs.aws.amazon.com/lambda/latest/dg/encrypt-zip-package.html#enable-zip-custom-encryption).
-    /// + The optimized version of the container image that's used for function invocations. Note
+    /// \+ The optimized version of the container image that's used for function invocations. Note
     /// that this is not the same key that's used to protect your container image in the Amazon
     /// Elastic Container Registry (Amazon ECR). For more information, see [Function
     /// lifecycle](https://docs.aws.amazon.com/lambda/latest/dg/images-create.html#images-lifecycle).
@@ -1274,7 +1274,7 @@ pub struct RuntimeManagementConfig {
     /// roll back your function to an earlier runtime version. For more information, see [Roll
     /// back a runtime
     /// version](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-rollback).
-    /// *Valid Values*: ``Auto`` | ``FunctionUpdate`` | ``Manual``
+    /// \*Valid Values*: ``Auto`` | ``FunctionUpdate`` | ``Manual``
     pub update_runtime_on: Value<UpdateRuntimeOn>,
 }
 
@@ -2100,7 +2100,7 @@ impl From<TenantIsolationMode> for Value<TenantIsolationMode> {
 /// roll back your function to an earlier runtime version. For more information, see [Roll
 /// back a runtime
 /// version](https://docs.aws.amazon.com/lambda/latest/dg/runtimes-update.html#runtime-management-rollback).
-/// *Valid Values*: ``Auto`` | ``FunctionUpdate`` | ``Manual``
+/// \*Valid Values*: ``Auto`` | ``FunctionUpdate`` | ``Manual``
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum UpdateRuntimeOn {
     /// `Auto`

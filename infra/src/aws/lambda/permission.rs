@@ -56,7 +56,7 @@ pub struct Permission {
     /// Changing it replaces the resource.
     pub event_source_token: Option<Value<String>>,
     /// `FunctionName` (required). The name or ARN of the Lambda function, version, or alias.
-    /// **Name formats** + *Function name* – ``my-function`` (name-only), ``my-function:v1``
+    /// \**Name formats** + *Function name* – ``my-function`` (name-only), ``my-function:v1``
     /// (with alias). + *Function ARN* –
     /// ``arn:aws:lambda:us-west-2:123456789012:function:my-function``. + *Partial ARN* –
     /// ``123456789012:function:my-function``. You can append a version number or alias to any of

@@ -253,7 +253,7 @@ impl From<ScalingConfig> for Value<ScalingConfig> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ThrottleConfig {
     /// `RateLimit`. The maximum request rate per second for the endpoint, up to a maximum of
-    /// 10000. This optional limit further constrains the endpoint's request rate. When omitted,
+    /// \10000. This optional limit further constrains the endpoint's request rate. When omitted,
     /// the endpoint's request rate is limited only by your account's rate limit quota. Specify 0
     /// to reject all new requests. Other supported values are 100 through 1000 in increments of
     /// 100, and 2000 through 10000 in increments of 1000. Supported values can vary by Region; if

@@ -60,7 +60,7 @@ pub struct LogGroup {
     /// using](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html)
     pub kms_key_id: Option<Value<String>>,
     /// `LogGroupClass`. Specifies the log group class for this log group. There are two classes:
-    /// + The ``Standard`` log class supports all CWL features. + The ``Infrequent Access`` log
+    /// \+ The ``Standard`` log class supports all CWL features. + The ``Infrequent Access`` log
     /// class supports a subset of CWL features and incurs lower costs. For details about the
     /// features supported by each class, see [Log
     /// classes](https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/CloudWatch_Logs_Log_Classes.html)

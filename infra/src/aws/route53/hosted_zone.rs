@@ -14,7 +14,7 @@
 //! your registrar to make Route 53 the DNS service for the domain. For more information, see
 //! [Migrating DNS Service for an Existing Domain to Amazon Route
 //! 53](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/MigratingDNS.html) in the
-//! *Amazon Route 53 Developer Guide*. When you submit a ``CreateHostedZone`` request, the
+//! \*Amazon Route 53 Developer Guide*. When you submit a ``CreateHostedZone`` request, the
 //! initial status of the hosted zone is ``PENDING``. For public hosted zones, this means that
 //! the NS and SOA records are not yet available on all Route 53 DNS servers. When the NS and
 //! SOA records are available, the status of the zone changes to ``INSYNC``. The
@@ -47,7 +47,7 @@ use crate::{Json, Tag, Value};
 /// your registrar to make Route 53 the DNS service for the domain. For more information, see
 /// [Migrating DNS Service for an Existing Domain to Amazon Route
 /// 53](https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/MigratingDNS.html) in the
-/// *Amazon Route 53 Developer Guide*. When you submit a ``CreateHostedZone`` request, the
+/// \*Amazon Route 53 Developer Guide*. When you submit a ``CreateHostedZone`` request, the
 /// initial status of the hosted zone is ``PENDING``. For public hosted zones, this means that
 /// the NS and SOA records are not yet available on all Route 53 DNS servers. When the NS and
 /// SOA records are available, the status of the zone changes to ``INSYNC``. The
@@ -75,7 +75,7 @@ pub struct HostedZone {
     /// in the *User Guide*.
     pub hosted_zone_tags: Option<Value<Vec<Value<Tag>>>>,
     /// `Name`. The name of the domain. Specify a fully qualified domain name, for example,
-    /// *www.example.com*. The trailing dot is optional; Amazon Route 53 assumes that the domain
+    /// \*www.example.com*. The trailing dot is optional; Amazon Route 53 assumes that the domain
     /// name is fully qualified. This means that Route 53 treats *www.example.com* (without a
     /// trailing dot) and *www.example.com.* (with a trailing dot) as identical. If you're
     /// creating a public hosted zone, this is the name you have registered with your DNS
@@ -138,7 +138,7 @@ pub struct HostedZone {
     /// DNS works, see Routing Internet Traffic to Your Website or Web Application in the Amazon
     /// Route 53 Developer Guide. + Log File Format For a list of the values in each query log and
     /// the format of each value, see Logging DNS Queries in the Amazon Route 53 Developer Guide.
-    /// + Pricing For information about charges for query logs, see Amazon CloudWatch Pricing. +
+    /// \+ Pricing For information about charges for query logs, see Amazon CloudWatch Pricing. +
     /// How to Stop Logging If you want Route 53 to stop sending query logs to CloudWatch Logs,
     /// delete the query logging configuration. For more information, see
     /// DeleteQueryLoggingConfig.
@@ -356,9 +356,9 @@ impl From<QueryLoggingConfig> for Value<QueryLoggingConfig> {
     }
 }
 
-/// *Private hosted zones only:* A complex type that contains information about an Amazon VPC.
-/// Route 53 Resolver uses the records in the private hosted zone to route traffic in that
-/// VPC. For public hosted zones, omit ``VPCs``, ``VPCId``, and ``VPCRegion``.
+/// \*Private hosted zones only:* A complex type that contains information about an Amazon
+/// VPC. Route 53 Resolver uses the records in the private hosted zone to route traffic in
+/// that VPC. For public hosted zones, omit ``VPCs``, ``VPCId``, and ``VPCRegion``.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Vpc {
     /// `VPCId` (required). *Private hosted zones only:* The ID of an Amazon VPC. For public

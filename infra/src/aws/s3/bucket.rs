@@ -42,7 +42,7 @@ pub struct Bucket {
     /// in the *Amazon S3 User Guide*. A canned access control list (ACL) that grants predefined
     /// permissions to the bucket. For more information about canned ACLs, see [Canned
     /// ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#canned-acl) in the
-    /// *Amazon S3 User Guide*. S3 buckets are created with ACLs disabled by default. Therefore,
+    /// \*Amazon S3 User Guide*. S3 buckets are created with ACLs disabled by default. Therefore,
     /// unless you explicitly set the
     /// [AWS::S3::OwnershipControls](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-ownershipcontrols.html)
     /// property to enable ACLs, your resource will fail to deploy with any value other than
@@ -63,7 +63,7 @@ pub struct Bucket {
     /// server-side encryption with KMS-managed keys (DSSE-KMS). For information about the Amazon
     /// S3 default encryption feature, see [Amazon S3 Default Encryption for S3
     /// Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html) in the
-    /// *Amazon S3 User Guide*.
+    /// \*Amazon S3 User Guide*.
     pub bucket_encryption: Option<Value<BucketEncryption>>,
     /// `BucketName`. A name for the bucket. If you don't specify a name, AWS CloudFormation
     /// generates a unique ID and uses that ID for the bucket name. The bucket name must contain
@@ -845,11 +845,11 @@ impl From<AnnotationTableConfiguration> for Value<AnnotationTableConfiguration> 
 /// bucket](https://docs.aws.amazon.com/AmazonS3/latest/userguide/blocking-unblocking-s3-c-encryption-gpb.html).
 /// This data type is used with the following actions: +
 /// [PutBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketEncryption.html)
-/// +
+/// \+
 /// [GetBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetBucketEncryption.html)
-/// +
+/// \+
 /// [DeleteBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/API_DeleteBucketEncryption.html)
-/// + Permissions You must have the s3:PutEncryptionConfiguration permission to block or
+/// \+ Permissions You must have the s3:PutEncryptionConfiguration permission to block or
 /// unblock an encryption type for a bucket. You must have the s3:GetEncryptionConfiguration
 /// permission to view a bucket's encryption type.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -899,7 +899,7 @@ impl From<BlockedEncryptionTypes> for Value<BlockedEncryptionTypes> {
 /// encryption with KMS-managed keys (DSSE-KMS). For information about the Amazon S3 default
 /// encryption feature, see [Amazon S3 Default Encryption for S3
 /// Buckets](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html) in the
-/// *Amazon S3 User Guide*.
+/// \*Amazon S3 User Guide*.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BucketEncryption {
     /// `ServerSideEncryptionConfiguration` (required). Specifies the default
@@ -1286,7 +1286,7 @@ pub struct Destination {
     /// exported.
     pub bucket_arn: Value<String>,
     /// `Format` (required). Specifies the file format used when exporting data to Amazon S3.
-    /// *Allowed values*: ``CSV`` | ``ORC`` | ``Parquet``
+    /// \*Allowed values*: ``CSV`` | ``ORC`` | ``Parquet``
     pub format: Value<Format>,
     /// `Prefix`. The prefix to use when exporting data. The prefix is prepended to all results.
     pub prefix: Option<Value<String>>,
@@ -1761,7 +1761,7 @@ pub struct LambdaConfiguration {
     /// `Event` (required). The Amazon S3 bucket event for which to invoke the LAMlong function.
     /// For more information, see [Supported Event
     /// Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the
-    /// *Amazon S3 User Guide*.
+    /// \*Amazon S3 User Guide*.
     pub event: Value<String>,
     /// `Filter`. The filtering rules that determine which objects invoke the AWS Lambda function.
     /// For example, you can create a filter so that only image files with a ``.jpg`` extension
@@ -1867,7 +1867,7 @@ impl From<LifecycleConfiguration> for Value<LifecycleConfiguration> {
 /// Describes where logs are stored and the prefix that Amazon S3 assigns to all log object
 /// keys for a bucket. For examples and more information, see [PUT Bucket
 /// logging](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTlogging.html) in the
-/// *Amazon S3 API Reference*. To successfully complete the ``AWS::S3::Bucket
+/// \*Amazon S3 API Reference*. To successfully complete the ``AWS::S3::Bucket
 /// LoggingConfiguration`` request, you must have ``s3:PutObject`` and ``s3:PutObjectAcl`` in
 /// your IAM permissions.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -2811,7 +2811,7 @@ pub struct QueueConfiguration {
     /// `Event` (required). The Amazon S3 bucket event about which you want to publish messages to
     /// Amazon SQS. For more information, see [Supported Event
     /// Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the
-    /// *Amazon S3 User Guide*.
+    /// \*Amazon S3 User Guide*.
     pub event: Value<String>,
     /// `Filter`. The filtering rules that determine which objects trigger notifications. For
     /// example, you can create a filter so that Amazon S3 sends notifications only when image
@@ -3045,7 +3045,7 @@ impl From<RedirectRule> for Value<RedirectRule> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplicaModifications {
     /// `Status` (required). Specifies whether Amazon S3 replicates modifications on replicas.
-    /// *Allowed values*: ``Enabled`` | ``Disabled``
+    /// \*Allowed values*: ``Enabled`` | ``Disabled``
     pub status: Value<Status5>,
 }
 
@@ -3133,7 +3133,7 @@ pub struct ReplicationDestination {
     /// destination bucket owner. For more information, see [Cross-Region Replication Additional
     /// Configuration: Change Replica
     /// Owner](https://docs.aws.amazon.com/AmazonS3/latest/dev/crr-change-owner.html) in the
-    /// *Amazon S3 User Guide*. If you specify the ``AccessControlTranslation`` property, the
+    /// \*Amazon S3 User Guide*. If you specify the ``AccessControlTranslation`` property, the
     /// ``Account`` property is required.
     pub account: Option<Value<String>>,
     /// `Bucket` (required). The Amazon Resource Name (ARN) of the bucket where you want Amazon S3
@@ -3288,7 +3288,7 @@ pub struct ReplicationRule {
     /// bucket, then objects will be replicated according to the rule with the highest priority.
     /// The higher the number, the higher the priority. For more information, see
     /// [Replication](https://docs.aws.amazon.com/AmazonS3/latest/dev/replication.html) in the
-    /// *Amazon S3 User Guide*.
+    /// \*Amazon S3 User Guide*.
     pub priority: Option<Value<i64>>,
     /// `SourceSelectionCriteria`. A container that describes additional filters for identifying
     /// the source objects that you want to replicate. You can choose to enable or disable the
@@ -4073,7 +4073,7 @@ impl From<S3TablesDestination> for Value<S3TablesDestination> {
 /// PUT Object request doesn't specify any server-side encryption, this default encryption
 /// will be applied. For more information, see
 /// [PutBucketEncryption](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTencryption.html).
-/// + *General purpose buckets* - If you don't specify a customer managed key at
+/// \+ *General purpose buckets* - If you don't specify a customer managed key at
 /// configuration, Amazon S3 automatically creates an AWS KMS key (``aws/s3``) in your AWS
 /// account the first time that you add an object encrypted with SSE-KMS to a bucket. By
 /// default, Amazon S3 uses this KMS key for SSE-KMS. + *Directory buckets* - Your SSE-KMS
@@ -4096,7 +4096,7 @@ pub struct ServerSideEncryptionByDefault {
     /// operations, you must use a fully qualified KMS key ARN. For more information, see [Using
     /// encryption for cross-account
     /// operations](https://docs.aws.amazon.com/AmazonS3/latest/dev/bucket-encryption.html#bucket-encryption-update-bucket-policy).
-    /// + *General purpose buckets* - If you're specifying a customer managed KMS key, we
+    /// \+ *General purpose buckets* - If you're specifying a customer managed KMS key, we
     /// recommend using a fully qualified KMS key ARN. If you use a KMS key alias instead, then
     /// KMS resolves the key within the requester’s account. This behavior can result in data
     /// that's encrypted with a KMS key that belongs to the requester, and not the bucket owner.
@@ -4418,7 +4418,7 @@ pub struct TopicConfiguration {
     /// `Event` (required). The Amazon S3 bucket event about which to send notifications. For more
     /// information, see [Supported Event
     /// Types](https://docs.aws.amazon.com/AmazonS3/latest/dev/NotificationHowTo.html) in the
-    /// *Amazon S3 User Guide*.
+    /// \*Amazon S3 User Guide*.
     pub event: Value<String>,
     /// `Filter`. The filtering rules that determine for which objects to send notifications. For
     /// example, you can create a filter so that Amazon S3 sends notifications only when image
@@ -4528,8 +4528,8 @@ impl From<Transition> for Value<Transition> {
 /// in the *Amazon S3 API Reference*. Keep the following timing in mind when enabling,
 /// suspending, or transitioning between versioning states: + *Enabling versioning* - Changes
 /// may take up to 15 minutes to propagate across all AWS regions for full consistency. +
-/// *Suspending versioning* - Takes effect immediately with no propagation delay. +
-/// *Transitioning between states* - Any change from Suspended to Enabled has a 15-minute
+/// \*Suspending versioning* - Takes effect immediately with no propagation delay. +
+/// \*Transitioning between states* - Any change from Suspended to Enabled has a 15-minute
 /// delay.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersioningConfiguration {
@@ -4708,7 +4708,7 @@ impl From<AccelerationStatus> for Value<AccelerationStatus> {
 /// in the *Amazon S3 User Guide*. A canned access control list (ACL) that grants predefined
 /// permissions to the bucket. For more information about canned ACLs, see [Canned
 /// ACL](https://docs.aws.amazon.com/AmazonS3/latest/dev/acl-overview.html#canned-acl) in the
-/// *Amazon S3 User Guide*. S3 buckets are created with ACLs disabled by default. Therefore,
+/// \*Amazon S3 User Guide*. S3 buckets are created with ACLs disabled by default. Therefore,
 /// unless you explicitly set the
 /// [AWS::S3::OwnershipControls](https://docs.aws.amazon.com//AWSCloudFormation/latest/UserGuide/aws-properties-s3-bucket-ownershipcontrols.html)
 /// property to enable ACLs, your resource will fail to deploy with any value other than
@@ -4998,7 +4998,7 @@ impl From<Expiration> for Value<Expiration> {
 }
 
 /// Specifies the file format used when exporting data to Amazon S3. *Allowed values*: ``CSV``
-/// | ``ORC`` | ``Parquet``
+/// \| ``ORC`` | ``Parquet``
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Format {
     /// `CSV`

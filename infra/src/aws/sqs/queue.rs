@@ -100,7 +100,7 @@ pub struct Queue {
     /// in the *Key Management Service API Reference* + The Key Management Service (KMS) section
     /// of the [Security best practices for Key Management
     /// Service](https://docs.aws.amazon.com/kms/latest/developerguide/best-practices.html) in the
-    /// *Key Management Service Developer Guide*
+    /// \*Key Management Service Developer Guide*
     pub kms_master_key_id: Option<Value<String>>,
     /// `MaximumMessageSize`. The limit of how many bytes that a message can contain before SQS
     /// rejects it. You can specify an integer from 1,024 bytes (1 KiB) to 1,048,576 bytes (1
