@@ -30,6 +30,8 @@
 //! [`RawResource`] and [`Attributes::override_property`] (escape hatches).
 
 mod conditions;
+#[cfg(feature = "constructs")]
+pub mod constructs;
 pub mod fns;
 mod json;
 mod mapping;

@@ -1,0 +1,138 @@
+//! An HTTP API (API Gateway v2) with routes to functions.
+
+use crate::aws::apigatewayv2::api::Cors;
+use crate::aws::apigatewayv2::stage::RouteSettings;
+use crate::aws::{apigatewayv2, lambda};
+use crate::constructs::function::RustFunction;
+use crate::{fns, pseudo, sub, Handle, Template, Value};
+
+/// Settings of an [`HttpApi`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct HttpApiProps {
+    /// The API's name.
+    pub name: Value<String>,
+    /// Origins browsers may call the API from (CORS); empty allows none.
+    pub cors_origins: Vec<String>,
+    /// Steady-state requests per second across the stage.
+    pub throttle_rate: f64,
+    /// Burst of requests allowed above the rate.
+    pub throttle_burst: i64,
+}
+
+/// An HTTP API with a `$default` stage that deploys automatically. Adds
+/// `<id>` and `<id>Stage`, and per route an integration, a route and an
+/// invoke permission.
+#[derive(Debug, Clone)]
+pub struct HttpApi {
+    id: String,
+    /// The API.
+    pub api: Handle<apigatewayv2::Api>,
+    /// The `$default` stage.
+    pub stage: Handle<apigatewayv2::Stage>,
+}
+
+impl HttpApi {
+    /// Adds the API under `id`.
+    pub fn new(template: &mut Template, id: &str, props: HttpApiProps) -> Self {
+        let mut api = apigatewayv2::Api::new().name(props.name).protocol_type("HTTP");
+        if !props.cors_origins.is_empty() {
+            api = api.cors_configuration(
+                Cors::new()
+                    .allow_origins(props.cors_origins)
+                    .allow_methods(["GET", "OPTIONS"])
+                    .allow_headers(["content-type"])
+                    .max_age(300),
+            );
+        }
+        let api = template.add(id, api);
+        let stage = template.add(
+            &format!("{id}Stage"),
+            apigatewayv2::Stage::new(&api, "$default").auto_deploy(true).default_route_settings(
+                RouteSettings::new()
+                    .throttling_rate_limit(props.throttle_rate)
+                    .throttling_burst_limit(props.throttle_burst),
+            ),
+        );
+        HttpApi {
+            id: id.to_owned(),
+            api,
+            stage,
+        }
+    }
+
+    /// Routes `route_key` (`GET /api/counts`) to `function` (payload format
+    /// 2.0) and lets this API, and only this route of it, invoke the function.
+    /// `name` distinguishes the route's resources: `<id><name>Route`, ...
+    pub fn add_route(
+        &self,
+        template: &mut Template,
+        name: &str,
+        route_key: &str,
+        function: &RustFunction,
+    ) -> Handle<apigatewayv2::Route> {
+        let prefix = format!("{}{name}", self.id);
+        let integration = template.add(
+            &format!("{prefix}Integration"),
+            apigatewayv2::Integration::new(&self.api, "AWS_PROXY")
+                .integration_uri(function.arn())
+                .payload_format_version("2.0"),
+        );
+        let route = template.add(
+            &format!("{prefix}Route"),
+            apigatewayv2::Route::new(&self.api, route_key).target(sub!("integrations/", integration.reference())),
+        );
+        template.add(
+            &format!("{prefix}Permission"),
+            lambda::Permission::new("lambda:InvokeFunction", function.name(), "apigateway.amazonaws.com")
+                .source_arn(sub!(
+                    "arn:",
+                    pseudo::partition(),
+                    ":execute-api:",
+                    pseudo::region(),
+                    ":",
+                    pseudo::account_id(),
+                    ":",
+                    self.api.reference(),
+                    "/*/",
+                    route_arn_path(route_key)
+                )),
+        );
+        route
+    }
+
+    /// The base URL (`https://<id>.execute-api.<region>.amazonaws.com`).
+    pub fn url(&self) -> Value<String> {
+        self.api.api_endpoint()
+    }
+
+    /// The host name alone, for use as a CloudFront origin.
+    pub fn domain_name(&self) -> Value<String> {
+        fns::select(1, fns::split("://", self.api.api_endpoint()))
+    }
+}
+
+/// The `METHOD/path` part of an execute-api ARN for a route key; path
+/// parameters and `$default` become wildcards.
+fn route_arn_path(route_key: &str) -> String {
+    match route_key.split_once(' ') {
+        Some((method, path)) => {
+            let method = if method == "ANY" { "*" } else { method };
+            let path: Vec<&str> = path
+                .split('/')
+                .map(|segment| if segment.starts_with('{') { "*" } else { segment })
+                .collect();
+            format!("{method}{}", path.join("/"))
+        }
+        None => "*".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn route_arn_paths() {
+        assert_eq!(super::route_arn_path("GET /api/counts"), "GET/api/counts");
+        assert_eq!(super::route_arn_path("ANY /items/{id}"), "*/items/*");
+        assert_eq!(super::route_arn_path("$default"), "*");
+    }
+}

@@ -1,0 +1,31 @@
+//! Constructs: hand-written building blocks that expand to plain
+//! CloudFormation resources with least-privilege IAM, in the spirit of CDK's
+//! higher layer. Each takes the template and a logical-ID prefix, adds its
+//! resources under IDs that start with that prefix, and returns handles.
+//!
+//! Permissions go with the resource: `table.grant_read_write(&mut t, &mut f)`,
+//! `queue.grant_consume(...)`; wiring an event source grants what it needs.
+//! Action lists come from one table, [`perms`].
+
+mod edge;
+mod error;
+mod event_source;
+mod function;
+mod http_api;
+pub mod perms;
+mod queue;
+mod role_policy;
+mod site;
+mod table;
+mod websocket;
+
+pub use edge::{EdgeFunction, EdgeFunctionProps};
+pub use error::ConstructError;
+pub use event_source::{dynamodb_event_source, sqs_event_source, SqsSource, StartingPosition, StreamSource};
+pub use function::{FunctionCode, RustFunction, RustFunctionProps};
+pub use http_api::{HttpApi, HttpApiProps};
+pub use queue::{Queue, QueueProps};
+pub use role_policy::{Grantee, RolePolicy};
+pub use site::{SiteCertificate, StaticSite, StaticSiteProps};
+pub use table::{KeyAttribute, Table, TableProps};
+pub use websocket::{WebSocketApi, WebSocketApiProps};

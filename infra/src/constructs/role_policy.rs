@@ -1,0 +1,59 @@
+//! The one inline policy a construct's role carries, grown by grants.
+
+use crate::aws::iam;
+use crate::policy::{PolicyDocument, Statement};
+use crate::{Handle, Template, ToJson};
+use serde_json::json;
+
+/// An execution role and the statements granted to it. Every grant rewrites
+/// the role's inline policy, so the template always holds exactly what was
+/// granted, in the order it was granted.
+#[derive(Debug, Clone)]
+pub struct RolePolicy {
+    role: Handle<iam::Role>,
+    name: String,
+    document: PolicyDocument,
+}
+
+impl RolePolicy {
+    /// A policy named `name` on `role`, with no statements yet.
+    pub fn new(role: Handle<iam::Role>, name: impl Into<String>) -> Self {
+        RolePolicy {
+            role,
+            name: name.into(),
+            document: PolicyDocument::new(),
+        }
+    }
+
+    /// The role.
+    pub fn role(&self) -> &Handle<iam::Role> {
+        &self.role
+    }
+
+    /// The statements granted so far.
+    pub fn document(&self) -> &PolicyDocument {
+        &self.document
+    }
+
+    /// Adds `statement` (once) and writes the policy into the role.
+    pub fn add(&mut self, template: &mut Template, statement: Statement) {
+        if self.document.statements().contains(&statement) {
+            return;
+        }
+        self.document.push(statement);
+        let policies = json!([{ "PolicyName": self.name, "PolicyDocument": self.document.to_json() }]);
+        template.override_property(&self.role, "Policies", policies);
+    }
+}
+
+/// Something that can be granted permissions: a function's execution role.
+pub trait Grantee {
+    /// Adds a statement to the grantee's policy.
+    fn grant(&mut self, template: &mut Template, statement: Statement);
+}
+
+impl Grantee for RolePolicy {
+    fn grant(&mut self, template: &mut Template, statement: Statement) {
+        self.add(template, statement);
+    }
+}
