@@ -43,6 +43,14 @@ impl PolicyDocument {
         self.statements.push(statement);
     }
 
+    /// Adds a statement, folded into an earlier one that differs only in its
+    /// resources (see [`Statement::try_merge`]).
+    pub fn merge(&mut self, statement: Statement) {
+        if !self.statements.iter_mut().any(|s| s.try_merge(&statement)) {
+            self.statements.push(statement);
+        }
+    }
+
     /// The statements.
     pub fn statements(&self) -> &[Statement] {
         &self.statements
@@ -201,6 +209,29 @@ impl Statement {
             .or_default()
             .extend(values.into_iter().map(Into::into));
         self
+    }
+
+    /// Folds `other` into this statement when the two differ only in their
+    /// resources (same effect, actions, principals and conditions): one
+    /// statement with both resource lists. Returns whether it did.
+    pub fn try_merge(&mut self, other: &Statement) -> bool {
+        let same = self.effect == other.effect
+            && self.sid == other.sid
+            && self.actions == other.actions
+            && self.not_actions == other.not_actions
+            && self.not_resources.is_empty()
+            && other.not_resources.is_empty()
+            && self.principal == other.principal
+            && self.not_principal == other.not_principal
+            && self.conditions == other.conditions;
+        if same {
+            for r in &other.resources {
+                if !self.resources.contains(r) {
+                    self.resources.push(r.clone());
+                }
+            }
+        }
+        same
     }
 
     /// The effect.

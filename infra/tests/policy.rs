@@ -107,3 +107,36 @@ fn documents_go_into_json_typed_properties() {
     let role = iam::Role::new(doc.clone());
     assert_eq!(role.to_json()["AssumeRolePolicyDocument"], doc.to_json());
 }
+
+#[test]
+fn statements_differing_only_in_resources_merge() {
+    let mut doc = PolicyDocument::new();
+    doc.merge(
+        Statement::allow()
+            .action("sqs:SendMessage")
+            .resource("arn:a"),
+    );
+    doc.merge(
+        Statement::allow()
+            .action("sqs:SendMessage")
+            .resource("arn:b"),
+    );
+    doc.merge(
+        Statement::allow()
+            .action("sqs:SendMessage")
+            .resource("arn:a"),
+    );
+    doc.merge(
+        Statement::allow()
+            .action("sqs:ReceiveMessage")
+            .resource("arn:a"),
+    );
+    doc.merge(
+        Statement::deny()
+            .action("sqs:SendMessage")
+            .resource("arn:c"),
+    );
+    let json = doc.to_json();
+    assert_eq!(json["Statement"].as_array().unwrap().len(), 3);
+    assert_eq!(json["Statement"][0]["Resource"], json!(["arn:a", "arn:b"]));
+}

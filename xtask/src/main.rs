@@ -4,6 +4,7 @@ mod codegen;
 mod lint;
 mod pyenv;
 mod readme;
+mod stack_config;
 mod synth;
 mod test_cmd;
 mod workspace;
@@ -24,7 +25,7 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Cmd {
     /// Render a template (JSON by default) to standard output or a file.
-    Synth(synth::Args),
+    Synth(Box<synth::Args>),
     /// Run cfn-lint (pinned, in the managed Python environment) on every template.
     Lint,
     /// Run every check the project has: what CI runs.

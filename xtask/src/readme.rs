@@ -33,7 +33,7 @@ pub fn check() -> Result<()> {
     }
     if !problems.is_empty() {
         bail!(
-            "{}; copy infra/examples/quickstart.rs and the output of `cargo xtask synth --format yaml` into README.md",
+            "{}; copy infra/examples/quickstart.rs and the output of `cargo xtask synth --example quickstart --format yaml` into README.md",
             problems.join("; ")
         );
     }

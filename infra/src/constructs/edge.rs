@@ -7,7 +7,7 @@ use crate::aws::{iam, lambda};
 use crate::constructs::perms;
 use crate::constructs::role_policy::{Grantee, RolePolicy};
 use crate::policy::{PolicyDocument, Principal, Statement};
-use crate::{sub, pseudo, Handle, Template, Value};
+use crate::{pseudo, sub, Handle, Template, Value};
 
 /// Settings of an [`EdgeFunction`].
 #[derive(Debug, Clone, PartialEq)]
@@ -52,27 +52,28 @@ pub struct EdgeFunction {
 impl EdgeFunction {
     /// Adds the function's resources under `id`.
     pub fn new(template: &mut Template, id: &str, props: EdgeFunctionProps) -> Self {
-        let trust = PolicyDocument::new().statement(
-            Statement::allow()
-                .action("sts:AssumeRole")
-                .principal(Principal::Service(vec![
+        let trust =
+            PolicyDocument::new().statement(Statement::allow().action("sts:AssumeRole").principal(
+                Principal::Service(vec![
                     "lambda.amazonaws.com".into(),
                     "edgelambda.amazonaws.com".into(),
-                ])),
-        );
+                ]),
+            ));
         let role = template.add(&format!("{id}Role"), iam::Role::new(trust));
         let mut policy = RolePolicy::new(role.clone(), format!("{id}LeastPrivilege"));
         // Replicas log to `/aws/lambda/us-east-1.<name>` in whichever region
         // served the request, so the group is named by pattern, not by ARN.
         policy.add(
             template,
-            Statement::allow().actions(perms::EDGE_LOGS_WRITE.iter().copied()).resource(sub!(
-                "arn:",
-                pseudo::partition(),
-                ":logs:*:",
-                pseudo::account_id(),
-                ":log-group:/aws/lambda/us-east-1.*"
-            )),
+            Statement::allow()
+                .actions(perms::EDGE_LOGS_WRITE.iter().copied())
+                .resource(sub!(
+                    "arn:",
+                    pseudo::partition(),
+                    ":logs:*:",
+                    pseudo::account_id(),
+                    ":log-group:/aws/lambda/us-east-1.*"
+                )),
         );
         let mut function = lambda::Function::new(Code::new().zip_file(props.source), role.arn())
             .runtime(Runtime::Python312)

@@ -88,7 +88,8 @@ pub fn sqs_event_source(
         mapping = mapping.maximum_batching_window_in_seconds(window);
     }
     if source.report_batch_item_failures {
-        mapping = mapping.function_response_types(vec![FunctionResponseType::ReportBatchItemFailures]);
+        mapping =
+            mapping.function_response_types(vec![FunctionResponseType::ReportBatchItemFailures]);
     }
     if let Some(n) = source.max_concurrency {
         mapping = mapping.scaling_config(ScalingConfig::new().maximum_concurrency(n));

@@ -3,7 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::aws::lambda::function::{Architecture, Code, Environment, LogFormat, LoggingConfig, Runtime};
+use crate::aws::lambda::function::{
+    Architecture, Code, Environment, LogFormat, LoggingConfig, Runtime,
+};
 use crate::aws::{iam, lambda, logs};
 use crate::constructs::perms;
 use crate::constructs::role_policy::{Grantee, RolePolicy};
@@ -114,10 +116,14 @@ impl RustFunction {
         let mut policy = RolePolicy::new(role.clone(), format!("{id}LeastPrivilege"));
         policy.add(
             template,
-            Statement::allow().actions(perms::LOGS_WRITE.iter().copied()).resource(log_group.arn()),
+            Statement::allow()
+                .actions(perms::LOGS_WRITE.iter().copied())
+                .resource(log_group.arn()),
         );
         let mut function = lambda::Function::new(
-            Code::new().s3_bucket(props.code.bucket).s3_key(props.code.key),
+            Code::new()
+                .s3_bucket(props.code.bucket)
+                .s3_key(props.code.key),
             role.arn(),
         )
         .runtime(Runtime::ProvidedAl2023)
@@ -125,10 +131,17 @@ impl RustFunction {
         .architectures(vec![props.architecture])
         .memory_size(props.memory_mb)
         .timeout(props.timeout_s)
-        .logging_config(LoggingConfig::new().log_group(&log_group).log_format(LogFormat::Json));
+        .logging_config(
+            LoggingConfig::new()
+                .log_group(&log_group)
+                .log_format(LogFormat::Json),
+        );
         if !props.environment.is_empty() {
-            let vars: BTreeMap<String, Value<crate::Json>> =
-                props.environment.into_iter().map(|(k, v)| (k, v.into())).collect();
+            let vars: BTreeMap<String, Value<crate::Json>> = props
+                .environment
+                .into_iter()
+                .map(|(k, v)| (k, v.into()))
+                .collect();
             function = function.environment(Environment::new().variables(vars));
         }
         if let Some(d) = props.description {

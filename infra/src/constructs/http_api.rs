@@ -34,7 +34,9 @@ pub struct HttpApi {
 impl HttpApi {
     /// Adds the API under `id`.
     pub fn new(template: &mut Template, id: &str, props: HttpApiProps) -> Self {
-        let mut api = apigatewayv2::Api::new().name(props.name).protocol_type("HTTP");
+        let mut api = apigatewayv2::Api::new()
+            .name(props.name)
+            .protocol_type("HTTP");
         if !props.cors_origins.is_empty() {
             api = api.cors_configuration(
                 Cors::new()
@@ -47,11 +49,13 @@ impl HttpApi {
         let api = template.add(id, api);
         let stage = template.add(
             &format!("{id}Stage"),
-            apigatewayv2::Stage::new(&api, "$default").auto_deploy(true).default_route_settings(
-                RouteSettings::new()
-                    .throttling_rate_limit(props.throttle_rate)
-                    .throttling_burst_limit(props.throttle_burst),
-            ),
+            apigatewayv2::Stage::new(&api, "$default")
+                .auto_deploy(true)
+                .default_route_settings(
+                    RouteSettings::new()
+                        .throttling_rate_limit(props.throttle_rate)
+                        .throttling_burst_limit(props.throttle_burst),
+                ),
         );
         HttpApi {
             id: id.to_owned(),
@@ -79,23 +83,28 @@ impl HttpApi {
         );
         let route = template.add(
             &format!("{prefix}Route"),
-            apigatewayv2::Route::new(&self.api, route_key).target(sub!("integrations/", integration.reference())),
+            apigatewayv2::Route::new(&self.api, route_key)
+                .target(sub!("integrations/", integration.reference())),
         );
         template.add(
             &format!("{prefix}Permission"),
-            lambda::Permission::new("lambda:InvokeFunction", function.name(), "apigateway.amazonaws.com")
-                .source_arn(sub!(
-                    "arn:",
-                    pseudo::partition(),
-                    ":execute-api:",
-                    pseudo::region(),
-                    ":",
-                    pseudo::account_id(),
-                    ":",
-                    self.api.reference(),
-                    "/*/",
-                    route_arn_path(route_key)
-                )),
+            lambda::Permission::new(
+                "lambda:InvokeFunction",
+                function.name(),
+                "apigateway.amazonaws.com",
+            )
+            .source_arn(sub!(
+                "arn:",
+                pseudo::partition(),
+                ":execute-api:",
+                pseudo::region(),
+                ":",
+                pseudo::account_id(),
+                ":",
+                self.api.reference(),
+                "/*/",
+                route_arn_path(route_key)
+            )),
         );
         route
     }
@@ -119,7 +128,13 @@ fn route_arn_path(route_key: &str) -> String {
             let method = if method == "ANY" { "*" } else { method };
             let path: Vec<&str> = path
                 .split('/')
-                .map(|segment| if segment.starts_with('{') { "*" } else { segment })
+                .map(|segment| {
+                    if segment.starts_with('{') {
+                        "*"
+                    } else {
+                        segment
+                    }
+                })
                 .collect();
             format!("{method}{}", path.join("/"))
         }

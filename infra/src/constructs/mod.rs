@@ -21,7 +21,9 @@ mod websocket;
 
 pub use edge::{EdgeFunction, EdgeFunctionProps};
 pub use error::ConstructError;
-pub use event_source::{dynamodb_event_source, sqs_event_source, SqsSource, StartingPosition, StreamSource};
+pub use event_source::{
+    dynamodb_event_source, sqs_event_source, SqsSource, StartingPosition, StreamSource,
+};
 pub use function::{FunctionCode, RustFunction, RustFunctionProps};
 pub use http_api::{HttpApi, HttpApiProps};
 pub use queue::{Queue, QueueProps};

@@ -28,7 +28,11 @@ pub const TABLE_STREAM_READ: &[&str] = &[
 ];
 
 /// Sending messages to an SQS queue.
-pub const QUEUE_SEND: &[&str] = &["sqs:GetQueueAttributes", "sqs:GetQueueUrl", "sqs:SendMessage"];
+pub const QUEUE_SEND: &[&str] = &[
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:SendMessage",
+];
 
 /// Consuming messages from an SQS queue (what an event source mapping needs).
 pub const QUEUE_CONSUME: &[&str] = &[
@@ -43,7 +47,11 @@ pub const QUEUE_CONSUME: &[&str] = &[
 pub const LOGS_WRITE: &[&str] = &["logs:CreateLogStream", "logs:PutLogEvents"];
 
 /// Writing Lambda@Edge logs, whose groups appear in each region that runs it.
-pub const EDGE_LOGS_WRITE: &[&str] = &["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"];
+pub const EDGE_LOGS_WRITE: &[&str] = &[
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+];
 
 /// Posting to (and dropping) WebSocket connections through API Gateway.
 pub const WEBSOCKET_MANAGE: &[&str] = &["execute-api:ManageConnections"];

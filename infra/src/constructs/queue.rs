@@ -63,7 +63,10 @@ impl Queue {
                     "maxReceiveCount": props.max_receive_count,
                 })),
         );
-        Queue { queue, dead_letters }
+        Queue {
+            queue,
+            dead_letters,
+        }
     }
 
     /// The queue's URL (`Ref`).
@@ -80,7 +83,9 @@ impl Queue {
     pub fn grant_send(&self, template: &mut Template, grantee: &mut impl Grantee) {
         grantee.grant(
             template,
-            Statement::allow().actions(perms::QUEUE_SEND.iter().copied()).resource(self.arn()),
+            Statement::allow()
+                .actions(perms::QUEUE_SEND.iter().copied())
+                .resource(self.arn()),
         );
     }
 
@@ -88,7 +93,9 @@ impl Queue {
     pub fn grant_consume(&self, template: &mut Template, grantee: &mut impl Grantee) {
         grantee.grant(
             template,
-            Statement::allow().actions(perms::QUEUE_CONSUME.iter().copied()).resource(self.arn()),
+            Statement::allow()
+                .actions(perms::QUEUE_CONSUME.iter().copied())
+                .resource(self.arn()),
         );
     }
 }

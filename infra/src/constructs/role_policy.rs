@@ -35,13 +35,12 @@ impl RolePolicy {
         &self.document
     }
 
-    /// Adds `statement` (once) and writes the policy into the role.
+    /// Adds `statement` (merged into one with the same actions) and writes
+    /// the policy into the role.
     pub fn add(&mut self, template: &mut Template, statement: Statement) {
-        if self.document.statements().contains(&statement) {
-            return;
-        }
-        self.document.push(statement);
-        let policies = json!([{ "PolicyName": self.name, "PolicyDocument": self.document.to_json() }]);
+        self.document.merge(statement);
+        let policies =
+            json!([{ "PolicyName": self.name, "PolicyDocument": self.document.to_json() }]);
         template.override_property(&self.role, "Policies", policies);
     }
 }

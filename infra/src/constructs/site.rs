@@ -5,14 +5,15 @@
 use crate::aws::certificatemanager::certificate::DomainValidationOption;
 use crate::aws::cloudfront::distribution::{
     CacheBehavior, CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, HttpVersion,
-    LambdaFunctionAssociation, MinimumProtocolVersion, Origin, PriceClass, S3OriginConfig, SslSupportMethod,
-    ViewerCertificate, ViewerProtocolPolicy,
+    LambdaFunctionAssociation, MinimumProtocolVersion, Origin, PriceClass, S3OriginConfig,
+    SslSupportMethod, ViewerCertificate, ViewerProtocolPolicy,
 };
 use crate::aws::cloudfront::origin_access_control::OriginAccessControlConfig;
 use crate::aws::route53::record_set::AliasTarget;
 use crate::aws::s3::bucket::{
-    BucketEncryption, ObjectOwnership, OwnershipControls, OwnershipControlsRule, PublicAccessBlockConfiguration,
-    ServerSideEncryptionByDefault, ServerSideEncryptionRule, SseAlgorithm,
+    BucketEncryption, ObjectOwnership, OwnershipControls, OwnershipControlsRule,
+    PublicAccessBlockConfiguration, ServerSideEncryptionByDefault, ServerSideEncryptionRule,
+    SseAlgorithm,
 };
 use crate::aws::{certificatemanager, cloudfront, route53, s3};
 use crate::constructs::perms;
@@ -104,10 +105,11 @@ impl StaticSite {
                         .restrict_public_buckets(true),
                 )
                 .bucket_encryption(BucketEncryption::new(vec![ServerSideEncryptionRule::new()
-                    .server_side_encryption_by_default(ServerSideEncryptionByDefault::new(SseAlgorithm::Aes256))]))
-                .ownership_controls(OwnershipControls::new(vec![
-                    OwnershipControlsRule::new().object_ownership(ObjectOwnership::BucketOwnerEnforced)
-                ])),
+                    .server_side_encryption_by_default(ServerSideEncryptionByDefault::new(
+                        SseAlgorithm::Aes256,
+                    ))]))
+                .ownership_controls(OwnershipControls::new(vec![OwnershipControlsRule::new()
+                    .object_ownership(ObjectOwnership::BucketOwnerEnforced)])),
             Attributes::new()
                 .deletion_policy(props.deletion_policy)
                 .update_replace_policy(props.deletion_policy),
@@ -115,8 +117,13 @@ impl StaticSite {
         let access = template.add(
             &format!("{id}OriginAccess"),
             cloudfront::OriginAccessControl::new(
-                OriginAccessControlConfig::new(sub!(pseudo::stack_name(), "-site"), "s3", "always", "sigv4")
-                    .description("CloudFront reads the site bucket"),
+                OriginAccessControlConfig::new(
+                    sub!(pseudo::stack_name(), "-site"),
+                    "s3",
+                    "always",
+                    "sigv4",
+                )
+                .description("CloudFront reads the site bucket"),
             ),
         );
 
@@ -128,7 +135,11 @@ impl StaticSite {
                         props
                             .domain_names
                             .iter()
-                            .map(|d| DomainValidationOption::new().domain_name(d.clone()).hosted_zone_id(hosted_zone_id.clone()))
+                            .map(|d| {
+                                DomainValidationOption::new()
+                                    .domain_name(d.clone())
+                                    .hosted_zone_id(hosted_zone_id.clone())
+                            })
                             .collect::<Vec<_>>(),
                     );
                 if props.domain_names.len() > 1 {
@@ -144,14 +155,16 @@ impl StaticSite {
             _ => None,
         };
 
-        let mut site_behavior = DefaultCacheBehavior::new(SITE_ORIGIN, ViewerProtocolPolicy::RedirectToHttps)
-            .cache_policy_id(CACHING_OPTIMIZED)
-            .compress(true)
-            .allowed_methods(["GET", "HEAD"]);
+        let mut site_behavior =
+            DefaultCacheBehavior::new(SITE_ORIGIN, ViewerProtocolPolicy::RedirectToHttps)
+                .cache_policy_id(CACHING_OPTIMIZED)
+                .compress(true)
+                .allowed_methods(["GET", "HEAD"]);
         if let Some(arn) = &props.viewer_request_function {
-            site_behavior = site_behavior.lambda_function_associations(vec![LambdaFunctionAssociation::new()
-                .event_type("viewer-request")
-                .lambda_function_arn(arn.clone())]);
+            site_behavior =
+                site_behavior.lambda_function_associations(vec![LambdaFunctionAssociation::new()
+                    .event_type("viewer-request")
+                    .lambda_function_arn(arn.clone())]);
         }
         let mut origins = vec![Origin::new(bucket.regional_domain_name(), SITE_ORIGIN)
             .s3_origin_config(S3OriginConfig::new().origin_access_identity(""))
@@ -163,28 +176,37 @@ impl StaticSite {
             .ipv6_enabled(true)
             .price_class(props.price_class);
         if let Some(api) = &props.api_domain {
-            origins.push(
-                Origin::new(api.clone(), API_ORIGIN)
-                    .custom_origin_config(CustomOriginConfig::new("https-only").origin_ssl_protocols(["TLSv1.2"])),
-            );
-            config = config.cache_behaviors(vec![CacheBehavior::new("/api/*", API_ORIGIN, "https-only")
-                .cache_policy_id(CACHING_DISABLED)
-                .origin_request_policy_id(ALL_VIEWER_EXCEPT_HOST_HEADER)
-                .allowed_methods(["GET", "HEAD", "OPTIONS"])]);
+            origins.push(Origin::new(api.clone(), API_ORIGIN).custom_origin_config(
+                CustomOriginConfig::new("https-only").origin_ssl_protocols(["TLSv1.2"]),
+            ));
+            config = config.cache_behaviors(vec![CacheBehavior::new(
+                "/api/*",
+                API_ORIGIN,
+                "https-only",
+            )
+            .cache_policy_id(CACHING_DISABLED)
+            .origin_request_policy_id(ALL_VIEWER_EXCEPT_HOST_HEADER)
+            .allowed_methods(["GET", "HEAD", "OPTIONS"])]);
         }
         config = config.origins(origins);
         let has_aliases = certificate_arn.is_some() && !props.domain_names.is_empty();
         if let Some(arn) = certificate_arn.filter(|_| has_aliases) {
-            config = config.aliases(props.domain_names.clone()).viewer_certificate(
-                ViewerCertificate::new()
-                    .acm_certificate_arn(arn)
-                    .ssl_support_method(SslSupportMethod::SniOnly)
-                    .minimum_protocol_version(MinimumProtocolVersion::TlSv122021),
-            );
+            config = config
+                .aliases(props.domain_names.clone())
+                .viewer_certificate(
+                    ViewerCertificate::new()
+                        .acm_certificate_arn(arn)
+                        .ssl_support_method(SslSupportMethod::SniOnly)
+                        .minimum_protocol_version(MinimumProtocolVersion::TlSv122021),
+                );
         } else {
-            config = config.viewer_certificate(ViewerCertificate::new().cloud_front_default_certificate(true));
+            config = config
+                .viewer_certificate(ViewerCertificate::new().cloud_front_default_certificate(true));
         }
-        let distribution = template.add(&format!("{id}Distribution"), cloudfront::Distribution::new(config));
+        let distribution = template.add(
+            &format!("{id}Distribution"),
+            cloudfront::Distribution::new(config),
+        );
 
         let distribution_arn = sub!(
             "arn:",
@@ -211,7 +233,10 @@ impl StaticSite {
                     .resource(sub!(bucket.arn(), "/*"))
                     .condition("StringEquals", "AWS:SourceArn", [distribution_arn]),
             );
-        template.add(&format!("{id}BucketPolicy"), s3::BucketPolicy::new(&bucket, policy));
+        template.add(
+            &format!("{id}BucketPolicy"),
+            s3::BucketPolicy::new(&bucket, policy),
+        );
 
         if let SiteCertificate::Dns { hosted_zone_id } = &props.certificate {
             for (i, domain) in props.domain_names.iter().enumerate() {
@@ -220,7 +245,10 @@ impl StaticSite {
                         &format!("{id}Alias{i}{record_type}"),
                         route53::RecordSet::new(domain.clone(), record_type)
                             .hosted_zone_id(hosted_zone_id.clone())
-                            .alias_target(AliasTarget::new(distribution.domain_name(), CLOUDFRONT_HOSTED_ZONE_ID)),
+                            .alias_target(AliasTarget::new(
+                                distribution.domain_name(),
+                                CLOUDFRONT_HOSTED_ZONE_ID,
+                            )),
                     );
                 }
             }
@@ -232,7 +260,11 @@ impl StaticSite {
             certificate,
             // Without a certificate the aliases are not set, so the site
             // answers only at the distribution's own domain.
-            domain_names: if has_aliases { props.domain_names } else { Vec::new() },
+            domain_names: if has_aliases {
+                props.domain_names
+            } else {
+                Vec::new()
+            },
         }
     }
 

@@ -2,8 +2,9 @@
 
 use crate::aws::dynamodb;
 use crate::aws::dynamodb::table::{
-    AttributeDefinition, AttributeType, BillingMode, KeySchema, KeyType, PointInTimeRecoverySpecification,
-    SseSpecification, StreamSpecification, StreamViewType, TimeToLiveSpecification,
+    AttributeDefinition, AttributeType, BillingMode, KeySchema, KeyType,
+    PointInTimeRecoverySpecification, SseSpecification, StreamSpecification, StreamViewType,
+    TimeToLiveSpecification,
 };
 use crate::constructs::error::ConstructError;
 use crate::constructs::perms;
@@ -80,8 +81,14 @@ pub struct Table {
 impl Table {
     /// Adds the table under `id`.
     pub fn new(template: &mut Template, id: &str, props: TableProps) -> Self {
-        let mut keys = vec![KeySchema::new(props.partition_key.name.clone(), KeyType::Hash)];
-        let mut definitions = vec![AttributeDefinition::new(props.partition_key.name.clone(), props.partition_key.kind)];
+        let mut keys = vec![KeySchema::new(
+            props.partition_key.name.clone(),
+            KeyType::Hash,
+        )];
+        let mut definitions = vec![AttributeDefinition::new(
+            props.partition_key.name.clone(),
+            props.partition_key.kind,
+        )];
         if let Some(sort) = &props.sort_key {
             keys.push(KeySchema::new(sort.name.clone(), KeyType::Range));
             definitions.push(AttributeDefinition::new(sort.name.clone(), sort.kind));
@@ -91,7 +98,9 @@ impl Table {
             .billing_mode(BillingMode::PayPerRequest)
             .sse_specification(SseSpecification::new(true));
         if let Some(attr) = &props.ttl_attribute {
-            table = table.time_to_live_specification(TimeToLiveSpecification::new(true).attribute_name(attr.clone()));
+            table = table.time_to_live_specification(
+                TimeToLiveSpecification::new(true).attribute_name(attr.clone()),
+            );
         }
         if let Some(view) = props.stream {
             table = table.stream_specification(StreamSpecification::new(view));
@@ -141,14 +150,22 @@ impl Table {
 
     /// Reading and writing items.
     pub fn grant_read_write(&self, template: &mut Template, grantee: &mut impl Grantee) {
-        let mut actions: Vec<&str> = perms::TABLE_READ.iter().chain(perms::TABLE_WRITE).copied().collect();
+        let mut actions: Vec<&str> = perms::TABLE_READ
+            .iter()
+            .chain(perms::TABLE_WRITE)
+            .copied()
+            .collect();
         actions.sort_unstable();
         actions.dedup();
         self.grant_items(template, grantee, &actions);
     }
 
     /// Reading the table's stream.
-    pub fn grant_stream_read(&self, template: &mut Template, grantee: &mut impl Grantee) -> Result<(), ConstructError> {
+    pub fn grant_stream_read(
+        &self,
+        template: &mut Template,
+        grantee: &mut impl Grantee,
+    ) -> Result<(), ConstructError> {
         let arn = self.stream_arn()?;
         grantee.grant(
             template,

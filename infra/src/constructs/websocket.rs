@@ -93,8 +93,18 @@ impl WebSocketApi {
         );
         template.add(
             &format!("{prefix}Permission"),
-            lambda::Permission::new("lambda:InvokeFunction", function.name(), "apigateway.amazonaws.com")
-                .source_arn(sub!(self.execute_arn_prefix(), "/", self.stage_name.as_str(), "/", route_key)),
+            lambda::Permission::new(
+                "lambda:InvokeFunction",
+                function.name(),
+                "apigateway.amazonaws.com",
+            )
+            .source_arn(sub!(
+                self.execute_arn_prefix(),
+                "/",
+                self.stage_name.as_str(),
+                "/",
+                route_key
+            )),
         );
         route
     }
@@ -118,7 +128,12 @@ impl WebSocketApi {
             template,
             Statement::allow()
                 .actions(perms::WEBSOCKET_MANAGE.iter().copied())
-                .resource(sub!(self.execute_arn_prefix(), "/", self.stage_name.as_str(), "/POST/@connections/*")),
+                .resource(sub!(
+                    self.execute_arn_prefix(),
+                    "/",
+                    self.stage_name.as_str(),
+                    "/POST/@connections/*"
+                )),
         );
     }
 

@@ -1,0 +1,358 @@
+//! The stack's options: one typed struct with sane defaults, read from a TOML
+//! file and overridden by flags, validated with errors that name the key.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+/// CloudWatch Logs accepts only these retention periods (days).
+pub const LOG_RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+/// How client IP addresses are stored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum IpStorage {
+    /// As they arrive.
+    Raw,
+    /// As a salted SHA-256 hash (the salt is a `NoEcho` template parameter).
+    Hashed,
+}
+
+impl IpStorage {
+    /// The value the processor reads.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IpStorage::Raw => "raw",
+            IpStorage::Hashed => "hashed",
+        }
+    }
+}
+
+/// Memory and timeout of one kind of function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionSize {
+    /// Memory in MB (128 to 10,240).
+    pub memory_mb: u32,
+    /// Timeout in seconds (1 to 900).
+    pub timeout_s: u32,
+}
+
+/// Every option of the visitor-counter stacks.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StackConfig {
+    /// A short name used in resource names and descriptions.
+    pub app_name: String,
+    /// Domain names the site answers to (prod); the first is the main one.
+    pub domain_names: Vec<String>,
+    /// An existing ACM certificate (us-east-1) for `domain_names`.
+    pub certificate_arn: Option<String>,
+    /// A Route 53 hosted zone: a certificate is created and validated there,
+    /// and alias records are added for `domain_names`.
+    pub hosted_zone_id: Option<String>,
+    /// Further origins allowed to call the API from a browser (CORS), such as
+    /// `http://localhost:8080`; the site's own domains are always allowed.
+    pub allowed_origins: Vec<String>,
+    /// How client IPs are stored.
+    pub ip_storage: IpStorage,
+    /// Days a visitor's record lives after the last visit.
+    pub ip_retention_days: u32,
+    /// Days function logs are kept (a value CloudWatch Logs accepts).
+    pub log_retention_days: u32,
+    /// Paths the edge recorder does not record (prefixes).
+    pub skip_paths: Vec<String>,
+    /// The queue consumer.
+    pub processor: FunctionSize,
+    /// The counts API, WebSocket connect handler and broadcaster.
+    pub api_functions: FunctionSize,
+    /// Steady-state requests per second each API accepts.
+    pub api_rate_limit: f64,
+    /// Burst above the rate each API accepts.
+    pub api_burst_limit: u32,
+}
+
+impl Default for StackConfig {
+    fn default() -> Self {
+        StackConfig {
+            app_name: "resume".into(),
+            domain_names: Vec::new(),
+            certificate_arn: None,
+            hosted_zone_id: None,
+            allowed_origins: Vec::new(),
+            ip_storage: IpStorage::Raw,
+            ip_retention_days: 365,
+            log_retention_days: 30,
+            skip_paths: vec!["/api/".into()],
+            processor: FunctionSize {
+                memory_mb: 256,
+                timeout_s: 30,
+            },
+            api_functions: FunctionSize {
+                memory_mb: 128,
+                timeout_s: 10,
+            },
+            api_rate_limit: 50.0,
+            api_burst_limit: 100,
+        }
+    }
+}
+
+/// A configuration that cannot be used, naming the offending key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The TOML is malformed, or has an unknown key or a value of the wrong type.
+    #[error("{path}: {message}")]
+    Parse {
+        /// The file.
+        path: String,
+        /// The parser's message, with the key and line.
+        message: String,
+    },
+    /// A value is out of range or inconsistent with another.
+    #[error("invalid configuration: `{key}` {problem}")]
+    Invalid {
+        /// The key, such as `domain_names[1]`.
+        key: String,
+        /// What is wrong and what is accepted.
+        problem: String,
+    },
+}
+
+impl StackConfig {
+    /// Reads and validates a TOML file; keys left out keep their defaults.
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Self::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates TOML text; `origin` names it in errors.
+    pub fn from_toml(text: &str, origin: &str) -> Result<Self, ConfigError> {
+        let config: StackConfig = toml::from_str(text).map_err(|e| ConfigError::Parse {
+            path: origin.to_owned(),
+            message: e.to_string().trim_end().to_owned(),
+        })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks every value, naming the first that is wrong.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, problem: String| {
+            Err(ConfigError::Invalid {
+                key: key.to_owned(),
+                problem,
+            })
+        };
+        if self.app_name.is_empty()
+            || self.app_name.len() > 32
+            || !self
+                .app_name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return invalid(
+                "app_name",
+                format!("is {:?}; use 1 to 32 of a-z, 0-9 and -", self.app_name),
+            );
+        }
+        for (i, domain) in self.domain_names.iter().enumerate() {
+            if !is_domain_name(domain) {
+                return invalid(
+                    &format!("domain_names[{i}]"),
+                    format!("is {domain:?}, not a domain name (like \"www.example.com\", no scheme or path)"),
+                );
+            }
+        }
+        if self.certificate_arn.is_some() && self.hosted_zone_id.is_some() {
+            return invalid(
+                "certificate_arn",
+                "and `hosted_zone_id` are exclusive: give an existing certificate, or a zone to create one in".into(),
+            );
+        }
+        if let Some(arn) = &self.certificate_arn {
+            if !arn.starts_with("arn:aws") || !arn.contains(":acm:us-east-1:") {
+                return invalid(
+                    "certificate_arn",
+                    format!("is {arn:?}; CloudFront needs an ACM certificate ARN in us-east-1"),
+                );
+            }
+        }
+        if let Some(zone) = &self.hosted_zone_id {
+            if zone.is_empty()
+                || !zone
+                    .bytes()
+                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+            {
+                return invalid(
+                    "hosted_zone_id",
+                    format!("is {zone:?}; a Route 53 zone ID looks like Z0123456789ABC"),
+                );
+            }
+        }
+        if (self.certificate_arn.is_some() || self.hosted_zone_id.is_some())
+            && self.domain_names.is_empty()
+        {
+            return invalid(
+                "domain_names",
+                "is empty, but a certificate or hosted zone was given for them".into(),
+            );
+        }
+        for (i, origin) in self.allowed_origins.iter().enumerate() {
+            let rest = origin
+                .strip_prefix("https://")
+                .or_else(|| origin.strip_prefix("http://"));
+            let host = rest.map(|r| r.split(':').next().unwrap_or(""));
+            if !host.is_some_and(|h| is_domain_name(h) || h == "localhost" || h == "127.0.0.1")
+                || origin.ends_with('/')
+            {
+                return invalid(
+                    &format!("allowed_origins[{i}]"),
+                    format!("is {origin:?}; an origin is a scheme and host, like \"https://example.com\""),
+                );
+            }
+        }
+        if !(1..=3650).contains(&self.ip_retention_days) {
+            return invalid(
+                "ip_retention_days",
+                format!("is {}; use 1 to 3650", self.ip_retention_days),
+            );
+        }
+        if !LOG_RETENTION_DAYS.contains(&self.log_retention_days) {
+            return invalid(
+                "log_retention_days",
+                format!(
+                    "is {}; CloudWatch Logs accepts {:?}",
+                    self.log_retention_days, LOG_RETENTION_DAYS
+                ),
+            );
+        }
+        for (i, path) in self.skip_paths.iter().enumerate() {
+            if !path.starts_with('/') {
+                return invalid(
+                    &format!("skip_paths[{i}]"),
+                    format!("is {path:?}; paths start with /"),
+                );
+            }
+        }
+        for (key, size) in [
+            ("processor", self.processor),
+            ("api_functions", self.api_functions),
+        ] {
+            if !(128..=10240).contains(&size.memory_mb) {
+                return invalid(
+                    &format!("{key}.memory_mb"),
+                    format!("is {}; use 128 to 10240", size.memory_mb),
+                );
+            }
+            if !(1..=900).contains(&size.timeout_s) {
+                return invalid(
+                    &format!("{key}.timeout_s"),
+                    format!("is {}; use 1 to 900", size.timeout_s),
+                );
+            }
+        }
+        if !(self.api_rate_limit > 0.0 && self.api_rate_limit <= 10_000.0) {
+            return invalid(
+                "api_rate_limit",
+                format!(
+                    "is {}; use more than 0 and at most 10000",
+                    self.api_rate_limit
+                ),
+            );
+        }
+        if !(1..=5000).contains(&self.api_burst_limit) {
+            return invalid(
+                "api_burst_limit",
+                format!("is {}; use 1 to 5000", self.api_burst_limit),
+            );
+        }
+        Ok(())
+    }
+
+    /// Every origin allowed to call the API: the site's domains and the extras.
+    pub fn cors_origins(&self) -> Vec<String> {
+        let mut origins: Vec<String> = self
+            .domain_names
+            .iter()
+            .map(|d| format!("https://{d}"))
+            .collect();
+        origins.extend(self.allowed_origins.iter().cloned());
+        origins.dedup();
+        origins
+    }
+}
+
+fn is_domain_name(name: &str) -> bool {
+    let labels: Vec<&str> = name.split('.').collect();
+    name.len() <= 253
+        && labels.len() >= 2
+        && labels.iter().all(|l| {
+            !l.is_empty()
+                && l.len() <= 63
+                && !l.starts_with('-')
+                && !l.ends_with('-')
+                && l.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn problem(toml: &str) -> String {
+        StackConfig::from_toml(toml, "resume.toml")
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn defaults_are_valid_and_keys_are_optional() {
+        assert_eq!(
+            StackConfig::from_toml("", "x").unwrap(),
+            StackConfig::default()
+        );
+        let c = StackConfig::from_toml(
+            "domain_names = [\"cv.example.com\"]\n[processor]\nmemory_mb = 512\ntimeout_s = 60\n",
+            "x",
+        )
+        .unwrap();
+        assert_eq!(c.processor.memory_mb, 512);
+        assert_eq!(c.cors_origins(), ["https://cv.example.com"]);
+    }
+
+    #[test]
+    fn errors_name_the_key() {
+        assert!(
+            problem("domian_names = []").contains("unknown field `domian_names`"),
+            "{}",
+            problem("domian_names = []")
+        );
+        assert!(problem("ip_retention_days = \"long\"").contains("ip_retention_days"));
+        assert!(problem("domain_names = [\"https://x.com\"]").contains("`domain_names[0]`"));
+        assert!(problem("log_retention_days = 45").contains("`log_retention_days` is 45"));
+        assert!(problem("hosted_zone_id = \"Z1\"").contains("`domain_names` is empty"));
+        assert!(problem("allowed_origins = [\"example.com\"]").contains("`allowed_origins[0]`"));
+        assert!(problem("[processor]\nmemory_mb = 64\ntimeout_s = 5")
+            .contains("`processor.memory_mb` is 64"));
+        assert!(problem("certificate_arn = \"arn:aws:acm:eu-west-1:1:certificate/x\"\ndomain_names = [\"a.com\"]")
+            .contains("us-east-1"));
+        assert!(problem("ip_storage = \"encrypted\"").contains("ip_storage"));
+        assert!(problem("app_name = \"My App\"").contains("`app_name`"));
+    }
+}

@@ -1,0 +1,13 @@
+//! The visitor counter's infrastructure, written only with the `infra`
+//! library's public API.
+//!
+//! Two stages: [`Stage::Prod`] is the whole system (CloudFront, the Lambda@Edge
+//! recorder, the site bucket, the queue, tables, functions and both APIs);
+//! [`Stage::Test`] is the counters alone, which deploy in about a minute and
+//! delete cleanly, for integration tests.
+
+mod config;
+mod stack;
+
+pub use config::{ConfigError, FunctionSize, IpStorage, StackConfig, LOG_RETENTION_DAYS};
+pub use stack::{build, outputs, parameters, StackError, Stage};

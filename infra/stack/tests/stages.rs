@@ -1,0 +1,286 @@
+//! Both stages: what each contains, least privilege, and the platform rules
+//! of Lambda@Edge and CloudFront.
+
+use serde_json::{json, Value};
+use visitor_stack::{build, outputs, parameters, IpStorage, StackConfig, Stage};
+
+fn render(stage: Stage, config: &StackConfig) -> Value {
+    build(stage, config)
+        .unwrap()
+        .render()
+        .unwrap()
+        .json()
+        .clone()
+}
+
+fn of_type<'a>(t: &'a Value, type_name: &str) -> Vec<(&'a String, &'a Value)> {
+    t["Resources"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, r)| r["Type"] == type_name)
+        .collect()
+}
+
+fn statements(t: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        let docs: Vec<&Value> = match r["Type"].as_str().unwrap() {
+            "AWS::IAM::Role" => r["Properties"]["Policies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|p| &p["PolicyDocument"])
+                .chain(std::iter::once(
+                    &r["Properties"]["AssumeRolePolicyDocument"],
+                ))
+                .collect(),
+            "AWS::S3::BucketPolicy" => vec![&r["Properties"]["PolicyDocument"]],
+            _ => continue,
+        };
+        for doc in docs {
+            for s in doc["Statement"].as_array().unwrap() {
+                out.push((id.clone(), s.clone()));
+            }
+        }
+    }
+    out
+}
+
+fn as_list(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Array(a) => a.clone(),
+        Value::Null => Vec::new(),
+        other => vec![other.clone()],
+    }
+}
+
+#[test]
+fn no_statement_allows_a_wildcard_action_or_every_resource() {
+    for stage in Stage::ALL {
+        let t = render(stage, &StackConfig::default());
+        let all = statements(&t);
+        assert!(all.len() > 10);
+        for (id, s) in all {
+            if s["Effect"] != "Allow" {
+                continue;
+            }
+            for action in as_list(&s["Action"]) {
+                assert!(
+                    !action.as_str().unwrap().contains('*'),
+                    "{id} allows {action}"
+                );
+            }
+            assert!(s.get("NotAction").is_none(), "{id} uses NotAction");
+            for resource in as_list(&s["Resource"]) {
+                assert_ne!(resource, json!("*"), "{id} allows every resource");
+            }
+        }
+    }
+}
+
+#[test]
+fn test_stage_is_the_counters_only() {
+    let t = render(Stage::Test, &StackConfig::default());
+    for forbidden in [
+        "AWS::CloudFront::Distribution",
+        "AWS::S3::Bucket",
+        "AWS::Lambda::Version",
+        "AWS::CertificateManager::Certificate",
+    ] {
+        assert!(
+            of_type(&t, forbidden).is_empty(),
+            "test stage has {forbidden}"
+        );
+    }
+    assert_eq!(of_type(&t, "AWS::Lambda::Function").len(), 4);
+    assert_eq!(of_type(&t, "AWS::DynamoDB::Table").len(), 4);
+    assert_eq!(of_type(&t, "AWS::SQS::Queue").len(), 2);
+    assert_eq!(of_type(&t, "AWS::ApiGatewayV2::Api").len(), 2);
+    // Everything deletes with the stack.
+    for (id, r) in t["Resources"].as_object().unwrap() {
+        assert_ne!(
+            r["DeletionPolicy"], "Retain",
+            "{id} would outlive a test stack"
+        );
+    }
+    for name in [
+        outputs::API_URL,
+        outputs::WEBSOCKET_URL,
+        outputs::WEBSOCKET_MANAGEMENT_URL,
+        outputs::QUEUE_URL,
+        outputs::DEAD_LETTER_QUEUE_URL,
+        outputs::TOTALS_TABLE,
+        outputs::VISITORS_TABLE,
+        outputs::PATHS_TABLE,
+        outputs::CONNECTIONS_TABLE,
+    ] {
+        assert!(
+            t["Outputs"].get(name).is_some(),
+            "test stage lacks output {name}"
+        );
+    }
+    for f in parameters::FUNCTIONS {
+        assert!(t["Outputs"].get(outputs::function(f)).is_some());
+    }
+}
+
+#[test]
+fn prod_stage_is_the_whole_system() {
+    let t = render(Stage::Prod, &StackConfig::default());
+    assert_eq!(of_type(&t, "AWS::CloudFront::Distribution").len(), 1);
+    assert_eq!(of_type(&t, "AWS::Lambda::Function").len(), 5);
+    for name in [
+        outputs::SITE_URL,
+        outputs::SITE_BUCKET,
+        outputs::DISTRIBUTION_ID,
+        outputs::API_URL,
+        outputs::WEBSOCKET_URL,
+    ] {
+        assert!(t["Outputs"].get(name).is_some(), "prod lacks output {name}");
+    }
+    for (id, r) in of_type(&t, "AWS::DynamoDB::Table") {
+        assert_eq!(
+            r["DeletionPolicy"], "Retain",
+            "{id}: visits are kept in prod"
+        );
+    }
+}
+
+/// Lambda@Edge: no environment variables, values baked in with Fn::Sub, a
+/// published version, a role edgelambda may assume, viewer-trigger limits.
+#[test]
+fn edge_recorder_follows_lambda_at_edge_rules() {
+    let t = render(Stage::Prod, &StackConfig::default());
+    let f = &t["Resources"]["EdgeRecorder"]["Properties"];
+    assert!(f.get("Environment").is_none());
+    assert!(f["Timeout"].as_i64().unwrap() <= 5 && f["MemorySize"].as_i64().unwrap() <= 128);
+    assert_eq!(f["Runtime"], "python3.12");
+    let sub = f["Code"]["ZipFile"]["Fn::Sub"].as_array().unwrap();
+    assert!(sub[0]
+        .as_str()
+        .unwrap()
+        .contains("QUEUE_URL = \"${QueueUrl}\""));
+    assert_eq!(sub[1]["QueueUrl"], json!({ "Ref": "Visits" }));
+    assert_eq!(sub[1]["SkipPrefixes"], json!("[\"/api/\"]"));
+    let trust = &t["Resources"]["EdgeRecorderRole"]["Properties"]["AssumeRolePolicyDocument"]
+        ["Statement"][0];
+    assert_eq!(
+        trust["Principal"]["Service"],
+        json!(["lambda.amazonaws.com", "edgelambda.amazonaws.com"])
+    );
+    let dist = &t["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"];
+    let assoc = &dist["DefaultCacheBehavior"]["LambdaFunctionAssociations"][0];
+    assert_eq!(assoc["EventType"], "viewer-request");
+    assert_eq!(
+        assoc["LambdaFunctionARN"],
+        json!({ "Ref": "EdgeRecorderVersion" })
+    );
+    // The API behaviour does not run the recorder.
+    let api = &dist["CacheBehaviors"][0];
+    assert_eq!(api["PathPattern"], "/api/*");
+    assert!(api.get("LambdaFunctionAssociations").is_none());
+}
+
+#[test]
+fn code_comes_from_parameters_not_hashes() {
+    let t = render(Stage::Test, &StackConfig::default());
+    for (id, f) in of_type(&t, "AWS::Lambda::Function") {
+        let code = &f["Properties"]["Code"];
+        assert_eq!(
+            code["S3Bucket"],
+            json!({ "Ref": parameters::ARTIFACT_BUCKET }),
+            "{id}"
+        );
+        assert_eq!(
+            code["S3Key"],
+            json!({ "Ref": parameters::code_key(id) }),
+            "{id}"
+        );
+        assert_eq!(f["Properties"]["Architectures"], json!(["arm64"]));
+        assert_eq!(f["Properties"]["Runtime"], "provided.al2023");
+    }
+}
+
+#[test]
+fn site_bucket_is_private_and_read_only_by_its_distribution() {
+    let t = render(Stage::Prod, &StackConfig::default());
+    let bucket = &t["Resources"]["SiteBucket"]["Properties"];
+    let block = &bucket["PublicAccessBlockConfiguration"];
+    for key in [
+        "BlockPublicAcls",
+        "BlockPublicPolicy",
+        "IgnorePublicAcls",
+        "RestrictPublicBuckets",
+    ] {
+        assert_eq!(block[key], true);
+    }
+    let policy = &t["Resources"]["SiteBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"];
+    assert_eq!(policy[0]["Effect"], "Deny");
+    assert_eq!(
+        policy[0]["Condition"]["Bool"]["aws:SecureTransport"],
+        "false"
+    );
+    assert_eq!(
+        policy[1]["Principal"],
+        json!({ "Service": "cloudfront.amazonaws.com" })
+    );
+    assert!(
+        policy[1]["Condition"]["StringEquals"]["AWS:SourceArn"]["Fn::Sub"]
+            .as_str()
+            .unwrap()
+            .ends_with(":distribution/${SiteDistribution}")
+    );
+}
+
+#[test]
+fn domain_with_a_hosted_zone_creates_certificate_and_aliases() {
+    let config = StackConfig {
+        domain_names: vec!["cv.example.com".into()],
+        hosted_zone_id: Some("Z0123456789ABC".into()),
+        ip_storage: IpStorage::Hashed,
+        ..StackConfig::default()
+    };
+    let t = render(Stage::Prod, &config);
+    let certs = of_type(&t, "AWS::CertificateManager::Certificate");
+    assert_eq!(certs.len(), 1);
+    assert_eq!(certs[0].1["Properties"]["ValidationMethod"], "DNS");
+    assert_eq!(of_type(&t, "AWS::Route53::RecordSet").len(), 2);
+    let dist = &t["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"];
+    assert_eq!(dist["Aliases"], json!(["cv.example.com"]));
+    assert_eq!(t["Outputs"]["SiteUrl"]["Value"], "https://cv.example.com");
+    // Hashed IPs: a NoEcho salt parameter reaches the processor only.
+    assert_eq!(t["Parameters"][parameters::IP_SALT]["NoEcho"], true);
+    let env = &t["Resources"]["Processor"]["Properties"]["Environment"]["Variables"];
+    assert_eq!(env["IP_STORAGE"], "hashed");
+    assert_eq!(env["IP_SALT"], json!({ "Ref": parameters::IP_SALT }));
+    // CORS allows the site's own domain.
+    let cors = &t["Resources"]["Api"]["Properties"]["CorsConfiguration"];
+    assert_eq!(cors["AllowOrigins"], json!(["https://cv.example.com"]));
+}
+
+#[test]
+fn invalid_configuration_is_an_error_naming_the_key() {
+    let config = StackConfig {
+        log_retention_days: 2,
+        ..StackConfig::default()
+    };
+    let err = build(Stage::Test, &config).unwrap_err().to_string();
+    assert!(err.contains("`log_retention_days` is 2"), "{err}");
+}
+
+#[test]
+fn templates_fit_inline() {
+    for stage in Stage::ALL {
+        let rendered = build(stage, &StackConfig::default())
+            .unwrap()
+            .render()
+            .unwrap();
+        assert!(
+            rendered.fits_inline(),
+            "{} is {} bytes",
+            stage.as_str(),
+            rendered.json_text().len()
+        );
+    }
+}

@@ -1,0 +1,22 @@
+//! Environment variable names the stack sets and the functions read.
+
+/// Name of the table holding the running totals (one item).
+pub const TOTALS_TABLE: &str = "TOTALS_TABLE";
+/// Name of the per-visitor (per client IP) table.
+pub const VISITORS_TABLE: &str = "VISITORS_TABLE";
+/// Name of the per-path table.
+pub const PATHS_TABLE: &str = "PATHS_TABLE";
+/// Name of the WebSocket connections table.
+pub const CONNECTIONS_TABLE: &str = "CONNECTIONS_TABLE";
+/// How client IPs are stored: `raw` or `hashed` (salted SHA-256).
+pub const IP_STORAGE: &str = "IP_STORAGE";
+/// The salt for `hashed` IP storage.
+pub const IP_SALT: &str = "IP_SALT";
+/// Days a visitor record lives after the last visit.
+pub const IP_RETENTION_DAYS: &str = "IP_RETENTION_DAYS";
+/// Origins allowed to read the counts API (comma-separated).
+pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
+/// The WebSocket management endpoint (`https://.../stage`).
+pub const WEBSOCKET_ENDPOINT: &str = "WEBSOCKET_ENDPOINT";
+/// Seconds a WebSocket connection record lives.
+pub const CONNECTION_TTL_SECONDS: &str = "CONNECTION_TTL_SECONDS";

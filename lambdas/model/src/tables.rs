@@ -1,0 +1,43 @@
+//! The tables' key design.
+
+/// Totals: one item, `pk = "site"`, with `visits` and `unique_visitors`.
+pub mod totals {
+    /// Partition key attribute.
+    pub const PK: &str = "pk";
+    /// The partition key value of the one totals item.
+    pub const SITE: &str = "site";
+    /// Page views counted.
+    pub const VISITS: &str = "visits";
+    /// Distinct client IPs seen.
+    pub const UNIQUE_VISITORS: &str = "unique_visitors";
+}
+
+/// Visitors: one item per client IP (raw or hashed).
+pub mod visitors {
+    /// Partition key attribute: the IP, or its salted hash.
+    pub const PK: &str = "ip";
+    /// Requests from this IP.
+    pub const COUNT: &str = "count";
+    /// First request (RFC 3339).
+    pub const FIRST_SEEN: &str = "first_seen";
+    /// Latest request (RFC 3339).
+    pub const LAST_SEEN: &str = "last_seen";
+    /// Expiry (epoch seconds, the table's TTL attribute).
+    pub const EXPIRES_AT: &str = "expires_at";
+}
+
+/// Paths: one item per requested path.
+pub mod paths {
+    /// Partition key attribute.
+    pub const PK: &str = "path";
+    /// Requests for this path.
+    pub const COUNT: &str = "count";
+}
+
+/// Connections: one item per open WebSocket connection.
+pub mod connections {
+    /// Partition key attribute.
+    pub const PK: &str = "connection_id";
+    /// Expiry (epoch seconds, the table's TTL attribute).
+    pub const EXPIRES_AT: &str = "expires_at";
+}
