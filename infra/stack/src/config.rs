@@ -105,12 +105,12 @@ impl Default for StackConfig {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read {path}: {cause}")]
     Read {
         /// The file.
         path: String,
         /// Why.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The TOML is malformed, or has an unknown key or a value of the wrong type.
     #[error("{path}: {message}")]
@@ -133,9 +133,9 @@ pub enum ConfigError {
 impl StackConfig {
     /// Reads and validates a TOML file; keys left out keep their defaults.
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|cause| ConfigError::Read {
             path: path.display().to_string(),
-            source,
+            cause,
         })?;
         Self::from_toml(&text, &path.display().to_string())
     }
