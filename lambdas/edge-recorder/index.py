@@ -34,7 +34,7 @@ def _sqs():
             "sqs",
             region_name=region,
             endpoint_url=f"{url.scheme}://{url.netloc}",
-            config=Config(connect_timeout=1, read_timeout=1, retries={"max_attempts": 1}),
+            config=Config(connect_timeout=1, read_timeout=1, retries={"total_max_attempts": 1}),
         )
     return _client
 
@@ -44,10 +44,13 @@ def _header(request, name):
     return values[0].get("value", "") if values else ""
 
 
-def visit_message(request, now=None):
-    """The queue message for one CloudFront viewer request."""
+def visit_message(request, request_id="", now=None):
+    """The queue message for one CloudFront viewer request. `request_id` is
+    CloudFront's ID of the request: the processor drops a message whose ID it
+    has already counted, so a redelivery is never counted twice."""
     return {
         "v": MESSAGE_VERSION,
+        "id": request_id,
         "ip": request.get("clientIp", ""),
         "path": request.get("uri", "/"),
         "method": request.get("method", "GET"),
@@ -58,11 +61,14 @@ def visit_message(request, now=None):
 
 
 def handler(event, context):
-    request = event["Records"][0]["cf"]["request"]
+    cf = event["Records"][0]["cf"]
+    request = cf["request"]
     try:
         path = request.get("uri", "/")
         if not path.startswith(SKIP_PREFIXES):
-            _sqs().send_message(QueueUrl=QUEUE_URL, MessageBody=json.dumps(visit_message(request)))
+            request_id = cf.get("config", {}).get("requestId", "")
+            message = visit_message(request, request_id)
+            _sqs().send_message(QueueUrl=QUEUE_URL, MessageBody=json.dumps(message))
     except Exception:  # noqa: BLE001 - the page view must go on
         logger.exception("visit not recorded")
     return request

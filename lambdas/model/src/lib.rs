@@ -1,6 +1,11 @@
-//! What every part of the visitor counter agrees on: the environment variables
-//! a function reads, and the tables' key design. The stack sets them; the
-//! functions and the integration tests read them.
+//! What every part of the visitor counter agrees on: the visit message, the
+//! environment variables a function reads, the tables' key design, which
+//! paths are pages, and (feature `aws`) client construction.
 
+#[cfg(feature = "aws")]
+pub mod clients;
 pub mod env;
+pub mod fixtures;
+pub mod message;
+pub mod paths;
 pub mod tables;

@@ -1,0 +1,530 @@
+//! The queue consumer: a batch of visits becomes as few DynamoDB writes as
+//! possible.
+//!
+//! # Why this design is the cheap one
+//!
+//! The naive design writes three items per request (visitor, path, totals):
+//! three write units per request. Here a batch is aggregated first: one
+//! update per distinct visitor, one per distinct path, and one for the
+//! totals, so a batch of 10 requests from two page views costs about nine
+//! writes, and a batch of 100 about a third of a write per request.
+//!
+//! SQS delivers at least once, so a visit can arrive twice. The two usual
+//! cures cost more than the counting itself: a marker item per message adds a
+//! write per request, and a transaction (marker plus counters) costs double
+//! every write it holds. Instead the visitor item, which each visit updates
+//! anyway, keeps the IDs of its latest visits (`recent`), and its update is
+//! conditional on none of the batch's IDs being there. A redelivered visit
+//! fails that condition; one consistent read of the item (reads cost a fifth
+//! of a write) tells which IDs were already counted, and only the others go
+//! on to the path and totals updates. Duplicates cost a read, not a write.
+//!
+//! The visitor item is the commit point: a visit counts once its visitor
+//! update succeeds. The path and totals updates that follow are retried with
+//! backoff; if the function died between the two, a redelivery would find
+//! the visit committed and skip it, leaving the path and totals one short.
+//! That window (a crash between two consecutive writes of one invocation) is
+//! the price of not paying a transaction on every batch.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::time::Duration;
+
+use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use aws_sdk_dynamodb::Client;
+use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt};
+use sha2::{Digest, Sha256};
+use visitor_model::clients::{self, MissingEnv};
+use visitor_model::message::VisitMessage;
+use visitor_model::tables::{paths, totals, visitors};
+use visitor_model::{env, paths as page};
+
+use crate::dynamo::{describe_sdk_error as describe, n, s, Item};
+
+/// Visit IDs a visitor item remembers; a redelivery older than this many
+/// later visits from the same visitor would count again.
+pub const RECENT_IDS: usize = 64;
+/// How many updates run at once.
+const CONCURRENCY: usize = 16;
+/// Attempts for the path and totals updates (after the visitor commit).
+const AGGREGATE_ATTEMPTS: u32 = 5;
+
+/// How client IPs are stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IpStorage {
+    /// As they arrive.
+    Raw,
+    /// As a salted SHA-256 hash.
+    Hashed {
+        /// The salt.
+        salt: String,
+    },
+}
+
+/// The processor's settings.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The totals table.
+    pub totals_table: String,
+    /// The visitors table.
+    pub visitors_table: String,
+    /// The paths table.
+    pub paths_table: String,
+    /// How IPs are stored.
+    pub ip_storage: IpStorage,
+    /// Days a visitor record lives after the last visit.
+    pub ip_retention_days: u32,
+}
+
+/// Why the processor cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum SetupError {
+    /// A variable is missing.
+    #[error(transparent)]
+    Env(#[from] MissingEnv),
+    /// A variable has a value the processor does not accept.
+    #[error("environment variable {name} is {value:?}: {problem}")]
+    Invalid {
+        /// The variable.
+        name: &'static str,
+        /// Its value.
+        value: String,
+        /// What is accepted.
+        problem: &'static str,
+    },
+}
+
+impl Settings {
+    /// Reads the settings the stack sets.
+    pub fn from_env() -> Result<Self, SetupError> {
+        let storage = clients::required_env(env::IP_STORAGE).unwrap_or_else(|_| "raw".into());
+        let ip_storage = match storage.as_str() {
+            "raw" => IpStorage::Raw,
+            "hashed" => IpStorage::Hashed {
+                salt: clients::required_env(env::IP_SALT)?,
+            },
+            _ => {
+                return Err(SetupError::Invalid {
+                    name: env::IP_STORAGE,
+                    value: storage,
+                    problem: "use raw or hashed",
+                })
+            }
+        };
+        let days = clients::required_env(env::IP_RETENTION_DAYS).unwrap_or_else(|_| "365".into());
+        let ip_retention_days = days.parse().map_err(|_| SetupError::Invalid {
+            name: env::IP_RETENTION_DAYS,
+            value: days.clone(),
+            problem: "use a whole number of days",
+        })?;
+        Ok(Settings {
+            totals_table: clients::required_env(env::TOTALS_TABLE)?,
+            visitors_table: clients::required_env(env::VISITORS_TABLE)?,
+            paths_table: clients::required_env(env::PATHS_TABLE)?,
+            ip_storage,
+            ip_retention_days,
+        })
+    }
+}
+
+/// What one batch did, for logs and tests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BatchOutcome {
+    /// Visits counted now.
+    pub counted: usize,
+    /// Visits skipped as already counted (redeliveries, or twice in the batch).
+    pub duplicates: usize,
+    /// Messages reported back as failed (malformed, or their visitor update failed).
+    pub failed: Vec<String>,
+    /// Page views among the counted visits.
+    pub page_views: u64,
+    /// New unique visitors.
+    pub new_visitors: u64,
+}
+
+/// The processor: a DynamoDB client and its settings.
+#[derive(Debug, Clone)]
+pub struct Processor {
+    db: Client,
+    settings: Settings,
+}
+
+/// A parsed visit and the SQS message it came in.
+#[derive(Debug, Clone)]
+struct Visit {
+    message_id: String,
+    visit_id: String,
+    message: VisitMessage,
+}
+
+impl Processor {
+    /// A processor with an explicit client and settings.
+    pub fn new(db: Client, settings: Settings) -> Self {
+        Processor { db, settings }
+    }
+
+    /// A processor configured from the environment.
+    pub async fn from_env() -> Result<Self, SetupError> {
+        let settings = Settings::from_env()?;
+        let config = clients::sdk_config().await;
+        Ok(Processor::new(clients::dynamodb(&config), settings))
+    }
+
+    /// Handles one SQS batch: the IDs of the messages to retry come back as
+    /// `batchItemFailures`; everything else is deleted from the queue.
+    pub async fn handle(&self, event: SqsEvent) -> SqsBatchResponse {
+        let outcome = self.process(event).await;
+        tracing::info!(
+            counted = outcome.counted,
+            duplicates = outcome.duplicates,
+            failed = outcome.failed.len(),
+            page_views = outcome.page_views,
+            new_visitors = outcome.new_visitors,
+            "batch processed"
+        );
+        let mut response = SqsBatchResponse::default();
+        for id in outcome.failed {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            response.batch_item_failures.push(failure);
+        }
+        response
+    }
+
+    /// Processes a batch and says what happened.
+    pub async fn process(&self, event: SqsEvent) -> BatchOutcome {
+        let mut outcome = BatchOutcome::default();
+        let mut seen = HashSet::new();
+        let mut by_visitor: BTreeMap<String, Vec<Visit>> = BTreeMap::new();
+        for record in event.records {
+            let message_id = record.message_id.unwrap_or_default();
+            let body = record.body.unwrap_or_default();
+            let message = match VisitMessage::parse(&body) {
+                Ok(m) => m,
+                Err(e) => {
+                    // Reported, so SQS redelivers it and, after the queue's
+                    // maxReceiveCount, moves it to the dead-letter queue.
+                    tracing::warn!(message_id = %message_id, error = %e, "malformed message");
+                    if !message_id.is_empty() {
+                        outcome.failed.push(message_id);
+                    }
+                    continue;
+                }
+            };
+            let visit_id = if message.id.is_empty() {
+                message_id.clone()
+            } else {
+                message.id.clone()
+            };
+            if !seen.insert(visit_id.clone()) {
+                outcome.duplicates += 1;
+                continue;
+            }
+            let key = self.visitor_key(&message.ip);
+            by_visitor.entry(key).or_default().push(Visit {
+                message_id,
+                visit_id,
+                message,
+            });
+        }
+
+        let results: Vec<(Vec<Visit>, Result<VisitorCommit, String>)> = stream::iter(by_visitor)
+            .map(|(key, visits)| async move {
+                let result = self.commit_visitor(&key, &visits).await;
+                (visits, result)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+
+        let mut path_counts: HashMap<String, (u64, bool)> = HashMap::new();
+        let mut requests = 0u64;
+        for (visits, result) in results {
+            match result {
+                Ok(commit) => {
+                    outcome.duplicates += visits.len() - commit.fresh.len();
+                    if commit.new_visitor {
+                        outcome.new_visitors += 1;
+                    }
+                    for visit in visits.iter().filter(|v| commit.fresh.contains(&v.visit_id)) {
+                        let is_page = page::is_page(&visit.message.path);
+                        let entry = path_counts
+                            .entry(page::normalize(&visit.message.path))
+                            .or_insert((0, is_page));
+                        entry.0 += 1;
+                        if is_page {
+                            outcome.page_views += 1;
+                        }
+                        requests += 1;
+                        outcome.counted += 1;
+                    }
+                }
+                Err(error) => {
+                    tracing::error!(%error, visits = visits.len(), "visitor update failed; the visits will be retried");
+                    outcome
+                        .failed
+                        .extend(visits.into_iter().map(|v| v.message_id));
+                }
+            }
+        }
+
+        let path_updates = stream::iter(path_counts)
+            .map(|(path, (count, is_page))| async move {
+                let result = self.add_to_path(&path, count, is_page).await;
+                (path, result)
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect::<Vec<_>>();
+        let totals_update = self.add_to_totals(outcome.page_views, outcome.new_visitors, requests);
+        let (path_results, totals_result) = futures::join!(path_updates, totals_update);
+        for (path, result) in path_results {
+            if let Err(error) = result {
+                tracing::error!(%path, %error, "path count lost after retries");
+            }
+        }
+        if let Err(error) = totals_result {
+            tracing::error!(%error, "totals update lost after retries");
+        }
+        outcome
+    }
+
+    /// The key a visitor is stored under: the IP, or its salted hash.
+    pub fn visitor_key(&self, ip: &str) -> String {
+        match &self.settings.ip_storage {
+            IpStorage::Raw => ip.to_owned(),
+            IpStorage::Hashed { salt } => {
+                let digest = Sha256::new()
+                    .chain_update(salt.as_bytes())
+                    .chain_update(ip.as_bytes())
+                    .finalize();
+                digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+            }
+        }
+    }
+
+    /// Commits a visitor's visits: counts and timestamps, conditional on none
+    /// of the visit IDs having been committed before. Returns which IDs were
+    /// new and whether the visitor was.
+    async fn commit_visitor(&self, key: &str, visits: &[Visit]) -> Result<VisitorCommit, String> {
+        let mut pending: Vec<&Visit> = visits.iter().collect();
+        for _ in 0..3 {
+            if pending.is_empty() {
+                return Ok(VisitorCommit::default());
+            }
+            match self.update_visitor(key, &pending).await {
+                Ok(old) => {
+                    let new_visitor = !old.contains_key(visitors::COUNT);
+                    let previous = match old.get("recent") {
+                        Some(AttributeValue::L(list)) => list.len(),
+                        _ => 0,
+                    };
+                    if previous + pending.len() > RECENT_IDS {
+                        self.trim_recent(key, previous + pending.len() - RECENT_IDS / 2)
+                            .await;
+                    }
+                    return Ok(VisitorCommit {
+                        fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
+                        new_visitor,
+                    });
+                }
+                Err(SdkError::ServiceError(e))
+                    if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+                {
+                    // Some of these visits were committed before: keep the others.
+                    let known = self.recent_ids(key).await?;
+                    pending.retain(|v| !known.contains(&v.visit_id));
+                }
+                Err(e) => return Err(describe(&e)),
+            }
+        }
+        Err("the visitor item kept changing under concurrent updates".into())
+    }
+
+    async fn update_visitor(
+        &self,
+        key: &str,
+        visits: &[&Visit],
+    ) -> Result<Item, SdkError<UpdateItemError>> {
+        let first = visits
+            .iter()
+            .map(|v| v.message.time.as_str())
+            .min()
+            .unwrap_or_default();
+        let last = visits
+            .iter()
+            .map(|v| v.message.time.as_str())
+            .max()
+            .unwrap_or_default();
+        let pages = visits
+            .iter()
+            .filter(|v| page::is_page(&v.message.path))
+            .count();
+        let expires = parse_time(last).unwrap_or_else(Utc::now).timestamp()
+            + i64::from(self.settings.ip_retention_days) * 86_400;
+        let mut condition = String::from("attribute_not_exists(#pk)");
+        let mut request = self
+            .db
+            .update_item()
+            .table_name(&self.settings.visitors_table)
+            .key(visitors::PK, s(key))
+            .update_expression(
+                "SET #first = if_not_exists(#first, :first), #last = :last, #exp = :exp, \
+                 #recent = list_append(if_not_exists(#recent, :empty), :ids) \
+                 ADD #count :n, #visits :pages",
+            )
+            .expression_attribute_names("#pk", visitors::PK)
+            .expression_attribute_names("#first", visitors::FIRST_SEEN)
+            .expression_attribute_names("#last", visitors::LAST_SEEN)
+            .expression_attribute_names("#exp", visitors::EXPIRES_AT)
+            .expression_attribute_names("#recent", "recent")
+            .expression_attribute_names("#count", visitors::COUNT)
+            .expression_attribute_names("#visits", "visits")
+            .expression_attribute_values(":first", s(first))
+            .expression_attribute_values(":last", s(last))
+            .expression_attribute_values(":exp", n(expires))
+            .expression_attribute_values(":empty", AttributeValue::L(Vec::new()))
+            .expression_attribute_values(
+                ":ids",
+                AttributeValue::L(visits.iter().map(|v| s(v.visit_id.clone())).collect()),
+            )
+            .expression_attribute_values(":n", n(visits.len()))
+            .expression_attribute_values(":pages", n(pages))
+            .return_values(ReturnValue::UpdatedOld);
+        condition.push_str(" OR (");
+        for (i, visit) in visits.iter().enumerate() {
+            if i > 0 {
+                condition.push_str(" AND ");
+            }
+            condition.push_str(&format!("NOT contains(#recent, :id{i})"));
+            request =
+                request.expression_attribute_values(format!(":id{i}"), s(visit.visit_id.clone()));
+        }
+        condition.push(')');
+        let output = request.condition_expression(condition).send().await?;
+        Ok(output.attributes.unwrap_or_default())
+    }
+
+    async fn recent_ids(&self, key: &str) -> Result<HashSet<String>, String> {
+        let item = self
+            .db
+            .get_item()
+            .table_name(&self.settings.visitors_table)
+            .key(visitors::PK, s(key))
+            .projection_expression("#recent")
+            .expression_attribute_names("#recent", "recent")
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| describe(&e))?;
+        let ids = match item.item.as_ref().and_then(|i| i.get("recent")) {
+            Some(AttributeValue::L(list)) => list
+                .iter()
+                .filter_map(|v| match v {
+                    AttributeValue::S(s) => Some(s.clone()),
+                    _ => None,
+                })
+                .collect(),
+            _ => HashSet::new(),
+        };
+        Ok(ids)
+    }
+
+    /// Drops the oldest `count` remembered IDs (best effort: the list only
+    /// bounds the item's size, and so its write cost).
+    async fn trim_recent(&self, key: &str, count: usize) {
+        let removals: Vec<String> = (0..count).map(|i| format!("#recent[{i}]")).collect();
+        let result = self
+            .db
+            .update_item()
+            .table_name(&self.settings.visitors_table)
+            .key(visitors::PK, s(key))
+            .update_expression(format!("REMOVE {}", removals.join(", ")))
+            .expression_attribute_names("#recent", "recent")
+            .send()
+            .await;
+        if let Err(e) = result {
+            tracing::warn!(error = %describe(&e), "could not trim a visitor's recent IDs");
+        }
+    }
+
+    async fn add_to_path(&self, path: &str, count: u64, is_page: bool) -> Result<(), String> {
+        retry(|| async {
+            self.db
+                .update_item()
+                .table_name(&self.settings.paths_table)
+                .key(paths::PK, s(path))
+                .update_expression("ADD #count :n SET #page = :page")
+                .expression_attribute_names("#count", paths::COUNT)
+                .expression_attribute_names("#page", "page")
+                .expression_attribute_values(":n", n(count))
+                .expression_attribute_values(":page", AttributeValue::Bool(is_page))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| describe(&e))
+        })
+        .await
+    }
+
+    async fn add_to_totals(
+        &self,
+        page_views: u64,
+        new_visitors: u64,
+        requests: u64,
+    ) -> Result<(), String> {
+        if requests == 0 {
+            return Ok(());
+        }
+        retry(|| async {
+            self.db
+                .update_item()
+                .table_name(&self.settings.totals_table)
+                .key(totals::PK, s(totals::SITE))
+                .update_expression("ADD #visits :v, #unique :u, #requests :r")
+                .expression_attribute_names("#visits", totals::VISITS)
+                .expression_attribute_names("#unique", totals::UNIQUE_VISITORS)
+                .expression_attribute_names("#requests", "requests")
+                .expression_attribute_values(":v", n(page_views))
+                .expression_attribute_values(":u", n(new_visitors))
+                .expression_attribute_values(":r", n(requests))
+                .send()
+                .await
+                .map(|_| ())
+                .map_err(|e| describe(&e))
+        })
+        .await
+    }
+}
+
+#[derive(Debug, Default)]
+struct VisitorCommit {
+    fresh: Vec<String>,
+    new_visitor: bool,
+}
+
+fn parse_time(text: &str) -> Option<DateTime<Utc>> {
+    DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+}
+
+async fn retry<F, Fut>(mut op: F) -> Result<(), String>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<(), String>>,
+{
+    let mut delay = Duration::from_millis(50);
+    let mut last = String::new();
+    for _ in 0..AGGREGATE_ATTEMPTS {
+        match op().await {
+            Ok(()) => return Ok(()),
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(delay).await;
+        delay *= 2;
+    }
+    Err(last)
+}

@@ -1,0 +1,438 @@
+//! The processor against a real moto server: aggregation, unique visitors,
+//! pages versus assets, malformed messages, redelivery, and exact counts
+//! over 1,000 messages.
+
+mod support;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use aws_lambda_events::sqs::SqsEvent;
+use serde_json::json;
+use support::{create_tables, number, Moto, Tables};
+use visitor_functions::processor::{IpStorage, Processor, Settings};
+use visitor_model::message::VisitMessage;
+use visitor_model::tables::{paths, totals, visitors};
+
+fn visit(id: &str, ip: &str, path: &str) -> VisitMessage {
+    VisitMessage {
+        v: 1,
+        id: id.into(),
+        ip: ip.into(),
+        path: path.into(),
+        method: "GET".into(),
+        user_agent: "test".into(),
+        referer: String::new(),
+        time: "2026-11-22T05:00:00Z".into(),
+    }
+}
+
+/// An SQS event: each body paired with its message ID.
+fn batch(messages: &[(&str, String)]) -> SqsEvent {
+    let records: Vec<_> = messages
+        .iter()
+        .map(|(id, body)| json!({ "messageId": id, "receiptHandle": "r", "body": body, "eventSource": "aws:sqs" }))
+        .collect();
+    serde_json::from_value(json!({ "Records": records })).unwrap()
+}
+
+fn visits(list: &[VisitMessage]) -> SqsEvent {
+    let owned: Vec<(String, String)> = list
+        .iter()
+        .map(|v| (format!("m-{}", v.id), v.to_json()))
+        .collect();
+    let refs: Vec<(&str, String)> = owned
+        .iter()
+        .map(|(id, b)| (id.as_str(), b.clone()))
+        .collect();
+    batch(&refs)
+}
+
+async fn setup(moto: &Moto, storage: IpStorage) -> (Processor, aws_sdk_dynamodb::Client, Tables) {
+    let db = moto.dynamodb().await;
+    let tables = create_tables(&db, "p").await;
+    let settings = Settings {
+        totals_table: tables.totals.clone(),
+        visitors_table: tables.visitors.clone(),
+        paths_table: tables.paths.clone(),
+        ip_storage: storage,
+        ip_retention_days: 30,
+    };
+    (Processor::new(db.clone(), settings), db, tables)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn aggregates_a_batch_into_totals_visitors_and_paths() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(&moto, IpStorage::Raw).await;
+    let event = visits(&[
+        visit("a", "203.0.113.1", "/"),
+        visit("b", "203.0.113.1", "/style.css"),
+        visit("c", "203.0.113.2", "/index.html"),
+        visit("d", "203.0.113.2", "/about"),
+        visit("e", "203.0.113.2", "/config.json"),
+    ]);
+    let response = processor.handle(event).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(
+        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
+        3,
+        "pages only"
+    );
+    assert_eq!(
+        number(
+            &db,
+            &t.totals,
+            totals::PK,
+            totals::SITE,
+            totals::UNIQUE_VISITORS
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        number(&db, &t.totals, totals::PK, totals::SITE, "requests").await,
+        5
+    );
+    assert_eq!(
+        number(&db, &t.paths, paths::PK, "/", paths::COUNT).await,
+        2,
+        "/ and /index.html are one page"
+    );
+    assert_eq!(
+        number(&db, &t.paths, paths::PK, "/style.css", paths::COUNT).await,
+        1,
+        "assets still have path counts"
+    );
+    assert_eq!(
+        number(
+            &db,
+            &t.visitors,
+            visitors::PK,
+            "203.0.113.2",
+            visitors::COUNT
+        )
+        .await,
+        3
+    );
+    let item = db
+        .get_item()
+        .table_name(&t.visitors)
+        .key(
+            visitors::PK,
+            aws_sdk_dynamodb::types::AttributeValue::S("203.0.113.1".into()),
+        )
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    assert!(item.contains_key(visitors::FIRST_SEEN) && item.contains_key(visitors::LAST_SEEN));
+    assert!(item.contains_key(visitors::EXPIRES_AT));
+
+    // The same visitor again is not a new unique visitor.
+    processor
+        .handle(visits(&[visit("f", "203.0.113.1", "/")]))
+        .await;
+    assert_eq!(
+        number(
+            &db,
+            &t.totals,
+            totals::PK,
+            totals::SITE,
+            totals::UNIQUE_VISITORS
+        )
+        .await,
+        2
+    );
+    assert_eq!(
+        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
+        4
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_message_is_reported_and_the_rest_counted() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(&moto, IpStorage::Raw).await;
+    let event = batch(&[
+        ("good-1", visit("a", "198.51.100.1", "/").to_json()),
+        ("bad", "{\"v\":1,\"ip\":".into()),
+        (
+            "wrong-version",
+            json!({ "v": 9, "ip": "1.2.3.4", "path": "/", "time": "2026-11-22T05:00:00Z" })
+                .to_string(),
+        ),
+        ("good-2", visit("b", "198.51.100.2", "/").to_json()),
+    ]);
+    let response = processor.handle(event).await;
+    let failed: BTreeSet<String> = response
+        .batch_item_failures
+        .iter()
+        .map(|f| f.item_identifier.clone())
+        .collect();
+    assert_eq!(
+        failed,
+        BTreeSet::from(["bad".to_owned(), "wrong-version".to_owned()])
+    );
+    assert_eq!(
+        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
+        2
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn redelivered_messages_are_counted_once() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(&moto, IpStorage::Raw).await;
+    let first = [
+        visit("a", "192.0.2.1", "/"),
+        visit("b", "192.0.2.2", "/"),
+        visit("c", "192.0.2.1", "/cv"),
+    ];
+    processor.handle(visits(&first)).await;
+    // The whole batch again, then a batch mixing one old visit with a new one,
+    // then a batch holding the same visit twice.
+    let outcome = processor.process(visits(&first)).await;
+    assert_eq!(
+        (outcome.counted, outcome.duplicates, outcome.failed.len()),
+        (0, 3, 0)
+    );
+    let outcome = processor
+        .process(visits(&[
+            visit("b", "192.0.2.2", "/"),
+            visit("d", "192.0.2.2", "/"),
+        ]))
+        .await;
+    assert_eq!((outcome.counted, outcome.duplicates), (1, 1));
+    let outcome = processor
+        .process(visits(&[
+            visit("e", "192.0.2.3", "/"),
+            visit("e", "192.0.2.3", "/"),
+        ]))
+        .await;
+    assert_eq!((outcome.counted, outcome.duplicates), (1, 1));
+    assert_eq!(
+        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
+        5
+    );
+    assert_eq!(
+        number(
+            &db,
+            &t.totals,
+            totals::PK,
+            totals::SITE,
+            totals::UNIQUE_VISITORS
+        )
+        .await,
+        3
+    );
+    assert_eq!(number(&db, &t.paths, paths::PK, "/", paths::COUNT).await, 4);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_storage_keeps_no_raw_ip() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(
+        &moto,
+        IpStorage::Hashed {
+            salt: "pepper-and-salt-16".into(),
+        },
+    )
+    .await;
+    processor
+        .handle(visits(&[visit("a", "203.0.113.50", "/")]))
+        .await;
+    let scan = db.scan().table_name(&t.visitors).send().await.unwrap();
+    let keys: Vec<String> = scan
+        .items
+        .unwrap()
+        .iter()
+        .map(|i| i[visitors::PK].as_s().unwrap().clone())
+        .collect();
+    assert_eq!(keys.len(), 1);
+    assert_ne!(keys[0], "203.0.113.50");
+    assert_eq!(keys[0], processor.visitor_key("203.0.113.50"));
+    assert_eq!(keys[0].len(), 32);
+}
+
+/// 1,000 messages over 40 IPs and 25 paths, in batches of 10, with every
+/// tenth batch delivered twice: the tables hold exactly the true counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_messages_give_exact_counts() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(&moto, IpStorage::Raw).await;
+    let mut all = Vec::new();
+    let mut seed: u64 = 42;
+    let mut next = || {
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (seed >> 33) as usize
+    };
+    for i in 0..1000 {
+        let ip = format!("10.0.{}.{}", next() % 4, next() % 10);
+        let path = match next() % 5 {
+            0 => "/style.css".to_owned(),
+            _ => format!("/page{}", next() % 24),
+        };
+        all.push(visit(&format!("v{i}"), &ip, &path));
+    }
+    for (n, chunk) in all.chunks(10).enumerate() {
+        let response = processor.handle(visits(chunk)).await;
+        assert!(response.batch_item_failures.is_empty());
+        if n % 10 == 0 {
+            processor.handle(visits(chunk)).await;
+        }
+    }
+    let pages: Vec<&VisitMessage> = all.iter().filter(|v| v.path != "/style.css").collect();
+    let ips: BTreeSet<&str> = all.iter().map(|v| v.ip.as_str()).collect();
+    let mut per_path: BTreeMap<&str, u64> = BTreeMap::new();
+    for v in &all {
+        *per_path.entry(v.path.as_str()).or_default() += 1;
+    }
+    assert_eq!(
+        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
+        pages.len() as u64
+    );
+    assert_eq!(
+        number(
+            &db,
+            &t.totals,
+            totals::PK,
+            totals::SITE,
+            totals::UNIQUE_VISITORS
+        )
+        .await,
+        ips.len() as u64
+    );
+    for (path, count) in per_path {
+        assert_eq!(
+            number(&db, &t.paths, paths::PK, path, paths::COUNT).await,
+            count,
+            "{path}"
+        );
+    }
+    for ip in ips {
+        let expected = all.iter().filter(|v| v.ip == ip).count() as u64;
+        assert_eq!(
+            number(&db, &t.visitors, visitors::PK, ip, visitors::COUNT).await,
+            expected,
+            "{ip}"
+        );
+    }
+}
+
+/// The queue's redrive policy moves a malformed message to the dead-letter
+/// queue after maxReceiveCount receives, while its neighbours are counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn malformed_messages_end_in_the_dead_letter_queue() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(&moto, IpStorage::Raw).await;
+    let sqs = aws_sdk_sqs::Client::new(&moto.config().await);
+    let dlq = sqs
+        .create_queue()
+        .queue_name("dlq")
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    let dlq_arn = sqs
+        .get_queue_attributes()
+        .queue_url(&dlq)
+        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .unwrap()
+        .attributes
+        .unwrap()[&aws_sdk_sqs::types::QueueAttributeName::QueueArn]
+        .clone();
+    let queue = sqs
+        .create_queue()
+        .queue_name("visits")
+        .attributes(
+            aws_sdk_sqs::types::QueueAttributeName::RedrivePolicy,
+            json!({ "deadLetterTargetArn": dlq_arn, "maxReceiveCount": 2 }).to_string(),
+        )
+        .send()
+        .await
+        .unwrap()
+        .queue_url
+        .unwrap();
+    for body in [
+        visit("a", "192.0.2.10", "/").to_json(),
+        "garbage".to_owned(),
+        visit("b", "192.0.2.11", "/").to_json(),
+    ] {
+        sqs.send_message()
+            .queue_url(&queue)
+            .message_body(body)
+            .send()
+            .await
+            .unwrap();
+    }
+    // Poll as Lambda does: receive, invoke, delete what succeeded, make the
+    // failures visible again at once.
+    for _ in 0..5 {
+        let received = sqs
+            .receive_message()
+            .queue_url(&queue)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .unwrap()
+            .messages
+            .unwrap_or_default();
+        if received.is_empty() {
+            break;
+        }
+        let records: Vec<(String, String)> = received
+            .iter()
+            .map(|m| (m.message_id.clone().unwrap(), m.body.clone().unwrap()))
+            .collect();
+        let refs: Vec<(&str, String)> = records
+            .iter()
+            .map(|(id, b)| (id.as_str(), b.clone()))
+            .collect();
+        let response = processor.handle(batch(&refs)).await;
+        let failed: BTreeSet<&str> = response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect();
+        for m in &received {
+            let handle = m.receipt_handle.clone().unwrap();
+            if failed.contains(m.message_id.as_deref().unwrap()) {
+                sqs.change_message_visibility()
+                    .queue_url(&queue)
+                    .receipt_handle(handle)
+                    .visibility_timeout(0)
+                    .send()
+                    .await
+                    .unwrap();
+            } else {
+                sqs.delete_message()
+                    .queue_url(&queue)
+                    .receipt_handle(handle)
+                    .send()
+                    .await
+                    .unwrap();
+            }
+        }
+    }
+    let dead = sqs
+        .receive_message()
+        .queue_url(&dlq)
+        .max_number_of_messages(10)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(dead.len(), 1);
+    assert_eq!(dead[0].body.as_deref(), Some("garbage"));
+    assert_eq!(
+        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
+        2
+    );
+}
