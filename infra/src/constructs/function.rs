@@ -62,6 +62,12 @@ impl RustFunctionProps {
         self
     }
 
+    /// Sets the CPU architecture.
+    pub fn architecture(mut self, architecture: Architecture) -> Self {
+        self.architecture = architecture;
+        self
+    }
+
     /// Sets the memory size in MB.
     pub fn memory_mb(mut self, mb: i64) -> Self {
         self.memory_mb = mb;

@@ -31,6 +31,17 @@ impl IpStorage {
     }
 }
 
+/// The CPU the Rust functions run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum CpuArchitecture {
+    /// Graviton: cheaper per millisecond (the default).
+    #[serde(rename = "arm64")]
+    Arm64,
+    /// x86-64.
+    #[serde(rename = "x86_64")]
+    X86_64,
+}
+
 /// Memory and timeout of one kind of function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -65,6 +76,8 @@ pub struct StackConfig {
     pub log_retention_days: u32,
     /// Paths the edge recorder does not record (prefixes).
     pub skip_paths: Vec<String>,
+    /// The CPU the Rust functions are built for and run on.
+    pub architecture: CpuArchitecture,
     /// The queue consumer.
     pub processor: FunctionSize,
     /// The counts API, WebSocket connect handler and broadcaster.
@@ -87,6 +100,7 @@ impl Default for StackConfig {
             ip_retention_days: 365,
             log_retention_days: 30,
             skip_paths: vec!["/api/".into()],
+            architecture: CpuArchitecture::Arm64,
             processor: FunctionSize {
                 memory_mb: 256,
                 timeout_s: 30,
@@ -248,6 +262,15 @@ impl StackConfig {
                     format!("is {path:?}; paths start with /"),
                 );
             }
+            // The list is baked into the edge recorder's Python source.
+            if path.contains(['"', '\\']) || path.chars().any(char::is_control) {
+                return invalid(
+                    &format!("skip_paths[{i}]"),
+                    format!(
+                        "is {path:?}; quotes, backslashes and control characters are not allowed"
+                    ),
+                );
+            }
         }
         for (key, size) in [
             ("processor", self.processor),
@@ -354,5 +377,6 @@ mod tests {
             .contains("us-east-1"));
         assert!(problem("ip_storage = \"encrypted\"").contains("ip_storage"));
         assert!(problem("app_name = \"My App\"").contains("`app_name`"));
+        assert!(problem("skip_paths = [\"/a\\\"b\"]").contains("`skip_paths[0]`"));
     }
 }

@@ -9,5 +9,7 @@
 mod config;
 mod stack;
 
-pub use config::{ConfigError, FunctionSize, IpStorage, StackConfig, LOG_RETENTION_DAYS};
+pub use config::{
+    ConfigError, CpuArchitecture, FunctionSize, IpStorage, StackConfig, LOG_RETENTION_DAYS,
+};
 pub use stack::{build, outputs, parameters, StackError, Stage};

@@ -10,7 +10,9 @@ use infra::constructs::{
 use infra::{fns, pseudo, sub, DeletionPolicy, Output, Param, Parameter, Template, Value};
 use visitor_model::{env, tables};
 
-use crate::config::{FunctionSize, IpStorage, StackConfig};
+use infra::aws::lambda::function::Architecture;
+
+use crate::config::{CpuArchitecture, FunctionSize, IpStorage, StackConfig};
 
 /// Which system to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -197,6 +199,10 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         let mut props = RustFunctionProps::new(FunctionCode {
             bucket: bucket.reference(),
             key: key.reference(),
+        })
+        .architecture(match config.architecture {
+            CpuArchitecture::Arm64 => Architecture::Arm64,
+            CpuArchitecture::X86_64 => Architecture::X8664,
         })
         .memory_mb(i64::from(size.memory_mb))
         .timeout_s(i64::from(size.timeout_s))

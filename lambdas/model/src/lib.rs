@@ -8,4 +8,6 @@ pub mod env;
 pub mod fixtures;
 pub mod message;
 pub mod paths;
+#[cfg(feature = "aws")]
+pub mod provision;
 pub mod tables;

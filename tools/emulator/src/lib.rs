@@ -1,0 +1,126 @@
+//! The embedded AWS emulator: a moto server (from the project's managed
+//! Python environment) on a free loopback port, stopped when dropped.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// The environment variable naming the managed Python environment's `bin`
+/// directory (`cargo xtask` sets it for the tests it runs).
+pub const PYENV_BIN_VAR: &str = "VISITOR_PYENV_BIN";
+
+/// Credentials moto accepts (any will do; these never reach AWS).
+pub const ACCESS_KEY: &str = "testing";
+
+/// The region everything runs in.
+pub const REGION: &str = "us-east-1";
+
+/// Why the emulator did not start.
+#[derive(Debug, thiserror::Error)]
+pub enum EmulatorError {
+    /// `moto_server` is not where it should be.
+    #[error("moto_server not found in {0}: `cargo xtask` installs it into the managed Python environment")]
+    NotInstalled(PathBuf),
+    /// [`PYENV_BIN_VAR`] is not set.
+    #[error("{PYENV_BIN_VAR} is not set: run through `cargo xtask` (which installs the pinned moto and sets it), or point it at a directory holding moto_server")]
+    NoPyEnv,
+    /// The process could not be started.
+    #[error("starting moto_server: {0}")]
+    Spawn(std::io::Error),
+    /// No port could be had.
+    #[error("finding a free loopback port: {0}")]
+    Port(std::io::Error),
+    /// It started but never answered.
+    #[error("moto_server did not answer on {0} within {1:?}")]
+    Timeout(String, Duration),
+}
+
+/// A running moto server.
+pub struct Moto {
+    child: Child,
+    endpoint: String,
+    port: u16,
+}
+
+impl Moto {
+    /// Starts moto from the environment named by [`PYENV_BIN_VAR`].
+    pub fn start() -> Result<Moto, EmulatorError> {
+        let bin = std::env::var_os(PYENV_BIN_VAR).ok_or(EmulatorError::NoPyEnv)?;
+        Self::start_from(Path::new(&bin))
+    }
+
+    /// Starts `bin/moto_server` on a free loopback port and waits until it
+    /// accepts connections.
+    pub fn start_from(bin: &Path) -> Result<Moto, EmulatorError> {
+        let program = bin.join("moto_server");
+        if !program.exists() {
+            return Err(EmulatorError::NotInstalled(bin.to_path_buf()));
+        }
+        let port = free_port()?;
+        let child = Command::new(&program)
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(EmulatorError::Spawn)?;
+        let moto = Moto {
+            child,
+            endpoint: format!("http://127.0.0.1:{port}"),
+            port,
+        };
+        let limit = Duration::from_secs(30);
+        let deadline = Instant::now() + limit;
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if Instant::now() > deadline {
+                return Err(EmulatorError::Timeout(moto.endpoint.clone(), limit));
+            }
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        Ok(moto)
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+
+    /// The port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// SDK configuration for this server: its endpoint, test credentials, us-east-1.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        sdk_config_for(&self.endpoint).await
+    }
+}
+
+impl Drop for Moto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// SDK configuration for any AWS-compatible endpoint with test credentials.
+pub async fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(aws_credential_types::Credentials::new(
+            ACCESS_KEY, ACCESS_KEY, None, None, "emulator",
+        ))
+        .load()
+        .await
+}
+
+/// A loopback port nothing listens on right now.
+pub fn free_port() -> Result<u16, EmulatorError> {
+    let listener = TcpListener::bind("127.0.0.1:0").map_err(EmulatorError::Port)?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(EmulatorError::Port)
+}
