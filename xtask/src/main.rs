@@ -1,6 +1,8 @@
 //! `cargo xtask`: the project's command line.
 
 mod codegen;
+mod events;
+mod invoke;
 mod lint;
 mod pyenv;
 mod readme;
@@ -30,6 +32,10 @@ enum Cmd {
     Lint,
     /// Run every check the project has: what CI runs.
     Test(test_cmd::Args),
+    /// Print a realistic Lambda event for one of the functions.
+    GenerateEvent(events::Args),
+    /// Run one function on an event against the embedded emulator; print its response.
+    Invoke(invoke::Args),
     /// Generate the resource types in infra/src/aws/ from the vendored schemas.
     Codegen(codegen::Args),
 }
@@ -40,6 +46,8 @@ fn main() -> ExitCode {
         Cmd::Synth(args) => synth::run(args),
         Cmd::Lint => lint::run(),
         Cmd::Test(args) => test_cmd::run(args),
+        Cmd::GenerateEvent(args) => events::run(args),
+        Cmd::Invoke(args) => invoke::run(args),
         Cmd::Codegen(args) => codegen::run(args),
     };
     match result {

@@ -61,6 +61,11 @@ impl PyEnv {
         Ok(())
     }
 
+    /// The environment's `bin` directory.
+    pub fn bin_dir(&self) -> PathBuf {
+        self.root.join("bin")
+    }
+
     /// A program installed in the environment's `bin`.
     pub fn bin(&self, name: &str) -> PathBuf {
         self.root.join("bin").join(name)

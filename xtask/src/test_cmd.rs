@@ -5,6 +5,7 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::pyenv::PyEnv;
 use crate::{codegen, lint, readme, workspace};
 
 /// The checks, in the order they run.
@@ -16,8 +17,10 @@ pub enum Step {
     Codegen,
     /// `cargo clippy --all-targets -D warnings`.
     Clippy,
-    /// `cargo test --workspace`: unit, integration, compile-fail and doc tests.
+    /// `cargo test --workspace`: unit, integration (against moto), compile-fail and doc tests.
     Unit,
+    /// The edge recorder's pytest suite (with moto), under the managed Python.
+    Python,
     /// Every synthesized template through cfn-lint (`cargo xtask lint`).
     Lint,
     /// The README's example and output match the code.
@@ -29,6 +32,7 @@ const ALL: &[Step] = &[
     Step::Codegen,
     Step::Clippy,
     Step::Unit,
+    Step::Python,
     Step::Lint,
     Step::Readme,
 ];
@@ -93,7 +97,8 @@ fn describe(step: Step) -> &'static str {
         Step::Fmt => "formatting (cargo fmt --check)",
         Step::Codegen => "generated code is fresh (cargo xtask codegen --check)",
         Step::Clippy => "clippy, warnings denied",
-        Step::Unit => "cargo test --workspace",
+        Step::Unit => "cargo test --workspace (integration tests against a real moto server)",
+        Step::Python => "edge recorder tests (pytest + moto)",
         Step::Lint => "cfn-lint on every synthesized template",
         Step::Readme => "README example and output match the code",
     }
@@ -114,15 +119,41 @@ fn run_step(step: Step) -> Result<()> {
             "-D",
             "warnings",
         ]),
-        Step::Unit => cargo(&["test", "--workspace"]),
+        Step::Unit => {
+            // The integration tests start moto from the managed environment.
+            let env = PyEnv::ensure()?;
+            cargo_with_env(
+                &["test", "--workspace"],
+                &[(emulator::PYENV_BIN_VAR, env.bin_dir())],
+            )
+        }
+        Step::Python => {
+            let env = PyEnv::ensure()?;
+            let dir = workspace::root()?.join("lambdas/edge-recorder");
+            let status = env
+                .command("python")
+                .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
+                .arg(&dir)
+                .status()
+                .context("running pytest")?;
+            if !status.success() {
+                bail!("pytest failed ({status})");
+            }
+            Ok(())
+        }
         Step::Lint => lint::run(),
         Step::Readme => readme::check(),
     }
 }
 
 fn cargo(args: &[&str]) -> Result<()> {
+    cargo_with_env(args, &[])
+}
+
+fn cargo_with_env(args: &[&str], vars: &[(&str, std::path::PathBuf)]) -> Result<()> {
     let status = Command::new(workspace::cargo())
         .args(args)
+        .envs(vars.iter().map(|(k, v)| (*k, v.as_os_str())))
         .current_dir(workspace::root()?)
         .status()
         .with_context(|| format!("running cargo {}", args.join(" ")))?;
