@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's command line.
 
+mod build;
 mod codegen;
 mod events;
 mod invoke;
@@ -32,6 +33,8 @@ enum Cmd {
     Lint,
     /// Run every check the project has: what CI runs.
     Test(test_cmd::Args),
+    /// Build the Rust functions as Lambda bootstrap binaries (cargo-lambda, release).
+    Build(build::Args),
     /// Print a realistic Lambda event for one of the functions.
     GenerateEvent(events::Args),
     /// Run one function on an event against the embedded emulator; print its response.
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Cmd::Synth(args) => synth::run(args),
         Cmd::Lint => lint::run(),
         Cmd::Test(args) => test_cmd::run(args),
+        Cmd::Build(args) => build::run(args),
         Cmd::GenerateEvent(args) => events::run(args),
         Cmd::Invoke(args) => invoke::run(args),
         Cmd::Codegen(args) => codegen::run(args),

@@ -82,3 +82,43 @@ async fn an_unreachable_endpoint_is_logged_not_fatal() {
         .await;
     assert_eq!((report.sent, report.gone, report.failed), (0, 0, 1));
 }
+
+/// Through the project's local WebSocket gateway, which answers 410 for a
+/// connection that is gone, as API Gateway does: the gone one is forgotten,
+/// the open ones receive the counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gone_connection_is_forgotten() {
+    let moto = Moto::start();
+    let config = moto.config().await;
+    let db = moto.dynamodb().await;
+    let t = create_tables(&db, "g").await;
+    let gateway = gateway::Gateway::start().await.unwrap();
+    let mut open = gateway.open("open-1");
+    for id in ["open-1", "gone-1"] {
+        db.put_item()
+            .table_name(&t.connections)
+            .item(connections::PK, AttributeValue::S(id.into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    let api = management_client(&config, &format!("{}/live", gateway.endpoint()));
+    let broadcaster = Broadcaster::new(db.clone(), api, t.connections.clone());
+    let report = broadcaster
+        .broadcast(&LiveCounts {
+            kind: "counts".into(),
+            total: 7,
+            unique: 3,
+        })
+        .await;
+    assert_eq!((report.sent, report.gone, report.failed), (1, 1, 0));
+    let received: LiveCounts = serde_json::from_slice(&open.recv().await.unwrap()).unwrap();
+    assert_eq!((received.total, received.unique), (7, 3));
+    let left = db.scan().table_name(&t.connections).send().await.unwrap();
+    let ids: Vec<&str> = left
+        .items()
+        .iter()
+        .map(|i| i[connections::PK].as_s().unwrap().as_str())
+        .collect();
+    assert_eq!(ids, ["open-1"]);
+}
