@@ -2,6 +2,7 @@
 
 mod build;
 mod codegen;
+mod deploy;
 mod events;
 mod invoke;
 mod lint;
@@ -33,6 +34,8 @@ enum Cmd {
     Lint,
     /// Run every check the project has: what CI runs.
     Test(test_cmd::Args),
+    /// Deploy a stage: package, upload, apply a change set (emulator by default; --aws opts in).
+    Deploy(Box<deploy::Args>),
     /// Build the Rust functions as Lambda bootstrap binaries (cargo-lambda, release).
     Build(build::Args),
     /// Print a realistic Lambda event for one of the functions.
@@ -49,6 +52,7 @@ fn main() -> ExitCode {
         Cmd::Synth(args) => synth::run(args),
         Cmd::Lint => lint::run(),
         Cmd::Test(args) => test_cmd::run(args),
+        Cmd::Deploy(args) => deploy::run(args),
         Cmd::Build(args) => build::run(args),
         Cmd::GenerateEvent(args) => events::run(args),
         Cmd::Invoke(args) => invoke::run(args),

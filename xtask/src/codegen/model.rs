@@ -336,7 +336,7 @@ impl Builder<'_> {
             _ => Vec::new(),
         };
         match types.as_slice() {
-            ["string"] => self.string_type(node, hint),
+            ["string"] => self.string_type(node, hint, owner),
             ["integer"] => Ok(Ty::Integer),
             ["number"] => Ok(Ty::Number),
             ["boolean"] => Ok(Ty::Boolean),
@@ -355,7 +355,7 @@ impl Builder<'_> {
                     return self.object_type(node, hint, owner);
                 }
                 if node["enum"].is_array() {
-                    return self.string_type(node, hint);
+                    return self.string_type(node, hint, owner);
                 }
                 self.alternatives(node, hint, owner)
             }
@@ -397,13 +397,13 @@ impl Builder<'_> {
         Ok(Ty::Json)
     }
 
-    fn string_type(&mut self, node: &Json, hint: &str) -> Result<Ty> {
+    fn string_type(&mut self, node: &Json, hint: &str, owner: &str) -> Result<Ty> {
         let values: Option<Vec<&str>> = node["enum"]
             .as_array()
             .map(|v| v.iter().filter_map(Json::as_str).collect());
         match values {
             Some(values) if !values.is_empty() => {
-                let name = self.allocate(hint, "");
+                let name = self.allocate(hint, owner);
                 Ok(Ty::Named(self.push_enum(name, node, &values)))
             }
             _ => Ok(Ty::String),

@@ -378,7 +378,7 @@ impl From<Integration> for Value<Integration> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IntegrationResponse {
     /// `ContentHandling`.
-    pub content_handling: Option<Value<ContentHandlingProperty>>,
+    pub content_handling: Option<Value<IntegrationResponseContentHandling>>,
     /// `ResponseParameters`.
     pub response_parameters: Option<Value<BTreeMap<String, Value<String>>>>,
     /// `ResponseTemplates`.
@@ -402,7 +402,10 @@ impl IntegrationResponse {
     }
 
     /// Sets `ContentHandling`.
-    pub fn content_handling(mut self, value: impl Into<Value<ContentHandlingProperty>>) -> Self {
+    pub fn content_handling(
+        mut self,
+        value: impl Into<Value<IntegrationResponseContentHandling>>,
+    ) -> Self {
         self.content_handling = Some(value.into());
         self
     }
@@ -566,14 +569,14 @@ impl From<ContentHandling> for Value<ContentHandling> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ContentHandlingProperty {
+pub enum IntegrationResponseContentHandling {
     /// `CONVERT_TO_BINARY`
     ConvertToBinary,
     /// `CONVERT_TO_TEXT`
     ConvertToText,
 }
 
-impl ContentHandlingProperty {
+impl IntegrationResponseContentHandling {
     /// The value as CloudFormation spells it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -583,14 +586,14 @@ impl ContentHandlingProperty {
     }
 }
 
-impl crate::ToJson for ContentHandlingProperty {
+impl crate::ToJson for IntegrationResponseContentHandling {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
     }
 }
 
-impl From<ContentHandlingProperty> for Value<ContentHandlingProperty> {
-    fn from(value: ContentHandlingProperty) -> Self {
+impl From<IntegrationResponseContentHandling> for Value<IntegrationResponseContentHandling> {
+    fn from(value: IntegrationResponseContentHandling) -> Self {
         Value::Lit(value)
     }
 }

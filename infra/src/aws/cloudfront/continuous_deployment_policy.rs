@@ -102,7 +102,7 @@ pub struct ContinuousDeploymentPolicyConfig {
     /// to staging distributions.
     pub traffic_config: Option<Value<TrafficConfig>>,
     /// `Type`. The type of traffic configuration.
-    pub r#type: Option<Value<TypeProperty>>,
+    pub r#type: Option<Value<ContinuousDeploymentPolicyConfigType>>,
 }
 
 impl ContinuousDeploymentPolicyConfig {
@@ -146,7 +146,7 @@ impl ContinuousDeploymentPolicyConfig {
     }
 
     /// Sets `Type`.
-    pub fn r#type(mut self, value: impl Into<Value<TypeProperty>>) -> Self {
+    pub fn r#type(mut self, value: impl Into<Value<ContinuousDeploymentPolicyConfigType>>) -> Self {
         self.r#type = Some(value.into());
         self
     }
@@ -453,6 +453,37 @@ impl From<TrafficConfig> for Value<TrafficConfig> {
 
 /// The type of traffic configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ContinuousDeploymentPolicyConfigType {
+    /// `SingleWeight`
+    SingleWeight,
+    /// `SingleHeader`
+    SingleHeader,
+}
+
+impl ContinuousDeploymentPolicyConfigType {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::SingleWeight => "SingleWeight",
+            Self::SingleHeader => "SingleHeader",
+        }
+    }
+}
+
+impl crate::ToJson for ContinuousDeploymentPolicyConfigType {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<ContinuousDeploymentPolicyConfigType> for Value<ContinuousDeploymentPolicyConfigType> {
+    fn from(value: ContinuousDeploymentPolicyConfigType) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The type of traffic configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Type {
     /// `SingleWeight`
     SingleWeight,
@@ -478,37 +509,6 @@ impl crate::ToJson for Type {
 
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The type of traffic configuration.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TypeProperty {
-    /// `SingleWeight`
-    SingleWeight,
-    /// `SingleHeader`
-    SingleHeader,
-}
-
-impl TypeProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::SingleWeight => "SingleWeight",
-            Self::SingleHeader => "SingleHeader",
-        }
-    }
-}
-
-impl crate::ToJson for TypeProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<TypeProperty> for Value<TypeProperty> {
-    fn from(value: TypeProperty) -> Self {
         Value::Lit(value)
     }
 }

@@ -142,7 +142,7 @@ pub struct Alarm {
     /// Gigabits, Terabits, Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second,
     /// Gigabytes/Second, Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second,
     /// Gigabits/Second, Terabits/Second, Count/Second, or None.
-    pub unit: Option<Value<UnitProperty>>,
+    pub unit: Option<Value<AlarmUnit>>,
     /// `WarmUpConfiguration`. The warm-up configuration for the alarm. A warm-up period delays
     /// alarm evaluation after you create or update the alarm. During the warm-up period, the
     /// alarm stays in ``INSUFFICIENT_DATA`` and does not perform alarm actions. For more
@@ -342,7 +342,7 @@ impl Alarm {
     }
 
     /// Sets `Unit`.
-    pub fn unit(mut self, value: impl Into<Value<UnitProperty>>) -> Self {
+    pub fn unit(mut self, value: impl Into<Value<AlarmUnit>>) -> Self {
         self.unit = Some(value.into());
         self
     }
@@ -1065,6 +1065,118 @@ impl From<WarmUpConfiguration> for Value<WarmUpConfiguration> {
     }
 }
 
+/// The unit of the metric associated with the alarm. Specify this only if you are creating an
+/// alarm based on a single metric. Do not specify this if you are specifying a ``Metrics``
+/// array. You can specify the following values: Seconds, Microseconds, Milliseconds, Bytes,
+/// Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits, Gigabits, Terabits,
+/// Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second, Gigabytes/Second,
+/// Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second, Gigabits/Second,
+/// Terabits/Second, Count/Second, or None.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum AlarmUnit {
+    /// `Bits`
+    Bits,
+    /// `Bits/Second`
+    BitsSecond,
+    /// `Bytes`
+    Bytes,
+    /// `Bytes/Second`
+    BytesSecond,
+    /// `Count`
+    Count,
+    /// `Count/Second`
+    CountSecond,
+    /// `Gigabits`
+    Gigabits,
+    /// `Gigabits/Second`
+    GigabitsSecond,
+    /// `Gigabytes`
+    Gigabytes,
+    /// `Gigabytes/Second`
+    GigabytesSecond,
+    /// `Kilobits`
+    Kilobits,
+    /// `Kilobits/Second`
+    KilobitsSecond,
+    /// `Kilobytes`
+    Kilobytes,
+    /// `Kilobytes/Second`
+    KilobytesSecond,
+    /// `Megabits`
+    Megabits,
+    /// `Megabits/Second`
+    MegabitsSecond,
+    /// `Megabytes`
+    Megabytes,
+    /// `Megabytes/Second`
+    MegabytesSecond,
+    /// `Microseconds`
+    Microseconds,
+    /// `Milliseconds`
+    Milliseconds,
+    /// `None`
+    None,
+    /// `Percent`
+    Percent,
+    /// `Seconds`
+    Seconds,
+    /// `Terabits`
+    Terabits,
+    /// `Terabits/Second`
+    TerabitsSecond,
+    /// `Terabytes`
+    Terabytes,
+    /// `Terabytes/Second`
+    TerabytesSecond,
+}
+
+impl AlarmUnit {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Bits => "Bits",
+            Self::BitsSecond => "Bits/Second",
+            Self::Bytes => "Bytes",
+            Self::BytesSecond => "Bytes/Second",
+            Self::Count => "Count",
+            Self::CountSecond => "Count/Second",
+            Self::Gigabits => "Gigabits",
+            Self::GigabitsSecond => "Gigabits/Second",
+            Self::Gigabytes => "Gigabytes",
+            Self::GigabytesSecond => "Gigabytes/Second",
+            Self::Kilobits => "Kilobits",
+            Self::KilobitsSecond => "Kilobits/Second",
+            Self::Kilobytes => "Kilobytes",
+            Self::KilobytesSecond => "Kilobytes/Second",
+            Self::Megabits => "Megabits",
+            Self::MegabitsSecond => "Megabits/Second",
+            Self::Megabytes => "Megabytes",
+            Self::MegabytesSecond => "Megabytes/Second",
+            Self::Microseconds => "Microseconds",
+            Self::Milliseconds => "Milliseconds",
+            Self::None => "None",
+            Self::Percent => "Percent",
+            Self::Seconds => "Seconds",
+            Self::Terabits => "Terabits",
+            Self::TerabitsSecond => "Terabits/Second",
+            Self::Terabytes => "Terabytes",
+            Self::TerabytesSecond => "Terabytes/Second",
+        }
+    }
+}
+
+impl crate::ToJson for AlarmUnit {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<AlarmUnit> for Value<AlarmUnit> {
+    fn from(value: AlarmUnit) -> Self {
+        Value::Lit(value)
+    }
+}
+
 /// The arithmetic operation to use when comparing the specified statistic and threshold. The
 /// specified statistic value is used as the first operand.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -1305,118 +1417,6 @@ impl crate::ToJson for Unit {
 
 impl From<Unit> for Value<Unit> {
     fn from(value: Unit) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The unit of the metric associated with the alarm. Specify this only if you are creating an
-/// alarm based on a single metric. Do not specify this if you are specifying a ``Metrics``
-/// array. You can specify the following values: Seconds, Microseconds, Milliseconds, Bytes,
-/// Kilobytes, Megabytes, Gigabytes, Terabytes, Bits, Kilobits, Megabits, Gigabits, Terabits,
-/// Percent, Count, Bytes/Second, Kilobytes/Second, Megabytes/Second, Gigabytes/Second,
-/// Terabytes/Second, Bits/Second, Kilobits/Second, Megabits/Second, Gigabits/Second,
-/// Terabits/Second, Count/Second, or None.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum UnitProperty {
-    /// `Bits`
-    Bits,
-    /// `Bits/Second`
-    BitsSecond,
-    /// `Bytes`
-    Bytes,
-    /// `Bytes/Second`
-    BytesSecond,
-    /// `Count`
-    Count,
-    /// `Count/Second`
-    CountSecond,
-    /// `Gigabits`
-    Gigabits,
-    /// `Gigabits/Second`
-    GigabitsSecond,
-    /// `Gigabytes`
-    Gigabytes,
-    /// `Gigabytes/Second`
-    GigabytesSecond,
-    /// `Kilobits`
-    Kilobits,
-    /// `Kilobits/Second`
-    KilobitsSecond,
-    /// `Kilobytes`
-    Kilobytes,
-    /// `Kilobytes/Second`
-    KilobytesSecond,
-    /// `Megabits`
-    Megabits,
-    /// `Megabits/Second`
-    MegabitsSecond,
-    /// `Megabytes`
-    Megabytes,
-    /// `Megabytes/Second`
-    MegabytesSecond,
-    /// `Microseconds`
-    Microseconds,
-    /// `Milliseconds`
-    Milliseconds,
-    /// `None`
-    None,
-    /// `Percent`
-    Percent,
-    /// `Seconds`
-    Seconds,
-    /// `Terabits`
-    Terabits,
-    /// `Terabits/Second`
-    TerabitsSecond,
-    /// `Terabytes`
-    Terabytes,
-    /// `Terabytes/Second`
-    TerabytesSecond,
-}
-
-impl UnitProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Bits => "Bits",
-            Self::BitsSecond => "Bits/Second",
-            Self::Bytes => "Bytes",
-            Self::BytesSecond => "Bytes/Second",
-            Self::Count => "Count",
-            Self::CountSecond => "Count/Second",
-            Self::Gigabits => "Gigabits",
-            Self::GigabitsSecond => "Gigabits/Second",
-            Self::Gigabytes => "Gigabytes",
-            Self::GigabytesSecond => "Gigabytes/Second",
-            Self::Kilobits => "Kilobits",
-            Self::KilobitsSecond => "Kilobits/Second",
-            Self::Kilobytes => "Kilobytes",
-            Self::KilobytesSecond => "Kilobytes/Second",
-            Self::Megabits => "Megabits",
-            Self::MegabitsSecond => "Megabits/Second",
-            Self::Megabytes => "Megabytes",
-            Self::MegabytesSecond => "Megabytes/Second",
-            Self::Microseconds => "Microseconds",
-            Self::Milliseconds => "Milliseconds",
-            Self::None => "None",
-            Self::Percent => "Percent",
-            Self::Seconds => "Seconds",
-            Self::Terabits => "Terabits",
-            Self::TerabitsSecond => "Terabits/Second",
-            Self::Terabytes => "Terabytes",
-            Self::TerabytesSecond => "Terabytes/Second",
-        }
-    }
-}
-
-impl crate::ToJson for UnitProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<UnitProperty> for Value<UnitProperty> {
-    fn from(value: UnitProperty) -> Self {
         Value::Lit(value)
     }
 }

@@ -664,14 +664,14 @@ pub struct KeySchema {
     /// `AttributeName` (required).
     pub attribute_name: Value<String>,
     /// `KeyType` (required).
-    pub key_type: Value<KeyTypeProperty>,
+    pub key_type: Value<KeySchemaKeyType>,
 }
 
 impl KeySchema {
     /// A `KeySchema` from its required properties: `AttributeName`, `KeyType`.
     pub fn new(
         attribute_name: impl Into<Value<String>>,
-        key_type: impl Into<Value<KeyTypeProperty>>,
+        key_type: impl Into<Value<KeySchemaKeyType>>,
     ) -> Self {
         Self {
             attribute_name: attribute_name.into(),
@@ -2041,6 +2041,37 @@ impl From<GlobalTableSettingsReplicationMode> for Value<GlobalTableSettingsRepli
     }
 }
 
+/// The values `KeySchemaKeyType` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum KeySchemaKeyType {
+    /// `HASH`
+    Hash,
+    /// `RANGE`
+    Range,
+}
+
+impl KeySchemaKeyType {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Hash => "HASH",
+            Self::Range => "RANGE",
+        }
+    }
+}
+
+impl crate::ToJson for KeySchemaKeyType {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<KeySchemaKeyType> for Value<KeySchemaKeyType> {
+    fn from(value: KeySchemaKeyType) -> Self {
+        Value::Lit(value)
+    }
+}
+
 /// The values `KeyType` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyType {
@@ -2068,37 +2099,6 @@ impl crate::ToJson for KeyType {
 
 impl From<KeyType> for Value<KeyType> {
     fn from(value: KeyType) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `KeyTypeProperty` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum KeyTypeProperty {
-    /// `HASH`
-    Hash,
-    /// `RANGE`
-    Range,
-}
-
-impl KeyTypeProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Hash => "HASH",
-            Self::Range => "RANGE",
-        }
-    }
-}
-
-impl crate::ToJson for KeyTypeProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<KeyTypeProperty> for Value<KeyTypeProperty> {
-    fn from(value: KeyTypeProperty) -> Self {
         Value::Lit(value)
     }
 }

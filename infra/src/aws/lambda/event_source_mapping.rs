@@ -1313,7 +1313,7 @@ pub struct SourceAccessConfiguration {
     /// ``SERVER_ROOT_CA_CERTIFICATE`` – (Self-managed Apache Kafka) The Secrets Manager ARN of
     /// your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of
     /// your Apache Kafka brokers.
-    pub r#type: Option<Value<TypeProperty>>,
+    pub r#type: Option<Value<SourceAccessConfigurationType>>,
     /// `URI`. The value for your chosen configuration in ``Type``. For example: ``"URI":
     /// "arn:aws:secretsmanager:us-east-1:01234567890:secret:MyBrokerSecretName"``.
     pub uri: Option<Value<String>>,
@@ -1329,7 +1329,7 @@ impl SourceAccessConfiguration {
     }
 
     /// Sets `Type`.
-    pub fn r#type(mut self, value: impl Into<Value<TypeProperty>>) -> Self {
+    pub fn r#type(mut self, value: impl Into<Value<SourceAccessConfigurationType>>) -> Self {
         self.r#type = Some(value.into());
         self
     }
@@ -1552,6 +1552,97 @@ impl From<Metric> for Value<Metric> {
     }
 }
 
+/// The type of authentication protocol, VPC components, or virtual host for your event
+/// source. For example: ``"Type":"SASL_SCRAM_512_AUTH"``. + ``BASIC_AUTH`` – (Amazon MQ)
+/// The ASMlong secret that stores your broker credentials. + ``BASIC_AUTH`` – (Self-managed
+/// Apache Kafka) The Secrets Manager ARN of your secret key used for SASL/PLAIN
+/// authentication of your Apache Kafka brokers. + ``VPC_SUBNET`` – (Self-managed Apache
+/// Kafka) The subnets associated with your VPC. Lambda connects to these subnets to fetch
+/// data from your self-managed Apache Kafka cluster. + ``VPC_SECURITY_GROUP`` –
+/// (Self-managed Apache Kafka) The VPC security group used to manage access to your
+/// self-managed Apache Kafka brokers. + ``SASL_SCRAM_256_AUTH`` – (Self-managed Apache
+/// Kafka) The Secrets Manager ARN of your secret key used for SASL SCRAM-256 authentication
+/// of your self-managed Apache Kafka brokers. + ``SASL_SCRAM_512_AUTH`` – (Amazon MSK,
+/// Self-managed Apache Kafka) The Secrets Manager ARN of your secret key used for SASL
+/// SCRAM-512 authentication of your self-managed Apache Kafka brokers. + ``VIRTUAL_HOST``
+/// –- (RabbitMQ) The name of the virtual host in your RabbitMQ broker. Lambda uses this
+/// RabbitMQ host as the event source. This property cannot be specified in an
+/// UpdateEventSourceMapping API call. + ``CLIENT_CERTIFICATE_TLS_AUTH`` – (Amazon MSK,
+/// self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the
+/// certificate chain (X.509 PEM), private key (PKCS#8 PEM), and private key password
+/// (optional) used for mutual TLS authentication of your MSK/Apache Kafka brokers. +
+/// ``SERVER_ROOT_CA_CERTIFICATE`` – (Self-managed Apache Kafka) The Secrets Manager ARN of
+/// your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of
+/// your Apache Kafka brokers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SourceAccessConfigurationType {
+    /// `BASIC_AUTH`
+    BasicAuth,
+    /// `VPC_SUBNET`
+    VpcSubnet,
+    /// `VPC_SECURITY_GROUP`
+    VpcSecurityGroup,
+    /// `SASL_SCRAM_512_AUTH`
+    SaslScram512Auth,
+    /// `SASL_SCRAM_256_AUTH`
+    SaslScram256Auth,
+    /// `VIRTUAL_HOST`
+    VirtualHost,
+    /// `CLIENT_CERTIFICATE_TLS_AUTH`
+    ClientCertificateTlsAuth,
+    /// `SERVER_ROOT_CA_CERTIFICATE`
+    ServerRootCaCertificate,
+    /// `OAUTHBEARER_AUTH`
+    OauthbearerAuth,
+    /// `OAUTHBEARER_SCOPE`
+    OauthbearerScope,
+    /// `OAUTHBEARER_AUDIENCE`
+    OauthbearerAudience,
+    /// `OAUTHBEARER_LOGICAL_CLUSTER`
+    OauthbearerLogicalCluster,
+    /// `OAUTHBEARER_IDENTITY_POOL`
+    OauthbearerIdentityPool,
+    /// `IAM_AUTH`
+    IamAuth,
+    /// `IAM_OAUTHBEARER_AUTH`
+    IamOauthbearerAuth,
+}
+
+impl SourceAccessConfigurationType {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::BasicAuth => "BASIC_AUTH",
+            Self::VpcSubnet => "VPC_SUBNET",
+            Self::VpcSecurityGroup => "VPC_SECURITY_GROUP",
+            Self::SaslScram512Auth => "SASL_SCRAM_512_AUTH",
+            Self::SaslScram256Auth => "SASL_SCRAM_256_AUTH",
+            Self::VirtualHost => "VIRTUAL_HOST",
+            Self::ClientCertificateTlsAuth => "CLIENT_CERTIFICATE_TLS_AUTH",
+            Self::ServerRootCaCertificate => "SERVER_ROOT_CA_CERTIFICATE",
+            Self::OauthbearerAuth => "OAUTHBEARER_AUTH",
+            Self::OauthbearerScope => "OAUTHBEARER_SCOPE",
+            Self::OauthbearerAudience => "OAUTHBEARER_AUDIENCE",
+            Self::OauthbearerLogicalCluster => "OAUTHBEARER_LOGICAL_CLUSTER",
+            Self::OauthbearerIdentityPool => "OAUTHBEARER_IDENTITY_POOL",
+            Self::IamAuth => "IAM_AUTH",
+            Self::IamOauthbearerAuth => "IAM_OAUTHBEARER_AUTH",
+        }
+    }
+}
+
+impl crate::ToJson for SourceAccessConfigurationType {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<SourceAccessConfigurationType> for Value<SourceAccessConfigurationType> {
+    fn from(value: SourceAccessConfigurationType) -> Self {
+        Value::Lit(value)
+    }
+}
+
 /// Set this property to filter the system logs for your function that Lambda sends to
 /// CloudWatch. Lambda only sends system logs at the selected level of detail and lower, where
 /// ``DEBUG`` is the highest level and ``WARN`` is the lowest.
@@ -1621,97 +1712,6 @@ impl crate::ToJson for Type {
 
 impl From<Type> for Value<Type> {
     fn from(value: Type) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The type of authentication protocol, VPC components, or virtual host for your event
-/// source. For example: ``"Type":"SASL_SCRAM_512_AUTH"``. + ``BASIC_AUTH`` – (Amazon MQ)
-/// The ASMlong secret that stores your broker credentials. + ``BASIC_AUTH`` – (Self-managed
-/// Apache Kafka) The Secrets Manager ARN of your secret key used for SASL/PLAIN
-/// authentication of your Apache Kafka brokers. + ``VPC_SUBNET`` – (Self-managed Apache
-/// Kafka) The subnets associated with your VPC. Lambda connects to these subnets to fetch
-/// data from your self-managed Apache Kafka cluster. + ``VPC_SECURITY_GROUP`` –
-/// (Self-managed Apache Kafka) The VPC security group used to manage access to your
-/// self-managed Apache Kafka brokers. + ``SASL_SCRAM_256_AUTH`` – (Self-managed Apache
-/// Kafka) The Secrets Manager ARN of your secret key used for SASL SCRAM-256 authentication
-/// of your self-managed Apache Kafka brokers. + ``SASL_SCRAM_512_AUTH`` – (Amazon MSK,
-/// Self-managed Apache Kafka) The Secrets Manager ARN of your secret key used for SASL
-/// SCRAM-512 authentication of your self-managed Apache Kafka brokers. + ``VIRTUAL_HOST``
-/// –- (RabbitMQ) The name of the virtual host in your RabbitMQ broker. Lambda uses this
-/// RabbitMQ host as the event source. This property cannot be specified in an
-/// UpdateEventSourceMapping API call. + ``CLIENT_CERTIFICATE_TLS_AUTH`` – (Amazon MSK,
-/// self-managed Apache Kafka) The Secrets Manager ARN of your secret key containing the
-/// certificate chain (X.509 PEM), private key (PKCS#8 PEM), and private key password
-/// (optional) used for mutual TLS authentication of your MSK/Apache Kafka brokers. +
-/// ``SERVER_ROOT_CA_CERTIFICATE`` – (Self-managed Apache Kafka) The Secrets Manager ARN of
-/// your secret key containing the root CA certificate (X.509 PEM) used for TLS encryption of
-/// your Apache Kafka brokers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum TypeProperty {
-    /// `BASIC_AUTH`
-    BasicAuth,
-    /// `VPC_SUBNET`
-    VpcSubnet,
-    /// `VPC_SECURITY_GROUP`
-    VpcSecurityGroup,
-    /// `SASL_SCRAM_512_AUTH`
-    SaslScram512Auth,
-    /// `SASL_SCRAM_256_AUTH`
-    SaslScram256Auth,
-    /// `VIRTUAL_HOST`
-    VirtualHost,
-    /// `CLIENT_CERTIFICATE_TLS_AUTH`
-    ClientCertificateTlsAuth,
-    /// `SERVER_ROOT_CA_CERTIFICATE`
-    ServerRootCaCertificate,
-    /// `OAUTHBEARER_AUTH`
-    OauthbearerAuth,
-    /// `OAUTHBEARER_SCOPE`
-    OauthbearerScope,
-    /// `OAUTHBEARER_AUDIENCE`
-    OauthbearerAudience,
-    /// `OAUTHBEARER_LOGICAL_CLUSTER`
-    OauthbearerLogicalCluster,
-    /// `OAUTHBEARER_IDENTITY_POOL`
-    OauthbearerIdentityPool,
-    /// `IAM_AUTH`
-    IamAuth,
-    /// `IAM_OAUTHBEARER_AUTH`
-    IamOauthbearerAuth,
-}
-
-impl TypeProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::BasicAuth => "BASIC_AUTH",
-            Self::VpcSubnet => "VPC_SUBNET",
-            Self::VpcSecurityGroup => "VPC_SECURITY_GROUP",
-            Self::SaslScram512Auth => "SASL_SCRAM_512_AUTH",
-            Self::SaslScram256Auth => "SASL_SCRAM_256_AUTH",
-            Self::VirtualHost => "VIRTUAL_HOST",
-            Self::ClientCertificateTlsAuth => "CLIENT_CERTIFICATE_TLS_AUTH",
-            Self::ServerRootCaCertificate => "SERVER_ROOT_CA_CERTIFICATE",
-            Self::OauthbearerAuth => "OAUTHBEARER_AUTH",
-            Self::OauthbearerScope => "OAUTHBEARER_SCOPE",
-            Self::OauthbearerAudience => "OAUTHBEARER_AUDIENCE",
-            Self::OauthbearerLogicalCluster => "OAUTHBEARER_LOGICAL_CLUSTER",
-            Self::OauthbearerIdentityPool => "OAUTHBEARER_IDENTITY_POOL",
-            Self::IamAuth => "IAM_AUTH",
-            Self::IamOauthbearerAuth => "IAM_OAUTHBEARER_AUTH",
-        }
-    }
-}
-
-impl crate::ToJson for TypeProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<TypeProperty> for Value<TypeProperty> {
-    fn from(value: TypeProperty) -> Self {
         Value::Lit(value)
     }
 }

@@ -129,7 +129,7 @@ pub struct HealthCheckConfig {
     /// `Port`.
     pub port: Option<Value<i64>>,
     /// `Regions`.
-    pub regions: Option<Value<Vec<Value<RegionProperty>>>>,
+    pub regions: Option<Value<Vec<Value<HealthCheckConfigRegion>>>>,
     /// `RequestInterval`.
     pub request_interval: Option<Value<i64>>,
     /// `ResourcePath`.
@@ -236,7 +236,7 @@ impl HealthCheckConfig {
     }
 
     /// Sets `Regions`.
-    pub fn regions(mut self, value: impl Into<Value<Vec<Value<RegionProperty>>>>) -> Self {
+    pub fn regions(mut self, value: impl Into<Value<Vec<Value<HealthCheckConfigRegion>>>>) -> Self {
         self.regions = Some(value.into());
         self
     }
@@ -300,6 +300,55 @@ impl crate::ToJson for HealthCheckConfig {
 
 impl From<HealthCheckConfig> for Value<HealthCheckConfig> {
     fn from(value: HealthCheckConfig) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `HealthCheckConfigRegion` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum HealthCheckConfigRegion {
+    /// `ap-northeast-1`
+    ApNortheast1,
+    /// `ap-southeast-1`
+    ApSoutheast1,
+    /// `ap-southeast-2`
+    ApSoutheast2,
+    /// `eu-west-1`
+    EuWest1,
+    /// `sa-east-1`
+    SaEast1,
+    /// `us-east-1`
+    UsEast1,
+    /// `us-west-1`
+    UsWest1,
+    /// `us-west-2`
+    UsWest2,
+}
+
+impl HealthCheckConfigRegion {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::ApNortheast1 => "ap-northeast-1",
+            Self::ApSoutheast1 => "ap-southeast-1",
+            Self::ApSoutheast2 => "ap-southeast-2",
+            Self::EuWest1 => "eu-west-1",
+            Self::SaEast1 => "sa-east-1",
+            Self::UsEast1 => "us-east-1",
+            Self::UsWest1 => "us-west-1",
+            Self::UsWest2 => "us-west-2",
+        }
+    }
+}
+
+impl crate::ToJson for HealthCheckConfigRegion {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<HealthCheckConfigRegion> for Value<HealthCheckConfigRegion> {
+    fn from(value: HealthCheckConfigRegion) -> Self {
         Value::Lit(value)
     }
 }
@@ -498,55 +547,6 @@ impl crate::ToJson for Region {
 
 impl From<Region> for Value<Region> {
     fn from(value: Region) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `RegionProperty` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum RegionProperty {
-    /// `ap-northeast-1`
-    ApNortheast1,
-    /// `ap-southeast-1`
-    ApSoutheast1,
-    /// `ap-southeast-2`
-    ApSoutheast2,
-    /// `eu-west-1`
-    EuWest1,
-    /// `sa-east-1`
-    SaEast1,
-    /// `us-east-1`
-    UsEast1,
-    /// `us-west-1`
-    UsWest1,
-    /// `us-west-2`
-    UsWest2,
-}
-
-impl RegionProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::ApNortheast1 => "ap-northeast-1",
-            Self::ApSoutheast1 => "ap-southeast-1",
-            Self::ApSoutheast2 => "ap-southeast-2",
-            Self::EuWest1 => "eu-west-1",
-            Self::SaEast1 => "sa-east-1",
-            Self::UsEast1 => "us-east-1",
-            Self::UsWest1 => "us-west-1",
-            Self::UsWest2 => "us-west-2",
-        }
-    }
-}
-
-impl crate::ToJson for RegionProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<RegionProperty> for Value<RegionProperty> {
-    fn from(value: RegionProperty) -> Self {
         Value::Lit(value)
     }
 }

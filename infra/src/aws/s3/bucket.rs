@@ -1243,7 +1243,7 @@ impl From<DefaultRetention> for Value<DefaultRetention> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct DeleteMarkerReplication {
     /// `Status`. Indicates whether to replicate delete markers.
-    pub status: Option<Value<Status2>>,
+    pub status: Option<Value<DeleteMarkerReplicationStatus>>,
 }
 
 impl DeleteMarkerReplication {
@@ -1253,7 +1253,7 @@ impl DeleteMarkerReplication {
     }
 
     /// Sets `Status`.
-    pub fn status(mut self, value: impl Into<Value<Status2>>) -> Self {
+    pub fn status(mut self, value: impl Into<Value<DeleteMarkerReplicationStatus>>) -> Self {
         self.status = Some(value.into());
         self
     }
@@ -1620,7 +1620,7 @@ impl From<InventoryConfiguration> for Value<InventoryConfiguration> {
 pub struct InventoryTableConfiguration {
     /// `ConfigurationState` (required). The configuration state of the inventory table,
     /// indicating whether the inventory table is enabled or disabled.
-    pub configuration_state: Value<ConfigurationStateProperty>,
+    pub configuration_state: Value<InventoryTableConfigurationConfigurationState>,
     /// `EncryptionConfiguration`. The encryption configuration for the inventory table.
     pub encryption_configuration: Option<Value<MetadataTableEncryptionConfiguration>>,
     /// `TableArn`. The Amazon Resource Name (ARN) for the inventory table.
@@ -1631,7 +1631,9 @@ pub struct InventoryTableConfiguration {
 
 impl InventoryTableConfiguration {
     /// A `InventoryTableConfiguration` from its required properties: `ConfigurationState`.
-    pub fn new(configuration_state: impl Into<Value<ConfigurationStateProperty>>) -> Self {
+    pub fn new(
+        configuration_state: impl Into<Value<InventoryTableConfigurationConfigurationState>>,
+    ) -> Self {
         Self {
             configuration_state: configuration_state.into(),
             encryption_configuration: None,
@@ -2133,12 +2135,14 @@ pub struct MetadataTableEncryptionConfiguration {
     /// server-side encryption with KMSlong (KMS) keys (SSE-KMS), use the ``aws:kms`` value. To
     /// specify server-side encryption with Amazon S3 managed keys (SSE-S3), use the ``AES256``
     /// value.
-    pub sse_algorithm: Value<SseAlgorithmProperty>,
+    pub sse_algorithm: Value<MetadataTableEncryptionConfigurationSseAlgorithm>,
 }
 
 impl MetadataTableEncryptionConfiguration {
     /// A `MetadataTableEncryptionConfiguration` from its required properties: `SseAlgorithm`.
-    pub fn new(sse_algorithm: impl Into<Value<SseAlgorithmProperty>>) -> Self {
+    pub fn new(
+        sse_algorithm: impl Into<Value<MetadataTableEncryptionConfigurationSseAlgorithm>>,
+    ) -> Self {
         Self {
             kms_key_arn: None,
             sse_algorithm: sse_algorithm.into(),
@@ -2175,12 +2179,12 @@ pub struct Metrics {
     /// ``s3:Replication:OperationMissedThreshold`` event.
     pub event_threshold: Option<Value<ReplicationTimeValue>>,
     /// `Status` (required). Specifies whether the replication metrics are enabled.
-    pub status: Value<Status3>,
+    pub status: Value<MetricsStatus>,
 }
 
 impl Metrics {
     /// A `Metrics` from its required properties: `Status`.
-    pub fn new(status: impl Into<Value<Status3>>) -> Self {
+    pub fn new(status: impl Into<Value<MetricsStatus>>) -> Self {
         Self {
             event_threshold: None,
             status: status.into(),
@@ -2957,7 +2961,7 @@ pub struct RedirectRule {
     pub http_redirect_code: Option<Value<String>>,
     /// `Protocol`. Protocol to use when redirecting requests. The default is the protocol that is
     /// used in the original request.
-    pub protocol: Option<Value<ProtocolProperty>>,
+    pub protocol: Option<Value<RedirectRuleProtocol>>,
     /// `ReplaceKeyPrefixWith`. The object key prefix to use in the redirect request. For example,
     /// to redirect requests for all pages with prefix ``docs/`` (objects in the ``docs/`` folder)
     /// to ``documents/``, you can set a condition block with ``KeyPrefixEquals`` set to ``docs/``
@@ -3001,7 +3005,7 @@ impl RedirectRule {
     }
 
     /// Sets `Protocol`.
-    pub fn protocol(mut self, value: impl Into<Value<ProtocolProperty>>) -> Self {
+    pub fn protocol(mut self, value: impl Into<Value<RedirectRuleProtocol>>) -> Self {
         self.protocol = Some(value.into());
         self
     }
@@ -3046,12 +3050,12 @@ impl From<RedirectRule> for Value<RedirectRule> {
 pub struct ReplicaModifications {
     /// `Status` (required). Specifies whether Amazon S3 replicates modifications on replicas.
     /// \*Allowed values*: ``Enabled`` | ``Disabled``
-    pub status: Value<Status5>,
+    pub status: Value<ReplicaModificationsStatus>,
 }
 
 impl ReplicaModifications {
     /// A `ReplicaModifications` from its required properties: `Status`.
-    pub fn new(status: impl Into<Value<Status5>>) -> Self {
+    pub fn new(status: impl Into<Value<ReplicaModificationsStatus>>) -> Self {
         Self {
             status: status.into(),
         }
@@ -3155,7 +3159,7 @@ pub struct ReplicationDestination {
     /// replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html)
     /// action in the *Amazon S3 API Reference*. ``FSX_OPENZFS`` is not an accepted value when
     /// replicating objects.
-    pub storage_class: Option<Value<StorageClass2>>,
+    pub storage_class: Option<Value<ReplicationDestinationStorageClass>>,
 }
 
 impl ReplicationDestination {
@@ -3209,7 +3213,10 @@ impl ReplicationDestination {
     }
 
     /// Sets `StorageClass`.
-    pub fn storage_class(mut self, value: impl Into<Value<StorageClass2>>) -> Self {
+    pub fn storage_class(
+        mut self,
+        value: impl Into<Value<ReplicationDestinationStorageClass>>,
+    ) -> Self {
         self.storage_class = Some(value.into());
         self
     }
@@ -3295,14 +3302,14 @@ pub struct ReplicationRule {
     /// replication of these objects.
     pub source_selection_criteria: Option<Value<SourceSelectionCriteria>>,
     /// `Status` (required). Specifies whether the rule is enabled.
-    pub status: Value<Status7>,
+    pub status: Value<ReplicationRuleStatus>,
 }
 
 impl ReplicationRule {
     /// A `ReplicationRule` from its required properties: `Destination`, `Status`.
     pub fn new(
         destination: impl Into<Value<ReplicationDestination>>,
-        status: impl Into<Value<Status7>>,
+        status: impl Into<Value<ReplicationRuleStatus>>,
     ) -> Self {
         Self {
             delete_marker_replication: None,
@@ -3512,7 +3519,7 @@ impl From<ReplicationRuleFilter> for Value<ReplicationRuleFilter> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ReplicationTime {
     /// `Status` (required). Specifies whether the replication time is enabled.
-    pub status: Value<Status4>,
+    pub status: Value<ReplicationTimeStatus>,
     /// `Time` (required). A container specifying the time by which replication should be complete
     /// for all objects and operations on objects.
     pub time: Value<ReplicationTimeValue>,
@@ -3521,7 +3528,7 @@ pub struct ReplicationTime {
 impl ReplicationTime {
     /// A `ReplicationTime` from its required properties: `Status`, `Time`.
     pub fn new(
-        status: impl Into<Value<Status4>>,
+        status: impl Into<Value<ReplicationTimeStatus>>,
         time: impl Into<Value<ReplicationTimeValue>>,
     ) -> Self {
         Self {
@@ -3765,7 +3772,7 @@ pub struct Rule {
     pub prefix: Option<Value<String>>,
     /// `Status` (required). If ``Enabled``, the rule is currently being applied. If ``Disabled``,
     /// the rule is not currently being applied.
-    pub status: Value<StatusProperty>,
+    pub status: Value<RuleStatus>,
     /// `TagFilters`. Tags to use to identify a subset of objects to which the lifecycle rule
     /// applies.
     pub tag_filters: Option<Value<Vec<Value<Tag>>>>,
@@ -3785,7 +3792,7 @@ pub struct Rule {
 
 impl Rule {
     /// A `Rule` from its required properties: `Status`.
-    pub fn new(status: impl Into<Value<StatusProperty>>) -> Self {
+    pub fn new(status: impl Into<Value<RuleStatus>>) -> Self {
         Self {
             abort_incomplete_multipart_upload: None,
             expiration_date: None,
@@ -4307,12 +4314,12 @@ impl From<SourceSelectionCriteria> for Value<SourceSelectionCriteria> {
 pub struct SseKmsEncryptedObjects {
     /// `Status` (required). Specifies whether Amazon S3 replicates objects created with
     /// server-side encryption using an AWS KMS key stored in AWS Key Management Service.
-    pub status: Value<Status6>,
+    pub status: Value<SseKmsEncryptedObjectsStatus>,
 }
 
 impl SseKmsEncryptedObjects {
     /// A `SseKmsEncryptedObjects` from its required properties: `Status`.
-    pub fn new(status: impl Into<Value<Status6>>) -> Self {
+    pub fn new(status: impl Into<Value<SseKmsEncryptedObjectsStatus>>) -> Self {
         Self {
             status: status.into(),
         }
@@ -4469,7 +4476,7 @@ impl From<TopicConfiguration> for Value<TopicConfiguration> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Transition {
     /// `StorageClass` (required). The storage class to which you want the object to transition.
-    pub storage_class: Value<StorageClassProperty>,
+    pub storage_class: Value<TransitionStorageClass>,
     /// `TransitionDate`. Indicates when objects are transitioned to the specified storage class.
     /// The date value must be in ISO 8601 format. The time is always midnight UTC.
     pub transition_date: Option<Value<String>>,
@@ -4485,7 +4492,7 @@ pub struct Transition {
 
 impl Transition {
     /// A `Transition` from its required properties: `StorageClass`.
-    pub fn new(storage_class: impl Into<Value<StorageClassProperty>>) -> Self {
+    pub fn new(storage_class: impl Into<Value<TransitionStorageClass>>) -> Self {
         Self {
             storage_class: storage_class.into(),
             transition_date: None,
@@ -4534,12 +4541,12 @@ impl From<Transition> for Value<Transition> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct VersioningConfiguration {
     /// `Status` (required). The versioning state of the bucket.
-    pub status: Value<Status8>,
+    pub status: Value<VersioningConfigurationStatus>,
 }
 
 impl VersioningConfiguration {
     /// A `VersioningConfiguration` from its required properties: `Status`.
-    pub fn new(status: impl Into<Value<Status8>>) -> Self {
+    pub fn new(status: impl Into<Value<VersioningConfigurationStatus>>) -> Self {
         Self {
             status: status.into(),
         }
@@ -4934,34 +4941,33 @@ impl From<ConfigurationState> for Value<ConfigurationState> {
     }
 }
 
-/// The configuration state of the inventory table, indicating whether the inventory table is
-/// enabled or disabled.
+/// Indicates whether to replicate delete markers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ConfigurationStateProperty {
-    /// `ENABLED`
-    Enabled,
-    /// `DISABLED`
+pub enum DeleteMarkerReplicationStatus {
+    /// `Disabled`
     Disabled,
+    /// `Enabled`
+    Enabled,
 }
 
-impl ConfigurationStateProperty {
+impl DeleteMarkerReplicationStatus {
     /// The value as CloudFormation spells it.
     pub fn as_str(&self) -> &'static str {
         match self {
-            Self::Enabled => "ENABLED",
-            Self::Disabled => "DISABLED",
+            Self::Disabled => "Disabled",
+            Self::Enabled => "Enabled",
         }
     }
 }
 
-impl crate::ToJson for ConfigurationStateProperty {
+impl crate::ToJson for DeleteMarkerReplicationStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
     }
 }
 
-impl From<ConfigurationStateProperty> for Value<ConfigurationStateProperty> {
-    fn from(value: ConfigurationStateProperty) -> Self {
+impl From<DeleteMarkerReplicationStatus> for Value<DeleteMarkerReplicationStatus> {
+    fn from(value: DeleteMarkerReplicationStatus) -> Self {
         Value::Lit(value)
     }
 }
@@ -5062,6 +5068,106 @@ impl crate::ToJson for IncludedObjectVersions {
 
 impl From<IncludedObjectVersions> for Value<IncludedObjectVersions> {
     fn from(value: IncludedObjectVersions) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The configuration state of the inventory table, indicating whether the inventory table is
+/// enabled or disabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum InventoryTableConfigurationConfigurationState {
+    /// `ENABLED`
+    Enabled,
+    /// `DISABLED`
+    Disabled,
+}
+
+impl InventoryTableConfigurationConfigurationState {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Enabled => "ENABLED",
+            Self::Disabled => "DISABLED",
+        }
+    }
+}
+
+impl crate::ToJson for InventoryTableConfigurationConfigurationState {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<InventoryTableConfigurationConfigurationState>
+    for Value<InventoryTableConfigurationConfigurationState>
+{
+    fn from(value: InventoryTableConfigurationConfigurationState) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The encryption type specified for a metadata table. To specify server-side encryption with
+/// KMSlong (KMS) keys (SSE-KMS), use the ``aws:kms`` value. To specify server-side encryption
+/// with Amazon S3 managed keys (SSE-S3), use the ``AES256`` value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MetadataTableEncryptionConfigurationSseAlgorithm {
+    /// `aws:kms`
+    AwsKms,
+    /// `AES256`
+    Aes256,
+}
+
+impl MetadataTableEncryptionConfigurationSseAlgorithm {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::AwsKms => "aws:kms",
+            Self::Aes256 => "AES256",
+        }
+    }
+}
+
+impl crate::ToJson for MetadataTableEncryptionConfigurationSseAlgorithm {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<MetadataTableEncryptionConfigurationSseAlgorithm>
+    for Value<MetadataTableEncryptionConfigurationSseAlgorithm>
+{
+    fn from(value: MetadataTableEncryptionConfigurationSseAlgorithm) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// Specifies whether the replication metrics are enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum MetricsStatus {
+    /// `Disabled`
+    Disabled,
+    /// `Enabled`
+    Enabled,
+}
+
+impl MetricsStatus {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Disabled => "Disabled",
+            Self::Enabled => "Enabled",
+        }
+    }
+}
+
+impl crate::ToJson for MetricsStatus {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<MetricsStatus> for Value<MetricsStatus> {
+    fn from(value: MetricsStatus) -> Self {
         Value::Lit(value)
     }
 }
@@ -5309,14 +5415,14 @@ impl From<Protocol> for Value<Protocol> {
 /// Protocol to use when redirecting requests. The default is the protocol that is used in the
 /// original request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum ProtocolProperty {
+pub enum RedirectRuleProtocol {
     /// `http`
     Http,
     /// `https`
     Https,
 }
 
-impl ProtocolProperty {
+impl RedirectRuleProtocol {
     /// The value as CloudFormation spells it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -5326,14 +5432,194 @@ impl ProtocolProperty {
     }
 }
 
-impl crate::ToJson for ProtocolProperty {
+impl crate::ToJson for RedirectRuleProtocol {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
     }
 }
 
-impl From<ProtocolProperty> for Value<ProtocolProperty> {
-    fn from(value: ProtocolProperty) -> Self {
+impl From<RedirectRuleProtocol> for Value<RedirectRuleProtocol> {
+    fn from(value: RedirectRuleProtocol) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// Specifies whether Amazon S3 replicates modifications on replicas. *Allowed values*:
+/// ``Enabled`` | ``Disabled``
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReplicaModificationsStatus {
+    /// `Enabled`
+    Enabled,
+    /// `Disabled`
+    Disabled,
+}
+
+impl ReplicaModificationsStatus {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Enabled => "Enabled",
+            Self::Disabled => "Disabled",
+        }
+    }
+}
+
+impl crate::ToJson for ReplicaModificationsStatus {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<ReplicaModificationsStatus> for Value<ReplicaModificationsStatus> {
+    fn from(value: ReplicaModificationsStatus) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The storage class to use when replicating objects, such as S3 Standard or reduced
+/// redundancy. By default, Amazon S3 uses the storage class of the source object to create
+/// the object replica. For valid values, see the ``StorageClass`` element of the [PUT Bucket
+/// replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html)
+/// action in the *Amazon S3 API Reference*. ``FSX_OPENZFS`` is not an accepted value when
+/// replicating objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReplicationDestinationStorageClass {
+    /// `DEEP_ARCHIVE`
+    DeepArchive,
+    /// `GLACIER`
+    Glacier,
+    /// `GLACIER_IR`
+    GlacierIr,
+    /// `INTELLIGENT_TIERING`
+    IntelligentTiering,
+    /// `ONEZONE_IA`
+    OnezoneIa,
+    /// `REDUCED_REDUNDANCY`
+    ReducedRedundancy,
+    /// `STANDARD`
+    Standard,
+    /// `STANDARD_IA`
+    StandardIa,
+}
+
+impl ReplicationDestinationStorageClass {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::DeepArchive => "DEEP_ARCHIVE",
+            Self::Glacier => "GLACIER",
+            Self::GlacierIr => "GLACIER_IR",
+            Self::IntelligentTiering => "INTELLIGENT_TIERING",
+            Self::OnezoneIa => "ONEZONE_IA",
+            Self::ReducedRedundancy => "REDUCED_REDUNDANCY",
+            Self::Standard => "STANDARD",
+            Self::StandardIa => "STANDARD_IA",
+        }
+    }
+}
+
+impl crate::ToJson for ReplicationDestinationStorageClass {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<ReplicationDestinationStorageClass> for Value<ReplicationDestinationStorageClass> {
+    fn from(value: ReplicationDestinationStorageClass) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// Specifies whether the rule is enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReplicationRuleStatus {
+    /// `Disabled`
+    Disabled,
+    /// `Enabled`
+    Enabled,
+}
+
+impl ReplicationRuleStatus {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Disabled => "Disabled",
+            Self::Enabled => "Enabled",
+        }
+    }
+}
+
+impl crate::ToJson for ReplicationRuleStatus {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<ReplicationRuleStatus> for Value<ReplicationRuleStatus> {
+    fn from(value: ReplicationRuleStatus) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// Specifies whether the replication time is enabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ReplicationTimeStatus {
+    /// `Disabled`
+    Disabled,
+    /// `Enabled`
+    Enabled,
+}
+
+impl ReplicationTimeStatus {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Disabled => "Disabled",
+            Self::Enabled => "Enabled",
+        }
+    }
+}
+
+impl crate::ToJson for ReplicationTimeStatus {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<ReplicationTimeStatus> for Value<ReplicationTimeStatus> {
+    fn from(value: ReplicationTimeStatus) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// If ``Enabled``, the rule is currently being applied. If ``Disabled``, the rule is not
+/// currently being applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RuleStatus {
+    /// `Enabled`
+    Enabled,
+    /// `Disabled`
+    Disabled,
+}
+
+impl RuleStatus {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Enabled => "Enabled",
+            Self::Disabled => "Disabled",
+        }
+    }
+}
+
+impl crate::ToJson for RuleStatus {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<RuleStatus> for Value<RuleStatus> {
+    fn from(value: RuleStatus) -> Self {
         Value::Lit(value)
     }
 }
@@ -5405,35 +5691,34 @@ impl From<SseAlgorithm> for Value<SseAlgorithm> {
     }
 }
 
-/// The encryption type specified for a metadata table. To specify server-side encryption with
-/// KMSlong (KMS) keys (SSE-KMS), use the ``aws:kms`` value. To specify server-side encryption
-/// with Amazon S3 managed keys (SSE-S3), use the ``AES256`` value.
+/// Specifies whether Amazon S3 replicates objects created with server-side encryption using
+/// an AWS KMS key stored in AWS Key Management Service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum SseAlgorithmProperty {
-    /// `aws:kms`
-    AwsKms,
-    /// `AES256`
-    Aes256,
+pub enum SseKmsEncryptedObjectsStatus {
+    /// `Disabled`
+    Disabled,
+    /// `Enabled`
+    Enabled,
 }
 
-impl SseAlgorithmProperty {
+impl SseKmsEncryptedObjectsStatus {
     /// The value as CloudFormation spells it.
     pub fn as_str(&self) -> &'static str {
         match self {
-            Self::AwsKms => "aws:kms",
-            Self::Aes256 => "AES256",
+            Self::Disabled => "Disabled",
+            Self::Enabled => "Enabled",
         }
     }
 }
 
-impl crate::ToJson for SseAlgorithmProperty {
+impl crate::ToJson for SseKmsEncryptedObjectsStatus {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
     }
 }
 
-impl From<SseAlgorithmProperty> for Value<SseAlgorithmProperty> {
-    fn from(value: SseAlgorithmProperty) -> Self {
+impl From<SseKmsEncryptedObjectsStatus> for Value<SseKmsEncryptedObjectsStatus> {
+    fn from(value: SseKmsEncryptedObjectsStatus) -> Self {
         Value::Lit(value)
     }
 }
@@ -5465,257 +5750,6 @@ impl crate::ToJson for Status {
 
 impl From<Status> for Value<Status> {
     fn from(value: Status) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// Indicates whether to replicate delete markers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status2 {
-    /// `Disabled`
-    Disabled,
-    /// `Enabled`
-    Enabled,
-}
-
-impl Status2 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Disabled => "Disabled",
-            Self::Enabled => "Enabled",
-        }
-    }
-}
-
-impl crate::ToJson for Status2 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<Status2> for Value<Status2> {
-    fn from(value: Status2) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// Specifies whether the replication metrics are enabled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status3 {
-    /// `Disabled`
-    Disabled,
-    /// `Enabled`
-    Enabled,
-}
-
-impl Status3 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Disabled => "Disabled",
-            Self::Enabled => "Enabled",
-        }
-    }
-}
-
-impl crate::ToJson for Status3 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<Status3> for Value<Status3> {
-    fn from(value: Status3) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// Specifies whether the replication time is enabled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status4 {
-    /// `Disabled`
-    Disabled,
-    /// `Enabled`
-    Enabled,
-}
-
-impl Status4 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Disabled => "Disabled",
-            Self::Enabled => "Enabled",
-        }
-    }
-}
-
-impl crate::ToJson for Status4 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<Status4> for Value<Status4> {
-    fn from(value: Status4) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// Specifies whether Amazon S3 replicates modifications on replicas. *Allowed values*:
-/// ``Enabled`` | ``Disabled``
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status5 {
-    /// `Enabled`
-    Enabled,
-    /// `Disabled`
-    Disabled,
-}
-
-impl Status5 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Enabled => "Enabled",
-            Self::Disabled => "Disabled",
-        }
-    }
-}
-
-impl crate::ToJson for Status5 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<Status5> for Value<Status5> {
-    fn from(value: Status5) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// Specifies whether Amazon S3 replicates objects created with server-side encryption using
-/// an AWS KMS key stored in AWS Key Management Service.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status6 {
-    /// `Disabled`
-    Disabled,
-    /// `Enabled`
-    Enabled,
-}
-
-impl Status6 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Disabled => "Disabled",
-            Self::Enabled => "Enabled",
-        }
-    }
-}
-
-impl crate::ToJson for Status6 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<Status6> for Value<Status6> {
-    fn from(value: Status6) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// Specifies whether the rule is enabled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status7 {
-    /// `Disabled`
-    Disabled,
-    /// `Enabled`
-    Enabled,
-}
-
-impl Status7 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Disabled => "Disabled",
-            Self::Enabled => "Enabled",
-        }
-    }
-}
-
-impl crate::ToJson for Status7 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<Status7> for Value<Status7> {
-    fn from(value: Status7) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The versioning state of the bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Status8 {
-    /// `Enabled`
-    Enabled,
-    /// `Suspended`
-    Suspended,
-}
-
-impl Status8 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Enabled => "Enabled",
-            Self::Suspended => "Suspended",
-        }
-    }
-}
-
-impl crate::ToJson for Status8 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<Status8> for Value<Status8> {
-    fn from(value: Status8) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// If ``Enabled``, the rule is currently being applied. If ``Disabled``, the rule is not
-/// currently being applied.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StatusProperty {
-    /// `Enabled`
-    Enabled,
-    /// `Disabled`
-    Disabled,
-}
-
-impl StatusProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Enabled => "Enabled",
-            Self::Disabled => "Disabled",
-        }
-    }
-}
-
-impl crate::ToJson for StatusProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<StatusProperty> for Value<StatusProperty> {
-    fn from(value: StatusProperty) -> Self {
         Value::Lit(value)
     }
 }
@@ -5762,106 +5796,6 @@ impl crate::ToJson for StorageClass {
 
 impl From<StorageClass> for Value<StorageClass> {
     fn from(value: StorageClass) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The storage class to use when replicating objects, such as S3 Standard or reduced
-/// redundancy. By default, Amazon S3 uses the storage class of the source object to create
-/// the object replica. For valid values, see the ``StorageClass`` element of the [PUT Bucket
-/// replication](https://docs.aws.amazon.com/AmazonS3/latest/API/RESTBucketPUTreplication.html)
-/// action in the *Amazon S3 API Reference*. ``FSX_OPENZFS`` is not an accepted value when
-/// replicating objects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StorageClass2 {
-    /// `DEEP_ARCHIVE`
-    DeepArchive,
-    /// `GLACIER`
-    Glacier,
-    /// `GLACIER_IR`
-    GlacierIr,
-    /// `INTELLIGENT_TIERING`
-    IntelligentTiering,
-    /// `ONEZONE_IA`
-    OnezoneIa,
-    /// `REDUCED_REDUNDANCY`
-    ReducedRedundancy,
-    /// `STANDARD`
-    Standard,
-    /// `STANDARD_IA`
-    StandardIa,
-}
-
-impl StorageClass2 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::DeepArchive => "DEEP_ARCHIVE",
-            Self::Glacier => "GLACIER",
-            Self::GlacierIr => "GLACIER_IR",
-            Self::IntelligentTiering => "INTELLIGENT_TIERING",
-            Self::OnezoneIa => "ONEZONE_IA",
-            Self::ReducedRedundancy => "REDUCED_REDUNDANCY",
-            Self::Standard => "STANDARD",
-            Self::StandardIa => "STANDARD_IA",
-        }
-    }
-}
-
-impl crate::ToJson for StorageClass2 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<StorageClass2> for Value<StorageClass2> {
-    fn from(value: StorageClass2) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The storage class to which you want the object to transition.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum StorageClassProperty {
-    /// `DEEP_ARCHIVE`
-    DeepArchive,
-    /// `GLACIER`
-    Glacier,
-    /// `Glacier`
-    Glacier_,
-    /// `GLACIER_IR`
-    GlacierIr,
-    /// `INTELLIGENT_TIERING`
-    IntelligentTiering,
-    /// `ONEZONE_IA`
-    OnezoneIa,
-    /// `STANDARD_IA`
-    StandardIa,
-}
-
-impl StorageClassProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::DeepArchive => "DEEP_ARCHIVE",
-            Self::Glacier => "GLACIER",
-            Self::Glacier_ => "Glacier",
-            Self::GlacierIr => "GLACIER_IR",
-            Self::IntelligentTiering => "INTELLIGENT_TIERING",
-            Self::OnezoneIa => "ONEZONE_IA",
-            Self::StandardIa => "STANDARD_IA",
-        }
-    }
-}
-
-impl crate::ToJson for StorageClassProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<StorageClassProperty> for Value<StorageClassProperty> {
-    fn from(value: StorageClassProperty) -> Self {
         Value::Lit(value)
     }
 }
@@ -5936,6 +5870,83 @@ impl crate::ToJson for TransitionDefaultMinimumObjectSize {
 
 impl From<TransitionDefaultMinimumObjectSize> for Value<TransitionDefaultMinimumObjectSize> {
     fn from(value: TransitionDefaultMinimumObjectSize) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The storage class to which you want the object to transition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum TransitionStorageClass {
+    /// `DEEP_ARCHIVE`
+    DeepArchive,
+    /// `GLACIER`
+    Glacier,
+    /// `Glacier`
+    Glacier_,
+    /// `GLACIER_IR`
+    GlacierIr,
+    /// `INTELLIGENT_TIERING`
+    IntelligentTiering,
+    /// `ONEZONE_IA`
+    OnezoneIa,
+    /// `STANDARD_IA`
+    StandardIa,
+}
+
+impl TransitionStorageClass {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::DeepArchive => "DEEP_ARCHIVE",
+            Self::Glacier => "GLACIER",
+            Self::Glacier_ => "Glacier",
+            Self::GlacierIr => "GLACIER_IR",
+            Self::IntelligentTiering => "INTELLIGENT_TIERING",
+            Self::OnezoneIa => "ONEZONE_IA",
+            Self::StandardIa => "STANDARD_IA",
+        }
+    }
+}
+
+impl crate::ToJson for TransitionStorageClass {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<TransitionStorageClass> for Value<TransitionStorageClass> {
+    fn from(value: TransitionStorageClass) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The versioning state of the bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum VersioningConfigurationStatus {
+    /// `Enabled`
+    Enabled,
+    /// `Suspended`
+    Suspended,
+}
+
+impl VersioningConfigurationStatus {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Enabled => "Enabled",
+            Self::Suspended => "Suspended",
+        }
+    }
+}
+
+impl crate::ToJson for VersioningConfigurationStatus {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<VersioningConfigurationStatus> for Value<VersioningConfigurationStatus> {
+    fn from(value: VersioningConfigurationStatus) -> Self {
         Value::Lit(value)
     }
 }

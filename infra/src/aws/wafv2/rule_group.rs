@@ -1368,7 +1368,7 @@ impl From<ImmunityTimeProperty> for Value<ImmunityTimeProperty> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IpSetForwardedIpConfiguration {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehavior4>,
+    pub fallback_behavior: Value<IpSetForwardedIpConfigurationFallbackBehavior>,
     /// `HeaderName` (required).
     pub header_name: Value<String>,
     /// `Position` (required).
@@ -1378,7 +1378,7 @@ pub struct IpSetForwardedIpConfiguration {
 impl IpSetForwardedIpConfiguration {
     /// A `IpSetForwardedIpConfiguration` from its required properties: `FallbackBehavior`, `HeaderName`, `Position`.
     pub fn new(
-        fallback_behavior: impl Into<Value<FallbackBehavior4>>,
+        fallback_behavior: impl Into<Value<IpSetForwardedIpConfigurationFallbackBehavior>>,
         header_name: impl Into<Value<String>>,
         position: impl Into<Value<Position>>,
     ) -> Self {
@@ -1457,12 +1457,12 @@ impl From<IpSetReferenceStatement> for Value<IpSetReferenceStatement> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ja3Fingerprint {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehaviorProperty>,
+    pub fallback_behavior: Value<Ja3FingerprintFallbackBehavior>,
 }
 
 impl Ja3Fingerprint {
     /// A `Ja3Fingerprint` from its required properties: `FallbackBehavior`.
-    pub fn new(fallback_behavior: impl Into<Value<FallbackBehaviorProperty>>) -> Self {
+    pub fn new(fallback_behavior: impl Into<Value<Ja3FingerprintFallbackBehavior>>) -> Self {
         Self {
             fallback_behavior: fallback_behavior.into(),
         }
@@ -1487,12 +1487,12 @@ impl From<Ja3Fingerprint> for Value<Ja3Fingerprint> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ja4Fingerprint {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehavior2>,
+    pub fallback_behavior: Value<Ja4FingerprintFallbackBehavior>,
 }
 
 impl Ja4Fingerprint {
     /// A `Ja4Fingerprint` from its required properties: `FallbackBehavior`.
-    pub fn new(fallback_behavior: impl Into<Value<FallbackBehavior2>>) -> Self {
+    pub fn new(fallback_behavior: impl Into<Value<Ja4FingerprintFallbackBehavior>>) -> Self {
         Self {
             fallback_behavior: fallback_behavior.into(),
         }
@@ -2306,12 +2306,14 @@ impl From<RateLimitHeader> for Value<RateLimitHeader> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimitJa3Fingerprint {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehavior5>,
+    pub fallback_behavior: Value<RateLimitJa3FingerprintFallbackBehavior>,
 }
 
 impl RateLimitJa3Fingerprint {
     /// A `RateLimitJa3Fingerprint` from its required properties: `FallbackBehavior`.
-    pub fn new(fallback_behavior: impl Into<Value<FallbackBehavior5>>) -> Self {
+    pub fn new(
+        fallback_behavior: impl Into<Value<RateLimitJa3FingerprintFallbackBehavior>>,
+    ) -> Self {
         Self {
             fallback_behavior: fallback_behavior.into(),
         }
@@ -2336,12 +2338,14 @@ impl From<RateLimitJa3Fingerprint> for Value<RateLimitJa3Fingerprint> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimitJa4Fingerprint {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehavior6>,
+    pub fallback_behavior: Value<RateLimitJa4FingerprintFallbackBehavior>,
 }
 
 impl RateLimitJa4Fingerprint {
     /// A `RateLimitJa4Fingerprint` from its required properties: `FallbackBehavior`.
-    pub fn new(fallback_behavior: impl Into<Value<FallbackBehavior6>>) -> Self {
+    pub fn new(
+        fallback_behavior: impl Into<Value<RateLimitJa4FingerprintFallbackBehavior>>,
+    ) -> Self {
         Self {
             fallback_behavior: fallback_behavior.into(),
         }
@@ -3206,7 +3210,7 @@ impl From<TextTransformation> for Value<TextTransformation> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UriFragment {
     /// `FallbackBehavior`.
-    pub fallback_behavior: Option<Value<FallbackBehavior3>>,
+    pub fallback_behavior: Option<Value<UriFragmentFallbackBehavior>>,
 }
 
 impl UriFragment {
@@ -3218,7 +3222,10 @@ impl UriFragment {
     }
 
     /// Sets `FallbackBehavior`.
-    pub fn fallback_behavior(mut self, value: impl Into<Value<FallbackBehavior3>>) -> Self {
+    pub fn fallback_behavior(
+        mut self,
+        value: impl Into<Value<UriFragmentFallbackBehavior>>,
+    ) -> Self {
         self.fallback_behavior = Some(value.into());
         self
     }
@@ -4359,16 +4366,16 @@ impl From<FallbackBehavior> for Value<FallbackBehavior> {
     }
 }
 
-/// The values `FallbackBehavior2` takes.
+/// The values `IpSetForwardedIpConfigurationFallbackBehavior` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior2 {
+pub enum IpSetForwardedIpConfigurationFallbackBehavior {
     /// `MATCH`
     Match,
     /// `NO_MATCH`
     NoMatch,
 }
 
-impl FallbackBehavior2 {
+impl IpSetForwardedIpConfigurationFallbackBehavior {
     /// The value as CloudFormation spells it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -4378,28 +4385,30 @@ impl FallbackBehavior2 {
     }
 }
 
-impl crate::ToJson for FallbackBehavior2 {
+impl crate::ToJson for IpSetForwardedIpConfigurationFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
     }
 }
 
-impl From<FallbackBehavior2> for Value<FallbackBehavior2> {
-    fn from(value: FallbackBehavior2) -> Self {
+impl From<IpSetForwardedIpConfigurationFallbackBehavior>
+    for Value<IpSetForwardedIpConfigurationFallbackBehavior>
+{
+    fn from(value: IpSetForwardedIpConfigurationFallbackBehavior) -> Self {
         Value::Lit(value)
     }
 }
 
-/// The values `FallbackBehavior3` takes.
+/// The values `Ja3FingerprintFallbackBehavior` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior3 {
+pub enum Ja3FingerprintFallbackBehavior {
     /// `MATCH`
     Match,
     /// `NO_MATCH`
     NoMatch,
 }
 
-impl FallbackBehavior3 {
+impl Ja3FingerprintFallbackBehavior {
     /// The value as CloudFormation spells it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -4409,28 +4418,28 @@ impl FallbackBehavior3 {
     }
 }
 
-impl crate::ToJson for FallbackBehavior3 {
+impl crate::ToJson for Ja3FingerprintFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
     }
 }
 
-impl From<FallbackBehavior3> for Value<FallbackBehavior3> {
-    fn from(value: FallbackBehavior3) -> Self {
+impl From<Ja3FingerprintFallbackBehavior> for Value<Ja3FingerprintFallbackBehavior> {
+    fn from(value: Ja3FingerprintFallbackBehavior) -> Self {
         Value::Lit(value)
     }
 }
 
-/// The values `FallbackBehavior4` takes.
+/// The values `Ja4FingerprintFallbackBehavior` takes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior4 {
+pub enum Ja4FingerprintFallbackBehavior {
     /// `MATCH`
     Match,
     /// `NO_MATCH`
     NoMatch,
 }
 
-impl FallbackBehavior4 {
+impl Ja4FingerprintFallbackBehavior {
     /// The value as CloudFormation spells it.
     pub fn as_str(&self) -> &'static str {
         match self {
@@ -4440,107 +4449,14 @@ impl FallbackBehavior4 {
     }
 }
 
-impl crate::ToJson for FallbackBehavior4 {
+impl crate::ToJson for Ja4FingerprintFallbackBehavior {
     fn to_json(&self) -> Json {
         Json::String(self.as_str().to_owned())
     }
 }
 
-impl From<FallbackBehavior4> for Value<FallbackBehavior4> {
-    fn from(value: FallbackBehavior4) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `FallbackBehavior5` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior5 {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-}
-
-impl FallbackBehavior5 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-        }
-    }
-}
-
-impl crate::ToJson for FallbackBehavior5 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<FallbackBehavior5> for Value<FallbackBehavior5> {
-    fn from(value: FallbackBehavior5) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `FallbackBehavior6` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior6 {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-}
-
-impl FallbackBehavior6 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-        }
-    }
-}
-
-impl crate::ToJson for FallbackBehavior6 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<FallbackBehavior6> for Value<FallbackBehavior6> {
-    fn from(value: FallbackBehavior6) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `FallbackBehaviorProperty` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehaviorProperty {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-}
-
-impl FallbackBehaviorProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-        }
-    }
-}
-
-impl crate::ToJson for FallbackBehaviorProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<FallbackBehaviorProperty> for Value<FallbackBehaviorProperty> {
-    fn from(value: FallbackBehaviorProperty) -> Self {
+impl From<Ja4FingerprintFallbackBehavior> for Value<Ja4FingerprintFallbackBehavior> {
+    fn from(value: Ja4FingerprintFallbackBehavior) -> Self {
         Value::Lit(value)
     }
 }
@@ -4792,6 +4708,72 @@ impl From<PreParseTextTransformationType> for Value<PreParseTextTransformationTy
     }
 }
 
+/// The values `RateLimitJa3FingerprintFallbackBehavior` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RateLimitJa3FingerprintFallbackBehavior {
+    /// `MATCH`
+    Match,
+    /// `NO_MATCH`
+    NoMatch,
+}
+
+impl RateLimitJa3FingerprintFallbackBehavior {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Match => "MATCH",
+            Self::NoMatch => "NO_MATCH",
+        }
+    }
+}
+
+impl crate::ToJson for RateLimitJa3FingerprintFallbackBehavior {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<RateLimitJa3FingerprintFallbackBehavior>
+    for Value<RateLimitJa3FingerprintFallbackBehavior>
+{
+    fn from(value: RateLimitJa3FingerprintFallbackBehavior) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `RateLimitJa4FingerprintFallbackBehavior` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RateLimitJa4FingerprintFallbackBehavior {
+    /// `MATCH`
+    Match,
+    /// `NO_MATCH`
+    NoMatch,
+}
+
+impl RateLimitJa4FingerprintFallbackBehavior {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Match => "MATCH",
+            Self::NoMatch => "NO_MATCH",
+        }
+    }
+}
+
+impl crate::ToJson for RateLimitJa4FingerprintFallbackBehavior {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<RateLimitJa4FingerprintFallbackBehavior>
+    for Value<RateLimitJa4FingerprintFallbackBehavior>
+{
+    fn from(value: RateLimitJa4FingerprintFallbackBehavior) -> Self {
+        Value::Lit(value)
+    }
+}
+
 /// Valid values are TEXT_PLAIN, TEXT_HTML, and APPLICATION_JSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ResponseContentType {
@@ -5003,6 +4985,37 @@ impl crate::ToJson for TextTransformationType {
 
 impl From<TextTransformationType> for Value<TextTransformationType> {
     fn from(value: TextTransformationType) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `UriFragmentFallbackBehavior` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UriFragmentFallbackBehavior {
+    /// `MATCH`
+    Match,
+    /// `NO_MATCH`
+    NoMatch,
+}
+
+impl UriFragmentFallbackBehavior {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Match => "MATCH",
+            Self::NoMatch => "NO_MATCH",
+        }
+    }
+}
+
+impl crate::ToJson for UriFragmentFallbackBehavior {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<UriFragmentFallbackBehavior> for Value<UriFragmentFallbackBehavior> {
+    fn from(value: UriFragmentFallbackBehavior) -> Self {
         Value::Lit(value)
     }
 }

@@ -2147,7 +2147,7 @@ impl From<ImmunityTimeProperty> for Value<ImmunityTimeProperty> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct IpSetForwardedIpConfiguration {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehavior4>,
+    pub fallback_behavior: Value<IpSetForwardedIpConfigurationFallbackBehavior>,
     /// `HeaderName` (required).
     pub header_name: Value<String>,
     /// `Position` (required).
@@ -2157,7 +2157,7 @@ pub struct IpSetForwardedIpConfiguration {
 impl IpSetForwardedIpConfiguration {
     /// A `IpSetForwardedIpConfiguration` from its required properties: `FallbackBehavior`, `HeaderName`, `Position`.
     pub fn new(
-        fallback_behavior: impl Into<Value<FallbackBehavior4>>,
+        fallback_behavior: impl Into<Value<IpSetForwardedIpConfigurationFallbackBehavior>>,
         header_name: impl Into<Value<String>>,
         position: impl Into<Value<Position>>,
     ) -> Self {
@@ -2236,12 +2236,12 @@ impl From<IpSetReferenceStatement> for Value<IpSetReferenceStatement> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ja3Fingerprint {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehaviorProperty>,
+    pub fallback_behavior: Value<Ja3FingerprintFallbackBehavior>,
 }
 
 impl Ja3Fingerprint {
     /// A `Ja3Fingerprint` from its required properties: `FallbackBehavior`.
-    pub fn new(fallback_behavior: impl Into<Value<FallbackBehaviorProperty>>) -> Self {
+    pub fn new(fallback_behavior: impl Into<Value<Ja3FingerprintFallbackBehavior>>) -> Self {
         Self {
             fallback_behavior: fallback_behavior.into(),
         }
@@ -2266,12 +2266,12 @@ impl From<Ja3Fingerprint> for Value<Ja3Fingerprint> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Ja4Fingerprint {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehavior2>,
+    pub fallback_behavior: Value<Ja4FingerprintFallbackBehavior>,
 }
 
 impl Ja4Fingerprint {
     /// A `Ja4Fingerprint` from its required properties: `FallbackBehavior`.
-    pub fn new(fallback_behavior: impl Into<Value<FallbackBehavior2>>) -> Self {
+    pub fn new(fallback_behavior: impl Into<Value<Ja4FingerprintFallbackBehavior>>) -> Self {
         Self {
             fallback_behavior: fallback_behavior.into(),
         }
@@ -2486,7 +2486,7 @@ pub struct ManagedRuleGroupConfig {
     /// `PasswordField`.
     pub password_field: Option<Value<FieldIdentifier>>,
     /// `PayloadType`.
-    pub payload_type: Option<Value<PayloadType2>>,
+    pub payload_type: Option<Value<ManagedRuleGroupConfigPayloadType>>,
     /// `UsernameField`.
     pub username_field: Option<Value<FieldIdentifier>>,
 }
@@ -2555,7 +2555,10 @@ impl ManagedRuleGroupConfig {
     }
 
     /// Sets `PayloadType`.
-    pub fn payload_type(mut self, value: impl Into<Value<PayloadType2>>) -> Self {
+    pub fn payload_type(
+        mut self,
+        value: impl Into<Value<ManagedRuleGroupConfigPayloadType>>,
+    ) -> Self {
         self.payload_type = Some(value.into());
         self
     }
@@ -3371,12 +3374,14 @@ impl From<RateLimitHeader> for Value<RateLimitHeader> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimitJa3Fingerprint {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehavior5>,
+    pub fallback_behavior: Value<RateLimitJa3FingerprintFallbackBehavior>,
 }
 
 impl RateLimitJa3Fingerprint {
     /// A `RateLimitJa3Fingerprint` from its required properties: `FallbackBehavior`.
-    pub fn new(fallback_behavior: impl Into<Value<FallbackBehavior5>>) -> Self {
+    pub fn new(
+        fallback_behavior: impl Into<Value<RateLimitJa3FingerprintFallbackBehavior>>,
+    ) -> Self {
         Self {
             fallback_behavior: fallback_behavior.into(),
         }
@@ -3401,12 +3406,14 @@ impl From<RateLimitJa3Fingerprint> for Value<RateLimitJa3Fingerprint> {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateLimitJa4Fingerprint {
     /// `FallbackBehavior` (required).
-    pub fallback_behavior: Value<FallbackBehavior6>,
+    pub fallback_behavior: Value<RateLimitJa4FingerprintFallbackBehavior>,
 }
 
 impl RateLimitJa4Fingerprint {
     /// A `RateLimitJa4Fingerprint` from its required properties: `FallbackBehavior`.
-    pub fn new(fallback_behavior: impl Into<Value<FallbackBehavior6>>) -> Self {
+    pub fn new(
+        fallback_behavior: impl Into<Value<RateLimitJa4FingerprintFallbackBehavior>>,
+    ) -> Self {
         Self {
             fallback_behavior: fallback_behavior.into(),
         }
@@ -3748,7 +3755,7 @@ pub struct RequestInspection {
     /// `PasswordField` (required).
     pub password_field: Value<FieldIdentifier>,
     /// `PayloadType` (required).
-    pub payload_type: Value<PayloadTypeProperty>,
+    pub payload_type: Value<RequestInspectionPayloadType>,
     /// `UsernameField` (required).
     pub username_field: Value<FieldIdentifier>,
 }
@@ -3757,7 +3764,7 @@ impl RequestInspection {
     /// A `RequestInspection` from its required properties: `PasswordField`, `PayloadType`, `UsernameField`.
     pub fn new(
         password_field: impl Into<Value<FieldIdentifier>>,
-        payload_type: impl Into<Value<PayloadTypeProperty>>,
+        payload_type: impl Into<Value<RequestInspectionPayloadType>>,
         username_field: impl Into<Value<FieldIdentifier>>,
     ) -> Self {
         Self {
@@ -4772,7 +4779,7 @@ impl From<TextTransformation> for Value<TextTransformation> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct UriFragment {
     /// `FallbackBehavior`.
-    pub fallback_behavior: Option<Value<FallbackBehavior3>>,
+    pub fallback_behavior: Option<Value<UriFragmentFallbackBehavior>>,
 }
 
 impl UriFragment {
@@ -4784,7 +4791,10 @@ impl UriFragment {
     }
 
     /// Sets `FallbackBehavior`.
-    pub fn fallback_behavior(mut self, value: impl Into<Value<FallbackBehavior3>>) -> Self {
+    pub fn fallback_behavior(
+        mut self,
+        value: impl Into<Value<UriFragmentFallbackBehavior>>,
+    ) -> Self {
         self.fallback_behavior = Some(value.into());
         self
     }
@@ -5987,192 +5997,6 @@ impl From<FallbackBehavior> for Value<FallbackBehavior> {
     }
 }
 
-/// The values `FallbackBehavior2` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior2 {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-}
-
-impl FallbackBehavior2 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-        }
-    }
-}
-
-impl crate::ToJson for FallbackBehavior2 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<FallbackBehavior2> for Value<FallbackBehavior2> {
-    fn from(value: FallbackBehavior2) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `FallbackBehavior3` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior3 {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-}
-
-impl FallbackBehavior3 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-        }
-    }
-}
-
-impl crate::ToJson for FallbackBehavior3 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<FallbackBehavior3> for Value<FallbackBehavior3> {
-    fn from(value: FallbackBehavior3) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `FallbackBehavior4` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior4 {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-}
-
-impl FallbackBehavior4 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-        }
-    }
-}
-
-impl crate::ToJson for FallbackBehavior4 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<FallbackBehavior4> for Value<FallbackBehavior4> {
-    fn from(value: FallbackBehavior4) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `FallbackBehavior5` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior5 {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-}
-
-impl FallbackBehavior5 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-        }
-    }
-}
-
-impl crate::ToJson for FallbackBehavior5 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<FallbackBehavior5> for Value<FallbackBehavior5> {
-    fn from(value: FallbackBehavior5) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `FallbackBehavior6` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehavior6 {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-}
-
-impl FallbackBehavior6 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-        }
-    }
-}
-
-impl crate::ToJson for FallbackBehavior6 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<FallbackBehavior6> for Value<FallbackBehavior6> {
-    fn from(value: FallbackBehavior6) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `FallbackBehaviorProperty` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FallbackBehaviorProperty {
-    /// `MATCH`
-    Match,
-    /// `NO_MATCH`
-    NoMatch,
-}
-
-impl FallbackBehaviorProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Match => "MATCH",
-            Self::NoMatch => "NO_MATCH",
-        }
-    }
-}
-
-impl crate::ToJson for FallbackBehaviorProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<FallbackBehaviorProperty> for Value<FallbackBehaviorProperty> {
-    fn from(value: FallbackBehaviorProperty) -> Self {
-        Value::Lit(value)
-    }
-}
-
 /// Field type to protect
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum FieldType {
@@ -6244,6 +6068,101 @@ impl From<InspectionLevel> for Value<InspectionLevel> {
     }
 }
 
+/// The values `IpSetForwardedIpConfigurationFallbackBehavior` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum IpSetForwardedIpConfigurationFallbackBehavior {
+    /// `MATCH`
+    Match,
+    /// `NO_MATCH`
+    NoMatch,
+}
+
+impl IpSetForwardedIpConfigurationFallbackBehavior {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Match => "MATCH",
+            Self::NoMatch => "NO_MATCH",
+        }
+    }
+}
+
+impl crate::ToJson for IpSetForwardedIpConfigurationFallbackBehavior {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<IpSetForwardedIpConfigurationFallbackBehavior>
+    for Value<IpSetForwardedIpConfigurationFallbackBehavior>
+{
+    fn from(value: IpSetForwardedIpConfigurationFallbackBehavior) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `Ja3FingerprintFallbackBehavior` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ja3FingerprintFallbackBehavior {
+    /// `MATCH`
+    Match,
+    /// `NO_MATCH`
+    NoMatch,
+}
+
+impl Ja3FingerprintFallbackBehavior {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Match => "MATCH",
+            Self::NoMatch => "NO_MATCH",
+        }
+    }
+}
+
+impl crate::ToJson for Ja3FingerprintFallbackBehavior {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<Ja3FingerprintFallbackBehavior> for Value<Ja3FingerprintFallbackBehavior> {
+    fn from(value: Ja3FingerprintFallbackBehavior) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `Ja4FingerprintFallbackBehavior` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Ja4FingerprintFallbackBehavior {
+    /// `MATCH`
+    Match,
+    /// `NO_MATCH`
+    NoMatch,
+}
+
+impl Ja4FingerprintFallbackBehavior {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Match => "MATCH",
+            Self::NoMatch => "NO_MATCH",
+        }
+    }
+}
+
+impl crate::ToJson for Ja4FingerprintFallbackBehavior {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<Ja4FingerprintFallbackBehavior> for Value<Ja4FingerprintFallbackBehavior> {
+    fn from(value: Ja4FingerprintFallbackBehavior) -> Self {
+        Value::Lit(value)
+    }
+}
+
 /// The parts of the JSON to match against using the MatchPattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum JsonMatchScope {
@@ -6305,6 +6224,37 @@ impl crate::ToJson for LabelMatchScope {
 
 impl From<LabelMatchScope> for Value<LabelMatchScope> {
     fn from(value: LabelMatchScope) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `ManagedRuleGroupConfigPayloadType` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ManagedRuleGroupConfigPayloadType {
+    /// `JSON`
+    Json,
+    /// `FORM_ENCODED`
+    FormEncoded,
+}
+
+impl ManagedRuleGroupConfigPayloadType {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Json => "JSON",
+            Self::FormEncoded => "FORM_ENCODED",
+        }
+    }
+}
+
+impl crate::ToJson for ManagedRuleGroupConfigPayloadType {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<ManagedRuleGroupConfigPayloadType> for Value<ManagedRuleGroupConfigPayloadType> {
+    fn from(value: ManagedRuleGroupConfigPayloadType) -> Self {
         Value::Lit(value)
     }
 }
@@ -6404,68 +6354,6 @@ impl crate::ToJson for PayloadType {
 
 impl From<PayloadType> for Value<PayloadType> {
     fn from(value: PayloadType) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `PayloadType2` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PayloadType2 {
-    /// `JSON`
-    Json,
-    /// `FORM_ENCODED`
-    FormEncoded,
-}
-
-impl PayloadType2 {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Json => "JSON",
-            Self::FormEncoded => "FORM_ENCODED",
-        }
-    }
-}
-
-impl crate::ToJson for PayloadType2 {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<PayloadType2> for Value<PayloadType2> {
-    fn from(value: PayloadType2) -> Self {
-        Value::Lit(value)
-    }
-}
-
-/// The values `PayloadTypeProperty` takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum PayloadTypeProperty {
-    /// `JSON`
-    Json,
-    /// `FORM_ENCODED`
-    FormEncoded,
-}
-
-impl PayloadTypeProperty {
-    /// The value as CloudFormation spells it.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            Self::Json => "JSON",
-            Self::FormEncoded => "FORM_ENCODED",
-        }
-    }
-}
-
-impl crate::ToJson for PayloadTypeProperty {
-    fn to_json(&self) -> Json {
-        Json::String(self.as_str().to_owned())
-    }
-}
-
-impl From<PayloadTypeProperty> for Value<PayloadTypeProperty> {
-    fn from(value: PayloadTypeProperty) -> Self {
         Value::Lit(value)
     }
 }
@@ -6580,6 +6468,103 @@ impl crate::ToJson for PreParseTextTransformationType {
 
 impl From<PreParseTextTransformationType> for Value<PreParseTextTransformationType> {
     fn from(value: PreParseTextTransformationType) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `RateLimitJa3FingerprintFallbackBehavior` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RateLimitJa3FingerprintFallbackBehavior {
+    /// `MATCH`
+    Match,
+    /// `NO_MATCH`
+    NoMatch,
+}
+
+impl RateLimitJa3FingerprintFallbackBehavior {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Match => "MATCH",
+            Self::NoMatch => "NO_MATCH",
+        }
+    }
+}
+
+impl crate::ToJson for RateLimitJa3FingerprintFallbackBehavior {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<RateLimitJa3FingerprintFallbackBehavior>
+    for Value<RateLimitJa3FingerprintFallbackBehavior>
+{
+    fn from(value: RateLimitJa3FingerprintFallbackBehavior) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `RateLimitJa4FingerprintFallbackBehavior` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RateLimitJa4FingerprintFallbackBehavior {
+    /// `MATCH`
+    Match,
+    /// `NO_MATCH`
+    NoMatch,
+}
+
+impl RateLimitJa4FingerprintFallbackBehavior {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Match => "MATCH",
+            Self::NoMatch => "NO_MATCH",
+        }
+    }
+}
+
+impl crate::ToJson for RateLimitJa4FingerprintFallbackBehavior {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<RateLimitJa4FingerprintFallbackBehavior>
+    for Value<RateLimitJa4FingerprintFallbackBehavior>
+{
+    fn from(value: RateLimitJa4FingerprintFallbackBehavior) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `RequestInspectionPayloadType` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum RequestInspectionPayloadType {
+    /// `JSON`
+    Json,
+    /// `FORM_ENCODED`
+    FormEncoded,
+}
+
+impl RequestInspectionPayloadType {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Json => "JSON",
+            Self::FormEncoded => "FORM_ENCODED",
+        }
+    }
+}
+
+impl crate::ToJson for RequestInspectionPayloadType {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<RequestInspectionPayloadType> for Value<RequestInspectionPayloadType> {
+    fn from(value: RequestInspectionPayloadType) -> Self {
         Value::Lit(value)
     }
 }
@@ -6866,6 +6851,37 @@ impl crate::ToJson for TextTransformationType {
 
 impl From<TextTransformationType> for Value<TextTransformationType> {
     fn from(value: TextTransformationType) -> Self {
+        Value::Lit(value)
+    }
+}
+
+/// The values `UriFragmentFallbackBehavior` takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum UriFragmentFallbackBehavior {
+    /// `MATCH`
+    Match,
+    /// `NO_MATCH`
+    NoMatch,
+}
+
+impl UriFragmentFallbackBehavior {
+    /// The value as CloudFormation spells it.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Match => "MATCH",
+            Self::NoMatch => "NO_MATCH",
+        }
+    }
+}
+
+impl crate::ToJson for UriFragmentFallbackBehavior {
+    fn to_json(&self) -> Json {
+        Json::String(self.as_str().to_owned())
+    }
+}
+
+impl From<UriFragmentFallbackBehavior> for Value<UriFragmentFallbackBehavior> {
+    fn from(value: UriFragmentFallbackBehavior) -> Self {
         Value::Lit(value)
     }
 }

@@ -1,0 +1,323 @@
+//! `cargo xtask deploy`: build and package the functions, upload them, and
+//! apply a stage's stack through one change set, on the embedded emulator, any
+//! AWS-compatible endpoint, or (opt-in) real AWS.
+
+mod apply;
+mod artifacts;
+mod bootstrap;
+pub mod emulate;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{bail, Context, Result};
+use visitor_stack::{parameters, IpStorage, StackConfig, Stage};
+
+pub use apply::{apply, Applied, ApplyRequest};
+
+use crate::build::{self, Arch, BINARIES};
+use crate::pyenv::PyEnv;
+use crate::stack_config::ConfigArgs;
+use crate::synth::StageArg;
+use crate::workspace;
+
+/// Options of `cargo xtask deploy`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Targets:\n  (default)        a fresh embedded emulator (moto), stopped afterwards: a dry run of the whole path\n  --endpoint URL   any AWS-compatible endpoint, used as it is (not started or stopped)\n  --aws            real AWS through the standard credential chain; prints account and region first\n\nExamples:\n  cargo xtask deploy --stage test --stack resume-dev --yes\n  cargo xtask deploy --aws --stage prod --stack resume"
+)]
+pub struct Args {
+    /// Which stage.
+    #[arg(long, value_enum, default_value_t = StageArg::Test)]
+    pub stage: StageArg,
+    /// The stack's name [default: <app>-<stage>].
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// Deploy to this AWS-compatible endpoint (moto, ...).
+    #[arg(long, value_name = "URL", conflicts_with = "aws")]
+    pub endpoint: Option<String>,
+    /// Deploy to real AWS (explicit opt-in).
+    #[arg(long)]
+    pub aws: bool,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Upload to this bucket instead of the bootstrap stack's.
+    #[arg(long, value_name = "BUCKET")]
+    pub artifact_bucket: Option<String>,
+    /// The salt for hashed IP storage (default: the IP_SALT environment variable).
+    #[arg(long)]
+    pub ip_salt: Option<String>,
+    /// Longest wait for a stack to settle, in minutes.
+    #[arg(long, default_value_t = 45)]
+    pub timeout_minutes: u64,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Where a deploy goes.
+pub enum Target {
+    /// moto started here (kept alive by the handle).
+    Embedded(emulator::Moto),
+    /// An endpoint someone else runs.
+    Endpoint(String),
+    /// Real AWS.
+    Aws,
+}
+
+impl Target {
+    /// Whether CloudFormation there skips what the emulator does.
+    pub fn is_emulated(&self) -> bool {
+        !matches!(self, Target::Aws)
+    }
+
+    /// SDK configuration for the target.
+    pub async fn sdk_config(&self) -> aws_config::SdkConfig {
+        match self {
+            Target::Embedded(moto) => moto.sdk_config().await,
+            Target::Endpoint(url) => emulator::sdk_config_for(url).await,
+            Target::Aws => {
+                aws_config::defaults(aws_config::BehaviorVersion::latest())
+                    .load()
+                    .await
+            }
+        }
+    }
+
+    /// How to name it in messages.
+    pub fn describe(&self) -> String {
+        match self {
+            Target::Embedded(moto) => format!("the embedded emulator at {}", moto.endpoint()),
+            Target::Endpoint(url) => format!("the endpoint {url}"),
+            Target::Aws => "AWS".into(),
+        }
+    }
+}
+
+/// What a deploy produced.
+pub struct Deployed {
+    /// The stack's outputs (placeholders `local:...` for what the emulator skips).
+    pub outputs: BTreeMap<String, String>,
+    /// Whether anything changed.
+    pub changed: bool,
+    /// Function zips uploaded (the rest were there already).
+    pub uploaded: usize,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let config = args.config.load()?;
+    let stage: Stage = args.stage.into();
+    let stack = args
+        .stack
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", config.app_name, stage.as_str()));
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let target = match (&args.endpoint, args.aws) {
+            (Some(url), _) => Target::Endpoint(url.clone()),
+            (None, true) => Target::Aws,
+            (None, false) => {
+                let env = PyEnv::ensure()?;
+                Target::Embedded(emulator::Moto::start_from(&env.bin_dir())?)
+            }
+        };
+        let deployed = deploy(&target, stage, &stack, &config, args).await?;
+        eprintln!(
+            "==> {} ({} artifacts uploaded)",
+            if deployed.changed {
+                "stack updated"
+            } else {
+                "no changes"
+            },
+            deployed.uploaded
+        );
+        print_outputs(&deployed.outputs);
+        if matches!(target, Target::Embedded(_)) {
+            eprintln!("==> the embedded emulator stops now; `cargo xtask local` keeps one running");
+        }
+        Ok(())
+    })
+}
+
+/// Deploys `stage` as `stack` to `target`.
+pub async fn deploy(
+    target: &Target,
+    stage: Stage,
+    stack: &str,
+    config: &StackConfig,
+    args: &Args,
+) -> Result<Deployed> {
+    let sdk = target.sdk_config().await;
+    if let Target::Aws = target {
+        let identity = aws_sdk_sts::Client::new(&sdk)
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sts::error::DisplayErrorContext(&e)))
+            .context("asking AWS who we are (are credentials configured? see `aws configure` or AWS_PROFILE)")?;
+        let region = sdk
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "(none)".into());
+        eprintln!(
+            "==> AWS account {} as {}, region {region}",
+            identity.account().unwrap_or("?"),
+            identity.arn().unwrap_or("?")
+        );
+        if stage == Stage::Prod && region != "us-east-1" {
+            bail!("the prod stage lives in us-east-1 (Lambda@Edge and CloudFront certificates); set AWS_REGION=us-east-1");
+        }
+    } else {
+        eprintln!("==> deploying to {}", target.describe());
+    }
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let timeout = Duration::from_secs(args.timeout_minutes * 60);
+
+    let bucket = match &args.artifact_bucket {
+        Some(b) => b.clone(),
+        None => {
+            let name = bootstrap::stack_name(&config.app_name);
+            let rendered = bootstrap::template().render()?;
+            let applied = apply(
+                &cfn,
+                &ApplyRequest {
+                    stack: &name,
+                    template: rendered.json_text(),
+                    parameters: &BTreeMap::new(),
+                    tags: &BTreeMap::new(),
+                    yes: true,
+                    timeout,
+                    emulator_outputs_workaround: target.is_emulated(),
+                },
+            )
+            .await
+            .context("applying the bootstrap stack")?;
+            applied
+                .outputs()
+                .get(bootstrap::BUCKET_OUTPUT)
+                .cloned()
+                .with_context(|| {
+                    format!(
+                        "the bootstrap stack {name} has no {} output",
+                        bootstrap::BUCKET_OUTPUT
+                    )
+                })?
+        }
+    };
+
+    let binaries = function_binaries(target, config)?;
+    let mut params = BTreeMap::new();
+    params.insert(parameters::ARTIFACT_BUCKET.to_owned(), bucket.clone());
+    let mut uploaded = 0;
+    for (function, path) in &binaries {
+        let package = artifacts::package(path)?;
+        if artifacts::upload(&s3, &bucket, &package).await? {
+            uploaded += 1;
+            eprintln!(
+                "==> uploaded {function}: s3://{bucket}/{} ({} bytes)",
+                package.key,
+                package.bytes.len()
+            );
+        }
+        params.insert(parameters::code_key(function), package.key);
+    }
+    if uploaded == 0 {
+        eprintln!("==> artifacts unchanged: nothing uploaded");
+    }
+    if config.ip_storage == IpStorage::Hashed {
+        let salt = args
+            .ip_salt
+            .clone()
+            .or_else(|| std::env::var("IP_SALT").ok())
+            .context("ip_storage is hashed: give the salt with --ip-salt or IP_SALT (16 characters or more)")?;
+        params.insert(parameters::IP_SALT.to_owned(), salt);
+    }
+
+    let rendered = visitor_stack::build(stage, config)?.render()?;
+    let body = if target.is_emulated() {
+        let emulated = emulate::for_emulator(rendered.json());
+        eprintln!(
+            "==> served by xtask instead of the emulator's CloudFormation: {}",
+            emulated
+                .served_locally
+                .iter()
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        let mut text = serde_json::to_string_pretty(&emulated.template)?;
+        text.push('\n');
+        text
+    } else {
+        rendered.json_text().to_owned()
+    };
+    let mut tags = BTreeMap::new();
+    tags.insert("app".to_owned(), config.app_name.clone());
+    tags.insert("stage".to_owned(), stage.as_str().to_owned());
+    let applied = apply(
+        &cfn,
+        &ApplyRequest {
+            stack,
+            template: &body,
+            parameters: &params,
+            tags: &tags,
+            yes: args.yes,
+            timeout,
+            emulator_outputs_workaround: target.is_emulated(),
+        },
+    )
+    .await?;
+    Ok(Deployed {
+        changed: matches!(applied, Applied::Changed(_)),
+        outputs: applied.outputs().clone(),
+        uploaded,
+    })
+}
+
+/// The `bootstrap` binary of every function: release builds for AWS (the
+/// configured CPU), host debug builds for an emulator (which never runs them).
+fn function_binaries(
+    target: &Target,
+    config: &StackConfig,
+) -> Result<Vec<(&'static str, PathBuf)>> {
+    if let Target::Aws = target {
+        let arch = match config.architecture {
+            visitor_stack::CpuArchitecture::Arm64 => Arch::Arm64,
+            visitor_stack::CpuArchitecture::X86_64 => Arch::X86_64,
+        };
+        return Ok(build::build(arch)?
+            .into_iter()
+            .map(|a| (a.function, a.path))
+            .collect());
+    }
+    let status = Command::new(workspace::cargo())
+        .args([
+            "build",
+            "--quiet",
+            "--package",
+            build::FUNCTIONS_PACKAGE,
+            "--bins",
+        ])
+        .current_dir(workspace::root()?)
+        .status()
+        .context("building the functions")?;
+    if !status.success() {
+        bail!("building the functions failed ({status})");
+    }
+    let dir = workspace::target_dir()?.join("debug");
+    Ok(BINARIES
+        .iter()
+        .map(|(function, binary)| (*function, dir.join(binary)))
+        .collect())
+}
+
+fn print_outputs(outputs: &BTreeMap<String, String>) {
+    eprintln!("outputs:");
+    let width = outputs.keys().map(String::len).max().unwrap_or(0);
+    for (k, v) in outputs {
+        println!("{k:<width$}  {v}");
+    }
+}
