@@ -36,6 +36,8 @@ enum Cmd {
     Test(test_cmd::Args),
     /// Deploy a stage: package, upload, apply a change set (emulator by default; --aws opts in).
     Deploy(Box<deploy::Args>),
+    /// Delete a stack: empty its buckets, delete it, retain what Lambda@Edge blocks.
+    Destroy(deploy::DestroyArgs),
     /// Build the Rust functions as Lambda bootstrap binaries (cargo-lambda, release).
     Build(build::Args),
     /// Print a realistic Lambda event for one of the functions.
@@ -53,6 +55,7 @@ fn main() -> ExitCode {
         Cmd::Lint => lint::run(),
         Cmd::Test(args) => test_cmd::run(args),
         Cmd::Deploy(args) => deploy::run(args),
+        Cmd::Destroy(args) => deploy::run_destroy(args),
         Cmd::Build(args) => build::run(args),
         Cmd::GenerateEvent(args) => events::run(args),
         Cmd::Invoke(args) => invoke::run(args),

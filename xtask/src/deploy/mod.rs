@@ -5,6 +5,7 @@
 mod apply;
 mod artifacts;
 mod bootstrap;
+mod destroy;
 pub mod emulate;
 
 use std::collections::BTreeMap;
@@ -57,6 +58,66 @@ pub struct Args {
     pub config: ConfigArgs,
 }
 
+/// Options of `cargo xtask destroy`.
+#[derive(Debug, clap::Args)]
+pub struct DestroyArgs {
+    /// The stack to delete.
+    #[arg(long)]
+    pub stack: String,
+    /// The endpoint the stack lives on (an emulator someone runs).
+    #[arg(long, value_name = "URL", conflicts_with = "aws")]
+    pub endpoint: Option<String>,
+    /// The stack lives on real AWS (explicit opt-in).
+    #[arg(long)]
+    pub aws: bool,
+    /// Delete without asking for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    /// Longest wait for the deletion, in minutes.
+    #[arg(long, default_value_t = 45)]
+    pub timeout_minutes: u64,
+}
+
+#[cfg(test)]
+mod tests;
+
+pub fn run_destroy(args: &DestroyArgs) -> Result<()> {
+    let target = match (&args.endpoint, args.aws) {
+        (Some(url), _) => Target::Endpoint(url.clone()),
+        (None, true) => Target::Aws,
+        (None, false) => bail!(
+            "a fresh embedded emulator holds no stacks: give --endpoint URL (an emulator you run) or --aws"
+        ),
+    };
+    if !args.yes {
+        use std::io::IsTerminal;
+        if !std::io::stdin().is_terminal() {
+            bail!("not deleted: nobody can confirm on this terminal; pass --yes");
+        }
+        eprint!(
+            "delete stack {} on {} and everything in it? [y/N] ",
+            args.stack,
+            target.describe()
+        );
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        if !matches!(line.trim(), "y" | "Y" | "yes") {
+            bail!("not deleted");
+        }
+    }
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let sdk = target.sdk_config().await;
+        destroy::destroy(
+            &sdk,
+            &args.stack,
+            Duration::from_secs(args.timeout_minutes * 60),
+        )
+        .await?;
+        Ok(())
+    })
+}
+
 /// Where a deploy goes.
 pub enum Target {
     /// moto started here (kept alive by the handle).
@@ -96,6 +157,36 @@ impl Target {
     }
 }
 
+/// The choices a deploy makes beyond stage and stack.
+#[derive(Debug, Clone, Default)]
+pub struct DeployOptions {
+    /// Apply without confirmation.
+    pub yes: bool,
+    /// Upload here instead of the bootstrap stack's bucket.
+    pub artifact_bucket: Option<String>,
+    /// The salt for hashed IP storage.
+    pub ip_salt: Option<String>,
+    /// Longest wait for a stack.
+    pub timeout: Duration,
+    /// Function binaries to package instead of building them (tests).
+    pub prebuilt: Option<Vec<(&'static str, PathBuf)>>,
+}
+
+impl Args {
+    fn options(&self) -> DeployOptions {
+        DeployOptions {
+            yes: self.yes,
+            artifact_bucket: self.artifact_bucket.clone(),
+            ip_salt: self
+                .ip_salt
+                .clone()
+                .or_else(|| std::env::var("IP_SALT").ok()),
+            timeout: Duration::from_secs(self.timeout_minutes * 60),
+            prebuilt: None,
+        }
+    }
+}
+
 /// What a deploy produced.
 pub struct Deployed {
     /// The stack's outputs (placeholders `local:...` for what the emulator skips).
@@ -123,7 +214,7 @@ pub fn run(args: &Args) -> Result<()> {
                 Target::Embedded(emulator::Moto::start_from(&env.bin_dir())?)
             }
         };
-        let deployed = deploy(&target, stage, &stack, &config, args).await?;
+        let deployed = deploy(&target, stage, &stack, &config, &args.options()).await?;
         eprintln!(
             "==> {} ({} artifacts uploaded)",
             if deployed.changed {
@@ -147,7 +238,7 @@ pub async fn deploy(
     stage: Stage,
     stack: &str,
     config: &StackConfig,
-    args: &Args,
+    args: &DeployOptions,
 ) -> Result<Deployed> {
     let sdk = target.sdk_config().await;
     if let Target::Aws = target {
@@ -174,7 +265,7 @@ pub async fn deploy(
     }
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
     let s3 = aws_sdk_s3::Client::new(&sdk);
-    let timeout = Duration::from_secs(args.timeout_minutes * 60);
+    let timeout = args.timeout;
 
     let bucket = match &args.artifact_bucket {
         Some(b) => b.clone(),
@@ -208,7 +299,10 @@ pub async fn deploy(
         }
     };
 
-    let binaries = function_binaries(target, config)?;
+    let binaries = match &args.prebuilt {
+        Some(list) => list.clone(),
+        None => function_binaries(target, config)?,
+    };
     let mut params = BTreeMap::new();
     params.insert(parameters::ARTIFACT_BUCKET.to_owned(), bucket.clone());
     let mut uploaded = 0;
@@ -228,11 +322,9 @@ pub async fn deploy(
         eprintln!("==> artifacts unchanged: nothing uploaded");
     }
     if config.ip_storage == IpStorage::Hashed {
-        let salt = args
-            .ip_salt
-            .clone()
-            .or_else(|| std::env::var("IP_SALT").ok())
-            .context("ip_storage is hashed: give the salt with --ip-salt or IP_SALT (16 characters or more)")?;
+        let salt = args.ip_salt.clone().context(
+            "ip_storage is hashed: give the salt with --ip-salt or IP_SALT (16 characters or more)",
+        )?;
         params.insert(parameters::IP_SALT.to_owned(), salt);
     }
 

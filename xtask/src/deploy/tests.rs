@@ -1,0 +1,146 @@
+//! The deploy engine against a real moto server: first deploy, a redeploy
+//! with nothing changed (no upload, "no changes"), a redeploy with a change,
+//! and destroy, each checked against what the emulator holds afterwards.
+
+use std::time::Duration;
+
+use visitor_stack::{StackConfig, Stage};
+
+use super::{deploy, destroy, DeployOptions, Target};
+
+fn moto() -> emulator::Moto {
+    emulator::Moto::start().unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Stand-ins for the function binaries: the emulator stores code, never runs it.
+fn options() -> DeployOptions {
+    let dir = std::env::temp_dir().join(format!("xtask-deploy-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let prebuilt = crate::build::BINARIES
+        .iter()
+        .map(|(function, binary)| {
+            let path = dir.join(binary);
+            std::fs::write(&path, format!("#!/bin/sh\n# {binary}\n")).unwrap();
+            (*function, path)
+        })
+        .collect();
+    DeployOptions {
+        yes: true,
+        timeout: Duration::from_secs(120),
+        prebuilt: Some(prebuilt),
+        ..DeployOptions::default()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deploy_redeploy_change_and_destroy() {
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let config = StackConfig::default();
+
+    let first = deploy(&target, Stage::Test, "dt", &config, &options())
+        .await
+        .unwrap();
+    assert!(first.changed);
+    assert_eq!(first.uploaded, 4);
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let tables = db.list_tables().send().await.unwrap();
+    for output in [
+        "TotalsTable",
+        "VisitorsTable",
+        "PathsTable",
+        "ConnectionsTable",
+    ] {
+        let name = &first.outputs[output];
+        assert!(
+            tables.table_names().contains(name),
+            "{output} {name} is not in the emulator"
+        );
+    }
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queue = sqs
+        .get_queue_url()
+        .queue_name(&first.outputs["QueueName"])
+        .send()
+        .await
+        .unwrap();
+    assert!(queue.queue_url().is_some());
+    assert!(
+        first.outputs["ApiUrl"].starts_with("local:"),
+        "served locally, not by moto"
+    );
+
+    let again = deploy(&target, Stage::Test, "dt", &config, &options())
+        .await
+        .unwrap();
+    assert!(!again.changed, "nothing changed");
+    assert_eq!(again.uploaded, 0, "artifacts are not uploaded twice");
+    assert_eq!(again.outputs, first.outputs);
+
+    let changed = StackConfig {
+        log_retention_days: 7,
+        ..StackConfig::default()
+    };
+    let third = deploy(&target, Stage::Test, "dt", &changed, &options())
+        .await
+        .unwrap();
+    assert!(third.changed);
+    assert_eq!(third.uploaded, 0);
+    let logs = aws_sdk_cloudformation::Client::new(&sdk)
+        .get_template()
+        .stack_name("dt")
+        .send()
+        .await
+        .unwrap();
+    let stored: serde_json::Value = serde_json::from_str(logs.template_body().unwrap()).unwrap();
+    assert_eq!(
+        stored["Resources"]["ProcessorLogs"]["Properties"]["RetentionInDays"],
+        7
+    );
+
+    let left = destroy::destroy(&sdk, "dt", Duration::from_secs(120))
+        .await
+        .unwrap();
+    assert!(left.is_empty());
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    assert!(super::apply::stack_status(&cfn, "dt")
+        .await
+        .unwrap()
+        .is_none());
+    let tables = db.list_tables().send().await.unwrap();
+    for output in [
+        "TotalsTable",
+        "VisitorsTable",
+        "PathsTable",
+        "ConnectionsTable",
+    ] {
+        assert!(
+            !tables.table_names().contains(&first.outputs[output]),
+            "{output} left behind"
+        );
+    }
+    assert!(
+        sqs.get_queue_url()
+            .queue_name(&first.outputs["QueueName"])
+            .send()
+            .await
+            .is_err(),
+        "queue left behind"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hashed_ip_storage_needs_a_salt() {
+    let moto = moto();
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let config = StackConfig {
+        ip_storage: visitor_stack::IpStorage::Hashed,
+        ..StackConfig::default()
+    };
+    let err = deploy(&target, Stage::Test, "salty", &config, &options())
+        .await
+        .err()
+        .unwrap();
+    assert!(format!("{err:#}").contains("--ip-salt"), "{err:#}");
+}
