@@ -371,55 +371,29 @@ async fn malformed_messages_end_in_the_dead_letter_queue() {
             .await
             .unwrap();
     }
-    // Poll as Lambda does: receive, invoke, delete what succeeded, make the
-    // failures visible again at once.
+    // The project's SQS event source does what Lambda's does: receive,
+    // invoke, delete what succeeded, make the failures visible again.
+    let source = emulator::sqs_source::SqsSourceConfig {
+        queue_url: queue.clone(),
+        queue_arn: "arn:aws:sqs:us-east-1:123456789012:visits".into(),
+        batch_size: 10,
+        batching_window: std::time::Duration::from_millis(100),
+        report_batch_item_failures: true,
+    };
+    let mut retried = 0;
     for _ in 0..5 {
-        let received = sqs
-            .receive_message()
-            .queue_url(&queue)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .unwrap()
-            .messages
-            .unwrap_or_default();
-        if received.is_empty() {
+        let outcome = emulator::sqs_source::poll_once(&sqs, &source, |event| async {
+            let event: SqsEvent = serde_json::from_value(event).map_err(|e| e.to_string())?;
+            serde_json::to_value(processor.handle(event).await).map_err(|e| e.to_string())
+        })
+        .await
+        .unwrap();
+        retried += outcome.retried;
+        if outcome.delivered == 0 {
             break;
         }
-        let records: Vec<(String, String)> = received
-            .iter()
-            .map(|m| (m.message_id.clone().unwrap(), m.body.clone().unwrap()))
-            .collect();
-        let refs: Vec<(&str, String)> = records
-            .iter()
-            .map(|(id, b)| (id.as_str(), b.clone()))
-            .collect();
-        let response = processor.handle(batch(&refs)).await;
-        let failed: BTreeSet<&str> = response
-            .batch_item_failures
-            .iter()
-            .map(|f| f.item_identifier.as_str())
-            .collect();
-        for m in &received {
-            let handle = m.receipt_handle.clone().unwrap();
-            if failed.contains(m.message_id.as_deref().unwrap()) {
-                sqs.change_message_visibility()
-                    .queue_url(&queue)
-                    .receipt_handle(handle)
-                    .visibility_timeout(0)
-                    .send()
-                    .await
-                    .unwrap();
-            } else {
-                sqs.delete_message()
-                    .queue_url(&queue)
-                    .receipt_handle(handle)
-                    .send()
-                    .await
-                    .unwrap();
-            }
-        }
     }
+    assert_eq!(retried, 2, "received twice (maxReceiveCount), failed twice");
     let dead = sqs
         .receive_message()
         .queue_url(&dlq)

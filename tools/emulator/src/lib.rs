@@ -1,6 +1,8 @@
 //! The embedded AWS emulator: a moto server (from the project's managed
 //! Python environment) on a free loopback port, stopped when dropped.
 
+pub mod sqs_source;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
