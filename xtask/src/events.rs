@@ -1,37 +1,11 @@
 //! `cargo xtask generate-event`: print a realistic Lambda event, bundled in
 //! the repository (no network), with the interesting fields set by flags.
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use visitor_model::fixtures::{event, EventKind, EventOptions};
 
-/// The event kinds, as the command line names them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Kind {
-    /// Lambda@Edge viewer request (the edge recorder).
-    CloudfrontViewerRequest,
-    /// SQS batch of visit messages (the processor).
-    Sqs,
-    /// HTTP API v2 request to GET /api/counts (the counts API).
-    HttpApi,
-    /// WebSocket $connect (the connect handler).
-    WebsocketConnect,
-    /// WebSocket $disconnect (the connect handler).
-    WebsocketDisconnect,
-    /// DynamoDB stream records of the totals table (the broadcaster).
-    DynamodbStream,
-}
-
-impl From<Kind> for EventKind {
-    fn from(kind: Kind) -> Self {
-        match kind {
-            Kind::CloudfrontViewerRequest => EventKind::CloudfrontViewerRequest,
-            Kind::Sqs => EventKind::Sqs,
-            Kind::HttpApi => EventKind::HttpApi,
-            Kind::WebsocketConnect => EventKind::WebsocketConnect,
-            Kind::WebsocketDisconnect => EventKind::WebsocketDisconnect,
-            Kind::DynamodbStream => EventKind::DynamodbStream,
-        }
-    }
+fn kind_names() -> Vec<&'static str> {
+    EventKind::ALL.iter().map(|(_, name)| *name).collect()
 }
 
 /// Options of `cargo xtask generate-event`.
@@ -40,9 +14,11 @@ impl From<Kind> for EventKind {
     after_help = "Examples:\n  cargo xtask generate-event sqs --batch-size 10 --ip 198.51.100.7 > batch.json\n  cargo xtask generate-event http-api --path /about\n  cargo xtask invoke processor --event batch.json"
 )]
 pub struct Args {
-    /// Which event.
-    #[arg(value_enum)]
-    pub kind: Kind,
+    /// Which event: cloudfront-viewer-request (edge recorder), sqs (processor),
+    /// http-api (counts API), websocket-connect / websocket-disconnect
+    /// (connect), dynamodb-stream (broadcaster).
+    #[arg(value_parser = clap::builder::PossibleValuesParser::new(kind_names()))]
+    pub kind: String,
     /// Client IP (viewer request, sqs, http-api).
     #[arg(long)]
     pub ip: Option<String>,
@@ -72,9 +48,7 @@ pub fn run(args: &Args) -> Result<()> {
         total: args.total,
         unique: args.unique,
     };
-    println!(
-        "{}",
-        serde_json::to_string_pretty(&event(args.kind.into(), &options))?
-    );
+    let kind = EventKind::from_name(&args.kind).context("clap checked the name")?;
+    println!("{}", serde_json::to_string_pretty(&event(kind, &options))?);
     Ok(())
 }

@@ -7,6 +7,7 @@
 //! `queue.grant_consume(...)`; wiring an event source grants what it needs.
 //! Action lists come from one table, [`perms`].
 
+mod bucket;
 mod edge;
 mod error;
 mod event_source;
@@ -19,6 +20,7 @@ mod site;
 mod table;
 mod websocket;
 
+pub use bucket::private_bucket;
 pub use edge::{EdgeFunction, EdgeFunctionProps};
 pub use error::ConstructError;
 pub use event_source::{

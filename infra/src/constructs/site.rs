@@ -10,12 +10,8 @@ use crate::aws::cloudfront::distribution::{
 };
 use crate::aws::cloudfront::origin_access_control::OriginAccessControlConfig;
 use crate::aws::route53::record_set::AliasTarget;
-use crate::aws::s3::bucket::{
-    BucketEncryption, ObjectOwnership, OwnershipControls, OwnershipControlsRule,
-    PublicAccessBlockConfiguration, ServerSideEncryptionByDefault, ServerSideEncryptionRule,
-    SseAlgorithm,
-};
 use crate::aws::{certificatemanager, cloudfront, route53, s3};
+use crate::constructs::bucket::private_bucket;
 use crate::constructs::perms;
 use crate::policy::{PolicyDocument, Principal, Statement};
 use crate::{pseudo, sub, Attributes, DeletionPolicy, Handle, Template, Value};
@@ -96,20 +92,7 @@ impl StaticSite {
     pub fn new(template: &mut Template, id: &str, props: StaticSiteProps) -> Self {
         let bucket = template.add_with(
             &format!("{id}Bucket"),
-            s3::Bucket::new()
-                .public_access_block_configuration(
-                    PublicAccessBlockConfiguration::new()
-                        .block_public_acls(true)
-                        .block_public_policy(true)
-                        .ignore_public_acls(true)
-                        .restrict_public_buckets(true),
-                )
-                .bucket_encryption(BucketEncryption::new(vec![ServerSideEncryptionRule::new()
-                    .server_side_encryption_by_default(ServerSideEncryptionByDefault::new(
-                        SseAlgorithm::Aes256,
-                    ))]))
-                .ownership_controls(OwnershipControls::new(vec![OwnershipControlsRule::new()
-                    .object_ownership(ObjectOwnership::BucketOwnerEnforced)])),
+            private_bucket(),
             Attributes::new()
                 .deletion_policy(props.deletion_policy)
                 .update_replace_policy(props.deletion_policy),

@@ -48,6 +48,11 @@ impl Applied {
     }
 }
 
+/// An SDK error with its service message and causes.
+fn sdk_error<E: std::error::Error>(e: E) -> anyhow::Error {
+    anyhow::anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(e))
+}
+
 /// The stack's status, `None` when it does not exist.
 pub async fn stack_status(cfn: &Client, stack: &str) -> Result<Option<StackStatus>> {
     match cfn.describe_stacks().stack_name(stack).send().await {
@@ -121,7 +126,7 @@ pub async fn apply(cfn: &Client, request: &ApplyRequest<'_>) -> Result<Applied> 
         .capabilities(Capability::CapabilityNamedIam)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e)))
+        .map_err(sdk_error)
         .context("creating the change set")?;
 
     let described = wait_for_change_set(cfn, stack, &name, request.timeout).await?;
@@ -151,7 +156,7 @@ pub async fn apply(cfn: &Client, request: &ApplyRequest<'_>) -> Result<Applied> 
         .change_set_name(&name)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e)))
+        .map_err(sdk_error)
         .context("executing the change set")?;
     let final_status = follow_events(cfn, stack, seen, request.timeout).await?;
     match final_status {

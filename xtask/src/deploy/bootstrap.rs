@@ -2,11 +2,8 @@
 //! a typed template applied through the same engine.
 
 use infra::aws::s3;
-use infra::aws::s3::bucket::{
-    BucketEncryption, LifecycleConfiguration, NoncurrentVersionExpiration,
-    PublicAccessBlockConfiguration, Rule, ServerSideEncryptionByDefault, ServerSideEncryptionRule,
-    SseAlgorithm,
-};
+use infra::aws::s3::bucket::{LifecycleConfiguration, NoncurrentVersionExpiration, Rule};
+use infra::constructs::private_bucket;
 use infra::{Output, Template};
 
 /// The output naming the bucket.
@@ -24,23 +21,11 @@ pub fn template() -> Template {
     t.set_description("Artifact bucket for the visitor counter's deploys (cargo xtask deploy)");
     let bucket = t.add(
         "Artifacts",
-        s3::Bucket::new()
-            .public_access_block_configuration(
-                PublicAccessBlockConfiguration::new()
-                    .block_public_acls(true)
-                    .block_public_policy(true)
-                    .ignore_public_acls(true)
-                    .restrict_public_buckets(true),
-            )
-            .bucket_encryption(BucketEncryption::new(vec![ServerSideEncryptionRule::new()
-                .server_side_encryption_by_default(ServerSideEncryptionByDefault::new(
-                    SseAlgorithm::Aes256,
-                ))]))
-            .lifecycle_configuration(LifecycleConfiguration::new(vec![Rule::new(
-                s3::bucket::RuleStatus::Enabled,
-            )
-            .id("expire-noncurrent")
-            .noncurrent_version_expiration(NoncurrentVersionExpiration::new(30))])),
+        private_bucket().lifecycle_configuration(LifecycleConfiguration::new(vec![Rule::new(
+            s3::bucket::RuleStatus::Enabled,
+        )
+        .id("expire-noncurrent")
+        .noncurrent_version_expiration(NoncurrentVersionExpiration::new(30))])),
     );
     t.output(
         BUCKET_OUTPUT,

@@ -36,12 +36,8 @@ pub struct Args {
     /// The stack's name [default: <app>-<stage>].
     #[arg(long)]
     pub stack: Option<String>,
-    /// Deploy to this AWS-compatible endpoint (moto, ...).
-    #[arg(long, value_name = "URL", conflicts_with = "aws")]
-    pub endpoint: Option<String>,
-    /// Deploy to real AWS (explicit opt-in).
-    #[arg(long)]
-    pub aws: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Apply without asking for confirmation.
     #[arg(long)]
     pub yes: bool,
@@ -58,18 +54,25 @@ pub struct Args {
     pub config: ConfigArgs,
 }
 
+/// Where a command acts: the embedded emulator unless told otherwise.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TargetArgs {
+    /// An AWS-compatible endpoint (an emulator someone runs), used as it is.
+    #[arg(long, value_name = "URL", conflicts_with = "aws")]
+    pub endpoint: Option<String>,
+    /// Real AWS through the standard credential chain (explicit opt-in).
+    #[arg(long)]
+    pub aws: bool,
+}
+
 /// Options of `cargo xtask destroy`.
 #[derive(Debug, clap::Args)]
 pub struct DestroyArgs {
     /// The stack to delete.
     #[arg(long)]
     pub stack: String,
-    /// The endpoint the stack lives on (an emulator someone runs).
-    #[arg(long, value_name = "URL", conflicts_with = "aws")]
-    pub endpoint: Option<String>,
-    /// The stack lives on real AWS (explicit opt-in).
-    #[arg(long)]
-    pub aws: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
     /// Delete without asking for confirmation.
     #[arg(long)]
     pub yes: bool,
@@ -82,7 +85,7 @@ pub struct DestroyArgs {
 mod tests;
 
 pub fn run_destroy(args: &DestroyArgs) -> Result<()> {
-    let target = match (&args.endpoint, args.aws) {
+    let target = match (&args.target.endpoint, args.target.aws) {
         (Some(url), _) => Target::Endpoint(url.clone()),
         (None, true) => Target::Aws,
         (None, false) => bail!(
@@ -206,7 +209,7 @@ pub fn run(args: &Args) -> Result<()> {
         .unwrap_or_else(|| format!("{}-{}", config.app_name, stage.as_str()));
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let target = match (&args.endpoint, args.aws) {
+        let target = match (&args.target.endpoint, args.target.aws) {
             (Some(url), _) => Target::Endpoint(url.clone()),
             (None, true) => Target::Aws,
             (None, false) => {
