@@ -38,6 +38,8 @@ enum Cmd {
     Deploy(Box<deploy::Args>),
     /// Delete a stack: empty its buckets, delete it, retain what Lambda@Edge blocks.
     Destroy(deploy::DestroyArgs),
+    /// Delete test stacks that a crashed run left behind (by tag and age).
+    Gc(deploy::GcArgs),
     /// Build the Rust functions as Lambda bootstrap binaries (cargo-lambda, release).
     Build(build::Args),
     /// Print a realistic Lambda event for one of the functions.
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Cmd::Test(args) => test_cmd::run(args),
         Cmd::Deploy(args) => deploy::run(args),
         Cmd::Destroy(args) => deploy::run_destroy(args),
+        Cmd::Gc(args) => deploy::run_gc(args),
         Cmd::Build(args) => build::run(args),
         Cmd::GenerateEvent(args) => events::run(args),
         Cmd::Invoke(args) => invoke::run(args),

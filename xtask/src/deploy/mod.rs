@@ -7,6 +7,7 @@ mod artifacts;
 mod bootstrap;
 mod destroy;
 pub mod emulate;
+pub mod gc;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -52,6 +53,39 @@ pub struct Args {
     pub timeout_minutes: u64,
     #[command(flatten)]
     pub config: ConfigArgs,
+}
+
+/// Options of `cargo xtask gc`.
+#[derive(Debug, clap::Args)]
+pub struct GcArgs {
+    /// Delete test stacks created longer ago than this (90m, 2h, 1d).
+    #[arg(long, default_value = "2h", value_name = "AGE")]
+    pub older_than: String,
+    /// Only list what would be deleted.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub target: TargetArgs,
+}
+
+pub fn run_gc(args: &GcArgs) -> Result<()> {
+    let older_than = gc::parse_age(&args.older_than)?;
+    let target = match (&args.target.endpoint, args.target.aws) {
+        (Some(url), _) => Target::Endpoint(url.clone()),
+        (None, true) => Target::Aws,
+        (None, false) => {
+            bail!("a fresh embedded emulator holds no stacks: give --endpoint URL or --aws")
+        }
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let sdk = target.sdk_config().await;
+        let removed = gc::collect(&sdk, older_than, args.dry_run).await?;
+        for name in removed {
+            println!("{name}");
+        }
+        Ok(())
+    })
 }
 
 /// Where a command acts: the embedded emulator unless told otherwise.

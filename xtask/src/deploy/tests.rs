@@ -144,3 +144,70 @@ async fn hashed_ip_storage_needs_a_salt() {
         .unwrap();
     assert!(format!("{err:#}").contains("--ip-salt"), "{err:#}");
 }
+
+/// Only stacks tagged as test runs, and only old ones, are collected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn gc_deletes_old_test_stacks_only() {
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let template = r#"{"Resources":{"Q":{"Type":"AWS::SQS::Queue"}}}"#;
+    let tag = |k: &str, v: &str| {
+        aws_sdk_cloudformation::types::Tag::builder()
+            .key(k)
+            .value(v)
+            .build()
+    };
+    for (name, tags) in [
+        (
+            "old-test",
+            vec![
+                tag(super::gc::RUN_TAG, "r1"),
+                tag(super::gc::CREATED_TAG, "1000"),
+            ],
+        ),
+        (
+            "new-test",
+            vec![
+                tag(super::gc::RUN_TAG, "r2"),
+                tag(super::gc::CREATED_TAG, &u64::MAX.to_string()),
+            ],
+        ),
+        ("production", vec![tag("app", "resume")]),
+    ] {
+        cfn.create_stack()
+            .stack_name(name)
+            .template_body(template)
+            .set_tags(Some(tags))
+            .send()
+            .await
+            .unwrap();
+    }
+    let listed = super::gc::collect(&sdk, Duration::from_secs(3600), true)
+        .await
+        .unwrap();
+    assert_eq!(listed, ["old-test"]);
+    assert!(
+        super::apply::stack_status(&cfn, "old-test")
+            .await
+            .unwrap()
+            .is_some(),
+        "a dry run deletes nothing"
+    );
+    let removed = super::gc::collect(&sdk, Duration::from_secs(3600), false)
+        .await
+        .unwrap();
+    assert_eq!(removed, ["old-test"]);
+    assert!(super::apply::stack_status(&cfn, "old-test")
+        .await
+        .unwrap()
+        .is_none());
+    assert!(super::apply::stack_status(&cfn, "new-test")
+        .await
+        .unwrap()
+        .is_some());
+    assert!(super::apply::stack_status(&cfn, "production")
+        .await
+        .unwrap()
+        .is_some());
+}
