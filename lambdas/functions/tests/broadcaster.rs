@@ -122,3 +122,81 @@ async fn a_gone_connection_is_forgotten() {
         .collect();
     assert_eq!(ids, ["open-1"]);
 }
+
+/// The chain a visit takes to an open page: the processor updates the totals,
+/// the totals table's stream (read by the project's stream event source)
+/// drives the broadcaster, and the connection receives the new counts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visit_reaches_an_open_connection_through_the_stream() {
+    use visitor_functions::processor::{IpStorage, Processor, Settings};
+    let moto = Moto::start();
+    let config = moto.config().await;
+    let db = moto.dynamodb().await;
+    let t = create_tables(&db, "s").await;
+    let stream_arn = db
+        .describe_table()
+        .table_name(&t.totals)
+        .send()
+        .await
+        .unwrap()
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .unwrap()
+        .to_owned();
+    let mut reader = emulator::stream_source::StreamReader::open(
+        aws_sdk_dynamodbstreams::Client::new(&config),
+        emulator::stream_source::StreamSourceConfig {
+            stream_arn,
+            latest: false,
+            batch_size: 10,
+            max_retry_attempts: 2,
+            bisect_on_error: true,
+        },
+    )
+    .await
+    .unwrap();
+    let gateway = gateway::Gateway::start().await.unwrap();
+    let mut page = gateway.open("page-1");
+    db.put_item()
+        .table_name(&t.connections)
+        .item(connections::PK, AttributeValue::S("page-1".into()))
+        .send()
+        .await
+        .unwrap();
+    let processor = Processor::new(
+        db.clone(),
+        Settings {
+            totals_table: t.totals.clone(),
+            visitors_table: t.visitors.clone(),
+            paths_table: t.paths.clone(),
+            ip_storage: IpStorage::Raw,
+            ip_retention_days: 30,
+        },
+    );
+    let visit = event(
+        EventKind::Sqs,
+        &EventOptions {
+            batch_size: Some(2),
+            ..EventOptions::default()
+        },
+    );
+    processor
+        .handle(serde_json::from_value(visit).unwrap())
+        .await;
+
+    let api = management_client(&config, &format!("{}/live", gateway.endpoint()));
+    let broadcaster = Broadcaster::new(db, api, t.connections.clone());
+    let polled = reader
+        .poll(|event| {
+            let broadcaster = &broadcaster;
+            async move {
+                let event: Event = serde_json::from_value(event).map_err(|e| e.to_string())?;
+                serde_json::to_value(broadcaster.handle(event).await).map_err(|e| e.to_string())
+            }
+        })
+        .await
+        .unwrap();
+    assert!(polled.delivered >= 1, "{polled:?}");
+    let received: LiveCounts = serde_json::from_slice(&page.recv().await.unwrap()).unwrap();
+    assert_eq!((received.total, received.unique), (2, 1));
+}

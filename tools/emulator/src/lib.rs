@@ -2,6 +2,7 @@
 //! Python environment) on a free loopback port, stopped when dropped.
 
 pub mod sqs_source;
+pub mod stream_source;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
