@@ -228,3 +228,67 @@ async fn an_unreachable_table_is_a_503_not_a_crash() {
         .unwrap()
         .contains("unavailable"));
 }
+
+/// A plain HTTP/1.1 GET over loopback: status line, headers and body.
+async fn http_get(url: &str, path: &str, origin: Option<&str>) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let host = url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let origin = origin
+        .map(|o| format!("Origin: {o}\r\n"))
+        .unwrap_or_default();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{origin}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).await.unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head.to_ascii_lowercase(), body.to_owned())
+}
+
+/// Through the project's local HTTP API: a browser's request becomes API
+/// Gateway's event, the counts function answers, and its status, headers and
+/// body come back as HTTP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn served_over_http_like_api_gateway() {
+    use std::sync::Arc;
+    let moto = Moto::start();
+    let api = Arc::new(seeded(&moto).await);
+    let invoke: gateway::http_api::Invoke = Arc::new(move |function, event| {
+        let api = api.clone();
+        Box::pin(async move {
+            assert_eq!(function, "CountsApi");
+            let request = serde_json::from_value(event).map_err(|e| e.to_string())?;
+            serde_json::to_value(api.handle(request).await).map_err(|e| e.to_string())
+        })
+    });
+    let routes = vec![gateway::http_api::Route::from_key("GET /api/counts", "CountsApi").unwrap()];
+    let server = gateway::http_api::HttpApi::start("127.0.0.1:0".parse().unwrap(), routes, invoke)
+        .await
+        .unwrap();
+
+    let (status, head, body) = http_get(
+        &server.url(),
+        "/api/counts?path=%2Fabout",
+        Some("https://www.example.com"),
+    )
+    .await;
+    assert_eq!(status, 200);
+    let body: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        (body["path"].clone(), body["path_count"].clone()),
+        (json!("/about"), json!(15))
+    );
+    assert!(
+        head.contains("access-control-allow-origin: https://www.example.com"),
+        "{head}"
+    );
+    assert!(head.contains("cache-control: public, max-age=5"));
+
+    let (status, _, body) = http_get(&server.url(), "/api/counts?path=nope", None).await;
+    assert_eq!(status, 400);
+    assert!(body.contains("start with /"));
+    let (status, _, _) = http_get(&server.url(), "/api/elsewhere", None).await;
+    assert_eq!(status, 404);
+}

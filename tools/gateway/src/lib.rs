@@ -7,6 +7,8 @@
 //! The stage prefix is optional (`/live/@connections/{id}` works), so the
 //! endpoint a function gets can be the stage URL, as on AWS.
 
+pub mod http_api;
+
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
