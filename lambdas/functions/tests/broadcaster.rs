@@ -200,3 +200,116 @@ async fn a_visit_reaches_an_open_connection_through_the_stream() {
     let received: LiveCounts = serde_json::from_slice(&page.recv().await.unwrap()).unwrap();
     assert_eq!((received.total, received.unique), (2, 1));
 }
+
+/// A browser's WebSocket through the project's local gateway: `$connect`
+/// reaches the connect function (which records the connection), a visit's new
+/// totals arrive on the socket via the stream and the broadcaster, and
+/// closing the socket reaches `$disconnect` (which forgets it).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_socket_gets_live_counts() {
+    use futures::StreamExt;
+    use std::collections::HashMap;
+    use std::sync::Arc;
+    use visitor_functions::connect::Connect;
+    use visitor_functions::processor::{IpStorage, Processor, Settings};
+
+    let moto = Moto::start();
+    let config = moto.config().await;
+    let db = moto.dynamodb().await;
+    let t = create_tables(&db, "ws").await;
+    let gateway = gateway::Gateway::start().await.unwrap();
+    let connect = Arc::new(Connect::new(db.clone(), t.connections.clone(), 600));
+    let invoke: gateway::Invoke = Arc::new(move |function, event| {
+        let connect = connect.clone();
+        Box::pin(async move {
+            assert_eq!(function, "Connect");
+            let request = serde_json::from_value(event).map_err(|e| e.to_string())?;
+            serde_json::to_value(connect.handle(request).await).map_err(|e| e.to_string())
+        })
+    });
+    let routes: HashMap<String, String> = ["$connect", "$disconnect", "$default"]
+        .iter()
+        .map(|r| (r.to_string(), "Connect".to_string()))
+        .collect();
+    let url = gateway
+        .serve_websocket("live", routes, invoke)
+        .await
+        .unwrap();
+    let (mut socket, _) = tokio_tungstenite::connect_async(url.as_str())
+        .await
+        .unwrap();
+    let scan = db.scan().table_name(&t.connections).send().await.unwrap();
+    assert_eq!(scan.count, 1, "$connect recorded the connection");
+
+    let stream_arn = db
+        .describe_table()
+        .table_name(&t.totals)
+        .send()
+        .await
+        .unwrap()
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .unwrap()
+        .to_owned();
+    let mut reader = emulator::stream_source::StreamReader::open(
+        aws_sdk_dynamodbstreams::Client::new(&config),
+        emulator::stream_source::StreamSourceConfig {
+            stream_arn,
+            latest: false,
+            batch_size: 10,
+            max_retry_attempts: 1,
+            bisect_on_error: false,
+        },
+    )
+    .await
+    .unwrap();
+    let processor = Processor::new(
+        db.clone(),
+        Settings {
+            totals_table: t.totals.clone(),
+            visitors_table: t.visitors.clone(),
+            paths_table: t.paths.clone(),
+            ip_storage: IpStorage::Raw,
+            ip_retention_days: 30,
+        },
+    );
+    processor
+        .handle(serde_json::from_value(event(EventKind::Sqs, &EventOptions::default())).unwrap())
+        .await;
+    let api = management_client(&config, &format!("{}/live", gateway.endpoint()));
+    let broadcaster = Broadcaster::new(db.clone(), api, t.connections.clone());
+    reader
+        .poll(|e| {
+            let broadcaster = &broadcaster;
+            async move {
+                let e: Event = serde_json::from_value(e).map_err(|x| x.to_string())?;
+                serde_json::to_value(broadcaster.handle(e).await).map_err(|x| x.to_string())
+            }
+        })
+        .await
+        .unwrap();
+    let message = tokio::time::timeout(std::time::Duration::from_secs(10), socket.next())
+        .await
+        .expect("the counts arrive")
+        .unwrap()
+        .unwrap();
+    let counts: LiveCounts = serde_json::from_str(message.to_text().unwrap()).unwrap();
+    assert_eq!((counts.total, counts.unique), (1, 1));
+
+    socket.close(None).await.unwrap();
+    let mut left = 1;
+    for _ in 0..100 {
+        left = db
+            .scan()
+            .table_name(&t.connections)
+            .send()
+            .await
+            .unwrap()
+            .count;
+        if left == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(left, 0, "$disconnect forgot the connection");
+}

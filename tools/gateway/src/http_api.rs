@@ -4,9 +4,7 @@
 //! response. Routes come from the stack's template.
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
@@ -38,12 +36,7 @@ impl Route {
     }
 }
 
-/// Calls a function with an event and returns its JSON response.
-pub type Invoke = Arc<
-    dyn Fn(String, Value) -> Pin<Box<dyn Future<Output = Result<Value, String>> + Send>>
-        + Send
-        + Sync,
->;
+pub use crate::Invoke;
 
 struct Api {
     routes: Vec<Route>,

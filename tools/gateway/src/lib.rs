@@ -8,6 +8,7 @@
 //! endpoint a function gets can be the stage URL, as on AWS.
 
 pub mod http_api;
+mod websocket;
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -21,6 +22,17 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::any;
 use axum::Router;
 use tokio::sync::mpsc;
+
+/// Calls a function by name with an event and returns its JSON response.
+pub type Invoke = std::sync::Arc<
+    dyn Fn(
+            String,
+            serde_json::Value,
+        ) -> std::pin::Pin<
+            Box<dyn std::future::Future<Output = Result<serde_json::Value, String>> + Send>,
+        > + Send
+        + Sync,
+>;
 
 /// Messages delivered to one connection.
 pub type Inbox = mpsc::UnboundedReceiver<Vec<u8>>;
