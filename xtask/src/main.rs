@@ -6,6 +6,7 @@ mod deploy;
 mod events;
 mod invoke;
 mod lint;
+mod local;
 mod pyenv;
 mod readme;
 mod stack_config;

@@ -365,8 +365,12 @@ pub async fn deploy(
         params.insert(parameters::IP_SALT.to_owned(), salt);
     }
 
-    let rendered = visitor_stack::build(stage, config)?.render()?;
+    let template = visitor_stack::build(stage, config)?;
+    let rendered = template.render()?;
     let body = if target.is_emulated() {
+        for line in crate::local::topology::of(&template).describe() {
+            eprintln!("    {line}");
+        }
         let emulated = emulate::for_emulator(rendered.json());
         eprintln!(
             "==> served by xtask instead of the emulator's CloudFormation: {}",
