@@ -368,18 +368,15 @@ pub async fn deploy(
     let template = visitor_stack::build(stage, config)?;
     let rendered = template.render()?;
     let body = if target.is_emulated() {
+        let emulated = emulate::for_emulator(rendered.json());
+        eprintln!("==> served by xtask instead of the emulator's CloudFormation (read from the template):");
         for line in crate::local::topology::of(&template).describe() {
             eprintln!("    {line}");
         }
-        let emulated = emulate::for_emulator(rendered.json());
+        let removed: Vec<String> = emulated.served_locally.iter().cloned().collect();
         eprintln!(
-            "==> served by xtask instead of the emulator's CloudFormation: {}",
-            emulated
-                .served_locally
-                .iter()
-                .cloned()
-                .collect::<Vec<_>>()
-                .join(", ")
+            "    (taken out of the emulator's template: {})",
+            removed.join(", ")
         );
         let mut text = serde_json::to_string_pretty(&emulated.template)?;
         text.push('\n');
