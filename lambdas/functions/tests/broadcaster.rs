@@ -128,33 +128,11 @@ async fn a_gone_connection_is_forgotten() {
 /// drives the broadcaster, and the connection receives the new counts.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_visit_reaches_an_open_connection_through_the_stream() {
-    use visitor_functions::processor::{IpStorage, Processor, Settings};
     let moto = Moto::start();
     let config = moto.config().await;
     let db = moto.dynamodb().await;
     let t = create_tables(&db, "s").await;
-    let stream_arn = db
-        .describe_table()
-        .table_name(&t.totals)
-        .send()
-        .await
-        .unwrap()
-        .table()
-        .and_then(|t| t.latest_stream_arn())
-        .unwrap()
-        .to_owned();
-    let mut reader = emulator::stream_source::StreamReader::open(
-        aws_sdk_dynamodbstreams::Client::new(&config),
-        emulator::stream_source::StreamSourceConfig {
-            stream_arn,
-            latest: false,
-            batch_size: 10,
-            max_retry_attempts: 2,
-            bisect_on_error: true,
-        },
-    )
-    .await
-    .unwrap();
+    let mut reader = totals_stream(&db, &config, &t.totals).await;
     let gateway = gateway::Gateway::start().await.unwrap();
     let mut page = gateway.open("page-1");
     db.put_item()
@@ -163,16 +141,7 @@ async fn a_visit_reaches_an_open_connection_through_the_stream() {
         .send()
         .await
         .unwrap();
-    let processor = Processor::new(
-        db.clone(),
-        Settings {
-            totals_table: t.totals.clone(),
-            visitors_table: t.visitors.clone(),
-            paths_table: t.paths.clone(),
-            ip_storage: IpStorage::Raw,
-            ip_retention_days: 30,
-        },
-    );
+    let processor = processor_for(&db, &t);
     let visit = event(
         EventKind::Sqs,
         &EventOptions {
@@ -211,7 +180,6 @@ async fn a_browser_socket_gets_live_counts() {
     use std::collections::HashMap;
     use std::sync::Arc;
     use visitor_functions::connect::Connect;
-    use visitor_functions::processor::{IpStorage, Processor, Settings};
 
     let moto = Moto::start();
     let config = moto.config().await;
@@ -241,38 +209,8 @@ async fn a_browser_socket_gets_live_counts() {
     let scan = db.scan().table_name(&t.connections).send().await.unwrap();
     assert_eq!(scan.count, 1, "$connect recorded the connection");
 
-    let stream_arn = db
-        .describe_table()
-        .table_name(&t.totals)
-        .send()
-        .await
-        .unwrap()
-        .table()
-        .and_then(|t| t.latest_stream_arn())
-        .unwrap()
-        .to_owned();
-    let mut reader = emulator::stream_source::StreamReader::open(
-        aws_sdk_dynamodbstreams::Client::new(&config),
-        emulator::stream_source::StreamSourceConfig {
-            stream_arn,
-            latest: false,
-            batch_size: 10,
-            max_retry_attempts: 1,
-            bisect_on_error: false,
-        },
-    )
-    .await
-    .unwrap();
-    let processor = Processor::new(
-        db.clone(),
-        Settings {
-            totals_table: t.totals.clone(),
-            visitors_table: t.visitors.clone(),
-            paths_table: t.paths.clone(),
-            ip_storage: IpStorage::Raw,
-            ip_retention_days: 30,
-        },
-    );
+    let mut reader = totals_stream(&db, &config, &t.totals).await;
+    let processor = processor_for(&db, &t);
     processor
         .handle(serde_json::from_value(event(EventKind::Sqs, &EventOptions::default())).unwrap())
         .await;
@@ -312,4 +250,47 @@ async fn a_browser_socket_gets_live_counts() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert_eq!(left, 0, "$disconnect forgot the connection");
+}
+
+/// A reader of the totals table's stream from its oldest record.
+async fn totals_stream(
+    db: &aws_sdk_dynamodb::Client,
+    config: &aws_config::SdkConfig,
+    table: &str,
+) -> emulator::stream_source::StreamReader {
+    let description = db.describe_table().table_name(table).send().await.unwrap();
+    let stream_arn = description
+        .table()
+        .and_then(|t| t.latest_stream_arn())
+        .unwrap()
+        .to_owned();
+    emulator::stream_source::StreamReader::open(
+        aws_sdk_dynamodbstreams::Client::new(config),
+        emulator::stream_source::StreamSourceConfig {
+            stream_arn,
+            latest: false,
+            batch_size: 10,
+            max_retry_attempts: 2,
+            bisect_on_error: true,
+        },
+    )
+    .await
+    .unwrap()
+}
+
+fn processor_for(
+    db: &aws_sdk_dynamodb::Client,
+    t: &support::Tables,
+) -> visitor_functions::processor::Processor {
+    use visitor_functions::processor::{IpStorage, Processor, Settings};
+    Processor::new(
+        db.clone(),
+        Settings {
+            totals_table: t.totals.clone(),
+            visitors_table: t.visitors.clone(),
+            paths_table: t.paths.clone(),
+            ip_storage: IpStorage::Raw,
+            ip_retention_days: 30,
+        },
+    )
 }
