@@ -124,10 +124,9 @@ fn conditions_and_if() {
     let stage = t.parameter("Stage", Parameter::string());
     let prod = t.condition("IsProd", Condition::equals(&stage, "prod"));
     let eu = t.condition("InEu", Condition::equals(pseudo::region(), "eu-west-1"));
-    let both = Condition::and([Condition::is(&prod), Condition::not(Condition::is(&eu))]);
-    assert_eq!(
-        both.clone(),
-        Condition::and([Condition::is(&prod), Condition::not(Condition::is(&eu))])
+    t.condition(
+        "ProdOutsideEu",
+        Condition::and([Condition::is(&prod), Condition::not(Condition::is(&eu))]),
     );
     let either = t.condition(
         "Either",
@@ -147,6 +146,7 @@ fn conditions_and_if() {
         json!({
             "IsProd": { "Fn::Equals": [{ "Ref": "Stage" }, "prod"] },
             "InEu": { "Fn::Equals": [{ "Ref": "AWS::Region" }, "eu-west-1"] },
+            "ProdOutsideEu": { "Fn::And": [{ "Condition": "IsProd" }, { "Fn::Not": [{ "Condition": "InEu" }] }] },
             "Either": { "Fn::Or": [{ "Condition": "IsProd" }, { "Condition": "InEu" }] },
         })
     );

@@ -66,7 +66,7 @@ fn unknown_references_name_where_they_are() {
                 "${Missing}-${Gone.Arn}-${AWS::Region}-${!Literal}",
             ))
             .redrive_policy(Value::<infra::Json>::raw(
-                json!({ "deadLetterTargetArn": elsewhere.arn().to_json_value() }),
+                json!({ "deadLetterTargetArn": infra::ToJson::to_json(&elsewhere.arn()) }),
             )),
     );
     t.add_with(
@@ -119,15 +119,6 @@ fn unknown_references_name_where_they_are() {
         "{e:?}"
     );
     assert_eq!(e.len(), 6, "{e:?}");
-}
-
-trait JsonValue {
-    fn to_json_value(&self) -> serde_json::Value;
-}
-impl JsonValue for Value<String> {
-    fn to_json_value(&self) -> serde_json::Value {
-        infra::ToJson::to_json(self)
-    }
 }
 
 #[test]

@@ -37,14 +37,7 @@ async fn posts_to_every_open_connection() {
     let config = moto.config().await;
     let db = moto.dynamodb().await;
     let t = create_tables(&db, "b").await;
-    for id in ["c1", "c2", "c3"] {
-        db.put_item()
-            .table_name(&t.connections)
-            .item(connections::PK, AttributeValue::S(id.into()))
-            .send()
-            .await
-            .unwrap();
-    }
+    open_connections(&db, &t.connections, &["c1", "c2", "c3"]).await;
     // moto serves the management API at its root (`/@connections/...`).
     let api = management_client(&config, &moto.endpoint);
     let broadcaster = Broadcaster::new(db, api, t.connections.clone());
@@ -60,12 +53,7 @@ async fn an_unreachable_endpoint_is_logged_not_fatal() {
     let config = moto.config().await;
     let db = moto.dynamodb().await;
     let t = create_tables(&db, "b").await;
-    db.put_item()
-        .table_name(&t.connections)
-        .item(connections::PK, AttributeValue::S("c1".into()))
-        .send()
-        .await
-        .unwrap();
+    open_connections(&db, &t.connections, &["c1"]).await;
     let closed = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -94,14 +82,7 @@ async fn a_gone_connection_is_forgotten() {
     let t = create_tables(&db, "g").await;
     let gateway = gateway::Gateway::start().await.unwrap();
     let mut open = gateway.open("open-1");
-    for id in ["open-1", "gone-1"] {
-        db.put_item()
-            .table_name(&t.connections)
-            .item(connections::PK, AttributeValue::S(id.into()))
-            .send()
-            .await
-            .unwrap();
-    }
+    open_connections(&db, &t.connections, &["open-1", "gone-1"]).await;
     let api = management_client(&config, &format!("{}/live", gateway.endpoint()));
     let broadcaster = Broadcaster::new(db.clone(), api, t.connections.clone());
     let report = broadcaster
@@ -135,12 +116,7 @@ async fn a_visit_reaches_an_open_connection_through_the_stream() {
     let mut reader = totals_stream(&db, &config, &t.totals).await;
     let gateway = gateway::Gateway::start().await.unwrap();
     let mut page = gateway.open("page-1");
-    db.put_item()
-        .table_name(&t.connections)
-        .item(connections::PK, AttributeValue::S("page-1".into()))
-        .send()
-        .await
-        .unwrap();
+    open_connections(&db, &t.connections, &["page-1"]).await;
     let processor = processor_for(&db, &t);
     let visit = event(
         EventKind::Sqs,
@@ -293,4 +269,16 @@ fn processor_for(
             ip_retention_days: 30,
         },
     )
+}
+
+/// Records connections as the connect function would.
+async fn open_connections(db: &aws_sdk_dynamodb::Client, table: &str, ids: &[&str]) {
+    for id in ids {
+        db.put_item()
+            .table_name(table)
+            .item(connections::PK, AttributeValue::S((*id).into()))
+            .send()
+            .await
+            .unwrap();
+    }
 }
