@@ -43,7 +43,6 @@ pub enum EmulatorError {
 pub struct Moto {
     child: Child,
     endpoint: String,
-    port: u16,
 }
 
 impl Moto {
@@ -71,7 +70,6 @@ impl Moto {
         let moto = Moto {
             child,
             endpoint: format!("http://127.0.0.1:{port}"),
-            port,
         };
         let limit = Duration::from_secs(30);
         let deadline = Instant::now() + limit;
@@ -87,11 +85,6 @@ impl Moto {
     /// `http://127.0.0.1:<port>`.
     pub fn endpoint(&self) -> &str {
         &self.endpoint
-    }
-
-    /// The port.
-    pub fn port(&self) -> u16 {
-        self.port
     }
 
     /// SDK configuration for this server: its endpoint, test credentials, us-east-1.

@@ -97,11 +97,6 @@ impl Gateway {
         self.lock().connections.remove(id);
     }
 
-    /// Whether a connection is open.
-    pub fn is_open(&self, id: &str) -> bool {
-        self.lock().connections.contains_key(id)
-    }
-
     fn lock(&self) -> std::sync::MutexGuard<'_, Registry> {
         self.registry
             .lock()
