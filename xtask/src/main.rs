@@ -12,6 +12,7 @@ mod readme;
 mod stack_config;
 mod synth;
 mod test_cmd;
+mod test_stack;
 mod workspace;
 
 use std::process::ExitCode;
@@ -37,6 +38,8 @@ enum Cmd {
     Test(test_cmd::Args),
     /// Deploy a stage: package, upload, apply a change set (emulator by default; --aws opts in).
     Deploy(Box<deploy::Args>),
+    /// Deploy a throw-away test stack, run the integration suite on it, tear it down.
+    TestStack(Box<test_stack::Args>),
     /// Delete a stack: empty its buckets, delete it, retain what Lambda@Edge blocks.
     Destroy(deploy::DestroyArgs),
     /// Delete test stacks that a crashed run left behind (by tag and age).
@@ -52,12 +55,14 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
+    forget_cargo_run_env();
     let cli = Cli::parse();
     let result = match &cli.command {
         Cmd::Synth(args) => synth::run(args),
         Cmd::Lint => lint::run(),
         Cmd::Test(args) => test_cmd::run(args),
         Cmd::Deploy(args) => deploy::run(args),
+        Cmd::TestStack(args) => test_stack::run(args),
         Cmd::Destroy(args) => deploy::run_destroy(args),
         Cmd::Gc(args) => deploy::run_gc(args),
         Cmd::Build(args) => build::run(args),
@@ -71,5 +76,29 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+/// `cargo run` describes xtask's own package in the environment
+/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...). The cargo commands xtask runs
+/// would inherit it, and build scripts that watch those variables (ring's
+/// does) would then rebuild whenever the same crate is built outside xtask.
+fn forget_cargo_run_env() {
+    let inherited: Vec<String> = std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| {
+            k.starts_with("CARGO_PKG_")
+                || matches!(
+                    k.as_str(),
+                    "CARGO_MANIFEST_DIR"
+                        | "CARGO_MANIFEST_PATH"
+                        | "CARGO_CRATE_NAME"
+                        | "CARGO_BIN_NAME"
+                        | "CARGO_PRIMARY_PACKAGE"
+                )
+        })
+        .collect();
+    for k in inherited {
+        std::env::remove_var(k);
     }
 }

@@ -5,8 +5,10 @@ use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
 
+use crate::deploy::TargetArgs;
 use crate::pyenv::PyEnv;
-use crate::{codegen, lint, readme, workspace};
+use crate::stack_config::ConfigArgs;
+use crate::{codegen, lint, readme, test_stack, workspace};
 
 /// The checks, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -23,6 +25,9 @@ pub enum Step {
     Python,
     /// Every synthesized template through cfn-lint (`cargo xtask lint`).
     Lint,
+    /// A throw-away test stack on the embedded emulator passes the integration
+    /// suite and leaves nothing behind (`cargo xtask test-stack`).
+    Stack,
     /// The README's example and output match the code.
     Readme,
 }
@@ -34,6 +39,7 @@ const ALL: &[Step] = &[
     Step::Unit,
     Step::Python,
     Step::Lint,
+    Step::Stack,
     Step::Readme,
 ];
 
@@ -100,6 +106,7 @@ fn describe(step: Step) -> &'static str {
         Step::Unit => "cargo test --workspace (integration tests against a real moto server)",
         Step::Python => "edge recorder tests (pytest + moto)",
         Step::Lint => "cfn-lint on every synthesized template",
+        Step::Stack => "test stack on the embedded emulator: deploy, integration suite, teardown",
         Step::Readme => "README example and output match the code",
     }
 }
@@ -142,6 +149,15 @@ fn run_step(step: Step) -> Result<()> {
             Ok(())
         }
         Step::Lint => lint::run(),
+        Step::Stack => test_stack::run(&test_stack::Args {
+            target: TargetArgs {
+                endpoint: None,
+                aws: false,
+            },
+            keep: false,
+            timeout_minutes: 10,
+            config: ConfigArgs::default(),
+        }),
         Step::Readme => readme::check(),
     }
 }

@@ -5,6 +5,7 @@ pub mod sqs_source;
 pub mod stream_source;
 
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -65,6 +66,9 @@ impl Moto {
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
+            // Its own process group: Ctrl-C at the terminal reaches the
+            // command that owns this server, which cleans up before stopping it.
+            .process_group(0)
             .spawn()
             .map_err(EmulatorError::Spawn)?;
         let moto = Moto {

@@ -34,6 +34,57 @@ pub fn placeholder(logical_id: &str, attribute: Option<&str>) -> String {
     }
 }
 
+/// What xtask serves for one API taken out of the template.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServedApi {
+    /// The API's ID (`Ref`).
+    pub id: String,
+    /// Its `ApiEndpoint` attribute (`http://...` or `ws://...`).
+    pub endpoint: String,
+    /// What `https://<id>.execute-api.<region>.<suffix>` stands for: the HTTP
+    /// API itself, or a WebSocket API's management endpoint.
+    pub execute_api: String,
+}
+
+/// Replaces the placeholders [`placeholder`] wrote in `text` with what is
+/// served: `https://local:Api.execute-api.<host>` becomes `execute_api`,
+/// `local:Api.ApiEndpoint` becomes `endpoint`, and `local:Api` the ID.
+/// Placeholders of anything not in `served` stay as they are.
+pub fn resolve_placeholders(text: &str, served: &dyn Fn(&str) -> Option<ServedApi>) -> String {
+    const MARK: &str = "local:";
+    const HOST: &str = ".execute-api.";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find(MARK) {
+        let after = &rest[start + MARK.len()..];
+        let id_len = after
+            .find(|c: char| !c.is_ascii_alphanumeric())
+            .unwrap_or(after.len());
+        let Some(api) = served(&after[..id_len]) else {
+            out.push_str(&rest[..start + MARK.len()]);
+            rest = after;
+            continue;
+        };
+        let tail = &after[id_len..];
+        if let Some(host) = tail.strip_prefix(HOST) {
+            let before = &rest[..start];
+            out.push_str(before.strip_suffix("https://").unwrap_or(before));
+            out.push_str(&api.execute_api);
+            rest = &host[host.find('/').unwrap_or(host.len())..];
+        } else if let Some(after_attr) = tail.strip_prefix(".ApiEndpoint") {
+            out.push_str(&rest[..start]);
+            out.push_str(&api.endpoint);
+            rest = after_attr;
+        } else {
+            out.push_str(&rest[..start]);
+            out.push_str(&api.id);
+            rest = tail;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// Adapts a rendered template.
 pub fn for_emulator(rendered: &Value) -> Emulated {
     let mut template = rendered.clone();
@@ -205,6 +256,36 @@ mod tests {
         assert_eq!(
             e.template["Outputs"]["T"]["Value"],
             json!({ "Ref": "Table" })
+        );
+    }
+
+    #[test]
+    fn placeholders_resolve_to_what_is_served() {
+        let served = |id: &str| {
+            (id == "Live").then(|| ServedApi {
+                id: "live-id".into(),
+                endpoint: "ws://127.0.0.1:9".into(),
+                execute_api: "http://127.0.0.1:8".into(),
+            })
+        };
+        assert_eq!(
+            resolve_placeholders(
+                "https://local:Live.execute-api.us-east-1.amazonaws.com/live",
+                &served
+            ),
+            "http://127.0.0.1:8/live"
+        );
+        assert_eq!(
+            resolve_placeholders("local:Live.ApiEndpoint/live", &served),
+            "ws://127.0.0.1:9/live"
+        );
+        assert_eq!(
+            resolve_placeholders("arn:execute-api:us-east-1:1:local:Live/*", &served),
+            "arn:execute-api:us-east-1:1:live-id/*"
+        );
+        assert_eq!(
+            resolve_placeholders("local:Other.ApiEndpoint and local:LiveX", &served),
+            "local:Other.ApiEndpoint and local:LiveX"
         );
     }
 }

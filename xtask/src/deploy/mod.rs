@@ -17,7 +17,8 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use visitor_stack::{parameters, IpStorage, StackConfig, Stage};
 
-pub use apply::{apply, Applied, ApplyRequest};
+pub use apply::{apply, outputs as stack_outputs, stack_status, Applied, ApplyRequest};
+pub use destroy::destroy as destroy_stack;
 
 use crate::build::{self, Arch, BINARIES};
 use crate::pyenv::PyEnv;
@@ -184,6 +185,15 @@ impl Target {
         }
     }
 
+    /// The emulator's endpoint, unless this is AWS.
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            Target::Embedded(moto) => Some(moto.endpoint()),
+            Target::Endpoint(url) => Some(url),
+            Target::Aws => None,
+        }
+    }
+
     /// How to name it in messages.
     pub fn describe(&self) -> String {
         match self {
@@ -207,6 +217,8 @@ pub struct DeployOptions {
     pub timeout: Duration,
     /// Function binaries to package instead of building them (tests).
     pub prebuilt: Option<Vec<(&'static str, PathBuf)>>,
+    /// Tags beyond `app` and `stage`.
+    pub tags: BTreeMap<String, String>,
 }
 
 impl Args {
@@ -220,6 +232,7 @@ impl Args {
                 .or_else(|| std::env::var("IP_SALT").ok()),
             timeout: Duration::from_secs(self.timeout_minutes * 60),
             prebuilt: None,
+            tags: BTreeMap::new(),
         }
     }
 }
@@ -343,8 +356,16 @@ pub async fn deploy(
     let mut params = BTreeMap::new();
     params.insert(parameters::ARTIFACT_BUCKET.to_owned(), bucket.clone());
     let mut uploaded = 0;
-    for (function, path) in &binaries {
-        let package = artifacts::package(path)?;
+    // Compressing is the slow part: one function per core.
+    let packaging = binaries.iter().map(|(_, path)| {
+        let path = path.clone();
+        tokio::task::spawn_blocking(move || artifacts::package(&path))
+    });
+    let packages = futures::future::try_join_all(packaging)
+        .await
+        .context("packaging the functions")?;
+    for ((function, _), package) in binaries.iter().zip(packages) {
+        let package = package?;
         if artifacts::upload(&s3, &bucket, &package).await? {
             uploaded += 1;
             eprintln!(
@@ -384,7 +405,7 @@ pub async fn deploy(
     } else {
         rendered.json_text().to_owned()
     };
-    let mut tags = BTreeMap::new();
+    let mut tags = args.tags.clone();
     tags.insert("app".to_owned(), config.app_name.clone());
     tags.insert("stage".to_owned(), stage.as_str().to_owned());
     let applied = apply(

@@ -1,0 +1,344 @@
+//! `cargo xtask test-stack`: deploy the `test` stage under a unique name, run
+//! the integration suite against it, and tear it down whatever happened (a
+//! failed check, a panic, Ctrl-C). On an emulator the functions, APIs and
+//! event sources the emulator cannot run are served here (`local::serve`).
+
+mod client;
+pub mod suite;
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
+use std::panic::AssertUnwindSafe;
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use anyhow::{anyhow, bail, Context, Result};
+use futures::FutureExt;
+use visitor_functions::processor::{self, Processor, Settings};
+use visitor_stack::{outputs, IpStorage, StackConfig, Stage};
+
+use crate::deploy::gc::{CREATED_TAG, RUN_TAG};
+use crate::deploy::{self, DeployOptions, Target, TargetArgs};
+use crate::local::serve::{serve, ServeRequest};
+use crate::pyenv::PyEnv;
+use crate::stack_config::ConfigArgs;
+use crate::workspace;
+
+pub use suite::Check;
+
+/// Options of `cargo xtask test-stack`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "The stack is named <app>-test-<utc time>-<random> and tagged with the run and its\ncreation time, so `cargo xtask gc` finds it if this command is killed.\n\nExamples:\n  cargo xtask test-stack                        # embedded emulator, nothing to set up\n  cargo xtask test-stack --endpoint http://127.0.0.1:5000\n  cargo xtask test-stack --aws --keep           # real AWS; keep the stack to look at"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Keep the stack afterwards (for debugging); `cargo xtask destroy` removes it.
+    #[arg(long)]
+    pub keep: bool,
+    /// Longest wait for the stack to deploy or delete, in minutes.
+    #[arg(long, default_value_t = 45)]
+    pub timeout_minutes: u64,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// What one run is.
+pub struct Run<'a> {
+    /// Where.
+    pub target: &'a Target,
+    /// The stack's name.
+    pub stack: String,
+    /// The stack's configuration.
+    pub config: &'a StackConfig,
+    /// Deploy choices (tags are added here).
+    pub options: DeployOptions,
+    /// The checks.
+    pub checks: Vec<Check>,
+    /// Keep the stack afterwards.
+    pub keep: bool,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let config = args.config.load()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let target = match (&args.target.endpoint, args.target.aws) {
+            (Some(url), _) => Target::Endpoint(url.clone()),
+            (None, true) => Target::Aws,
+            (None, false) => {
+                let env = PyEnv::ensure()?;
+                let moto = emulator::Moto::start_from(&env.bin_dir())?;
+                eprintln!("==> embedded emulator (moto) at {}", moto.endpoint());
+                Target::Embedded(moto)
+            }
+        };
+        let timeout = Duration::from_secs(args.timeout_minutes * 60);
+        let ip_salt = (config.ip_storage == IpStorage::Hashed).then(|| random_hex(32));
+        test_stack(Run {
+            target: &target,
+            stack: unique_name(&config.app_name),
+            config: &config,
+            options: DeployOptions {
+                yes: true,
+                timeout,
+                ip_salt,
+                ..DeployOptions::default()
+            },
+            checks: suite::all(),
+            keep: args.keep,
+        })
+        .await
+    })
+}
+
+/// `<app>-test-<utc time>-<random>`.
+pub fn unique_name(app: &str) -> String {
+    let now = chrono::Utc::now().format("%Y%m%d-%H%M%S");
+    format!("{app}-test-{now}-{}", &random_hex(6))
+}
+
+fn random_hex(len: usize) -> String {
+    let mut out = String::new();
+    while out.len() < len {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
+        out.push_str(&format!("{:016x}", hasher.finish()));
+    }
+    out.truncate(len);
+    out
+}
+
+/// Deploys, checks and tears down; `Ok` only when every check passed and
+/// nothing was left behind.
+pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
+    let sdk = run.target.sdk_config().await;
+    let created = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    run.options
+        .tags
+        .insert(RUN_TAG.to_owned(), run.stack.clone());
+    run.options
+        .tags
+        .insert(CREATED_TAG.to_owned(), created.to_string());
+    eprintln!("==> test stack {} on {}", run.stack, run.target.describe());
+
+    let work = AssertUnwindSafe(deploy_and_check(&run, &sdk)).catch_unwind();
+    let outcome = tokio::select! {
+        result = work => match result {
+            Ok(result) => result,
+            Err(panic) => Err(anyhow!("a check panicked: {}", panic_message(&panic))),
+        },
+        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted (Ctrl-C)")),
+    };
+    if let Err(e) = &outcome {
+        eprintln!("==> FAILED: {e:#}");
+    }
+
+    let teardown = if run.keep {
+        eprintln!(
+            "==> kept stack {} (--keep); remove it with `cargo xtask destroy --stack {}`",
+            run.stack, run.stack
+        );
+        Ok(())
+    } else {
+        tear_down(&run, &sdk).await
+    };
+    match (outcome, teardown) {
+        (Ok(()), Ok(())) => Ok(()),
+        (Err(e), Ok(())) => Err(e),
+        (Ok(()), Err(t)) => Err(t.context("every check passed, but the teardown failed")),
+        (Err(e), Err(t)) => Err(e.context(format!("and the teardown failed too: {t:#}"))),
+    }
+}
+
+async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<()> {
+    let deployed = deploy::deploy(
+        run.target,
+        Stage::Test,
+        &run.stack,
+        run.config,
+        &run.options,
+    )
+    .await
+    .context("deploying the test stack")?;
+
+    let served;
+    let outputs = match run.target.endpoint() {
+        Some(endpoint) => {
+            let template = visitor_stack::build(Stage::Test, run.config)?;
+            let env = PyEnv::ensure()?;
+            let log = log_dir()?.join(format!("{}.log", run.stack));
+            eprintln!(
+                "==> starting the functions (cargo lambda watch; output in {})",
+                log.display()
+            );
+            served = serve(&ServeRequest {
+                sdk,
+                endpoint,
+                stack: &run.stack,
+                template: &template,
+                env: &env,
+                log: &log,
+                http_addr: ([127, 0, 0, 1], 0).into(),
+            })
+            .await
+            .context("serving what the emulator does not run")?;
+            served.outputs(&deployed.outputs)
+        }
+        None => deployed.outputs.clone(),
+    };
+
+    let ctx = suite::Ctx {
+        sdk: sdk.clone(),
+        run: random_hex(12),
+        visitor_key: visitor_key(sdk, run.config, &run.options, &outputs),
+        outputs,
+    };
+    eprintln!("==> running {} checks", run.checks.len());
+    let mut failed = Vec::new();
+    for check in &run.checks {
+        let started = Instant::now();
+        let result = (check.run)(&ctx).await;
+        let took = started.elapsed().as_secs_f32();
+        match result {
+            Ok(()) => eprintln!("    ok      {} ({took:.1}s)", check.name),
+            Err(e) => {
+                eprintln!("    FAILED  {} ({took:.1}s)\n            {e:#}", check.name);
+                failed.push(check.name);
+            }
+        }
+    }
+    if !failed.is_empty() {
+        let logs = match run.target.endpoint() {
+            Some(_) => format!(
+                "; the functions' output is in {}",
+                log_dir()?.join(format!("{}.log", run.stack)).display()
+            ),
+            None => String::new(),
+        };
+        bail!(
+            "{} of {} checks failed: {}{logs}",
+            failed.len(),
+            run.checks.len(),
+            failed.join("; ")
+        );
+    }
+    eprintln!("==> all {} checks passed", run.checks.len());
+    Ok(())
+}
+
+/// Deletes the stack and makes sure its tables and queues went with it. A
+/// second Ctrl-C leaves it for `cargo xtask gc`.
+async fn tear_down(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<()> {
+    let cfn = aws_sdk_cloudformation::Client::new(sdk);
+    if deploy::stack_status(&cfn, &run.stack).await?.is_none() {
+        eprintln!(
+            "==> nothing to tear down: stack {} was never created",
+            run.stack
+        );
+        return Ok(());
+    }
+    let outputs = deploy::stack_outputs(&cfn, &run.stack)
+        .await
+        .unwrap_or_default();
+    eprintln!("==> tearing down {}", run.stack);
+    let deletion = deploy::destroy_stack(sdk, &run.stack, run.options.timeout);
+    let left = tokio::select! {
+        left = deletion => left.with_context(|| format!("deleting test stack {}", run.stack))?,
+        _ = tokio::signal::ctrl_c() => bail!(
+            "interrupted during the teardown: stack {} may be left; `cargo xtask destroy --stack {}` (or `cargo xtask gc`) removes it",
+            run.stack, run.stack
+        ),
+    };
+    if !left.is_empty() {
+        bail!("stack {} left {} behind", run.stack, left.join(", "));
+    }
+    leftovers(sdk, &outputs).await
+}
+
+/// Fails when a table or queue named in the outputs still exists.
+async fn leftovers(sdk: &aws_config::SdkConfig, outputs: &BTreeMap<String, String>) -> Result<()> {
+    let db = aws_sdk_dynamodb::Client::new(sdk);
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let mut left = Vec::new();
+    for name in [
+        outputs::TOTALS_TABLE,
+        outputs::VISITORS_TABLE,
+        outputs::PATHS_TABLE,
+        outputs::CONNECTIONS_TABLE,
+    ]
+    .iter()
+    .filter_map(|o| outputs.get(*o))
+    {
+        if db.describe_table().table_name(name).send().await.is_ok() {
+            left.push(format!("table {name}"));
+        }
+    }
+    for url in [outputs::QUEUE_URL, outputs::DEAD_LETTER_QUEUE_URL]
+        .iter()
+        .filter_map(|o| outputs.get(*o))
+    {
+        if sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .send()
+            .await
+            .is_ok()
+        {
+            left.push(format!("queue {url}"));
+        }
+    }
+    if !left.is_empty() {
+        bail!("the stack is gone but left {}", left.join(", "));
+    }
+    Ok(())
+}
+
+/// How the stack stores visitor IPs, to find a visitor's item.
+fn visitor_key(
+    sdk: &aws_config::SdkConfig,
+    config: &StackConfig,
+    options: &DeployOptions,
+    outputs: &BTreeMap<String, String>,
+) -> Box<dyn Fn(&str) -> String + Send + Sync> {
+    let ip_storage = match (&config.ip_storage, &options.ip_salt) {
+        (IpStorage::Hashed, Some(salt)) => processor::IpStorage::Hashed { salt: salt.clone() },
+        _ => processor::IpStorage::Raw,
+    };
+    let table = |name: &str| outputs.get(name).cloned().unwrap_or_default();
+    let processor = Processor::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        Settings {
+            totals_table: table(outputs::TOTALS_TABLE),
+            visitors_table: table(outputs::VISITORS_TABLE),
+            paths_table: table(outputs::PATHS_TABLE),
+            ip_storage,
+            ip_retention_days: config.ip_retention_days,
+        },
+    );
+    Box::new(move |ip| processor.visitor_key(ip))
+}
+
+fn log_dir() -> Result<PathBuf> {
+    Ok(workspace::target_dir()?.join("test-stack"))
+}
+
+fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "(no message)".into())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,368 @@
+//! The integration suite a test stack must pass, written against the stack's
+//! outputs only, so the same checks run on the emulator and on AWS: visits in
+//! the edge recorder's message format are counted exactly (tables and counts
+//! API), a malformed message ends in the dead-letter queue while its batch
+//! neighbours count, and a WebSocket client receives the new count.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
+use serde_json::Value;
+use visitor_model::message::{VisitMessage, VERSION};
+use visitor_model::tables::{paths, totals, visitors};
+use visitor_stack::outputs;
+
+use super::client::{get_json, LiveClient};
+
+/// Longest wait for visits to be counted.
+const COUNT_LIMIT: Duration = Duration::from_secs(90);
+
+/// What the checks work with.
+pub struct Ctx {
+    /// The endpoint's SDK configuration.
+    pub sdk: aws_config::SdkConfig,
+    /// The stack's outputs, served URLs in place.
+    pub outputs: BTreeMap<String, String>,
+    /// Unique to this run: paths and IPs carry it, so runs never mix.
+    pub run: String,
+    /// The key a visitor's IP is stored under (raw or hashed).
+    pub visitor_key: Box<dyn Fn(&str) -> String + Send + Sync>,
+}
+
+/// A future a check returns.
+pub type CheckFuture<'a> = Pin<Box<dyn Future<Output = Result<()>> + Send + 'a>>;
+
+/// One named check.
+#[derive(Clone, Copy)]
+pub struct Check {
+    /// What it proves.
+    pub name: &'static str,
+    /// The check.
+    pub run: for<'a> fn(&'a Ctx) -> CheckFuture<'a>,
+}
+
+/// Every check, in the order they run (one at a time: they read shared totals).
+pub fn all() -> Vec<Check> {
+    vec![
+        Check {
+            name: "visits are counted exactly, once each, in the tables and the counts API",
+            run: |ctx| Box::pin(visits_are_counted_exactly(ctx)),
+        },
+        Check {
+            name: "a malformed message ends in the dead-letter queue; its batch neighbours count",
+            run: |ctx| Box::pin(malformed_goes_to_dead_letters(ctx)),
+        },
+        Check {
+            name: "a connected WebSocket client receives the new count after a visit",
+            run: |ctx| Box::pin(live_client_gets_new_count(ctx)),
+        },
+    ]
+}
+
+impl Ctx {
+    fn output(&self, name: &str) -> Result<&str> {
+        self.outputs
+            .get(name)
+            .map(String::as_str)
+            .with_context(|| format!("the stack has no output {name}"))
+    }
+
+    fn db(&self) -> aws_sdk_dynamodb::Client {
+        aws_sdk_dynamodb::Client::new(&self.sdk)
+    }
+
+    /// A visit of this run: an address in 2001:db8::/32 (documentation) and
+    /// a path under `/<run>/`.
+    fn visit(&self, n: usize, visitor: u16, page: &str) -> VisitMessage {
+        VisitMessage {
+            v: VERSION,
+            id: format!("{}-{n}", self.run),
+            ip: format!("2001:db8:{}::{visitor:x}", &self.run[..4]),
+            path: format!("/{}/{page}", self.run),
+            method: "GET".into(),
+            user_agent: "xtask test-stack".into(),
+            referer: String::new(),
+            time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        }
+    }
+
+    /// Sends bodies to the visit queue in one batch (as many as ten).
+    async fn send(&self, bodies: &[String]) -> Result<()> {
+        let sqs = aws_sdk_sqs::Client::new(&self.sdk);
+        let entries = bodies
+            .iter()
+            .enumerate()
+            .map(|(i, body)| {
+                SendMessageBatchRequestEntry::builder()
+                    .id(format!("m{i}"))
+                    .message_body(body)
+                    .build()
+                    .map_err(anyhow::Error::from)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let sent = sqs
+            .send_message_batch()
+            .queue_url(self.output(outputs::QUEUE_URL)?)
+            .set_entries(Some(entries))
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+            .context("sending visits to the queue")?;
+        ensure!(
+            sent.failed().is_empty(),
+            "the queue refused {} messages",
+            sent.failed().len()
+        );
+        Ok(())
+    }
+
+    async fn item(&self, table: &str, key: &str, value: &str) -> Result<Option<u64>> {
+        let item = self
+            .db()
+            .get_item()
+            .table_name(self.output(table)?)
+            .key(key, AttributeValue::S(value.to_owned()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))
+            .with_context(|| format!("reading {value} from {table}"))?;
+        Ok(item.item().map(|i| number(i, "count")))
+    }
+
+    /// (page views, unique visitors) in the totals table.
+    async fn totals(&self) -> Result<(u64, u64)> {
+        let item = self
+            .db()
+            .get_item()
+            .table_name(self.output(outputs::TOTALS_TABLE)?)
+            .key(totals::PK, AttributeValue::S(totals::SITE.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))
+            .context("reading the totals")?;
+        Ok(item.item().map_or((0, 0), |i| {
+            (
+                number(i, totals::VISITS),
+                number(i, totals::UNIQUE_VISITORS),
+            )
+        }))
+    }
+
+    async fn path_count(&self, page: &str) -> Result<u64> {
+        let path = format!("/{}/{page}", self.run);
+        Ok(self
+            .item(outputs::PATHS_TABLE, paths::PK, &path)
+            .await?
+            .unwrap_or(0))
+    }
+
+    async fn visitor_count(&self, ip: &str) -> Result<u64> {
+        let key = (self.visitor_key)(ip);
+        Ok(self
+            .item(outputs::VISITORS_TABLE, visitors::PK, &key)
+            .await?
+            .unwrap_or(0))
+    }
+
+    /// Waits until the totals reach `visits` page views; fails if they pass it.
+    async fn wait_for_total(&self, visits: u64, limit: Duration) -> Result<(u64, u64)> {
+        let deadline = Instant::now() + limit;
+        loop {
+            let now = self.totals().await?;
+            if now.0 > visits {
+                bail!("counted {} page views, expected {visits}", now.0);
+            }
+            if now.0 == visits {
+                return Ok(now);
+            }
+            if Instant::now() > deadline {
+                bail!(
+                    "after {}s the totals say {} page views, expected {visits}",
+                    limit.as_secs(),
+                    now.0
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+}
+
+fn number(item: &std::collections::HashMap<String, AttributeValue>, key: &str) -> u64 {
+    item.get(key)
+        .and_then(|v| v.as_n().ok())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+fn body(message: &VisitMessage) -> Result<String> {
+    Ok(serde_json::to_string(message)?)
+}
+
+async fn visits_are_counted_exactly(ctx: &Ctx) -> Result<()> {
+    let (visits, unique) = ctx.totals().await?;
+    let sent = [
+        ctx.visit(1, 1, "a"),
+        ctx.visit(2, 1, "a"),
+        ctx.visit(3, 2, "a"),
+        ctx.visit(4, 2, "b"),
+        ctx.visit(5, 3, "b"),
+        ctx.visit(6, 3, "c/index.html"),
+    ];
+    let mut bodies = sent.iter().map(body).collect::<Result<Vec<_>>>()?;
+    // The same visit delivered twice (SQS is at-least-once) counts once.
+    bodies.push(body(&sent[0])?);
+    ctx.send(&bodies).await?;
+
+    let now = ctx.wait_for_total(visits + 6, COUNT_LIMIT).await?;
+    // A late duplicate would show up now.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let settled = ctx.totals().await?;
+    ensure!(
+        settled == now,
+        "the totals moved on to {settled:?} after reaching {now:?}"
+    );
+    ensure!(
+        now.1 == unique + 3,
+        "unique visitors went from {unique} to {}, expected +3",
+        now.1
+    );
+    for (page, expected) in [("a", 3), ("b", 2), ("c/", 1)] {
+        let count = ctx.path_count(page).await?;
+        ensure!(
+            count == expected,
+            "/{}/{page} counted {count} times, expected {expected}",
+            ctx.run
+        );
+    }
+    for (visitor, expected) in [(1, 2), (2, 2), (3, 2)] {
+        let ip = &sent[(visitor - 1) * 2].ip;
+        let count = ctx.visitor_count(ip).await?;
+        ensure!(
+            count == expected,
+            "visitor {ip} counted {count} times, expected {expected}"
+        );
+    }
+
+    let api = ctx.output(outputs::API_URL)?.trim_end_matches('/');
+    let url = format!("{api}/api/counts?path=/{}/a", ctx.run);
+    let (status, response) = get_json(&url).await?;
+    ensure!(status == 200, "GET {url} answered {status}: {response}");
+    let field = |name: &str| response.get(name).and_then(Value::as_u64);
+    ensure!(
+        field("total") == Some(now.0) && field("unique") == Some(now.1),
+        "GET {url} says {response}, the tables say {} views and {} visitors",
+        now.0,
+        now.1
+    );
+    ensure!(
+        field("path_count") == Some(3),
+        "GET {url} says {response}, expected path_count 3"
+    );
+    Ok(())
+}
+
+async fn malformed_goes_to_dead_letters(ctx: &Ctx) -> Result<()> {
+    let sqs = aws_sdk_sqs::Client::new(&ctx.sdk);
+    let queue = ctx.output(outputs::QUEUE_URL)?;
+    let dead_letters = ctx.output(outputs::DEAD_LETTER_QUEUE_URL)?;
+    // Redelivery takes a visibility timeout per receive on AWS.
+    let attributes = sqs
+        .get_queue_attributes()
+        .queue_url(queue)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+        .context("reading the visit queue's attributes")?;
+    let attribute = |name: QueueAttributeName| {
+        attributes
+            .attributes()
+            .and_then(|a| a.get(&name))
+            .cloned()
+            .unwrap_or_default()
+    };
+    let visibility: u64 = attribute(QueueAttributeName::VisibilityTimeout)
+        .parse()
+        .unwrap_or(30);
+    let redrive: Value =
+        serde_json::from_str(&attribute(QueueAttributeName::RedrivePolicy)).unwrap_or(Value::Null);
+    let receives = redrive["maxReceiveCount"]
+        .as_u64()
+        .or_else(|| redrive["maxReceiveCount"].as_str()?.parse().ok())
+        .context(
+            "the visit queue has no redrive policy, so nothing ever reaches a dead-letter queue",
+        )?;
+    let limit = Duration::from_secs(visibility * receives + 60);
+
+    let (visits, _) = ctx.totals().await?;
+    let malformed = format!("{{\"v\":1,\"broken\":\"{}\"", ctx.run);
+    ctx.send(&[
+        body(&ctx.visit(11, 9, "dlq"))?,
+        malformed.clone(),
+        body(&ctx.visit(12, 9, "dlq"))?,
+    ])
+    .await?;
+    ctx.wait_for_total(visits + 2, COUNT_LIMIT).await?;
+    let count = ctx.path_count("dlq").await?;
+    ensure!(count == 2, "the two good neighbours counted {count} times");
+
+    let deadline = Instant::now() + limit;
+    loop {
+        let received = sqs
+            .receive_message()
+            .queue_url(dead_letters)
+            .max_number_of_messages(10)
+            .wait_time_seconds(1)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+            .context("reading the dead-letter queue")?;
+        for message in received.messages() {
+            if message.body() == Some(malformed.as_str()) {
+                if let Some(handle) = message.receipt_handle() {
+                    sqs.delete_message()
+                        .queue_url(dead_letters)
+                        .receipt_handle(handle)
+                        .send()
+                        .await
+                        .ok();
+                }
+                return Ok(());
+            }
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "the malformed message did not reach {dead_letters} within {}s",
+                limit.as_secs()
+            );
+        }
+    }
+}
+
+async fn live_client_gets_new_count(ctx: &Ctx) -> Result<()> {
+    let url = ctx.output(outputs::WEBSOCKET_URL)?;
+    let mut client = LiveClient::connect(url).await?;
+    let (visits, _) = ctx.totals().await?;
+    ctx.send(&[body(&ctx.visit(21, 21, "live"))?]).await?;
+    let message = client
+        .wait_for(COUNT_LIMIT, |m| {
+            m["type"] == "counts" && m["total"].as_u64().is_some_and(|t| t > visits)
+        })
+        .await
+        .with_context(|| format!("waiting on {url} for a count above {visits}"))?;
+    client.close().await;
+    ensure!(
+        message["total"].as_u64() == Some(visits + 1),
+        "the live count is {}, expected {}",
+        message["total"],
+        visits + 1
+    );
+    Ok(())
+}
