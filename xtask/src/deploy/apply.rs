@@ -25,9 +25,13 @@ pub struct ApplyRequest<'a> {
     pub yes: bool,
     /// Longest wait for the stack to settle.
     pub timeout: Duration,
-    /// moto computes no outputs when it executes a change set; an update with
-    /// the previous template and values makes it compute them.
-    pub emulator_outputs_workaround: bool,
+    /// The target is an emulator (moto), whose CloudFormation differs from
+    /// AWS's in two ways this works around: it computes no outputs when it
+    /// executes a change set (an update with the previous template and
+    /// values makes it), and a failing resource fails the execute call itself,
+    /// leaving the stack half-created instead of rolling it back (the stack
+    /// is deleted here, as CloudFormation's rollback would).
+    pub emulator: bool,
 }
 
 /// How an apply ended.
@@ -91,9 +95,7 @@ pub async fn apply(cfn: &Client, request: &ApplyRequest<'_>) -> Result<Applied> 
         ),
         Some(_) => ChangeSetType::Update,
     };
-    if kind == ChangeSetType::Update
-        && request.emulator_outputs_workaround
-        && emulator_unchanged(cfn, request).await?
+    if kind == ChangeSetType::Update && request.emulator && emulator_unchanged(cfn, request).await?
     {
         eprintln!("==> no changes: stack {stack} already matches");
         return Ok(Applied::NoChanges(outputs(cfn, stack).await?));
@@ -151,22 +153,49 @@ pub async fn apply(cfn: &Client, request: &ApplyRequest<'_>) -> Result<Applied> 
         bail!("not applied: the change set was discarded");
     }
     let seen = event_ids(cfn, stack).await.unwrap_or_default();
-    cfn.execute_change_set()
+    let executed = cfn
+        .execute_change_set()
         .stack_name(stack)
         .change_set_name(&name)
         .send()
         .await
-        .map_err(sdk_error)
-        .context("executing the change set")?;
-    let final_status = follow_events(cfn, stack, seen, request.timeout).await?;
+        .map_err(sdk_error);
+    if let Err(e) = executed {
+        if request.emulator && kind == ChangeSetType::Create {
+            cfn.delete_stack()
+                .stack_name(stack)
+                .send()
+                .await
+                .map_err(sdk_error)
+                .context("deleting the half-created stack")?;
+            wait_for_deletion(cfn, stack, request.timeout).await?;
+            return Err(e.context(format!(
+                "creating stack {stack} failed; what it had created is deleted again (as a rollback would)"
+            )));
+        }
+        return Err(e.context("executing the change set"));
+    }
+    let (final_status, failures) = follow_events(cfn, stack, seen, request.timeout).await?;
     match final_status {
         StackStatus::CreateComplete | StackStatus::UpdateComplete | StackStatus::ImportComplete => {
-            if request.emulator_outputs_workaround {
+            if request.emulator {
                 refresh_outputs(cfn, request).await?;
             }
             Ok(Applied::Changed(outputs(cfn, stack).await?))
         }
-        other => bail!("stack {stack} ended {}", other.as_str()),
+        other => {
+            let reasons = if failures.is_empty() {
+                "no reason given; see the stack's events".to_owned()
+            } else {
+                failures.join("; ")
+            };
+            let next = if kind == ChangeSetType::Create {
+                "; fix the cause and run again: the failed stack is deleted and created anew"
+            } else {
+                ""
+            };
+            bail!("stack {stack} ended {}: {reasons}{next}", other.as_str())
+        }
     }
 }
 
@@ -255,13 +284,13 @@ async fn event_ids(cfn: &Client, stack: &str) -> Result<HashSet<String>> {
 }
 
 /// Prints new stack events (oldest first, each once) until the stack settles;
-/// returns the final status, with every failure reason printed at the end.
+/// returns the final status and every failure reason (also printed at the end).
 async fn follow_events(
     cfn: &Client,
     stack: &str,
     mut seen: HashSet<String>,
     timeout: Duration,
-) -> Result<StackStatus> {
+) -> Result<(StackStatus, Vec<String>)> {
     let deadline = Instant::now() + timeout;
     let started = Instant::now();
     let mut failures = Vec::new();
@@ -318,7 +347,7 @@ async fn follow_events(
                         eprintln!("  - {f}");
                     }
                 }
-                return Ok(status);
+                return Ok((status, failures));
             }
         }
         if Instant::now() > deadline {

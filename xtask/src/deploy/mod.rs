@@ -331,7 +331,7 @@ pub async fn deploy(
                     tags: &BTreeMap::new(),
                     yes: true,
                     timeout,
-                    emulator_outputs_workaround: target.is_emulated(),
+                    emulator: target.is_emulated(),
                 },
             )
             .await
@@ -417,7 +417,7 @@ pub async fn deploy(
             tags: &tags,
             yes: args.yes,
             timeout,
-            emulator_outputs_workaround: target.is_emulated(),
+            emulator: target.is_emulated(),
         },
     )
     .await?;

@@ -211,3 +211,87 @@ async fn gc_deletes_old_test_stacks_only() {
         .unwrap()
         .is_some());
 }
+
+/// moto fails the execute call when a resource fails and leaves the stack
+/// half-created; the engine deletes it (a rollback) and the next apply
+/// creates the stack anew.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_first_create_then_a_successful_one() {
+    use std::collections::BTreeMap;
+
+    use super::{apply, Applied, ApplyRequest};
+
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let sqs = aws_sdk_sqs::Client::new(&sdk);
+    let queues = || async {
+        sqs.list_queues()
+            .send()
+            .await
+            .unwrap()
+            .queue_urls()
+            .iter()
+            .filter(|q| q.contains("first-create"))
+            .cloned()
+            .collect::<Vec<_>>()
+    };
+    let no_params = BTreeMap::new();
+    let request = |template| ApplyRequest {
+        stack: "first-create",
+        template,
+        parameters: &no_params,
+        tags: &no_params,
+        yes: true,
+        timeout: Duration::from_secs(60),
+        emulator: true,
+    };
+    let broken = r#"{"Resources":{
+        "Queue":{"Type":"AWS::SQS::Queue"},
+        "Fn":{"Type":"AWS::Lambda::Function","DependsOn":"Queue","Properties":{
+            "Runtime":"provided.al2023","Handler":"bootstrap",
+            "Role":"arn:aws:iam::123456789012:role/none",
+            "Code":{"S3Bucket":"no-such-bucket","S3Key":"none.zip"}}}}}"#;
+    let err = apply(&cfn, &request(broken)).await.unwrap_err();
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("creating stack first-create failed"),
+        "{text}"
+    );
+    assert!(text.contains("NoSuchBucket"), "the cause is named: {text}");
+    assert!(
+        super::apply::stack_status(&cfn, "first-create")
+            .await
+            .unwrap()
+            .is_none_or(|s| s.as_str() == "DELETE_COMPLETE"),
+        "the half-created stack is gone"
+    );
+    assert_eq!(
+        queues().await,
+        Vec::<String>::new(),
+        "nothing half-created is left"
+    );
+
+    let fixed = r#"{"Resources":{"Queue":{"Type":"AWS::SQS::Queue"}},
+        "Outputs":{"Url":{"Value":{"Ref":"Queue"}}}}"#;
+    let applied = apply(&cfn, &request(fixed)).await.unwrap();
+    let Applied::Changed(outputs) = applied else {
+        panic!("the second apply creates the stack");
+    };
+    let created = queues().await;
+    assert_eq!(created.len(), 1, "{created:?}");
+    let name = |url: &str| url.rsplit('/').next().unwrap_or_default().to_owned();
+    assert_eq!(name(&created[0]), name(&outputs["Url"]));
+    // Created, then updated once by the emulator's outputs workaround.
+    let status = super::apply::stack_status(&cfn, "first-create")
+        .await
+        .unwrap()
+        .map(|s| s.as_str().to_owned());
+    assert!(
+        matches!(
+            status.as_deref(),
+            Some("CREATE_COMPLETE" | "UPDATE_COMPLETE")
+        ),
+        "{status:?}"
+    );
+}
