@@ -8,6 +8,7 @@ mod bootstrap;
 mod destroy;
 pub mod emulate;
 pub mod gc;
+pub mod site;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -219,6 +220,8 @@ pub struct DeployOptions {
     pub prebuilt: Option<Vec<(&'static str, PathBuf)>>,
     /// Tags beyond `app` and `stage`.
     pub tags: BTreeMap<String, String>,
+    /// The site's files [default: `site/` in the workspace].
+    pub site_dir: Option<PathBuf>,
 }
 
 impl Args {
@@ -233,6 +236,7 @@ impl Args {
             timeout: Duration::from_secs(self.timeout_minutes * 60),
             prebuilt: None,
             tags: BTreeMap::new(),
+            site_dir: None,
         }
     }
 }
@@ -245,6 +249,8 @@ pub struct Deployed {
     pub changed: bool,
     /// Function zips uploaded (the rest were there already).
     pub uploaded: usize,
+    /// What publishing the site did (stages with a site).
+    pub site: Option<site::Published>,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -275,6 +281,11 @@ pub fn run(args: &Args) -> Result<()> {
             deployed.uploaded
         );
         print_outputs(&deployed.outputs);
+        if let Some(id) = deployed.site.as_ref().and_then(|s| s.invalidation.as_ref()) {
+            eprintln!(
+                "==> CloudFront invalidation {id} started: the new site shows within minutes"
+            );
+        }
         if matches!(target, Target::Embedded(_)) {
             eprintln!("==> the embedded emulator stops now; `cargo xtask local` keeps one running");
         }
@@ -421,11 +432,56 @@ pub async fn deploy(
         },
     )
     .await?;
+    let outputs = applied.outputs().clone();
+    let site = match outputs.get(visitor_stack::outputs::SITE_BUCKET) {
+        Some(bucket) => Some(publish_site(&sdk, bucket, &outputs, args).await?),
+        None => None,
+    };
     Ok(Deployed {
         changed: matches!(applied, Applied::Changed(_)),
-        outputs: applied.outputs().clone(),
+        outputs,
         uploaded,
+        site,
     })
+}
+
+/// Uploads `site/` and the generated `config.json`, then invalidates the
+/// distribution (not on an emulator, which has no CloudFront).
+async fn publish_site(
+    sdk: &aws_config::SdkConfig,
+    bucket: &str,
+    outputs: &BTreeMap<String, String>,
+    args: &DeployOptions,
+) -> Result<site::Published> {
+    let dir = match &args.site_dir {
+        Some(dir) => dir.clone(),
+        None => workspace::root()?.join("site"),
+    };
+    let config = site::SiteConfig::from_outputs(outputs)?;
+    let files = site::collect(&dir, &config)?;
+    if files.len() == 1 {
+        eprintln!(
+            "==> {} has no files: only {} is published",
+            dir.display(),
+            site::CONFIG_KEY
+        );
+    }
+    let distribution = outputs
+        .get(visitor_stack::outputs::DISTRIBUTION_ID)
+        .filter(|d| !d.starts_with("local:"));
+    let published = site::publish(sdk, bucket, &files, distribution.map(String::as_str))
+        .await
+        .context("publishing the site")?;
+    eprintln!(
+        "==> site: {} uploaded, {} unchanged, {} removed (s3://{bucket})",
+        published.uploaded.len(),
+        published.unchanged,
+        published.pruned.len()
+    );
+    if distribution.is_none() && outputs.contains_key(visitor_stack::outputs::DISTRIBUTION_ID) {
+        eprintln!("==> no CloudFront on the emulator: nothing to invalidate");
+    }
+    Ok(published)
 }
 
 /// The `bootstrap` binary of every function: release builds for AWS (the

@@ -295,3 +295,74 @@ async fn a_failed_first_create_then_a_successful_one() {
         "{status:?}"
     );
 }
+
+/// The prod stage publishes the site: every file with its headers, the
+/// generated config.json, nothing uploaded twice, removed files pruned.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prod_publishes_the_site() {
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let config = StackConfig::default();
+    let site = std::env::temp_dir().join(format!("xtask-site-deploy-{}", std::process::id()));
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("index.html"), "<!doctype html><title>r</title>").unwrap();
+    std::fs::write(site.join("app.js"), "console.log(1)").unwrap();
+    let options = DeployOptions {
+        site_dir: Some(site.clone()),
+        ..options()
+    };
+
+    let first = deploy(&target, Stage::Prod, "site", &config, &options)
+        .await
+        .unwrap();
+    let published = first.site.expect("prod has a site");
+    assert_eq!(published.uploaded, ["app.js", "index.html", "config.json"]);
+    assert_eq!(
+        published.invalidation, None,
+        "no CloudFront on the emulator"
+    );
+    let bucket = &first.outputs["SiteBucket"];
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let index = s3
+        .get_object()
+        .bucket(bucket)
+        .key("index.html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(index.content_type(), Some("text/html; charset=utf-8"));
+    assert_eq!(index.cache_control(), Some("no-cache"));
+    let config_json = s3
+        .get_object()
+        .bucket(bucket)
+        .key("config.json")
+        .send()
+        .await
+        .unwrap();
+    let bytes = config_json.body.collect().await.unwrap().into_bytes();
+    let written: super::site::SiteConfig = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(written.api_url, first.outputs["ApiUrl"]);
+    assert_eq!(written.web_socket_url, first.outputs["WebSocketUrl"]);
+
+    let again = deploy(&target, Stage::Prod, "site", &config, &options)
+        .await
+        .unwrap();
+    let published = again.site.unwrap();
+    assert!(published.uploaded.is_empty(), "{:?}", published.uploaded);
+    assert_eq!(published.unchanged, 3);
+
+    std::fs::remove_file(site.join("app.js")).unwrap();
+    let third = deploy(&target, Stage::Prod, "site", &config, &options)
+        .await
+        .unwrap();
+    assert_eq!(third.site.unwrap().pruned, ["app.js"]);
+    assert!(s3
+        .head_object()
+        .bucket(bucket)
+        .key("app.js")
+        .send()
+        .await
+        .is_err());
+    std::fs::remove_dir_all(site).unwrap();
+}
