@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's command line.
 
+mod browser;
 mod build;
 mod codegen;
 mod deploy;
@@ -38,6 +39,8 @@ enum Cmd {
     Test(test_cmd::Args),
     /// Deploy a stage: package, upload, apply a change set (emulator by default; --aws opts in).
     Deploy(Box<deploy::Args>),
+    /// Run the whole site and its live counter on this machine (embedded emulator).
+    Local(Box<local::Args>),
     /// Deploy a throw-away test stack, run the integration suite on it, tear it down.
     TestStack(Box<test_stack::Args>),
     /// Delete a stack: empty its buckets, delete it, retain what Lambda@Edge blocks.
@@ -62,6 +65,7 @@ fn main() -> ExitCode {
         Cmd::Lint => lint::run(),
         Cmd::Test(args) => test_cmd::run(args),
         Cmd::Deploy(args) => deploy::run(args),
+        Cmd::Local(args) => local::run(args),
         Cmd::TestStack(args) => test_stack::run(args),
         Cmd::Destroy(args) => deploy::run_destroy(args),
         Cmd::Gc(args) => deploy::run_gc(args),

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use crate::deploy::TargetArgs;
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
-use crate::{codegen, lint, readme, test_stack, workspace};
+use crate::{browser, codegen, lint, readme, test_stack, workspace};
 
 /// The checks, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -28,6 +28,9 @@ pub enum Step {
     /// A throw-away test stack on the embedded emulator passes the integration
     /// suite and leaves nothing behind (`cargo xtask test-stack`).
     Stack,
+    /// The site in headless Chromium against `cargo xtask local`: the counter
+    /// counts a reload once and updates live.
+    Browser,
     /// The README's example and output match the code.
     Readme,
 }
@@ -40,6 +43,7 @@ const ALL: &[Step] = &[
     Step::Python,
     Step::Lint,
     Step::Stack,
+    Step::Browser,
     Step::Readme,
 ];
 
@@ -107,6 +111,7 @@ fn describe(step: Step) -> &'static str {
         Step::Python => "edge recorder tests (pytest + moto)",
         Step::Lint => "cfn-lint on every synthesized template",
         Step::Stack => "test stack on the embedded emulator: deploy, integration suite, teardown",
+        Step::Browser => "the site in headless Chromium against cargo xtask local",
         Step::Readme => "README example and output match the code",
     }
 }
@@ -158,6 +163,7 @@ fn run_step(step: Step) -> Result<()> {
             timeout_minutes: 10,
             config: ConfigArgs::default(),
         }),
+        Step::Browser => browser::run(),
         Step::Readme => readme::check(),
     }
 }

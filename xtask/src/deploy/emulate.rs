@@ -48,7 +48,8 @@ pub struct ServedApi {
 
 /// Replaces the placeholders [`placeholder`] wrote in `text` with what is
 /// served: `https://local:Api.execute-api.<host>` becomes `execute_api`,
-/// `local:Api.ApiEndpoint` becomes `endpoint`, and `local:Api` the ID.
+/// `local:Api.ApiEndpoint` becomes `endpoint`, `https://local:Site.DomainName`
+/// becomes `endpoint` too (a distribution's URL), and `local:Api` the ID.
 /// Placeholders of anything not in `served` stay as they are.
 pub fn resolve_placeholders(text: &str, served: &dyn Fn(&str) -> Option<ServedApi>) -> String {
     const MARK: &str = "local:";
@@ -73,6 +74,12 @@ pub fn resolve_placeholders(text: &str, served: &dyn Fn(&str) -> Option<ServedAp
             rest = &host[host.find('/').unwrap_or(host.len())..];
         } else if let Some(after_attr) = tail.strip_prefix(".ApiEndpoint") {
             out.push_str(&rest[..start]);
+            out.push_str(&api.endpoint);
+            rest = after_attr;
+        } else if let Some(after_attr) = tail.strip_prefix(".DomainName") {
+            // A distribution's domain, served at a full (http) URL.
+            let before = &rest[..start];
+            out.push_str(before.strip_suffix("https://").unwrap_or(before));
             out.push_str(&api.endpoint);
             rest = after_attr;
         } else {

@@ -21,14 +21,16 @@ const HASH_METADATA: &str = "sha256";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SiteConfig {
-    /// Base URL of the counts API (`GET {apiUrl}/api/counts`).
+    /// Base URL of the counts API (`GET {apiUrl}/api/counts`); empty when
+    /// the site's own distribution routes `/api/*` (same origin, no CORS).
     pub api_url: String,
     /// WebSocket URL for live counts.
     pub web_socket_url: String,
 }
 
 impl SiteConfig {
-    /// Reads it from a stack's outputs.
+    /// Reads it from a stack's outputs: a stack with a site serves the API
+    /// under its own origin.
     pub fn from_outputs(outputs: &BTreeMap<String, String>) -> Result<Self> {
         let get = |name: &str| {
             outputs
@@ -37,7 +39,11 @@ impl SiteConfig {
                 .with_context(|| format!("the stack has no {name} output"))
         };
         Ok(SiteConfig {
-            api_url: get(outputs::API_URL)?,
+            api_url: if outputs.contains_key(outputs::SITE_URL) {
+                String::new()
+            } else {
+                get(outputs::API_URL)?
+            },
             web_socket_url: get(outputs::WEBSOCKET_URL)?,
         })
     }

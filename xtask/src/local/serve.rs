@@ -35,6 +35,7 @@ pub struct Served {
     /// Held so that the functions stop with the rest.
     _host: Arc<FunctionHost>,
     apis: BTreeMap<String, ServedApi>,
+    physical: HashMap<String, String>,
     pollers: Vec<JoinHandle<()>>,
 }
 
@@ -50,6 +51,22 @@ impl Served {
     /// `text` with the placeholders of served APIs replaced by their URLs.
     pub fn resolve(&self, text: &str) -> String {
         resolve_placeholders(text, &|id| self.apis.get(id).cloned())
+    }
+
+    /// A resource's physical ID (name, URL) by logical ID.
+    pub fn physical_id(&self, id: &str) -> Option<&str> {
+        self.physical.get(id).map(String::as_str)
+    }
+
+    /// The base URL an API (by logical ID) is served at.
+    pub fn api_endpoint(&self, id: &str) -> Option<&str> {
+        self.apis.get(id).map(|a| a.endpoint.as_str())
+    }
+
+    /// Records something else served here (a distribution), so that its
+    /// placeholders resolve too.
+    pub fn add(&mut self, logical_id: &str, served: ServedApi) {
+        self.apis.insert(logical_id.to_owned(), served);
     }
 
     /// The stack's outputs with served URLs in place of placeholders.
@@ -77,6 +94,8 @@ pub struct ServeRequest<'a> {
     pub log: &'a Path,
     /// Address of the first HTTP API (port 0 for any).
     pub http_addr: SocketAddr,
+    /// Print one line per invocation.
+    pub log_invocations: bool,
 }
 
 /// Starts everything the template needs that the emulator does not run.
@@ -89,7 +108,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
         .await
         .context("starting the WebSocket management API")?;
     let slot: Arc<std::sync::OnceLock<Arc<FunctionHost>>> = Arc::default();
-    let invoke = invoker(slot.clone());
+    let invoke = invoker(slot.clone(), request.log_invocations);
     let apis = serve_apis(&topology, &gateway, invoke.clone(), request.http_addr).await?;
     let resolve = |text: &str| resolve_placeholders(text, &|id| apis.get(id).cloned());
 
@@ -215,6 +234,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
     Ok(Served {
         _host: host,
         apis,
+        physical,
         pollers,
     })
 }
@@ -240,13 +260,12 @@ async fn physical_ids(cfn: &Cfn, stack: &str) -> Result<HashMap<String, String>>
         .collect())
 }
 
-/// A queue's URL from its physical ID (a URL on AWS, a name on some emulators).
-async fn queue_url(sqs: &aws_sdk_sqs::Client, id: &str) -> Result<String> {
-    if id.starts_with("http") {
-        return Ok(id.to_owned());
-    }
+/// A queue's URL as the endpoint itself reports it, from its physical ID (a
+/// URL, or a name on some emulators).
+pub async fn queue_url(sqs: &aws_sdk_sqs::Client, id: &str) -> Result<String> {
+    let name = id.rsplit('/').next().unwrap_or(id);
     sqs.get_queue_url()
-        .queue_name(id)
+        .queue_name(name)
         .send()
         .await
         .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
@@ -256,10 +275,12 @@ async fn queue_url(sqs: &aws_sdk_sqs::Client, id: &str) -> Result<String> {
 }
 
 /// Invokes a function by logical ID once the host has started.
-fn invoker(slot: Arc<std::sync::OnceLock<Arc<FunctionHost>>>) -> Invoke {
+fn invoker(slot: Arc<std::sync::OnceLock<Arc<FunctionHost>>>, log: bool) -> Invoke {
     Arc::new(move |function: String, event: Value| {
         let slot = slot.clone();
         Box::pin(async move {
+            let started = std::time::Instant::now();
+            let what = summary(&event);
             let host = slot
                 .get()
                 .cloned()
@@ -269,9 +290,40 @@ fn invoker(slot: Arc<std::sync::OnceLock<Arc<FunctionHost>>>) -> Invoke {
                 .find(|(logical, _)| *logical == function)
                 .map(|(_, binary)| *binary)
                 .ok_or_else(|| format!("no Rust function is built for {function}"))?;
-            host.invoke(binary, &event).await
+            let result = host.invoke(binary, &event).await;
+            if log {
+                let outcome = match &result {
+                    Ok(_) => "ok".to_owned(),
+                    Err(e) => format!("FAILED: {e}"),
+                };
+                eprintln!(
+                    "    {function:<12} {what} ({} ms) {outcome}",
+                    started.elapsed().as_millis()
+                );
+            }
+            result
         })
     })
+}
+
+/// What an event is, in a few words: `sqs: 3 messages`, `GET /api/counts`.
+fn summary(event: &Value) -> String {
+    if let Some(records) = event["Records"].as_array() {
+        let source = records
+            .first()
+            .and_then(|r| r["eventSource"].as_str().or(r["EventSource"].as_str()))
+            .unwrap_or("records")
+            .trim_start_matches("aws:");
+        return format!("{source}: {} records", records.len());
+    }
+    let context = &event["requestContext"];
+    if let Some(route) = context["routeKey"].as_str() {
+        if let Some(method) = context["http"]["method"].as_str() {
+            return format!("{method} {}", event["rawPath"].as_str().unwrap_or(route));
+        }
+        return format!("websocket {route}");
+    }
+    "event".to_owned()
 }
 
 /// Serves every API of the topology; returns what each stands for.

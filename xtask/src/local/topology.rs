@@ -67,6 +67,62 @@ pub struct EventSource {
     pub source: Source,
 }
 
+/// Where a CloudFront behavior sends requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// An S3 bucket, by logical ID.
+    Bucket(String),
+    /// An API Gateway API, by logical ID.
+    Api(String),
+}
+
+/// One cache behavior of a distribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Behavior {
+    /// `/api/*`; `None` for the default behavior.
+    pub path_pattern: Option<String>,
+    /// Where it goes.
+    pub origin: Origin,
+    /// The function (logical ID) run on viewer requests, if any.
+    pub viewer_request: Option<String>,
+}
+
+/// A CloudFront distribution.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Distribution {
+    /// Its logical ID.
+    pub id: String,
+    /// The object served for `/`.
+    pub default_root_object: Option<String>,
+    /// Behaviors in CloudFront's order: the ordered ones, then the default.
+    pub behaviors: Vec<Behavior>,
+}
+
+impl Distribution {
+    /// The behavior CloudFront picks for `path`.
+    pub fn behavior(&self, path: &str) -> Option<&Behavior> {
+        self.behaviors.iter().find(|b| match &b.path_pattern {
+            Some(pattern) => glob(pattern, path),
+            None => true,
+        })
+    }
+}
+
+/// CloudFront's path patterns: `*` is any run of characters, `?` one.
+pub fn glob(pattern: &str, path: &str) -> bool {
+    let path = path.strip_prefix('/').unwrap_or(path);
+    let pattern = pattern.strip_prefix('/').unwrap_or(pattern);
+    fn go(p: &[u8], s: &[u8]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some((b'*', rest)) => (0..=s.len()).any(|i| go(rest, &s[i..])),
+            Some((b'?', rest)) => !s.is_empty() && go(rest, &s[1..]),
+            Some((c, rest)) => s.first() == Some(c) && go(rest, &s[1..]),
+        }
+    }
+    go(pattern.as_bytes(), path.as_bytes())
+}
+
 /// Everything to serve.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Topology {
@@ -76,6 +132,78 @@ pub struct Topology {
     pub routes: Vec<ApiRoute>,
     /// Event source mappings.
     pub event_sources: Vec<EventSource>,
+    /// CloudFront distributions.
+    pub distributions: Vec<Distribution>,
+}
+
+/// The first logical ID any `Ref`, `Fn::GetAtt` or `Fn::Sub` inside `value` names.
+fn first_reference(value: &Value) -> Option<String> {
+    if let Some(id) = target(value) {
+        return Some(id);
+    }
+    match value {
+        Value::Array(items) => items.iter().find_map(first_reference),
+        Value::Object(map) => map.values().find_map(first_reference),
+        _ => None,
+    }
+}
+
+fn distribution(template: &Template, id: &str, config: &Value) -> Distribution {
+    let mut origins = BTreeMap::new();
+    for origin in config["Origins"].as_array().into_iter().flatten() {
+        let (Some(name), Some(target)) = (
+            origin["Id"].as_str(),
+            first_reference(&origin["DomainName"]),
+        ) else {
+            continue;
+        };
+        let kind = template
+            .resource(&target)
+            .map(|r| r.resource_type().to_owned());
+        let origin = match kind.as_deref() {
+            Some("AWS::S3::Bucket") => Origin::Bucket(target),
+            Some("AWS::ApiGatewayV2::Api") => Origin::Api(target),
+            _ => continue,
+        };
+        origins.insert(name.to_owned(), origin);
+    }
+    // A viewer-request association names a version; its function is served.
+    let viewer_request = |behavior: &Value| {
+        behavior["LambdaFunctionAssociations"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|a| a["EventType"] == "viewer-request")
+            .find_map(|a| {
+                let version = first_reference(&a["LambdaFunctionARN"])?;
+                match template.resource(&version) {
+                    Some(r) if r.resource_type() == "AWS::Lambda::Version" => {
+                        first_reference(&r.properties()["FunctionName"])
+                    }
+                    _ => Some(version),
+                }
+            })
+    };
+    let behavior = |b: &Value, pattern: Option<String>| {
+        let origin = origins.get(b["TargetOriginId"].as_str()?)?.clone();
+        Some(Behavior {
+            path_pattern: pattern,
+            origin,
+            viewer_request: viewer_request(b),
+        })
+    };
+    let mut behaviors: Vec<Behavior> = config["CacheBehaviors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|b| behavior(b, Some(b["PathPattern"].as_str()?.to_owned())))
+        .collect();
+    behaviors.extend(behavior(&config["DefaultCacheBehavior"], None));
+    Distribution {
+        id: id.to_owned(),
+        default_root_object: config["DefaultRootObject"].as_str().map(str::to_owned),
+        behaviors,
+    }
 }
 
 /// The logical ID a `Ref`, a `Fn::GetAtt` or a one-name `Fn::Sub` points at.
@@ -112,6 +240,23 @@ impl Topology {
             lines.push(format!("{} API {id}, stage {}", api.protocol, api.stage));
             for r in self.routes.iter().filter(|r| &r.api == id) {
                 lines.push(format!("  {} -> {}", r.route_key, r.function));
+            }
+        }
+        for d in &self.distributions {
+            lines.push(format!("CloudFront distribution {}", d.id));
+            for b in &d.behaviors {
+                let origin = match &b.origin {
+                    Origin::Bucket(id) => format!("bucket {id}"),
+                    Origin::Api(id) => format!("API {id}"),
+                };
+                let edge = match &b.viewer_request {
+                    Some(f) => format!(", viewer request -> {f}"),
+                    None => String::new(),
+                };
+                lines.push(format!(
+                    "  {} -> {origin}{edge}",
+                    b.path_pattern.as_deref().unwrap_or("(default)")
+                ));
             }
         }
         for e in &self.event_sources {
@@ -158,6 +303,10 @@ pub fn of(template: &Template) -> Topology {
                         stage: "$default".into(),
                     },
                 );
+            }
+            "AWS::CloudFront::Distribution" => {
+                let d = distribution(template, r.logical_id(), &p["DistributionConfig"]);
+                topology.distributions.push(d);
             }
             "AWS::ApiGatewayV2::Integration" => {
                 if let Some(function) = target(&p["IntegrationUri"]) {
@@ -286,5 +435,30 @@ mod tests {
         assert!(
             matches!(&broadcaster.source, Source::Stream { table, latest: true, bisect_on_error: true, .. } if table == "Totals")
         );
+    }
+
+    #[test]
+    fn the_prod_distribution() {
+        let template = build(Stage::Prod, &StackConfig::default()).unwrap();
+        let t = of(&template);
+        assert_eq!(t.distributions.len(), 1);
+        let d = &t.distributions[0];
+        assert_eq!(d.default_root_object.as_deref(), Some("index.html"));
+        let api = d.behavior("/api/counts").unwrap();
+        assert_eq!(api.origin, Origin::Api("Api".into()));
+        assert_eq!(api.viewer_request, None);
+        let page = d.behavior("/about").unwrap();
+        assert_eq!(page.origin, Origin::Bucket("SiteBucket".into()));
+        assert_eq!(page.viewer_request.as_deref(), Some("EdgeRecorder"));
+        assert!(t.describe().iter().any(|l| l.contains("/api/* -> API Api")));
+    }
+
+    #[test]
+    fn cloudfront_path_patterns() {
+        assert!(glob("/api/*", "/api/counts"));
+        assert!(!glob("/api/*", "/apix"));
+        assert!(glob("*.jpg", "/img/a.jpg"));
+        assert!(glob("/a?c", "/abc"));
+        assert!(!glob("/a?c", "/ac"));
     }
 }

@@ -189,6 +189,7 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
                 env: &env,
                 log: &log,
                 http_addr: ([127, 0, 0, 1], 0).into(),
+                log_invocations: false,
             })
             .await
             .context("serving what the emulator does not run")?;

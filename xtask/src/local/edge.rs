@@ -1,0 +1,209 @@
+//! A Lambda@Edge function (Python, inline code) run as CloudFront runs it:
+//! its code taken from the template with `Fn::Sub` filled as on AWS (a `Ref`
+//! to a queue is the queue's URL), loaded once by the managed Python, and
+//! called once per viewer request over a line-per-event pipe.
+
+use std::path::Path;
+use std::process::Stdio;
+
+use anyhow::{bail, Context, Result};
+use infra::Template;
+use serde_json::Value;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
+use tokio::process::{Child, ChildStdin, ChildStdout};
+use tokio::sync::Mutex;
+
+use crate::pyenv::PyEnv;
+
+/// Loads the handler and answers one JSON event per line.
+const HARNESS: &str = r#"
+import json, sys, traceback, types
+source_path, handler_name = sys.argv[1], sys.argv[2]
+module = types.ModuleType("index")
+exec(compile(open(source_path).read(), "index.py", "exec"), module.__dict__)
+handler = getattr(module, handler_name)
+for line in sys.stdin:
+    try:
+        answer = {"ok": handler(json.loads(line), None)}
+    except Exception as error:
+        traceback.print_exc()
+        answer = {"error": repr(error)}
+    sys.stdout.write(json.dumps(answer) + "\n")
+    sys.stdout.flush()
+"#;
+
+/// A running edge function.
+pub struct EdgeHost {
+    _child: Child,
+    pipe: Mutex<(ChildStdin, Lines<BufReader<ChildStdout>>)>,
+}
+
+/// The inline code of `function` in `template`, with `Fn::Sub` filled:
+/// `${Name}` from the substitution map (each a literal or a `Ref` that
+/// `reference` resolves) or a pseudo parameter.
+pub fn inline_code(
+    template: &Template,
+    function: &str,
+    reference: &dyn Fn(&str) -> Result<String>,
+) -> Result<(String, String)> {
+    let resource = template
+        .resource(function)
+        .with_context(|| format!("the template has no function {function}"))?;
+    let props = resource.properties();
+    let runtime = props["Runtime"].as_str().unwrap_or_default();
+    if !runtime.starts_with("python") {
+        bail!("{function} runs {runtime}; only Python edge functions run locally");
+    }
+    let handler = props["Handler"]
+        .as_str()
+        .and_then(|h| h.split_once('.'))
+        .map(|(_, name)| name.to_owned())
+        .with_context(|| format!("{function} has no Handler of the form module.function"))?;
+    let code = &props["Code"]["ZipFile"];
+    let text = match code {
+        Value::String(s) => s.clone(),
+        other => {
+            let sub = other
+                .get("Fn::Sub")
+                .with_context(|| format!("{function}'s inline code is neither text nor Fn::Sub"))?;
+            let (text, vars) = match sub {
+                Value::String(s) => (s.clone(), Value::Null),
+                Value::Array(a) => (
+                    a.first()
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                    a.get(1).cloned().unwrap_or(Value::Null),
+                ),
+                _ => bail!("{function}'s Fn::Sub is malformed"),
+            };
+            substitute(&text, &vars, reference)?
+        }
+    };
+    Ok((text, handler))
+}
+
+/// `Fn::Sub`: `${Name}` replaced, `${!Name}` kept literally as `${Name}`.
+fn substitute(
+    text: &str,
+    vars: &Value,
+    reference: &dyn Fn(&str) -> Result<String>,
+) -> Result<String> {
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let end = after.find('}').context("an unclosed ${ in Fn::Sub")?;
+        let name = &after[..end];
+        if let Some(literal) = name.strip_prefix('!') {
+            out.push_str("${");
+            out.push_str(literal);
+            out.push('}');
+        } else {
+            let value = match &vars[name] {
+                Value::String(s) => s.clone(),
+                Value::Object(map) if map.contains_key("Ref") => {
+                    reference(map["Ref"].as_str().unwrap_or_default())?
+                }
+                Value::Null => match name {
+                    "AWS::Region" => emulator::REGION.to_owned(),
+                    "AWS::Partition" => "aws".to_owned(),
+                    "AWS::URLSuffix" => "amazonaws.com".to_owned(),
+                    other => reference(other)?,
+                },
+                other => bail!("cannot fill ${{{name}}} from {other}"),
+            };
+            out.push_str(&value);
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+impl EdgeHost {
+    /// Starts the managed Python on `code` (written to `dir`).
+    pub async fn start(
+        env: &PyEnv,
+        code: &str,
+        handler: &str,
+        dir: &Path,
+        endpoint: &str,
+    ) -> Result<Self> {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let source = dir.join("index.py");
+        std::fs::write(&source, code).with_context(|| format!("writing {}", source.display()))?;
+        let mut child = tokio::process::Command::new(env.bin("python"))
+            .args(["-u", "-c", HARNESS])
+            .arg(&source)
+            .arg(handler)
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ACCESS_KEY_ID", emulator::ACCESS_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", emulator::ACCESS_KEY)
+            .env("AWS_REGION", emulator::REGION)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("starting the edge function under the managed Python")?;
+        let stdin = child.stdin.take().context("no stdin")?;
+        let stdout = child.stdout.take().context("no stdout")?;
+        Ok(EdgeHost {
+            _child: child,
+            pipe: Mutex::new((stdin, BufReader::new(stdout).lines())),
+        })
+    }
+
+    /// Runs the handler on `event`; its return value, or the error it raised.
+    pub async fn invoke(&self, event: &Value) -> Result<Value, String> {
+        let mut pipe = self.pipe.lock().await;
+        let (stdin, lines) = &mut *pipe;
+        let mut line = event.to_string();
+        line.push('\n');
+        stdin
+            .write_all(line.as_bytes())
+            .await
+            .map_err(|e| format!("the edge function is gone: {e}"))?;
+        let answer = lines
+            .next_line()
+            .await
+            .map_err(|e| format!("reading the edge function's answer: {e}"))?
+            .ok_or_else(|| "the edge function exited".to_owned())?;
+        let answer: Value = serde_json::from_str(&answer)
+            .map_err(|e| format!("the edge function answered {answer:?}: {e}"))?;
+        match answer.get("ok") {
+            Some(v) => Ok(v.clone()),
+            None => Err(answer["error"].as_str().unwrap_or("failed").to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn substitution_fills_refs_literals_and_pseudo_parameters() {
+        let vars = json!({ "QueueUrl": { "Ref": "Visits" }, "Skip": "[\"/api/\"]" });
+        let reference = |id: &str| -> Result<String> {
+            match id {
+                "Visits" => Ok("http://127.0.0.1:1/123/q".into()),
+                other => bail!("no {other}"),
+            }
+        };
+        let out = substitute(
+            "Q=\"${QueueUrl}\" S=${Skip} R=${AWS::Region} L=${!Literal}",
+            &vars,
+            &reference,
+        )
+        .unwrap();
+        assert_eq!(
+            out,
+            "Q=\"http://127.0.0.1:1/123/q\" S=[\"/api/\"] R=us-east-1 L=${Literal}"
+        );
+        assert!(substitute("${Missing}", &vars, &reference).is_err());
+    }
+}
