@@ -16,9 +16,36 @@ pub struct Package {
     pub key: String,
 }
 
-/// Zips `binary` as `bootstrap`, the same bytes for the same binary.
-pub fn package(binary: &Path) -> Result<Package> {
+/// Zips `binary` as `bootstrap` (the same bytes for the same binary),
+/// remembered in `cache` by the binary's sha256: compressing
+/// is the slow part of a redeploy where nothing changed.
+pub fn package_cached(binary: &Path, cache: &Path) -> Result<Package> {
     let content = std::fs::read(binary).with_context(|| format!("reading {}", binary.display()))?;
+    let cached = cache.join(format!("{}.zip", hex(&Sha256::digest(&content))));
+    if let Ok(bytes) = std::fs::read(&cached) {
+        return Ok(named(bytes));
+    }
+    let package = zip_bytes(&content)?;
+    std::fs::create_dir_all(cache).with_context(|| format!("creating {}", cache.display()))?;
+    // A partly written file never has the final name.
+    let partial = cached.with_extension("partial");
+    std::fs::write(&partial, &package.bytes)
+        .and_then(|()| std::fs::rename(&partial, &cached))
+        .with_context(|| format!("caching {}", cached.display()))?;
+    Ok(package)
+}
+
+fn hex(digest: &[u8]) -> String {
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn named(bytes: Vec<u8>) -> Package {
+    let key = format!("functions/{}.zip", hex(&Sha256::digest(&bytes)));
+    Package { bytes, key }
+}
+
+/// Zips the binary as `bootstrap`, the same bytes for the same binary.
+fn zip_bytes(content: &[u8]) -> Result<Package> {
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buffer);
@@ -28,16 +55,10 @@ pub fn package(binary: &Path) -> Result<Package> {
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(0o755);
         zip.start_file("bootstrap", options)?;
-        zip.write_all(&content)?;
+        zip.write_all(content)?;
         zip.finish()?;
     }
-    let bytes = buffer.into_inner();
-    let digest = Sha256::digest(&bytes);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    Ok(Package {
-        bytes,
-        key: format!("functions/{hex}.zip"),
-    })
+    Ok(named(buffer.into_inner()))
 }
 
 /// Uploads `package` unless the bucket already holds its key; says which.
@@ -74,21 +95,27 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let binary = dir.join("bin");
         std::fs::write(&binary, b"\x7fELF pretend binary").unwrap();
-        let a = package(&binary).unwrap();
+        let a = package_cached(&binary, &dir.join("one")).unwrap();
         std::thread::sleep(std::time::Duration::from_millis(1100));
-        let b = package(&binary).unwrap();
-        assert_eq!(a, b);
+        let b = package_cached(&binary, &dir.join("two")).unwrap();
+        assert_eq!(a, b, "packaged twice, a second apart: the same bytes");
         assert!(
             a.key.starts_with("functions/")
                 && a.key.ends_with(".zip")
                 && a.key.len() == "functions/".len() + 64 + 4
         );
-        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(a.bytes)).unwrap();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(a.bytes.clone())).unwrap();
         let entry = archive.by_index(0).unwrap();
         assert_eq!(entry.name(), "bootstrap");
         assert_eq!(entry.unix_mode().map(|m| m & 0o777), Some(0o755));
+        let cache = dir.join("one");
+        assert_eq!(
+            package_cached(&binary, &cache).unwrap(),
+            a,
+            "from the cache"
+        );
         std::fs::write(&binary, b"another").unwrap();
-        assert_ne!(package(&binary).unwrap().key, b.key);
+        assert_ne!(package_cached(&binary, &cache).unwrap().key, b.key);
         std::fs::remove_dir_all(&dir).ok();
     }
 }

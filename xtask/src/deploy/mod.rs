@@ -367,10 +367,12 @@ pub async fn deploy(
     let mut params = BTreeMap::new();
     params.insert(parameters::ARTIFACT_BUCKET.to_owned(), bucket.clone());
     let mut uploaded = 0;
-    // Compressing is the slow part: one function per core.
+    // Compressing is the slow part: one function per core, each zip
+    // remembered by its binary's hash.
+    let cache = workspace::target_dir()?.join("artifacts");
     let packaging = binaries.iter().map(|(_, path)| {
-        let path = path.clone();
-        tokio::task::spawn_blocking(move || artifacts::package(&path))
+        let (path, cache) = (path.clone(), cache.clone());
+        tokio::task::spawn_blocking(move || artifacts::package_cached(&path, &cache))
     });
     let packages = futures::future::try_join_all(packaging)
         .await
