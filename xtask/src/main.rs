@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's command line.
 
+mod bench;
 mod browser;
 mod build;
 mod codegen;
@@ -39,6 +40,8 @@ enum Cmd {
     Test(test_cmd::Args),
     /// Deploy a stage: package, upload, apply a change set (emulator by default; --aws opts in).
     Deploy(Box<deploy::Args>),
+    /// Measure speed and cost on the embedded emulator against the naive design.
+    Bench(bench::Args),
     /// Run the whole site and its live counter on this machine (embedded emulator).
     Local(Box<local::Args>),
     /// Deploy a throw-away test stack, run the integration suite on it, tear it down.
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
         Cmd::Lint => lint::run(),
         Cmd::Test(args) => test_cmd::run(args),
         Cmd::Deploy(args) => deploy::run(args),
+        Cmd::Bench(args) => bench::run(args),
         Cmd::Local(args) => local::run(args),
         Cmd::TestStack(args) => test_stack::run(args),
         Cmd::Destroy(args) => deploy::run_destroy(args),

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use crate::deploy::TargetArgs;
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
-use crate::{browser, codegen, lint, readme, test_stack, workspace};
+use crate::{bench, browser, codegen, lint, readme, test_stack, workspace};
 
 /// The checks, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -31,6 +31,8 @@ pub enum Step {
     /// The site in headless Chromium against `cargo xtask local`: the counter
     /// counts a reload once and updates live.
     Browser,
+    /// `cargo xtask bench --smoke`: the benchmark on a tiny workload.
+    Bench,
     /// The README's example and output match the code.
     Readme,
 }
@@ -44,6 +46,7 @@ const ALL: &[Step] = &[
     Step::Lint,
     Step::Stack,
     Step::Browser,
+    Step::Bench,
     Step::Readme,
 ];
 
@@ -112,6 +115,7 @@ fn describe(step: Step) -> &'static str {
         Step::Lint => "cfn-lint on every synthesized template",
         Step::Stack => "test stack on the embedded emulator: deploy, integration suite, teardown",
         Step::Browser => "the site in headless Chromium against cargo xtask local",
+        Step::Bench => "the benchmark on a tiny workload (cargo xtask bench --smoke)",
         Step::Readme => "README example and output match the code",
     }
 }
@@ -164,6 +168,10 @@ fn run_step(step: Step) -> Result<()> {
             config: ConfigArgs::default(),
         }),
         Step::Browser => browser::run(),
+        Step::Bench => bench::run(&bench::Args {
+            json: false,
+            smoke: true,
+        }),
         Step::Readme => readme::check(),
     }
 }

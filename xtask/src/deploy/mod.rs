@@ -19,6 +19,7 @@ use anyhow::{bail, Context, Result};
 use visitor_stack::{parameters, IpStorage, StackConfig, Stage};
 
 pub use apply::{apply, outputs as stack_outputs, stack_status, Applied, ApplyRequest};
+pub use artifacts::package_cached as package;
 pub use destroy::destroy as destroy_stack;
 
 use crate::build::{self, Arch, BINARIES};

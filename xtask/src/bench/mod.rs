@@ -1,0 +1,515 @@
+//! `cargo xtask bench`: speed and cost, measured on the embedded emulator
+//! and set against the naive design of the original notes. Prints a table
+//! (and with `--json` one JSON object as the last line) and writes
+//! `target/bench/report.md` with a chart.
+
+mod init;
+mod naive;
+mod report;
+mod workload;
+mod writes;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use aws_lambda_events::sqs::SqsEvent;
+use aws_sdk_dynamodb::types::AttributeValue;
+use futures::stream::{self, StreamExt};
+use visitor_functions::processor::{IpStorage, Processor, Settings};
+use visitor_model::message::VisitMessage;
+use visitor_model::provision::{create_tables, TableNames};
+use visitor_model::tables::{paths, totals, visitors};
+use visitor_stack::{StackConfig, Stage};
+
+use crate::build::{self, Arch, BINARIES};
+use crate::deploy::{self, DeployOptions, Target};
+use crate::pyenv::PyEnv;
+use crate::workspace;
+use report::Metrics;
+use workload::{Shape, Workload};
+use writes::WriteLog;
+
+/// The workload's seed.
+const SEED: u64 = 20_261_122;
+/// Batch sizes charted.
+const BATCH_SIZES: [usize; 5] = [1, 5, 10, 25, 100];
+/// Share of messages delivered twice in the exactness run.
+const DUPLICATE_SHARE: f64 = 0.05;
+/// Invocations running at once (Lambda runs several batches in parallel).
+const CONCURRENCY: usize = 4;
+
+/// Options of `cargo xtask bench`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Workload: 2,000 page views by 1,000 client IPs (Zipf, s = 1.1) over 200 pages (Zipf), each\nfollowed by 4 asset requests: 10,000 messages in the edge recorder's format, from a fixed seed.\nThe full run also builds the release functions (cargo-lambda) and cycles a test stack.\n\nExamples:\n  cargo xtask bench\n  cargo xtask bench --json | tail -n 1 | jq .wru_per_request\n  cargo xtask bench --smoke        # a tiny workload, no release build (part of cargo xtask test)"
+)]
+pub struct Args {
+    /// Print the figures as one JSON object on the last line.
+    #[arg(long)]
+    pub json: bool,
+    /// A tiny workload; skips the release build and the test stack cycle.
+    #[arg(long)]
+    pub smoke: bool,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let env = PyEnv::ensure()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let metrics = runtime.block_on(async {
+        let moto = emulator::Moto::start_from(&env.bin_dir())?;
+        eprintln!("==> embedded emulator (moto) at {}", moto.endpoint());
+        measure(&moto, args.smoke).await
+    })?;
+    let dir = workspace::target_dir()?.join("bench");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
+    std::fs::write(dir.join("report.md"), metrics.markdown(&machine(), &date))?;
+    std::fs::write(dir.join("wru.svg"), metrics.chart())?;
+    print!("{}", metrics.table());
+    eprintln!("==> report: {}", dir.join("report.md").display());
+    if args.json {
+        println!("{}", serde_json::to_string(&metrics)?);
+    }
+    ensure!(metrics.exact, "the counts were not exact (see the table)");
+    Ok(())
+}
+
+async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
+    let sdk = moto.sdk_config().await;
+    let shape = if smoke { Shape::SMOKE } else { Shape::FULL };
+    let work = workload::generate(shape, SEED);
+    let mut m = Metrics {
+        requests: work.messages.len(),
+        smoke,
+        wru_source: "computed from the write requests issued, each charged one unit per started KB of its item (size at the end of the run); moto reports a flat 1.0 per write".into(),
+        ..Metrics::default()
+    };
+
+    eprintln!("==> synth: building and rendering the prod template");
+    m.synth_ms = median(&synth_times(if smoke { 3 } else { 20 })?);
+
+    for batch in BATCH_SIZES {
+        let units = ours_write_units(&sdk, &work, batch).await?;
+        let per = units as f64 / work.messages.len() as f64;
+        eprintln!("==> batch size {batch:>3}: {units} write units, {per:.3} per request");
+        m.wru_by_batch_size.insert(batch, per);
+    }
+    m.wru_per_request = m.wru_by_batch_size[&10];
+    m.wru_per_request_b100 = m.wru_by_batch_size[&100];
+    let naive = naive_write_units(&sdk, &work).await?;
+    m.naive_wru_per_request = naive as f64 / work.messages.len() as f64;
+    eprintln!(
+        "==> naive design: {naive} write units, {:.3} per request",
+        m.naive_wru_per_request
+    );
+
+    let (exact, per_s) = exactness_run(&sdk, &work).await?;
+    m.exact = exact;
+    m.processor_requests_per_s = per_s;
+    eprintln!("==> queue to tables: {per_s:.0} requests/s, exact: {exact}");
+
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let config = StackConfig::default();
+    m.noop_deploy_s = noop_deploy(&target, &config).await?;
+    eprintln!(
+        "==> redeploy with nothing changed: {:.2} s",
+        m.noop_deploy_s
+    );
+
+    let binaries: Vec<(&str, PathBuf)> = if smoke {
+        m.init_build = "debug".into();
+        let dir = workspace::target_dir()?.join("debug");
+        BINARIES.iter().map(|(f, b)| (*f, dir.join(b))).collect()
+    } else {
+        m.test_stack_cycle_s = Some(test_stack_cycle(&target, &config).await?);
+        eprintln!("==> building the release functions (cargo-lambda, x86_64)");
+        let built = build::build(Arch::X86_64)?;
+        let cache = workspace::target_dir()?.join("artifacts");
+        let mut largest = 0;
+        for artifact in &built {
+            let package = deploy::package(&artifact.path, &cache)?;
+            eprintln!(
+                "    {}: {} bytes zipped",
+                artifact.function,
+                package.bytes.len()
+            );
+            largest = largest.max(package.bytes.len() as u64);
+        }
+        m.max_zip_bytes = Some(largest);
+        m.init_build = "release".into();
+        built.into_iter().map(|a| (a.function, a.path)).collect()
+    };
+    let env = function_env(moto.endpoint());
+    let mut all = Vec::new();
+    for (function, path) in &binaries {
+        if !path.exists() {
+            bail!(
+                "{} is not built; run `cargo build -p visitor-functions --bins` first",
+                path.display()
+            );
+        }
+        let times = init::init_ms(path, &env, if smoke { 2 } else { 7 }).await?;
+        eprintln!("==> {function} starts in {:.1} ms (median)", median(&times));
+        all.extend(times);
+    }
+    m.init_ms = median(&all);
+    Ok(m)
+}
+
+fn median(values: &[f64]) -> f64 {
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn synth_times(runs: usize) -> Result<Vec<f64>> {
+    let config = StackConfig::default();
+    (0..runs)
+        .map(|_| {
+            let started = Instant::now();
+            let rendered = visitor_stack::build(Stage::Prod, &config)?.render()?;
+            std::hint::black_box(rendered.json_text().len());
+            Ok(started.elapsed().as_secs_f64() * 1000.0)
+        })
+        .collect()
+}
+
+/// Fresh tables under a prefix of their own.
+async fn tables(sdk: &aws_config::SdkConfig, name: &str) -> Result<TableNames> {
+    create_tables(&aws_sdk_dynamodb::Client::new(sdk), name)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+        .with_context(|| format!("creating the {name} tables"))
+}
+
+fn processor(db: aws_sdk_dynamodb::Client, t: &TableNames) -> Processor {
+    Processor::new(
+        db,
+        Settings {
+            totals_table: t.totals.clone(),
+            visitors_table: t.visitors.clone(),
+            paths_table: t.paths.clone(),
+            ip_storage: IpStorage::Raw,
+            ip_retention_days: 365,
+        },
+    )
+}
+
+/// The SQS event Lambda would build for `batch`.
+fn event(batch: &[(String, String)]) -> Result<SqsEvent> {
+    let messages: Vec<aws_sdk_sqs::types::Message> = batch
+        .iter()
+        .map(|(id, body)| {
+            aws_sdk_sqs::types::Message::builder()
+                .message_id(id)
+                .receipt_handle(id)
+                .body(body)
+                .build()
+        })
+        .collect();
+    let value =
+        emulator::sqs_source::sqs_event(&messages, "arn:aws:sqs:us-east-1:123456789012:bench");
+    Ok(serde_json::from_value(value)?)
+}
+
+fn bodies(messages: &[VisitMessage]) -> Result<Vec<(String, String)>> {
+    messages
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Ok((format!("m{i}"), serde_json::to_string(m)?)))
+        .collect()
+}
+
+/// Our processor on the workload in batches of `batch`: its write units.
+async fn ours_write_units(
+    sdk: &aws_config::SdkConfig,
+    work: &Workload,
+    batch: usize,
+) -> Result<u64> {
+    let names = tables(sdk, &format!("ours-b{batch}")).await?;
+    let log = WriteLog::default();
+    let processor = processor(log.client(sdk), &names);
+    let all = bodies(&work.messages)?;
+    let failures: usize = stream::iter(all.chunks(batch))
+        .map(|chunk| {
+            let processor = &processor;
+            async move {
+                let response = processor.handle(event(chunk)?).await;
+                Ok::<_, anyhow::Error>(response.batch_item_failures.len())
+            }
+        })
+        .buffer_unordered(CONCURRENCY)
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .sum::<Result<usize>>()?;
+    ensure!(
+        failures == 0,
+        "{failures} messages failed in the batch-{batch} run"
+    );
+    writes::write_units(&aws_sdk_dynamodb::Client::new(sdk), &log.take()).await
+}
+
+async fn naive_write_units(sdk: &aws_config::SdkConfig, work: &Workload) -> Result<u64> {
+    let names = tables(sdk, "naive").await?;
+    let log = WriteLog::default();
+    naive::process(&log.client(sdk), &names, &work.messages).await?;
+    writes::write_units(&aws_sdk_dynamodb::Client::new(sdk), &log.take()).await
+}
+
+/// Through a real queue, with 5% of messages sent twice, drained by pollers
+/// with Lambda's semantics: whether the counts are exact, and requests/s.
+async fn exactness_run(sdk: &aws_config::SdkConfig, work: &Workload) -> Result<(bool, f64)> {
+    let names = tables(sdk, "exact").await?;
+    let sqs = aws_sdk_sqs::Client::new(sdk);
+    let queue_url = sqs
+        .create_queue()
+        .queue_name("bench-exact")
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
+        .queue_url
+        .context("no queue URL")?;
+    let mut rng = workload::Rng::new(SEED ^ 0xD0B1E);
+    let mut sent: Vec<String> = Vec::new();
+    for m in &work.messages {
+        let body = serde_json::to_string(m)?;
+        sent.push(body);
+        if rng.unit() < DUPLICATE_SHARE {
+            let earlier = (rng.next_u64() % sent.len() as u64) as usize;
+            sent.push(sent[earlier].clone());
+        }
+    }
+    eprintln!(
+        "==> sending {} messages ({} of them a second time)",
+        sent.len(),
+        sent.len() - work.messages.len()
+    );
+    let sending: Vec<Result<()>> = stream::iter(sent.chunks(10))
+        .map(|chunk| {
+            let (sqs, queue_url) = (&sqs, &queue_url);
+            async move {
+                let entries = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, body)| {
+                        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                            .id(format!("e{i}"))
+                            .message_body(body)
+                            .build()
+                            .map_err(anyhow::Error::from)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                sqs.send_message_batch()
+                    .queue_url(queue_url)
+                    .set_entries(Some(entries))
+                    .send()
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e))
+                    })?;
+                Ok(())
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    sending.into_iter().collect::<Result<()>>()?;
+
+    let processor = processor(aws_sdk_dynamodb::Client::new(sdk), &names);
+    let config = emulator::sqs_source::SqsSourceConfig {
+        queue_url: queue_url.clone(),
+        queue_arn: "arn:aws:sqs:us-east-1:123456789012:bench-exact".into(),
+        batch_size: 10,
+        batching_window: Duration::ZERO,
+        report_batch_item_failures: true,
+    };
+    let started = Instant::now();
+    let pollers = (0..CONCURRENCY).map(|_| {
+        let (sqs, config, processor) = (&sqs, &config, &processor);
+        async move {
+            let mut empty = 0;
+            while empty < 3 {
+                let outcome = emulator::sqs_source::poll_once(sqs, config, |event| async move {
+                    let event: SqsEvent =
+                        serde_json::from_value(event).map_err(|e| e.to_string())?;
+                    serde_json::to_value(processor.handle(event).await).map_err(|e| e.to_string())
+                })
+                .await
+                .map_err(anyhow::Error::msg)?;
+                empty = if outcome.delivered == 0 { empty + 1 } else { 0 };
+            }
+            Ok::<_, anyhow::Error>(())
+        }
+    });
+    for result in futures::future::join_all(pollers).await {
+        result?;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let exact = counts_match(sdk, &names, &work.truth).await?;
+    Ok((exact, work.messages.len() as f64 / seconds))
+}
+
+/// Whether every table holds exactly the workload's counts; prints the first differences.
+async fn counts_match(
+    sdk: &aws_config::SdkConfig,
+    names: &TableNames,
+    truth: &workload::Truth,
+) -> Result<bool> {
+    let db = aws_sdk_dynamodb::Client::new(sdk);
+    let scan = |table: String, key: &'static str, value: &'static str| {
+        let db = db.clone();
+        async move {
+            let mut found = BTreeMap::new();
+            let mut pages = db.scan().table_name(&table).into_paginator().send();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| {
+                    anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e))
+                })?;
+                for item in page.items() {
+                    let k = item
+                        .get(key)
+                        .and_then(|v| v.as_s().ok())
+                        .cloned()
+                        .unwrap_or_default();
+                    let n = item
+                        .get(value)
+                        .and_then(|v| v.as_n().ok())
+                        .and_then(|n| n.parse::<u64>().ok())
+                        .unwrap_or(0);
+                    found.insert(k, n);
+                }
+            }
+            Ok::<_, anyhow::Error>(found)
+        }
+    };
+    let path_counts = scan(names.paths.clone(), paths::PK, paths::COUNT).await?;
+    let visitor_counts = scan(names.visitors.clone(), visitors::PK, visitors::COUNT).await?;
+    let total = db
+        .get_item()
+        .table_name(&names.totals)
+        .key(totals::PK, AttributeValue::S(totals::SITE.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))?;
+    let number = |name: &str| {
+        total
+            .item()
+            .and_then(|i| i.get(name))
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let mut problems = Vec::new();
+    if number(totals::VISITS) != truth.page_views {
+        problems.push(format!(
+            "page views {} (expected {})",
+            number(totals::VISITS),
+            truth.page_views
+        ));
+    }
+    if number(totals::UNIQUE_VISITORS) != truth.unique_visitors {
+        problems.push(format!(
+            "unique visitors {} (expected {})",
+            number(totals::UNIQUE_VISITORS),
+            truth.unique_visitors
+        ));
+    }
+    if path_counts != truth.paths {
+        problems.push("per-path counts differ".into());
+    }
+    if visitor_counts != truth.visitors {
+        problems.push("per-visitor counts differ".into());
+    }
+    for p in &problems {
+        eprintln!("    not exact: {p}");
+    }
+    Ok(problems.is_empty())
+}
+
+/// Deploys the test stage, then times a second deploy with nothing changed.
+async fn noop_deploy(target: &Target, config: &StackConfig) -> Result<f64> {
+    let options = DeployOptions {
+        yes: true,
+        timeout: Duration::from_secs(300),
+        ..DeployOptions::default()
+    };
+    deploy::deploy(target, Stage::Test, "bench-noop", config, &options).await?;
+    let started = Instant::now();
+    let again = deploy::deploy(target, Stage::Test, "bench-noop", config, &options).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    ensure!(
+        !again.changed && again.uploaded == 0,
+        "the second deploy changed something"
+    );
+    Ok(seconds)
+}
+
+async fn test_stack_cycle(target: &Target, config: &StackConfig) -> Result<f64> {
+    let started = Instant::now();
+    crate::test_stack::test_stack(crate::test_stack::Run {
+        target,
+        stack: crate::test_stack::unique_name(&config.app_name),
+        config,
+        options: DeployOptions {
+            yes: true,
+            timeout: Duration::from_secs(600),
+            ..DeployOptions::default()
+        },
+        checks: crate::test_stack::suite::all(),
+        keep: false,
+    })
+    .await?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// What every function needs to start (none of it is called at start-up).
+fn function_env(endpoint: &str) -> BTreeMap<String, String> {
+    use visitor_model::env;
+    [
+        (env::TOTALS_TABLE, "bench-totals"),
+        (env::VISITORS_TABLE, "bench-visitors"),
+        (env::PATHS_TABLE, "bench-paths"),
+        (env::CONNECTIONS_TABLE, "bench-connections"),
+        (env::IP_STORAGE, "raw"),
+        (env::IP_RETENTION_DAYS, "365"),
+        (env::ALLOWED_ORIGINS, "https://example.com"),
+        (env::WEBSOCKET_ENDPOINT, "http://127.0.0.1:9/live"),
+        (env::CONNECTION_TTL_SECONDS, "7200"),
+        ("AWS_ENDPOINT_URL", endpoint),
+        ("AWS_REGION", emulator::REGION),
+        ("AWS_ACCESS_KEY_ID", emulator::ACCESS_KEY),
+        ("AWS_SECRET_ACCESS_KEY", emulator::ACCESS_KEY),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect()
+}
+
+/// `Linux 6.1 x86_64, 2 CPUs (model name)`.
+fn machine() -> String {
+    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
+    let model = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|t| {
+            t.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split_once(':'))
+                .map(|(_, m)| m.trim().to_owned())
+        })
+        .unwrap_or_else(|| "unknown CPU".into());
+    let kernel = std::process::Command::new("uname")
+        .arg("-srm")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_default();
+    format!("{kernel}, {cpus} CPUs ({model})")
+}

@@ -1,0 +1,279 @@
+//! The benchmark's figures: the table printed, the JSON line, and
+//! `target/bench/report.md` with an SVG chart of write units per request.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde::Serialize;
+
+/// Every figure one run produced (`None`: not measured in this run).
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Metrics {
+    /// Median build + render of the prod template, in process.
+    pub synth_ms: f64,
+    /// Write units per request, batch size 10.
+    pub wru_per_request: f64,
+    /// Write units per request, batch size 100.
+    pub wru_per_request_b100: f64,
+    /// Write units per request of the naive design.
+    pub naive_wru_per_request: f64,
+    /// Where write units come from.
+    pub wru_source: String,
+    /// Write units per request by batch size.
+    pub wru_by_batch_size: BTreeMap<usize, f64>,
+    /// Counts exact after 5% of messages were delivered twice.
+    pub exact: bool,
+    /// Requests per second from queue to tables.
+    pub processor_requests_per_s: f64,
+    /// A redeploy with nothing changed.
+    pub noop_deploy_s: f64,
+    /// Deploy, suite and teardown of a test stack.
+    pub test_stack_cycle_s: Option<f64>,
+    /// The largest function zip (release build).
+    pub max_zip_bytes: Option<u64>,
+    /// Median start-up of a function binary.
+    pub init_ms: f64,
+    /// Which build `init_ms` measured.
+    pub init_build: String,
+    /// Requests in the workload.
+    pub requests: usize,
+    /// A reduced run (`--smoke`).
+    pub smoke: bool,
+}
+
+/// One line of the table.
+pub struct Row {
+    /// Metric.
+    pub name: &'static str,
+    /// Its value, formatted.
+    pub value: String,
+    /// The target, if any.
+    pub target: &'static str,
+    /// Whether the target is met (None: no target or not measured).
+    pub met: Option<bool>,
+}
+
+impl Metrics {
+    /// The table's rows, with each target checked.
+    pub fn rows(&self) -> Vec<Row> {
+        let ratio = |ours: f64| {
+            if ours > 0.0 {
+                self.naive_wru_per_request / ours
+            } else {
+                0.0
+            }
+        };
+        let optional = |v: Option<String>| v.unwrap_or_else(|| "not measured (--smoke)".into());
+        vec![
+            Row {
+                name: "synth_ms",
+                value: format!("{:.1} ms", self.synth_ms),
+                target: "",
+                met: None,
+            },
+            Row {
+                name: "wru_per_request",
+                value: format!(
+                    "{:.3} ({:.2}x below naive)",
+                    self.wru_per_request,
+                    ratio(self.wru_per_request)
+                ),
+                target: ">= 1.5x below naive",
+                met: Some(ratio(self.wru_per_request) >= 1.5),
+            },
+            Row {
+                name: "wru_per_request_b100",
+                value: format!(
+                    "{:.3} ({:.2}x below naive)",
+                    self.wru_per_request_b100,
+                    ratio(self.wru_per_request_b100)
+                ),
+                target: ">= 3x below naive",
+                met: Some(ratio(self.wru_per_request_b100) >= 3.0),
+            },
+            Row {
+                name: "naive_wru_per_request",
+                value: format!("{:.3}", self.naive_wru_per_request),
+                target: "",
+                met: None,
+            },
+            Row {
+                name: "exact",
+                value: self.exact.to_string(),
+                target: "true",
+                met: Some(self.exact),
+            },
+            Row {
+                name: "processor_requests_per_s",
+                value: format!("{:.0}", self.processor_requests_per_s),
+                target: "",
+                met: None,
+            },
+            Row {
+                name: "noop_deploy_s",
+                value: format!("{:.2} s", self.noop_deploy_s),
+                target: "< 5 s",
+                met: Some(self.noop_deploy_s < 5.0),
+            },
+            Row {
+                name: "test_stack_cycle_s",
+                value: optional(self.test_stack_cycle_s.map(|s| format!("{s:.1} s"))),
+                target: "",
+                met: None,
+            },
+            Row {
+                name: "max_zip_bytes",
+                value: optional(
+                    self.max_zip_bytes
+                        .map(|b| format!("{b} ({:.2} MB)", b as f64 / 1e6)),
+                ),
+                target: "< 5 MB",
+                met: self.max_zip_bytes.map(|b| b < 5_000_000),
+            },
+            Row {
+                name: "init_ms",
+                value: format!("{:.1} ms ({} build)", self.init_ms, self.init_build),
+                target: "",
+                met: None,
+            },
+        ]
+    }
+
+    /// The rows as a fixed-width table.
+    pub fn table(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "{:<26} {:<36} {:<20}", "metric", "value", "target");
+        for row in self.rows() {
+            let verdict = match row.met {
+                Some(true) => "ok",
+                Some(false) => "MISSED",
+                None => "",
+            };
+            let _ = writeln!(
+                out,
+                "{:<26} {:<36} {:<20} {verdict}",
+                row.name, row.value, row.target
+            );
+        }
+        out
+    }
+
+    /// `report.md`: the table, the machine, the date, the chart.
+    pub fn markdown(&self, machine: &str, date: &str) -> String {
+        let mut out = String::new();
+        let _ = writeln!(out, "# Benchmark report\n");
+        let _ = writeln!(out, "- Date: {date}");
+        let _ = writeln!(out, "- Machine: {machine}");
+        let _ = writeln!(
+            out,
+            "- Workload: {} requests{}; write units: {}\n",
+            self.requests,
+            if self.smoke { " (smoke run)" } else { "" },
+            self.wru_source
+        );
+        let _ = writeln!(out, "| metric | value | target | |\n|---|---|---|---|");
+        for row in self.rows() {
+            let verdict = match row.met {
+                Some(true) => "ok",
+                Some(false) => "**missed**",
+                None => "",
+            };
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {verdict} |",
+                row.name, row.value, row.target
+            );
+        }
+        let _ = writeln!(out, "\n## Write units per request by batch size\n");
+        let _ = writeln!(out, "![write units per request](wru.svg)\n");
+        let _ = writeln!(out, "| batch size | ours | naive |\n|---|---|---|");
+        for (batch, wru) in &self.wru_by_batch_size {
+            let _ = writeln!(
+                out,
+                "| {batch} | {wru:.3} | {:.3} |",
+                self.naive_wru_per_request
+            );
+        }
+        out
+    }
+
+    /// A bar chart of write units per request by batch size, with the naive
+    /// design as a line.
+    pub fn chart(&self) -> String {
+        let (width, height, left, bottom, top) = (560.0, 320.0, 60.0, 40.0, 30.0);
+        let max = self
+            .wru_by_batch_size
+            .values()
+            .copied()
+            .fold(self.naive_wru_per_request, f64::max)
+            .max(0.1)
+            * 1.15;
+        let plot_h = height - bottom - top;
+        let y = |v: f64| top + plot_h * (1.0 - v / max);
+        let n = self.wru_by_batch_size.len().max(1) as f64;
+        let slot = (width - left - 20.0) / n;
+        let mut svg = String::new();
+        let _ = writeln!(
+            svg,
+            r##"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">"##
+        );
+        let _ = writeln!(svg, r##"<rect width="100%" height="100%" fill="#fff"/>"##);
+        let _ = writeln!(
+            svg,
+            r##"<text x="{left}" y="18" font-size="14">DynamoDB write units per request</text>"##
+        );
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{left}" y1="{}" x2="{}" y2="{}" stroke="#333"/>"##,
+            height - bottom,
+            width - 10.0,
+            height - bottom
+        );
+        for i in 0..=4 {
+            let v = max * f64::from(i) / 4.0;
+            let _ = writeln!(
+                svg,
+                r##"<text x="{}" y="{:.1}" text-anchor="end">{v:.2}</text>"##,
+                left - 6.0,
+                y(v) + 4.0
+            );
+        }
+        for (i, (batch, wru)) in self.wru_by_batch_size.iter().enumerate() {
+            let x = left + slot * i as f64 + slot * 0.2;
+            let w = slot * 0.6;
+            let _ = writeln!(
+                svg,
+                r##"<rect x="{x:.1}" y="{:.1}" width="{w:.1}" height="{:.1}" fill="#0b6bcb"/>"##,
+                y(*wru),
+                height - bottom - y(*wru)
+            );
+            let _ = writeln!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle">{wru:.2}</text>"##,
+                x + w / 2.0,
+                y(*wru) - 4.0
+            );
+            let _ = writeln!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" text-anchor="middle">batch {batch}</text>"##,
+                x + w / 2.0,
+                height - bottom + 16.0
+            );
+        }
+        let ny = y(self.naive_wru_per_request);
+        let _ = writeln!(
+            svg,
+            r##"<line x1="{left}" y1="{ny:.1}" x2="{}" y2="{ny:.1}" stroke="#c0392b" stroke-dasharray="6 4"/>"##,
+            width - 10.0
+        );
+        let _ = writeln!(
+            svg,
+            r##"<text x="{}" y="{:.1}" text-anchor="end" fill="#c0392b">naive: {:.2}</text>"##,
+            width - 12.0,
+            ny - 6.0,
+            self.naive_wru_per_request
+        );
+        svg.push_str("</svg>\n");
+        svg
+    }
+}
