@@ -287,40 +287,47 @@ async fn exactness_run(sdk: &aws_config::SdkConfig, work: &Workload) -> Result<(
         }
     }
     eprintln!(
-        "==> sending {} messages ({} of them a second time)",
+        "==> queue to tables: {} messages ({} of them a second time)",
         sent.len(),
         sent.len() - work.messages.len()
     );
-    let sending: Vec<Result<()>> = stream::iter(sent.chunks(10))
-        .map(|chunk| {
-            let (sqs, queue_url) = (&sqs, &queue_url);
-            async move {
-                let entries = chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(i, body)| {
-                        aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-                            .id(format!("e{i}"))
-                            .message_body(body)
-                            .build()
-                            .map_err(anyhow::Error::from)
-                    })
-                    .collect::<Result<Vec<_>>>()?;
-                sqs.send_message_batch()
-                    .queue_url(queue_url)
-                    .set_entries(Some(entries))
-                    .send()
-                    .await
-                    .map_err(|e| {
-                        anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e))
-                    })?;
-                Ok(())
-            }
-        })
-        .buffer_unordered(8)
-        .collect()
-        .await;
-    sending.into_iter().collect::<Result<()>>()?;
+    // Sent while the pollers drain the queue, as visits arrive: a queue
+    // kept short is also what moto's SQS handles fast.
+    let done_sending = std::sync::atomic::AtomicBool::new(false);
+    let started = Instant::now();
+    let sending = async {
+        let result: Vec<Result<()>> = stream::iter(sent.chunks(10))
+            .map(|chunk| {
+                let (sqs, queue_url) = (&sqs, &queue_url);
+                async move {
+                    let entries = chunk
+                        .iter()
+                        .enumerate()
+                        .map(|(i, body)| {
+                            aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                                .id(format!("e{i}"))
+                                .message_body(body)
+                                .build()
+                                .map_err(anyhow::Error::from)
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    sqs.send_message_batch()
+                        .queue_url(queue_url)
+                        .set_entries(Some(entries))
+                        .send()
+                        .await
+                        .map_err(|e| {
+                            anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e))
+                        })?;
+                    Ok(())
+                }
+            })
+            .buffer_unordered(2)
+            .collect()
+            .await;
+        done_sending.store(true, std::sync::atomic::Ordering::SeqCst);
+        result.into_iter().collect::<Result<()>>()
+    };
 
     let processor = processor(aws_sdk_dynamodb::Client::new(sdk), &names);
     let config = emulator::sqs_source::SqsSourceConfig {
@@ -330,12 +337,14 @@ async fn exactness_run(sdk: &aws_config::SdkConfig, work: &Workload) -> Result<(
         batching_window: Duration::ZERO,
         report_batch_item_failures: true,
     };
-    let started = Instant::now();
     let pollers = (0..CONCURRENCY).map(|_| {
-        let (sqs, config, processor) = (&sqs, &config, &processor);
+        let (sqs, config, processor, done_sending) = (&sqs, &config, &processor, &done_sending);
         async move {
             let mut empty = 0;
             while empty < 3 {
+                if !done_sending.load(std::sync::atomic::Ordering::SeqCst) {
+                    empty = 0;
+                }
                 let outcome = emulator::sqs_source::poll_once(sqs, config, |event| async move {
                     let event: SqsEvent =
                         serde_json::from_value(event).map_err(|e| e.to_string())?;
@@ -343,12 +352,19 @@ async fn exactness_run(sdk: &aws_config::SdkConfig, work: &Workload) -> Result<(
                 })
                 .await
                 .map_err(anyhow::Error::msg)?;
-                empty = if outcome.delivered == 0 { empty + 1 } else { 0 };
+                if outcome.delivered == 0 {
+                    empty += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                } else {
+                    empty = 0;
+                }
             }
             Ok::<_, anyhow::Error>(())
         }
     });
-    for result in futures::future::join_all(pollers).await {
+    let (sent_result, polled) = futures::join!(sending, futures::future::join_all(pollers));
+    sent_result?;
+    for result in polled {
         result?;
     }
     let seconds = started.elapsed().as_secs_f64();
