@@ -27,7 +27,7 @@ fn chromium() -> Result<PathBuf> {
 }
 
 /// `npm ci` in `dir` when its packages are missing or older than the lock file.
-fn ensure_packages(dir: &Path) -> Result<()> {
+pub fn ensure_packages(dir: &Path) -> Result<()> {
     let installed = dir.join("node_modules/.package-lock.json");
     let lock = dir.join("package-lock.json");
     let fresh = match (installed.metadata(), lock.metadata()) {
@@ -38,7 +38,7 @@ fn ensure_packages(dir: &Path) -> Result<()> {
         return Ok(());
     }
     eprintln!(
-        "==> installing the pinned browser driver (npm ci in {})",
+        "==> installing pinned npm packages (npm ci in {})",
         dir.display()
     );
     let status = Command::new("npm")

@@ -38,6 +38,8 @@ enum Cmd {
     Lint,
     /// Run every check the project has: what CI runs.
     Test(test_cmd::Args),
+    /// Create the artifact bucket and, for GitHub Actions, the OIDC deploy roles.
+    Bootstrap(Box<deploy::bootstrap::Args>),
     /// Deploy a stage: package, upload, apply a change set (emulator by default; --aws opts in).
     Deploy(Box<deploy::Args>),
     /// Measure speed and cost on the embedded emulator against the naive design.
@@ -67,6 +69,7 @@ fn main() -> ExitCode {
         Cmd::Synth(args) => synth::run(args),
         Cmd::Lint => lint::run(),
         Cmd::Test(args) => test_cmd::run(args),
+        Cmd::Bootstrap(args) => deploy::bootstrap::run(args),
         Cmd::Deploy(args) => deploy::run(args),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Local(args) => local::run(args),

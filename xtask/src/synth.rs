@@ -71,6 +71,8 @@ pub enum Source {
     },
     /// `cargo run -p infra --example NAME`.
     Example(String),
+    /// The bootstrap stack with GitHub deployment roles for an example repository.
+    Bootstrap,
 }
 
 impl Source {
@@ -78,6 +80,7 @@ impl Source {
         match self {
             Source::Stage { label, .. } => label.clone(),
             Source::Example(name) => format!("example-{name}"),
+            Source::Bootstrap => "bootstrap".into(),
         }
     }
 }
@@ -125,6 +128,7 @@ pub fn all_sources() -> Result<Vec<Source>> {
             variant_existing_certificate(),
         ),
     ];
+    sources.push(Source::Bootstrap);
     sources.extend(examples()?.into_iter().map(Source::Example));
     Ok(sources)
 }
@@ -171,6 +175,21 @@ pub fn examples() -> Result<Vec<String>> {
 
 pub fn render(source: &Source, format: Format) -> Result<String> {
     match source {
+        Source::Bootstrap => {
+            let github = visitor_stack::bootstrap::GitHubDeploy {
+                repo: "octo/resume".into(),
+                branch: "main".into(),
+                existing_provider_arn: None,
+            };
+            let rendered =
+                visitor_stack::bootstrap::bootstrap(&StackConfig::default(), Some(&github))?
+                    .render()
+                    .context("the bootstrap template is invalid")?;
+            Ok(match format {
+                Format::Json => rendered.json_text().to_owned(),
+                Format::Yaml => rendered.yaml_text(),
+            })
+        }
         Source::Stage { stage, config, .. } => {
             let template = visitor_stack::build(*stage, config)?;
             let rendered = template

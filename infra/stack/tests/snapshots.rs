@@ -2,15 +2,15 @@
 //! infrastructure change shows up as a diff there. Review changes with
 //! `cargo insta review`; the snapshot is the exact template deploy sends.
 
+use visitor_stack::bootstrap::{bootstrap, GitHubDeploy};
 use visitor_stack::{build, IpStorage, StackConfig, Stage};
 
 fn snapshot(name: &str, stage: Stage, config: &StackConfig) {
-    let text = build(stage, config)
-        .unwrap()
-        .render()
-        .unwrap()
-        .json_text()
-        .to_owned();
+    save(name, build(stage, config).unwrap());
+}
+
+fn save(name: &str, template: infra::Template) {
+    let text = template.render().unwrap().json_text().to_owned();
     insta::with_settings!({
         snapshot_path => "../../../snapshots",
         prepend_module_to_snapshot => false,
@@ -39,4 +39,17 @@ fn prod_with_domain() {
         ..StackConfig::default()
     };
     snapshot("prod-with-domain", Stage::Prod, &config);
+}
+
+#[test]
+fn bootstrap_with_github_deployment() {
+    let github = GitHubDeploy {
+        repo: "octo/resume".into(),
+        branch: "main".into(),
+        existing_provider_arn: None,
+    };
+    save(
+        "bootstrap",
+        bootstrap(&StackConfig::default(), Some(&github)).unwrap(),
+    );
 }

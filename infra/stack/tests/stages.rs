@@ -284,3 +284,89 @@ fn templates_fit_inline() {
         );
     }
 }
+
+fn bootstrap_template(github: Option<&visitor_stack::bootstrap::GitHubDeploy>) -> Value {
+    visitor_stack::bootstrap::bootstrap(&StackConfig::default(), github)
+        .unwrap()
+        .render()
+        .unwrap()
+        .json()
+        .clone()
+}
+
+fn github() -> visitor_stack::bootstrap::GitHubDeploy {
+    visitor_stack::bootstrap::GitHubDeploy {
+        repo: "octo/resume".into(),
+        branch: "main".into(),
+        existing_provider_arn: None,
+    }
+}
+
+#[test]
+fn bootstrap_grants_no_wildcard_action_and_trusts_one_branch() {
+    let t = bootstrap_template(Some(&github()));
+    let all = statements(&t);
+    for (id, s) in &all {
+        for action in as_list(&s["Action"]) {
+            assert!(
+                !action.as_str().unwrap().contains('*'),
+                "{id} allows {action}"
+            );
+        }
+        assert!(s.get("NotAction").is_none(), "{id} uses NotAction");
+    }
+    // Only the execution role (CloudFormation's, for the site's resources,
+    // whose names CloudFormation makes up) acts on every resource.
+    for (id, s) in &all {
+        if as_list(&s["Resource"]).contains(&json!("*")) {
+            assert_eq!(id, "ExecutionRole");
+        }
+    }
+    let trust = &of_type(&t, "AWS::IAM::Role")
+        .into_iter()
+        .find(|(id, _)| *id == "DeployRole")
+        .unwrap()
+        .1["Properties"]["AssumeRolePolicyDocument"]["Statement"][0];
+    assert_eq!(trust["Action"], "sts:AssumeRoleWithWebIdentity");
+    assert_eq!(
+        trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
+        "repo:octo/resume:ref:refs/heads/main"
+    );
+    assert_eq!(
+        trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:aud"],
+        "sts.amazonaws.com"
+    );
+    // The deploy role passes the execution role and nothing else.
+    let pass: Vec<&(String, Value)> = all
+        .iter()
+        .filter(|(_, s)| as_list(&s["Action"]).contains(&json!("iam:PassRole")))
+        .collect();
+    assert!(pass.iter().any(|(id, s)| id == "DeployRole"
+        && s["Resource"] == json!({ "Fn::GetAtt": ["ExecutionRole", "Arn"] })));
+    assert_eq!(of_type(&t, "AWS::IAM::OIDCProvider").len(), 1);
+}
+
+#[test]
+fn bootstrap_reuses_an_existing_provider_and_checks_the_repository() {
+    let arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com";
+    let reuse = visitor_stack::bootstrap::GitHubDeploy {
+        existing_provider_arn: Some(arn.into()),
+        ..github()
+    };
+    let t = bootstrap_template(Some(&reuse));
+    assert!(of_type(&t, "AWS::IAM::OIDCProvider").is_empty());
+    assert!(t.to_string().contains(arn));
+    let plain = bootstrap_template(None);
+    assert!(
+        of_type(&plain, "AWS::IAM::Role").is_empty(),
+        "no roles without a repository"
+    );
+    let bad = visitor_stack::bootstrap::GitHubDeploy {
+        repo: "not a repo".into(),
+        ..github()
+    };
+    let err = visitor_stack::bootstrap::bootstrap(&StackConfig::default(), Some(&bad))
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("OWNER/NAME"), "{err}");
+}

@@ -265,10 +265,40 @@ pub fn service_file(service: &str, models: &[ResourceModel]) -> String {
     out
 }
 
+/// `infra/src/aws/permissions.rs`: the IAM actions each type's handlers need.
+pub fn permissions_file(types: &[(String, String, Vec<String>)]) -> String {
+    let mut out = String::new();
+    out.push_str(HEADER);
+    out.push_str("//! The IAM actions CloudFormation needs to manage each resource type, from\n");
+    out.push_str("//! the `handlers` of its registry schema, less the few listed there that IAM\n");
+    out.push_str("//! does not have (checked against cfn-lint's policy data).\n\n");
+    out.push_str("/// The IAM actions CloudFormation needs to create, read, update, delete and\n");
+    out.push_str(
+        "/// list a resource of `type_name` (its schema's handlers), sorted; `None` for\n",
+    );
+    out.push_str("/// a type whose service is not generated (or whose feature is off).\n");
+    out.push_str(
+        "pub fn handler_permissions(type_name: &str) -> Option<&'static [&'static str]> {\n",
+    );
+    out.push_str("    match type_name {\n");
+    for (module, type_name, actions) in types {
+        let list: Vec<String> = actions.iter().map(|a| format!("{a:?}")).collect();
+        let _ = writeln!(out, "        #[cfg(feature = \"{module}\")]");
+        let _ = writeln!(
+            out,
+            "        {type_name:?} => Some(&[{}]),",
+            list.join(", ")
+        );
+    }
+    out.push_str("        _ => None,\n    }\n}\n");
+    out
+}
+
 /// `infra/src/aws/mod.rs`.
 pub fn aws_file(services: &[(String, String, usize)]) -> String {
     let mut out = String::new();
     out.push_str(HEADER);
+    out.push_str("\npub mod permissions;\npub use permissions::handler_permissions;\n");
     for (service, module, count) in services {
         let _ = writeln!(out, "\n/// `AWS::{service}::*`: {count} resource types.");
         let _ = writeln!(out, "#[cfg(feature = \"{module}\")]");

@@ -90,11 +90,18 @@ pub fn run(args: &Args) -> Result<()> {
 pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     let mut files = BTreeMap::new();
     let mut summary = Vec::new();
+    let mut permissions = Vec::new();
+    let known = schema::known_actions(root)?;
     for service in SERVICES {
         let module = module_name(service);
         let mut models = Vec::new();
         for schema in schema::load_service(root, service)? {
             let type_name = schema["typeName"].as_str().unwrap_or("?").to_owned();
+            let actions = schema::handler_permissions(&schema)
+                .into_iter()
+                .filter(|a| schema::is_known(&known, a))
+                .collect();
+            permissions.push((module.clone(), type_name.clone(), actions));
             let model = model::build(&schema).with_context(|| format!("generating {type_name}"))?;
             models.push(model);
         }
@@ -109,6 +116,11 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     files.insert(
         Path::new(GENERATED_DIR).join("mod.rs"),
         emit::aws_file(&summary),
+    );
+    permissions.sort();
+    files.insert(
+        Path::new(GENERATED_DIR).join("permissions.rs"),
+        emit::permissions_file(&permissions),
     );
     let modules: Vec<String> = summary.iter().map(|(_, m, _)| m.clone()).collect();
     for text in files.values_mut() {

@@ -46,6 +46,44 @@ pub fn load_service(root: &Path, service: &str) -> Result<Vec<Json>> {
         .collect()
 }
 
+/// The IAM actions that exist, by service prefix (lower case), vendored from
+/// cfn-lint's policy data beside the schemas.
+pub type KnownActions = BTreeMap<String, std::collections::BTreeSet<String>>;
+
+/// File of [`KnownActions`], under [`SCHEMA_DIR`].
+const ACTIONS_FILE: &str = "iam-actions.json";
+
+/// Reads the vendored list of IAM actions.
+pub fn known_actions(root: &Path) -> Result<KnownActions> {
+    read_json(&root.join(SCHEMA_DIR).join(ACTIONS_FILE))
+        .with_context(|| format!("no {ACTIONS_FILE}: run `cargo xtask codegen --refresh-schemas`"))
+}
+
+/// Whether IAM has `action` (`s3:GetObject`); some schemas list actions
+/// that do not exist, which a policy must not carry.
+pub fn is_known(known: &KnownActions, action: &str) -> bool {
+    action.split_once(':').is_some_and(|(prefix, name)| {
+        known
+            .get(prefix)
+            .is_some_and(|names| names.contains(&name.to_ascii_lowercase()))
+    })
+}
+
+/// Every IAM action a schema's handlers (create, read, update, delete,
+/// list) need, sorted and without repeats.
+pub fn handler_permissions(schema: &Json) -> Vec<String> {
+    let mut actions: Vec<String> = schema["handlers"]
+        .as_object()
+        .into_iter()
+        .flat_map(|h| h.values())
+        .flat_map(|h| h["permissions"].as_array().into_iter().flatten())
+        .filter_map(|p| p.as_str().map(str::to_owned))
+        .collect();
+    actions.sort();
+    actions.dedup();
+    actions
+}
+
 /// Copies the schemas of every listed service from the pinned cfn-lint into
 /// `infra/schemas/`, with a `source.json` recording the version and date.
 pub fn refresh(root: &Path) -> Result<()> {
@@ -76,8 +114,36 @@ pub fn refresh(root: &Path) -> Result<()> {
             total += 1;
         }
     }
+    // The IAM actions of every service a vendored handler names.
+    let policies: BTreeMap<String, Json> = read_json(
+        &env.package_dir("cfnlint")?
+            .join("data")
+            .join("AdditionalSpecs")
+            .join("Policies.json"),
+    )?;
+    let mut prefixes = std::collections::BTreeSet::new();
+    for service in SERVICES {
+        for schema in load_service(root, service)? {
+            for action in handler_permissions(&schema) {
+                if let Some((prefix, _)) = action.split_once(':') {
+                    prefixes.insert(prefix.to_owned());
+                }
+            }
+        }
+    }
+    let known: KnownActions = prefixes
+        .into_iter()
+        .filter_map(|p| {
+            let actions = policies.get(&p)?["Actions"].as_object()?;
+            Some((p, actions.keys().cloned().collect()))
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&known)?;
+    text.push('\n');
+    std::fs::write(out_dir.join(ACTIONS_FILE), text)?;
+
     let source = json!({
-        "source": "cfn-lint (PyPI), cfnlint/data/schemas",
+        "source": "cfn-lint (PyPI), cfnlint/data/schemas and data/AdditionalSpecs/Policies.json",
         "cfn_lint": String::from_utf8_lossy(&cfn_lint.stdout).trim(),
         "region": REGION,
         "schema_date": version["schema_date"],

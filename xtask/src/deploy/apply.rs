@@ -32,6 +32,8 @@ pub struct ApplyRequest<'a> {
     /// leaving the stack half-created instead of rolling it back (the stack
     /// is deleted here, as CloudFormation's rollback would).
     pub emulator: bool,
+    /// The role CloudFormation acts as (`None`: the caller's credentials).
+    pub role_arn: Option<&'a str>,
 }
 
 /// How an apply ended.
@@ -126,6 +128,7 @@ pub async fn apply(cfn: &Client, request: &ApplyRequest<'_>) -> Result<Applied> 
         .set_tags(Some(tags))
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)
+        .set_role_arn(request.role_arn.map(str::to_owned))
         .send()
         .await
         .map_err(sdk_error)

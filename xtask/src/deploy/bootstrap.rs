@@ -1,44 +1,155 @@
-//! The bootstrap stack: the artifact bucket every deploy uploads to, itself
-//! a typed template applied through the same engine.
+//! `cargo xtask bootstrap`: the bootstrap stack (`visitor_stack::bootstrap`)
+//! applied through the same engine as every deploy; with `--github-repo`,
+//! the OIDC provider and roles GitHub Actions deploys with.
 
-use infra::aws::s3;
-use infra::aws::s3::bucket::{LifecycleConfiguration, NoncurrentVersionExpiration, Rule};
-use infra::constructs::private_bucket;
-use infra::{Output, Template};
+use std::collections::BTreeMap;
+use std::time::Duration;
 
-/// The output naming the bucket.
-pub const BUCKET_OUTPUT: &str = "ArtifactBucket";
+use anyhow::{bail, Context, Result};
+use visitor_stack::bootstrap::{self, outputs, GitHubDeploy, GITHUB_ISSUER};
 
-/// The bootstrap stack's name for an app.
-pub fn stack_name(app: &str) -> String {
-    format!("{app}-bootstrap")
+use super::{apply, stack_status, ApplyRequest, Target, TargetArgs};
+use crate::stack_config::ConfigArgs;
+
+/// Options of `cargo xtask bootstrap`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Creates (or updates) <app>-bootstrap: the artifact bucket, and with --github-repo the GitHub\nOIDC identity provider (an existing one is reused), a deploy role only that repository's\nbranch can assume, and the role CloudFormation changes <app>-prod with.\n\nExamples:\n  cargo xtask bootstrap --github-repo octo/resume                 # a dry run on the embedded emulator\n  cargo xtask bootstrap --aws --github-repo octo/resume --branch main"
+)]
+pub struct Args {
+    /// The repository whose workflows deploy: OWNER/NAME.
+    #[arg(long, value_name = "OWNER/NAME")]
+    pub github_repo: Option<String>,
+    /// The branch allowed to deploy.
+    #[arg(long, default_value = "main")]
+    pub branch: String,
+    /// Use this GitHub OIDC provider instead of finding or creating one.
+    #[arg(long, value_name = "ARN")]
+    pub oidc_provider_arn: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Apply without asking for confirmation.
+    #[arg(long)]
+    pub yes: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
-/// The bootstrap template: a private, encrypted bucket whose old artifacts
-/// expire.
-pub fn template() -> Template {
-    let mut t = Template::new();
-    t.set_description("Artifact bucket for the visitor counter's deploys (cargo xtask deploy)");
-    let bucket = t.add(
-        "Artifacts",
-        private_bucket().lifecycle_configuration(LifecycleConfiguration::new(vec![Rule::new(
-            s3::bucket::RuleStatus::Enabled,
-        )
-        .id("expire-noncurrent")
-        .noncurrent_version_expiration(NoncurrentVersionExpiration::new(30))])),
-    );
-    t.output(
-        BUCKET_OUTPUT,
-        Output::new(bucket.reference()).description("Where function zips go"),
-    );
-    t
+pub fn run(args: &Args) -> Result<()> {
+    let config = args.config.load()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let target = args.target.resolve()?;
+        eprintln!("==> bootstrapping on {}", target.describe());
+        let applied = apply_bootstrap(&target, &config, args).await?;
+        print_settings(&config.app_name, &applied);
+        Ok(())
+    })
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn renders() {
-        let rendered = super::template().render().unwrap();
-        assert!(rendered.json_text().contains("AWS::S3::Bucket"));
+/// Applies the bootstrap stack; returns its outputs.
+pub async fn apply_bootstrap(
+    target: &Target,
+    config: &visitor_stack::StackConfig,
+    args: &Args,
+) -> Result<BTreeMap<String, String>> {
+    let sdk = target.sdk_config().await;
+    let name = bootstrap::stack_name(&config.app_name);
+    let github = match &args.github_repo {
+        Some(repo) => Some(GitHubDeploy {
+            repo: repo.clone(),
+            branch: args.branch.clone(),
+            existing_provider_arn: match &args.oidc_provider_arn {
+                Some(arn) => Some(arn.clone()),
+                None => existing_provider(&sdk, &name).await?,
+            },
+        }),
+        None => None,
+    };
+    if let Some(arn) = github
+        .as_ref()
+        .and_then(|g| g.existing_provider_arn.as_ref())
+    {
+        eprintln!("==> using the account's GitHub OIDC provider {arn}");
+    }
+    let template = bootstrap::bootstrap(config, github.as_ref())?;
+    let rendered = template.render()?;
+    let applied = apply(
+        &aws_sdk_cloudformation::Client::new(&sdk),
+        &ApplyRequest {
+            stack: &name,
+            template: rendered.json_text(),
+            parameters: &BTreeMap::new(),
+            tags: &BTreeMap::from([("app".to_owned(), config.app_name.clone())]),
+            yes: args.yes,
+            timeout: Duration::from_secs(15 * 60),
+            emulator: target.is_emulated(),
+            role_arn: None,
+        },
+    )
+    .await
+    .with_context(|| format!("applying {name}"))?;
+    Ok(applied.outputs().clone())
+}
+
+/// The account's GitHub OIDC provider, unless it is the one this bootstrap
+/// stack created (which it keeps managing).
+async fn existing_provider(sdk: &aws_config::SdkConfig, stack: &str) -> Result<Option<String>> {
+    let iam = aws_sdk_iam::Client::new(sdk);
+    let listed = iam
+        .list_open_id_connect_providers()
+        .send()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_iam::error::DisplayErrorContext(&e)))
+        .context("listing the account's OIDC providers")?;
+    let found = listed
+        .open_id_connect_provider_list()
+        .iter()
+        .filter_map(|p| p.arn())
+        .find(|arn| arn.ends_with(&format!("oidc-provider/{GITHUB_ISSUER}")))
+        .map(str::to_owned);
+    let Some(found) = found else {
+        return Ok(None);
+    };
+    let cfn = aws_sdk_cloudformation::Client::new(sdk);
+    if stack_status(&cfn, stack).await?.is_some() {
+        let ours = cfn
+            .describe_stack_resource()
+            .stack_name(stack)
+            .logical_resource_id("GitHubOidc")
+            .send()
+            .await
+            .ok()
+            .and_then(|r| r.stack_resource_detail)
+            .and_then(|d| d.physical_resource_id);
+        if ours.as_deref() == Some(found.as_str()) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(found))
+}
+
+fn print_settings(app: &str, outputs: &BTreeMap<String, String>) {
+    eprintln!("outputs:");
+    for (k, v) in outputs {
+        println!("{k:<18} {v}");
+    }
+    let Some(role) = outputs.get(outputs::DEPLOY_ROLE) else {
+        return;
+    };
+    eprintln!(
+        "\nIn the repository's Settings -> Secrets and variables -> Actions, add the secrets:\n  AWS_DEPLOY_ROLE_ARN = {role}\n  IP_SALT             = (16+ random characters; only if ip_storage is hashed)\nThen every push to the branch that passes CI deploys {} (.github/workflows/deploy.yml).",
+        bootstrap::prod_stack_name(app)
+    );
+}
+
+/// Fails unless `outputs` name the artifact bucket.
+pub fn artifact_bucket(name: &str, outputs: &BTreeMap<String, String>) -> Result<String> {
+    match outputs.get(outputs::ARTIFACT_BUCKET) {
+        Some(b) => Ok(b.clone()),
+        None => bail!(
+            "the bootstrap stack {name} has no {} output",
+            outputs::ARTIFACT_BUCKET
+        ),
     }
 }

@@ -4,7 +4,7 @@
 
 mod apply;
 mod artifacts;
-mod bootstrap;
+pub mod bootstrap;
 mod destroy;
 pub mod emulate;
 pub mod gc;
@@ -73,13 +73,7 @@ pub struct GcArgs {
 
 pub fn run_gc(args: &GcArgs) -> Result<()> {
     let older_than = gc::parse_age(&args.older_than)?;
-    let target = match (&args.target.endpoint, args.target.aws) {
-        (Some(url), _) => Target::Endpoint(url.clone()),
-        (None, true) => Target::Aws,
-        (None, false) => {
-            bail!("a fresh embedded emulator holds no stacks: give --endpoint URL or --aws")
-        }
-    };
+    let target = args.target.existing()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let sdk = target.sdk_config().await;
@@ -102,6 +96,30 @@ pub struct TargetArgs {
     pub aws: bool,
 }
 
+impl TargetArgs {
+    /// The target the flags name; a fresh embedded emulator by default.
+    pub fn resolve(&self) -> Result<Target> {
+        match (&self.endpoint, self.aws) {
+            (Some(url), _) => Ok(Target::Endpoint(url.clone())),
+            (None, true) => Ok(Target::Aws),
+            (None, false) => {
+                let env = PyEnv::ensure()?;
+                let moto = emulator::Moto::start_from(&env.bin_dir())?;
+                eprintln!("==> embedded emulator (moto) at {}", moto.endpoint());
+                Ok(Target::Embedded(moto))
+            }
+        }
+    }
+
+    /// For commands on stacks that already exist: a fresh emulator has none.
+    pub fn existing(&self) -> Result<Target> {
+        if self.endpoint.is_none() && !self.aws {
+            bail!("a fresh embedded emulator holds no stacks: give --endpoint URL (an emulator you run) or --aws");
+        }
+        self.resolve()
+    }
+}
+
 /// Options of `cargo xtask destroy`.
 #[derive(Debug, clap::Args)]
 pub struct DestroyArgs {
@@ -122,13 +140,7 @@ pub struct DestroyArgs {
 mod tests;
 
 pub fn run_destroy(args: &DestroyArgs) -> Result<()> {
-    let target = match (&args.target.endpoint, args.target.aws) {
-        (Some(url), _) => Target::Endpoint(url.clone()),
-        (None, true) => Target::Aws,
-        (None, false) => bail!(
-            "a fresh embedded emulator holds no stacks: give --endpoint URL (an emulator you run) or --aws"
-        ),
-    };
+    let target = args.target.existing()?;
     if !args.yes {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
@@ -263,14 +275,7 @@ pub fn run(args: &Args) -> Result<()> {
         .unwrap_or_else(|| format!("{}-{}", config.app_name, stage.as_str()));
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let target = match (&args.target.endpoint, args.target.aws) {
-            (Some(url), _) => Target::Endpoint(url.clone()),
-            (None, true) => Target::Aws,
-            (None, false) => {
-                let env = PyEnv::ensure()?;
-                Target::Embedded(emulator::Moto::start_from(&env.bin_dir())?)
-            }
-        };
+        let target = args.target.resolve()?;
         let deployed = deploy(&target, stage, &stack, &config, &args.options()).await?;
         eprintln!(
             "==> {} ({} artifacts uploaded)",
@@ -329,37 +334,57 @@ pub async fn deploy(
     let s3 = aws_sdk_s3::Client::new(&sdk);
     let timeout = args.timeout;
 
-    let bucket = match &args.artifact_bucket {
-        Some(b) => b.clone(),
+    // The bootstrap stack: used as it is when it exists (`cargo xtask
+    // bootstrap` may have added the deployment roles), created when not.
+    let (bucket, role_arn) = match &args.artifact_bucket {
+        Some(b) => (b.clone(), None),
         None => {
-            let name = bootstrap::stack_name(&config.app_name);
-            let rendered = bootstrap::template().render()?;
-            let applied = apply(
-                &cfn,
-                &ApplyRequest {
-                    stack: &name,
-                    template: rendered.json_text(),
-                    parameters: &BTreeMap::new(),
-                    tags: &BTreeMap::new(),
-                    yes: true,
-                    timeout,
-                    emulator: target.is_emulated(),
-                },
-            )
-            .await
-            .context("applying the bootstrap stack")?;
-            applied
+            let name = visitor_stack::bootstrap::stack_name(&config.app_name);
+            let settled = stack_status(&cfn, &name)
+                .await?
+                .is_some_and(|s| matches!(s.as_str(), "CREATE_COMPLETE" | "UPDATE_COMPLETE"));
+            let found = if settled {
+                apply::outputs(&cfn, &name).await?
+            } else {
+                BTreeMap::new()
+            };
+            let outputs = if found.contains_key(visitor_stack::bootstrap::outputs::ARTIFACT_BUCKET)
+            {
+                found
+            } else {
+                let rendered = visitor_stack::bootstrap::bootstrap(config, None)?.render()?;
+                apply(
+                    &cfn,
+                    &ApplyRequest {
+                        stack: &name,
+                        template: rendered.json_text(),
+                        parameters: &BTreeMap::new(),
+                        tags: &BTreeMap::from([("app".to_owned(), config.app_name.clone())]),
+                        yes: true,
+                        timeout,
+                        emulator: target.is_emulated(),
+                        role_arn: None,
+                    },
+                )
+                .await
+                .context("applying the bootstrap stack")?
                 .outputs()
-                .get(bootstrap::BUCKET_OUTPUT)
-                .cloned()
-                .with_context(|| {
-                    format!(
-                        "the bootstrap stack {name} has no {} output",
-                        bootstrap::BUCKET_OUTPUT
-                    )
-                })?
+                .clone()
+            };
+            // On AWS, CloudFormation changes the stack with the bootstrap's
+            // execution role when there is one.
+            let role = match target {
+                Target::Aws => outputs
+                    .get(visitor_stack::bootstrap::outputs::EXECUTION_ROLE)
+                    .cloned(),
+                _ => None,
+            };
+            (bootstrap::artifact_bucket(&name, &outputs)?, role)
         }
     };
+    if let Some(role) = &role_arn {
+        eprintln!("==> CloudFormation acts as {role}");
+    }
 
     let binaries = match &args.prebuilt {
         Some(list) => list.clone(),
@@ -432,6 +457,7 @@ pub async fn deploy(
             yes: args.yes,
             timeout,
             emulator: target.is_emulated(),
+            role_arn: role_arn.as_deref(),
         },
     )
     .await?;

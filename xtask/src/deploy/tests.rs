@@ -245,6 +245,7 @@ async fn a_failed_first_create_then_a_successful_one() {
         yes: true,
         timeout: Duration::from_secs(60),
         emulator: true,
+        role_arn: None,
     };
     let broken = r#"{"Resources":{
         "Queue":{"Type":"AWS::SQS::Queue"},
@@ -368,4 +369,85 @@ async fn prod_publishes_the_site() {
         .await
         .is_err());
     std::fs::remove_dir_all(site).unwrap();
+}
+
+/// `cargo xtask bootstrap` on the emulator: the roles and the provider are
+/// created once, a deploy uses the bootstrap stack as it is (roles kept), and
+/// bootstrapping again changes nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bootstrap_creates_the_deployment_roles_and_deploy_keeps_them() {
+    use visitor_stack::bootstrap::outputs;
+
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let config = StackConfig::default();
+    let args = super::bootstrap::Args {
+        github_repo: Some("octo/resume".into()),
+        branch: "main".into(),
+        oidc_provider_arn: None,
+        target: super::TargetArgs {
+            endpoint: Some(moto.endpoint().to_owned()),
+            aws: false,
+        },
+        yes: true,
+        config: crate::stack_config::ConfigArgs::default(),
+    };
+    let first = super::bootstrap::apply_bootstrap(&target, &config, &args)
+        .await
+        .unwrap();
+    let role = &first[outputs::DEPLOY_ROLE];
+    let iam = aws_sdk_iam::Client::new(&sdk);
+    let name = role.rsplit('/').next().unwrap();
+    let found = iam.get_role().role_name(name).send().await.unwrap();
+    let trust = found.role().unwrap().assume_role_policy_document().unwrap();
+    let trust = urlencoding_decode(trust);
+    assert!(
+        trust.contains("repo:octo/resume:ref:refs/heads/main"),
+        "{trust}"
+    );
+    // moto's CloudFormation skips the provider; the template asks for it.
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let stored = cfn
+        .get_template()
+        .stack_name("resume-bootstrap")
+        .send()
+        .await
+        .unwrap();
+    assert!(stored
+        .template_body()
+        .unwrap()
+        .contains("AWS::IAM::OIDCProvider"));
+
+    deploy(&target, Stage::Test, "after-bootstrap", &config, &options())
+        .await
+        .unwrap();
+    assert!(
+        iam.get_role().role_name(name).send().await.is_ok(),
+        "a deploy keeps the bootstrap stack's roles"
+    );
+
+    let again = super::bootstrap::apply_bootstrap(&target, &config, &args)
+        .await
+        .unwrap();
+    assert_eq!(again, first, "bootstrapping again changes nothing");
+}
+
+/// IAM returns policy documents URL-encoded.
+fn urlencoding_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&text[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }

@@ -64,16 +64,7 @@ pub fn run(args: &Args) -> Result<()> {
     let config = args.config.load()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let target = match (&args.target.endpoint, args.target.aws) {
-            (Some(url), _) => Target::Endpoint(url.clone()),
-            (None, true) => Target::Aws,
-            (None, false) => {
-                let env = PyEnv::ensure()?;
-                let moto = emulator::Moto::start_from(&env.bin_dir())?;
-                eprintln!("==> embedded emulator (moto) at {}", moto.endpoint());
-                Target::Embedded(moto)
-            }
-        };
+        let target = args.target.resolve()?;
         let timeout = Duration::from_secs(args.timeout_minutes * 60);
         let ip_salt = (config.ip_storage == IpStorage::Hashed).then(|| random_hex(32));
         test_stack(Run {

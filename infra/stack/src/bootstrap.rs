@@ -1,0 +1,282 @@
+//! The bootstrap stack: the artifact bucket every deploy uploads to and,
+//! for continuous deployment from GitHub Actions, the GitHub OIDC identity
+//! provider (or an existing one), a deploy role that only one repository's
+//! branch can assume, and the role CloudFormation uses to change the site's
+//! stack. The execution role's actions are the ones the resource types of
+//! the `prod` stack declare in their registry schemas (no wildcard action);
+//! the deploy role can run change sets on that one stack, pass only the
+//! execution role, write artifacts and the site, and invalidate the CDN.
+
+use std::collections::BTreeSet;
+
+use infra::aws::iam;
+use infra::aws::s3;
+use infra::aws::s3::bucket::{LifecycleConfiguration, NoncurrentVersionExpiration, Rule};
+use infra::constructs::private_bucket;
+use infra::policy::{PolicyDocument, Principal, Statement};
+use infra::{fns, Output, Template, Value};
+
+use crate::config::StackConfig;
+use crate::stack::{build, StackError, Stage};
+
+/// The GitHub OIDC issuer.
+pub const GITHUB_ISSUER: &str = "token.actions.githubusercontent.com";
+
+/// Output names of the bootstrap stack.
+pub mod outputs {
+    /// The artifact bucket.
+    pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
+    /// The role GitHub Actions assumes.
+    pub const DEPLOY_ROLE: &str = "DeployRoleArn";
+    /// The role CloudFormation uses for the site's stack.
+    pub const EXECUTION_ROLE: &str = "ExecutionRoleArn";
+}
+
+/// Who may deploy from GitHub Actions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GitHubDeploy {
+    /// `OWNER/NAME`.
+    pub repo: String,
+    /// The branch whose workflows may assume the deploy role.
+    pub branch: String,
+    /// An OIDC provider for GitHub that the account already has (one per
+    /// account and issuer); `None` creates it.
+    pub existing_provider_arn: Option<String>,
+}
+
+/// Why a bootstrap stack could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum BootstrapError {
+    /// The repository is not `OWNER/NAME`.
+    #[error("`{0}` is not a GitHub repository: give it as OWNER/NAME")]
+    Repo(String),
+    /// The branch name is unusable.
+    #[error("`{0}` is not a branch name")]
+    Branch(String),
+    /// A resource type of the site's stack has no schema permissions.
+    #[error(
+        "no registry schema lists the permissions of {0}; add its service to the generated ones"
+    )]
+    Permissions(String),
+    /// A schema asks for a wildcard action.
+    #[error("{0} would need the wildcard action {1}")]
+    Wildcard(String, String),
+    /// The site's stack could not be built.
+    #[error(transparent)]
+    Stack(#[from] StackError),
+}
+
+/// `<app>-bootstrap`.
+pub fn stack_name(app: &str) -> String {
+    format!("{app}-bootstrap")
+}
+
+/// `<app>-prod`: the stack the deploy role may change.
+pub fn prod_stack_name(app: &str) -> String {
+    format!("{app}-prod")
+}
+
+fn valid_name(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// The bootstrap template; with `github`, the deployment roles too.
+pub fn bootstrap(
+    config: &StackConfig,
+    github: Option<&GitHubDeploy>,
+) -> Result<Template, BootstrapError> {
+    let mut t = Template::new();
+    t.set_description(
+        "Artifact bucket and deployment roles for the visitor counter (cargo xtask bootstrap)",
+    );
+    let bucket = t.add(
+        "Artifacts",
+        private_bucket().lifecycle_configuration(LifecycleConfiguration::new(vec![Rule::new(
+            s3::bucket::RuleStatus::Enabled,
+        )
+        .id("expire-noncurrent")
+        .noncurrent_version_expiration(NoncurrentVersionExpiration::new(30))])),
+    );
+    t.output(
+        outputs::ARTIFACT_BUCKET,
+        Output::new(bucket.reference()).description("Where function zips go"),
+    );
+    let Some(github) = github else {
+        return Ok(t);
+    };
+    let (owner, name) = github
+        .repo
+        .split_once('/')
+        .filter(|(o, n)| valid_name(o) && valid_name(n))
+        .ok_or_else(|| BootstrapError::Repo(github.repo.clone()))?;
+    if !valid_name(&github.branch.replace('/', "-")) {
+        return Err(BootstrapError::Branch(github.branch.clone()));
+    }
+
+    let provider: Value<String> = match &github.existing_provider_arn {
+        Some(arn) => arn.clone().into(),
+        None => t
+            .add(
+                "GitHubOidc",
+                iam::OidcProvider::new()
+                    .url(format!("https://{GITHUB_ISSUER}"))
+                    .client_id_list(vec![Value::from("sts.amazonaws.com".to_owned())]),
+            )
+            .reference(),
+    };
+
+    let execution = t.add(
+        "ExecutionRole",
+        iam::Role::new(
+            PolicyDocument::new().statement(
+                Statement::allow()
+                    .action("sts:AssumeRole")
+                    .principal(Principal::service("cloudformation.amazonaws.com")),
+            ),
+        )
+        .description("CloudFormation changes the site's stack with this role")
+        .policies(vec![Value::from(iam::role::Policy::new(
+            execution_policy(config, &bucket.arn())?,
+            "ManageTheSiteStack",
+        ))]),
+    );
+
+    let prod = prod_stack_name(&config.app_name);
+    let site_buckets = format!("{}-sitebucket-*", prod.to_ascii_lowercase());
+    let deploy = PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("ChangeTheSiteStack")
+                .actions([
+                    "cloudformation:CreateChangeSet",
+                    "cloudformation:DeleteChangeSet",
+                    "cloudformation:DescribeChangeSet",
+                    "cloudformation:DescribeStackEvents",
+                    "cloudformation:DescribeStackResources",
+                    "cloudformation:DescribeStacks",
+                    "cloudformation:ExecuteChangeSet",
+                    "cloudformation:GetTemplate",
+                    "cloudformation:ListStackResources",
+                ])
+                .resource(fns::sub(format!("arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{prod}/*"))),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ReadTheBootstrapStack")
+                .action("cloudformation:DescribeStacks")
+                .resource(fns::sub("arn:${AWS::Partition}:cloudformation:${AWS::Region}:${AWS::AccountId}:stack/${AWS::StackName}/*")),
+        )
+        .statement(
+            Statement::allow()
+                .sid("PassOnlyTheExecutionRole")
+                .action("iam:PassRole")
+                .resource(execution.arn())
+                .condition("StringEquals", "iam:PassedToService", ["cloudformation.amazonaws.com"]),
+        )
+        .statement(
+            Statement::allow()
+                .sid("UploadArtifacts")
+                .actions(["s3:GetObject", "s3:PutObject"])
+                .resource(fns::sub("${Artifacts.Arn}/*")),
+        )
+        .statement(
+            Statement::allow()
+                .sid("PublishTheSite")
+                .actions(["s3:DeleteObject", "s3:GetObject", "s3:PutObject"])
+                .resource(fns::sub(format!("arn:${{AWS::Partition}}:s3:::{site_buckets}/*"))),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ListBuckets")
+                .action("s3:ListBucket")
+                .resources([
+                    bucket.arn(),
+                    fns::sub(format!("arn:${{AWS::Partition}}:s3:::{site_buckets}")),
+                ]),
+        )
+        .statement(
+            Statement::allow()
+                .sid("InvalidateTheSite")
+                .action("cloudfront:CreateInvalidation")
+                .resource(fns::sub("arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*")),
+        );
+    let subject = format!("repo:{owner}/{name}:ref:refs/heads/{}", github.branch);
+    let role = t.add(
+        "DeployRole",
+        iam::Role::new(
+            PolicyDocument::new().statement(
+                Statement::allow()
+                    .action("sts:AssumeRoleWithWebIdentity")
+                    .principal(Principal::federated(provider))
+                    .condition(
+                        "StringEquals",
+                        &format!("{GITHUB_ISSUER}:aud"),
+                        ["sts.amazonaws.com"],
+                    )
+                    .condition("StringEquals", &format!("{GITHUB_ISSUER}:sub"), [subject]),
+            ),
+        )
+        .description(format!(
+            "GitHub Actions of {owner}/{name} ({}) deploy the site",
+            github.branch
+        ))
+        .max_session_duration(3600)
+        .policies(vec![Value::from(iam::role::Policy::new(
+            deploy,
+            "DeployTheSite",
+        ))]),
+    );
+    t.output(
+        outputs::DEPLOY_ROLE,
+        Output::new(role.arn())
+            .description("Set as the AWS_DEPLOY_ROLE_ARN variable of the repository"),
+    );
+    t.output(
+        outputs::EXECUTION_ROLE,
+        Output::new(execution.arn()).description("CloudFormation's role for the site's stack"),
+    );
+    Ok(t)
+}
+
+/// Every action the `prod` stack's resource types declare in their schemas'
+/// handlers, plus reading the artifacts the functions are created from.
+fn execution_policy(
+    config: &StackConfig,
+    artifacts_arn: &Value<String>,
+) -> Result<PolicyDocument, BootstrapError> {
+    let prod = build(Stage::Prod, config)?;
+    let mut actions = BTreeSet::new();
+    for resource in prod.resources() {
+        let type_name = resource.resource_type();
+        let declared = infra::aws::handler_permissions(type_name)
+            .ok_or_else(|| BootstrapError::Permissions(type_name.to_owned()))?;
+        for action in declared {
+            if action.contains('*') {
+                return Err(BootstrapError::Wildcard(
+                    type_name.to_owned(),
+                    (*action).to_owned(),
+                ));
+            }
+            actions.insert(*action);
+        }
+    }
+    Ok(PolicyDocument::new()
+        .statement(
+            Statement::allow()
+                .sid("ManageTheStacksResources")
+                .actions(actions)
+                .resource("*"),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ReadArtifacts")
+                .action("s3:GetObject")
+                .resource(fns::join(
+                    "",
+                    [artifacts_arn.clone(), Value::from("/*".to_owned())],
+                )),
+        ))
+}
