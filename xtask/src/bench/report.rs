@@ -53,6 +53,16 @@ pub struct Row {
     pub met: Option<bool>,
 }
 
+impl Row {
+    fn verdict<'a>(&self, missed: &'a str) -> &'a str {
+        match self.met {
+            Some(true) => "ok",
+            Some(false) => missed,
+            None => "",
+        }
+    }
+}
+
 impl Metrics {
     /// The table's rows, with each target checked.
     pub fn rows(&self) -> Vec<Row> {
@@ -144,11 +154,7 @@ impl Metrics {
         let mut out = String::new();
         let _ = writeln!(out, "{:<26} {:<36} {:<20}", "metric", "value", "target");
         for row in self.rows() {
-            let verdict = match row.met {
-                Some(true) => "ok",
-                Some(false) => "MISSED",
-                None => "",
-            };
+            let verdict = row.verdict("MISSED");
             let _ = writeln!(
                 out,
                 "{:<26} {:<36} {:<20} {verdict}",
@@ -173,11 +179,7 @@ impl Metrics {
         );
         let _ = writeln!(out, "| metric | value | target | |\n|---|---|---|---|");
         for row in self.rows() {
-            let verdict = match row.met {
-                Some(true) => "ok",
-                Some(false) => "**missed**",
-                None => "",
-            };
+            let verdict = row.verdict("**missed**");
             let _ = writeln!(
                 out,
                 "| {} | {} | {} | {verdict} |",

@@ -137,7 +137,7 @@ pub struct DestroyArgs {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub fn run_destroy(args: &DestroyArgs) -> Result<()> {
     let target = args.target.existing()?;

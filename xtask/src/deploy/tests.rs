@@ -13,7 +13,7 @@ fn moto() -> emulator::Moto {
 }
 
 /// Stand-ins for the function binaries: the emulator stores code, never runs it.
-fn options() -> DeployOptions {
+pub(crate) fn options() -> DeployOptions {
     let dir = std::env::temp_dir().join(format!("xtask-deploy-test-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let prebuilt = crate::build::BINARIES

@@ -1,33 +1,12 @@
 //! The teardown guard against a real moto server: a suite that fails, and one
 //! that panics, still leave nothing behind.
 
-use std::time::Duration;
-
 use anyhow::bail;
 use visitor_stack::StackConfig;
 
 use super::{test_stack, Check, Run};
-use crate::deploy::{stack_status, DeployOptions, Target};
-
-/// Stand-ins for the function binaries: the emulator stores code, never runs it.
-fn options() -> DeployOptions {
-    let dir = std::env::temp_dir().join(format!("xtask-test-stack-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let prebuilt = crate::build::BINARIES
-        .iter()
-        .map(|(function, binary)| {
-            let path = dir.join(binary);
-            std::fs::write(&path, format!("#!/bin/sh\n# {binary}\n")).unwrap();
-            (*function, path)
-        })
-        .collect();
-    DeployOptions {
-        yes: true,
-        timeout: Duration::from_secs(120),
-        prebuilt: Some(prebuilt),
-        ..DeployOptions::default()
-    }
-}
+use crate::deploy::tests::options;
+use crate::deploy::{stack_status, Target};
 
 async fn assert_gone(sdk: &aws_config::SdkConfig, stack: &str) {
     let cfn = aws_sdk_cloudformation::Client::new(sdk);
