@@ -8,7 +8,10 @@ use std::collections::HashSet;
 use std::future::Future;
 use std::time::{Duration, Instant};
 
-use aws_sdk_sqs::types::{Message, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{
+    ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
+    MessageSystemAttributeName,
+};
 use serde_json::{json, Value};
 
 /// How the source reads the queue (what the event source mapping says).
@@ -80,28 +83,64 @@ where
                 .collect()
         }
     };
-    for message in &messages {
+    // Settled ten at a time, as Lambda does: the successes deleted, the
+    // reported failures made visible again at once.
+    let mut delete = Vec::new();
+    let mut retry = Vec::new();
+    for (i, message) in messages.iter().enumerate() {
         let Some(handle) = message.receipt_handle() else {
             continue;
         };
         if message.message_id().is_some_and(|id| failed.contains(id)) {
-            sqs.change_message_visibility()
-                .queue_url(&config.queue_url)
-                .receipt_handle(handle)
-                .visibility_timeout(0)
-                .send()
-                .await
-                .map_err(|e| format!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
-            outcome.retried += 1;
+            retry.push(
+                ChangeMessageVisibilityBatchRequestEntry::builder()
+                    .id(format!("m{i}"))
+                    .receipt_handle(handle)
+                    .visibility_timeout(0)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            );
         } else {
-            sqs.delete_message()
-                .queue_url(&config.queue_url)
-                .receipt_handle(handle)
-                .send()
-                .await
-                .map_err(|e| format!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
-            outcome.deleted += 1;
+            delete.push(
+                DeleteMessageBatchRequestEntry::builder()
+                    .id(format!("m{i}"))
+                    .receipt_handle(handle)
+                    .build()
+                    .map_err(|e| e.to_string())?,
+            );
         }
+    }
+    for chunk in delete.chunks(10) {
+        let out = sqs
+            .delete_message_batch()
+            .queue_url(&config.queue_url)
+            .set_entries(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| format!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
+        if let Some(f) = out.failed().first() {
+            return Err(format!(
+                "deleting a message failed: {}",
+                f.message().unwrap_or(f.code())
+            ));
+        }
+        outcome.deleted += chunk.len();
+    }
+    for chunk in retry.chunks(10) {
+        let out = sqs
+            .change_message_visibility_batch()
+            .queue_url(&config.queue_url)
+            .set_entries(Some(chunk.to_vec()))
+            .send()
+            .await
+            .map_err(|e| format!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?;
+        if let Some(f) = out.failed().first() {
+            return Err(format!(
+                "returning a message failed: {}",
+                f.message().unwrap_or(f.code())
+            ));
+        }
+        outcome.retried += chunk.len();
     }
     Ok(outcome)
 }
