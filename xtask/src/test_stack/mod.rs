@@ -9,7 +9,6 @@ pub mod suite;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::panic::AssertUnwindSafe;
-use std::path::PathBuf;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, Context, Result};
@@ -162,12 +161,15 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
     .await
     .context("deploying the test stack")?;
 
+    // Where the functions' output goes, when they run here (on an emulator).
+    let log = workspace::target_dir()?
+        .join("test-stack")
+        .join(format!("{}.log", run.stack));
     let served;
     let outputs = match run.target.endpoint() {
         Some(endpoint) => {
             let template = visitor_stack::build(Stage::Test, run.config)?;
             let env = PyEnv::ensure()?;
-            let log = log_dir()?.join(format!("{}.log", run.stack));
             eprintln!(
                 "==> starting the functions (cargo lambda watch; output in {})",
                 log.display()
@@ -211,10 +213,7 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
     }
     if !failed.is_empty() {
         let logs = match run.target.endpoint() {
-            Some(_) => format!(
-                "; the functions' output is in {}",
-                log_dir()?.join(format!("{}.log", run.stack)).display()
-            ),
+            Some(_) => format!("; the functions' output is in {}", log.display()),
             None => String::new(),
         };
         bail!(
@@ -318,10 +317,6 @@ fn visitor_key(
         },
     );
     Box::new(move |ip| processor.visitor_key(ip))
-}
-
-fn log_dir() -> Result<PathBuf> {
-    Ok(workspace::target_dir()?.join("test-stack"))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
