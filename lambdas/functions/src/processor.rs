@@ -13,11 +13,22 @@
 //! cures cost more than the counting itself: a marker item per message adds a
 //! write per request, and a transaction (marker plus counters) costs double
 //! every write it holds. Instead the visitor item, which each visit updates
-//! anyway, keeps the IDs of its latest visits (`recent`), and its update is
-//! conditional on none of the batch's IDs being there. A redelivered visit
-//! fails that condition; one consistent read of the item (reads cost a fifth
-//! of a write) tells which IDs were already counted, and only the others go
-//! on to the path and totals updates. Duplicates cost a read, not a write.
+//! anyway, keeps short digests of its latest visit IDs (`recent`), and its
+//! update is conditional on none of the batch's digests being there. A
+//! redelivered visit fails that condition; one consistent read of the item
+//! (reads cost a fifth of a write) tells which visits were already counted,
+//! and only the others go on to the path and totals updates. Duplicates cost
+//! a read, not a write.
+//!
+//! The item remembers at least [`RECENT_IDS`] visits: a redelivery arriving
+//! after more than that many later visits from the same visitor would count
+//! again. SQS redelivers a message once its visibility timeout (three minutes
+//! for this stack) runs out, so only a visitor making more than 128 requests
+//! in those minutes could see one; the benchmark's heaviest client (a sixth
+//! of all traffic) makes about 50. Digests of 8 characters (48 bits) keep the
+//! item under 2 KB at its fullest ([`RECENT_IDS_MAX`]) and under 1 KB, one
+//! write unit, for all but the heaviest visitors; the chance that a new visit
+//! is taken for a remembered one is below one in a billion.
 //!
 //! The visitor item is the commit point: a visit counts once its visitor
 //! update succeeds. The path and totals updates that follow are retried with
@@ -44,9 +55,12 @@ use visitor_model::{env, paths as page};
 
 use crate::dynamo::{describe_sdk_error as describe, n, s, Item};
 
-/// Visit IDs a visitor item remembers; a redelivery older than this many
-/// later visits from the same visitor would count again.
-pub const RECENT_IDS: usize = 64;
+/// Visit IDs a visitor item remembers at least; a redelivery older than
+/// this many later visits from the same visitor would count again.
+pub const RECENT_IDS: usize = 128;
+/// Visit IDs a visitor item holds at most: past this, the oldest are trimmed
+/// back to [`RECENT_IDS`] (a write every few dozen visits, not every one).
+pub const RECENT_IDS_MAX: usize = 160;
 /// How many updates run at once.
 const CONCURRENCY: usize = 16;
 /// Attempts for the path and totals updates (after the visitor commit).
@@ -157,6 +171,7 @@ pub struct Processor {
 struct Visit {
     message_id: String,
     visit_id: String,
+    digest: String,
     message: VisitMessage,
 }
 
@@ -226,6 +241,7 @@ impl Processor {
             let key = self.visitor_key(&message.ip);
             by_visitor.entry(key).or_default().push(Visit {
                 message_id,
+                digest: visit_digest(&visit_id),
                 visit_id,
                 message,
             });
@@ -317,13 +333,13 @@ impl Processor {
             match self.update_visitor(key, &pending).await {
                 Ok(old) => {
                     let new_visitor = !old.contains_key(visitors::COUNT);
-                    let previous = match old.get("recent") {
+                    let previous = match old.get(visitors::RECENT) {
                         Some(AttributeValue::L(list)) => list.len(),
                         _ => 0,
                     };
-                    if previous + pending.len() > RECENT_IDS {
-                        self.trim_recent(key, previous + pending.len() - RECENT_IDS / 2)
-                            .await;
+                    let now = previous + pending.len();
+                    if now > RECENT_IDS_MAX {
+                        self.trim_recent(key, now, now - RECENT_IDS).await;
                     }
                     return Ok(VisitorCommit {
                         fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
@@ -334,8 +350,8 @@ impl Processor {
                     if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
                 {
                     // Some of these visits were committed before: keep the others.
-                    let known = self.recent_ids(key).await?;
-                    pending.retain(|v| !known.contains(&v.visit_id));
+                    let known = self.recent_digests(key).await?;
+                    pending.retain(|v| !known.contains(&v.digest));
                 }
                 Err(e) => return Err(describe(&e)),
             }
@@ -379,16 +395,16 @@ impl Processor {
             .expression_attribute_names("#first", visitors::FIRST_SEEN)
             .expression_attribute_names("#last", visitors::LAST_SEEN)
             .expression_attribute_names("#exp", visitors::EXPIRES_AT)
-            .expression_attribute_names("#recent", "recent")
+            .expression_attribute_names("#recent", visitors::RECENT)
             .expression_attribute_names("#count", visitors::COUNT)
-            .expression_attribute_names("#visits", "visits")
+            .expression_attribute_names("#visits", visitors::PAGE_VIEWS)
             .expression_attribute_values(":first", s(first))
             .expression_attribute_values(":last", s(last))
             .expression_attribute_values(":exp", n(expires))
             .expression_attribute_values(":empty", AttributeValue::L(Vec::new()))
             .expression_attribute_values(
                 ":ids",
-                AttributeValue::L(visits.iter().map(|v| s(v.visit_id.clone())).collect()),
+                AttributeValue::L(visits.iter().map(|v| s(v.digest.clone())).collect()),
             )
             .expression_attribute_values(":n", n(visits.len()))
             .expression_attribute_values(":pages", n(pages))
@@ -400,26 +416,26 @@ impl Processor {
             }
             condition.push_str(&format!("NOT contains(#recent, :id{i})"));
             request =
-                request.expression_attribute_values(format!(":id{i}"), s(visit.visit_id.clone()));
+                request.expression_attribute_values(format!(":id{i}"), s(visit.digest.clone()));
         }
         condition.push(')');
         let output = request.condition_expression(condition).send().await?;
         Ok(output.attributes.unwrap_or_default())
     }
 
-    async fn recent_ids(&self, key: &str) -> Result<HashSet<String>, String> {
+    async fn recent_digests(&self, key: &str) -> Result<HashSet<String>, String> {
         let item = self
             .db
             .get_item()
             .table_name(&self.settings.visitors_table)
             .key(visitors::PK, s(key))
             .projection_expression("#recent")
-            .expression_attribute_names("#recent", "recent")
+            .expression_attribute_names("#recent", visitors::RECENT)
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| describe(&e))?;
-        let ids = match item.item.as_ref().and_then(|i| i.get("recent")) {
+        let ids = match item.item.as_ref().and_then(|i| i.get(visitors::RECENT)) {
             Some(AttributeValue::L(list)) => list
                 .iter()
                 .filter_map(|v| match v {
@@ -432,9 +448,13 @@ impl Processor {
         Ok(ids)
     }
 
-    /// Drops the oldest `count` remembered IDs (best effort: the list only
-    /// bounds the item's size, and so its write cost).
-    async fn trim_recent(&self, key: &str, count: usize) {
+    /// Drops the oldest `count` remembered digests of a list that held
+    /// `seen` after this invocation's update. Conditional on the list still
+    /// holding that many, so two invocations trimming at once cannot both
+    /// remove and leave fewer than [`RECENT_IDS`]; appends by others only
+    /// lengthen it. Best effort: the trim bounds the item's size (and so its
+    /// write cost), not the counts.
+    async fn trim_recent(&self, key: &str, seen: usize, count: usize) {
         let removals: Vec<String> = (0..count).map(|i| format!("#recent[{i}]")).collect();
         let result = self
             .db
@@ -442,11 +462,21 @@ impl Processor {
             .table_name(&self.settings.visitors_table)
             .key(visitors::PK, s(key))
             .update_expression(format!("REMOVE {}", removals.join(", ")))
-            .expression_attribute_names("#recent", "recent")
+            .condition_expression("size(#recent) >= :seen")
+            .expression_attribute_names("#recent", visitors::RECENT)
+            .expression_attribute_values(":seen", n(seen))
             .send()
             .await;
-        if let Err(e) = result {
-            tracing::warn!(error = %describe(&e), "could not trim a visitor's recent IDs");
+        match result {
+            Ok(_) => {}
+            Err(SdkError::ServiceError(e))
+                if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
+            {
+                tracing::debug!("another invocation trimmed the recent visits first");
+            }
+            Err(e) => {
+                tracing::warn!(error = %describe(&e), "could not trim a visitor's recent visits");
+            }
         }
     }
 
@@ -505,6 +535,20 @@ struct VisitorCommit {
     new_visitor: bool,
 }
 
+/// What the visitor item remembers of a visit ID: 48 bits of its SHA-256,
+/// as 8 URL-safe base64 characters.
+pub fn visit_digest(visit_id: &str) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let hash = Sha256::digest(visit_id.as_bytes());
+    let bits = hash
+        .iter()
+        .take(6)
+        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    (0..8)
+        .map(|i| char::from(ALPHABET[((bits >> (42 - 6 * i)) & 63) as usize]))
+        .collect()
+}
+
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(text)
         .ok()
@@ -527,4 +571,24 @@ where
         delay *= 2;
     }
     Err(last)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_visit_digest_is_eight_url_safe_characters_fixed_by_the_id() {
+        let id = "EXAMPLE2QWI3Jz4Hbv7zYkNhh3Hf0Tbf1rvBrl2jUcnOxBFRgCEltUA==";
+        let digest = visit_digest(id);
+        assert_eq!(digest.len(), 8);
+        assert!(digest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'));
+        assert_eq!(digest, visit_digest(id));
+        let distinct: HashSet<String> = (0..10_000)
+            .map(|i| visit_digest(&format!("visit-{i}")))
+            .collect();
+        assert_eq!(distinct.len(), 10_000);
+    }
 }

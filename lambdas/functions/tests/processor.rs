@@ -9,7 +9,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use aws_lambda_events::sqs::SqsEvent;
 use serde_json::json;
 use support::{create_tables, number, Moto, Tables};
-use visitor_functions::processor::{IpStorage, Processor, Settings};
+use visitor_functions::processor::{
+    visit_digest, BatchOutcome, IpStorage, Processor, Settings, RECENT_IDS, RECENT_IDS_MAX,
+};
 use visitor_model::message::VisitMessage;
 use visitor_model::tables::{paths, totals, visitors};
 
@@ -227,6 +229,88 @@ async fn redelivered_messages_are_counted_once() {
         3
     );
     assert_eq!(number(&db, &t.paths, paths::PK, "/", paths::COUNT).await, 4);
+}
+
+/// The visit digests a visitor item holds, oldest first.
+async fn remembered(db: &aws_sdk_dynamodb::Client, table: &str, ip: &str) -> Vec<String> {
+    let item = db
+        .get_item()
+        .table_name(table)
+        .key(
+            visitors::PK,
+            aws_sdk_dynamodb::types::AttributeValue::S(ip.into()),
+        )
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap_or_default();
+    item.get(visitors::RECENT)
+        .and_then(|v| v.as_l().ok())
+        .map(|l| l.iter().filter_map(|d| d.as_s().ok().cloned()).collect())
+        .unwrap_or_default()
+}
+
+/// Handles `batches` all at once, as concurrent invocations would.
+async fn concurrently(processor: &Processor, batches: &[&[VisitMessage]]) -> Vec<BatchOutcome> {
+    futures::future::join_all(batches.iter().map(|b| processor.process(visits(b)))).await
+}
+
+/// Batches of one visitor handled at once (as concurrent invocations are)
+/// each remember their visits, so every redelivery within the last
+/// RECENT_IDS visits is caught; trimming keeps between RECENT_IDS and
+/// RECENT_IDS_MAX digests.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_batches_of_one_visitor_catch_every_recent_redelivery() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(&moto, IpStorage::Raw).await;
+    let ip = "198.51.100.9";
+    let all: Vec<VisitMessage> = (0..RECENT_IDS_MAX + 40)
+        .map(|i| visit(&format!("visit-{i:04}"), ip, "/"))
+        .collect();
+    let batches: Vec<&[VisitMessage]> = all.chunks(8).collect();
+    let (first, rest) = batches.split_at(RECENT_IDS / 8);
+    let counted: usize = concurrently(&processor, first)
+        .await
+        .iter()
+        .map(|o| o.counted)
+        .sum();
+    assert_eq!(counted, RECENT_IDS);
+    assert_eq!(remembered(&db, &t.visitors, ip).await.len(), RECENT_IDS);
+    // Every one of them again, at once: none counts.
+    let again = concurrently(&processor, first).await;
+    assert_eq!(again.iter().map(|o| o.counted).sum::<usize>(), 0);
+    assert_eq!(
+        again.iter().map(|o| o.duplicates).sum::<usize>(),
+        RECENT_IDS
+    );
+    // Past RECENT_IDS_MAX the oldest are trimmed, never below RECENT_IDS.
+    for batch in rest {
+        assert_eq!(processor.process(visits(batch)).await.counted, batch.len());
+        let held = remembered(&db, &t.visitors, ip).await.len();
+        assert!((RECENT_IDS..=RECENT_IDS_MAX).contains(&held), "{held}");
+    }
+    // Trimming took the oldest: the list ends with the later visits in order.
+    let held = remembered(&db, &t.visitors, ip).await;
+    let later: Vec<String> = rest
+        .iter()
+        .flat_map(|b| b.iter())
+        .map(|v| visit_digest(&v.id))
+        .collect();
+    assert_eq!(held[held.len() - later.len()..], later[..]);
+    // The visits committed last (the first ones went in at once, in no
+    // knowable order) are still remembered.
+    let again = concurrently(&processor, rest).await;
+    assert_eq!(again.iter().map(|o| o.counted).sum::<usize>(), 0);
+    assert_eq!(
+        number(&db, &t.visitors, visitors::PK, ip, visitors::COUNT).await,
+        all.len() as u64
+    );
+    assert_eq!(
+        number(&db, &t.totals, totals::PK, totals::SITE, "requests").await,
+        all.len() as u64
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

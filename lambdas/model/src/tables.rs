@@ -24,6 +24,11 @@ pub mod visitors {
     pub const LAST_SEEN: &str = "last_seen";
     /// Expiry (epoch seconds, the table's TTL attribute).
     pub const EXPIRES_AT: &str = "expires_at";
+    /// Page requests from this IP.
+    pub const PAGE_VIEWS: &str = "visits";
+    /// Digests of this IP's latest visit IDs, oldest first (how the
+    /// processor tells a redelivered visit from a new one).
+    pub const RECENT: &str = "recent";
 }
 
 /// Paths: one item per requested path.

@@ -40,6 +40,11 @@ pub enum EmulatorError {
     Timeout(String, Duration),
 }
 
+/// The Python program that starts moto: moto's own server, with each
+/// DynamoDB request applied atomically as on AWS (moto alone lets two
+/// concurrent updates of one item interleave and lose one's changes).
+pub const LAUNCHER: &str = include_str!("moto_server.py");
+
 /// A running moto server.
 pub struct Moto {
     child: Child,
@@ -53,16 +58,16 @@ impl Moto {
         Self::start_from(Path::new(&bin))
     }
 
-    /// Starts `bin/moto_server` on a free loopback port and waits until it
-    /// accepts connections.
+    /// Starts moto's server from the Python environment at `bin` on a free
+    /// loopback port (through [`LAUNCHER`], which makes its DynamoDB
+    /// requests atomic) and waits until it accepts connections.
     pub fn start_from(bin: &Path) -> Result<Moto, EmulatorError> {
-        let program = bin.join("moto_server");
-        if !program.exists() {
+        if !bin.join("moto_server").exists() {
             return Err(EmulatorError::NotInstalled(bin.to_path_buf()));
         }
         let port = free_port()?;
-        let child = Command::new(&program)
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+        let child = Command::new(bin.join("python"))
+            .args(["-c", LAUNCHER, "-H", "127.0.0.1", "-p", &port.to_string()])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())

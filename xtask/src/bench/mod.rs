@@ -5,6 +5,8 @@
 
 mod init;
 mod naive;
+mod progress;
+mod queue_run;
 mod report;
 mod workload;
 mod writes;
@@ -15,18 +17,17 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use aws_lambda_events::sqs::SqsEvent;
-use aws_sdk_dynamodb::types::AttributeValue;
 use futures::stream::{self, StreamExt};
 use visitor_functions::processor::{IpStorage, Processor, Settings};
 use visitor_model::message::VisitMessage;
 use visitor_model::provision::{create_tables, TableNames};
-use visitor_model::tables::{paths, totals, visitors};
 use visitor_stack::{StackConfig, Stage};
 
 use crate::build::{self, Arch, BINARIES};
 use crate::deploy::{self, DeployOptions, Target};
 use crate::pyenv::PyEnv;
 use crate::workspace;
+use progress::Progress;
 use report::Metrics;
 use workload::{Shape, Workload};
 use writes::WriteLog;
@@ -35,8 +36,6 @@ use writes::WriteLog;
 const SEED: u64 = 20_261_122;
 /// Batch sizes charted.
 const BATCH_SIZES: [usize; 5] = [1, 5, 10, 25, 100];
-/// Share of messages delivered twice in the exactness run.
-const DUPLICATE_SHARE: f64 = 0.05;
 /// Invocations running at once (Lambda runs several batches in parallel).
 const CONCURRENCY: usize = 4;
 
@@ -105,10 +104,16 @@ async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
         m.naive_wru_per_request
     );
 
-    let (exact, per_s) = exactness_run(&sdk, &work).await?;
-    m.exact = exact;
-    m.processor_requests_per_s = per_s;
-    eprintln!("==> queue to tables: {per_s:.0} requests/s, exact: {exact}");
+    let names = tables(&sdk, "exact").await?;
+    let processor = processor(aws_sdk_dynamodb::Client::new(&sdk), &names);
+    let queued = queue_run::run(&sdk, &processor, &names, &work, SEED ^ 0xD0B1E).await?;
+    m.exact = queued.exact;
+    m.processor_requests_per_s = queued.requests_per_s;
+    m.queue_run = queued.delivery;
+    eprintln!(
+        "==> queue to tables: {:.0} requests/s, exact: {}",
+        queued.requests_per_s, queued.exact
+    );
 
     let target = Target::Endpoint(moto.endpoint().to_owned());
     let config = StackConfig::default();
@@ -236,16 +241,21 @@ async fn ours_write_units(
     let log = WriteLog::default();
     let processor = processor(log.client(sdk), &names);
     let all = bodies(&work.messages)?;
-    let failures: usize = stream::iter(all.chunks(batch))
-        .map(|chunk| {
-            let processor = &processor;
-            async move {
-                let response = processor.handle(event(chunk)?).await;
-                Ok::<_, anyhow::Error>(response.batch_item_failures.len())
-            }
-        })
-        .buffer_unordered(CONCURRENCY)
-        .collect::<Vec<_>>()
+    let progress = Progress::new("messages", all.len());
+    let failures: usize = progress
+        .track(
+            stream::iter(all.chunks(batch))
+                .map(|chunk| {
+                    let (processor, progress) = (&processor, &progress);
+                    async move {
+                        let response = processor.handle(event(chunk)?).await;
+                        progress.add(chunk.len());
+                        Ok::<_, anyhow::Error>(response.batch_item_failures.len())
+                    }
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect::<Vec<_>>(),
+        )
         .await
         .into_iter()
         .sum::<Result<usize>>()?;
@@ -259,195 +269,16 @@ async fn ours_write_units(
 async fn naive_write_units(sdk: &aws_config::SdkConfig, work: &Workload) -> Result<u64> {
     let names = tables(sdk, "naive").await?;
     let log = WriteLog::default();
-    naive::process(&log.client(sdk), &names, &work.messages).await?;
+    let progress = Progress::new("messages", work.messages.len());
+    progress
+        .track(naive::process(
+            &log.client(sdk),
+            &names,
+            &work.messages,
+            &progress,
+        ))
+        .await?;
     writes::write_units(&aws_sdk_dynamodb::Client::new(sdk), &log.take()).await
-}
-
-/// Through a real queue, with 5% of messages sent twice, drained by pollers
-/// with Lambda's semantics: whether the counts are exact, and requests/s.
-async fn exactness_run(sdk: &aws_config::SdkConfig, work: &Workload) -> Result<(bool, f64)> {
-    let names = tables(sdk, "exact").await?;
-    let sqs = aws_sdk_sqs::Client::new(sdk);
-    let queue_url = sqs
-        .create_queue()
-        .queue_name("bench-exact")
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))?
-        .queue_url
-        .context("no queue URL")?;
-    let mut rng = workload::Rng::new(SEED ^ 0xD0B1E);
-    let mut sent: Vec<String> = Vec::new();
-    for m in &work.messages {
-        let body = serde_json::to_string(m)?;
-        sent.push(body);
-        if rng.unit() < DUPLICATE_SHARE {
-            let earlier = (rng.next_u64() % sent.len() as u64) as usize;
-            sent.push(sent[earlier].clone());
-        }
-    }
-    eprintln!(
-        "==> queue to tables: {} messages ({} of them a second time)",
-        sent.len(),
-        sent.len() - work.messages.len()
-    );
-    // Sent while the pollers drain the queue, as visits arrive: a queue
-    // kept short is also what moto's SQS handles fast.
-    let done_sending = std::sync::atomic::AtomicBool::new(false);
-    let started = Instant::now();
-    let sending = async {
-        let result: Vec<Result<()>> = stream::iter(sent.chunks(10))
-            .map(|chunk| {
-                let (sqs, queue_url) = (&sqs, &queue_url);
-                async move {
-                    let entries = chunk
-                        .iter()
-                        .enumerate()
-                        .map(|(i, body)| {
-                            aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
-                                .id(format!("e{i}"))
-                                .message_body(body)
-                                .build()
-                                .map_err(anyhow::Error::from)
-                        })
-                        .collect::<Result<Vec<_>>>()?;
-                    sqs.send_message_batch()
-                        .queue_url(queue_url)
-                        .set_entries(Some(entries))
-                        .send()
-                        .await
-                        .map_err(|e| {
-                            anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e))
-                        })?;
-                    Ok(())
-                }
-            })
-            .buffer_unordered(2)
-            .collect()
-            .await;
-        done_sending.store(true, std::sync::atomic::Ordering::SeqCst);
-        result.into_iter().collect::<Result<()>>()
-    };
-
-    let processor = processor(aws_sdk_dynamodb::Client::new(sdk), &names);
-    let config = emulator::sqs_source::SqsSourceConfig {
-        queue_url: queue_url.clone(),
-        queue_arn: "arn:aws:sqs:us-east-1:123456789012:bench-exact".into(),
-        batch_size: 10,
-        batching_window: Duration::ZERO,
-        report_batch_item_failures: true,
-    };
-    let pollers = (0..CONCURRENCY).map(|_| {
-        let (sqs, config, processor, done_sending) = (&sqs, &config, &processor, &done_sending);
-        async move {
-            let mut empty = 0;
-            while empty < 3 {
-                if !done_sending.load(std::sync::atomic::Ordering::SeqCst) {
-                    empty = 0;
-                }
-                let outcome = emulator::sqs_source::poll_once(sqs, config, |event| async move {
-                    let event: SqsEvent =
-                        serde_json::from_value(event).map_err(|e| e.to_string())?;
-                    serde_json::to_value(processor.handle(event).await).map_err(|e| e.to_string())
-                })
-                .await
-                .map_err(anyhow::Error::msg)?;
-                if outcome.delivered == 0 {
-                    empty += 1;
-                    tokio::time::sleep(Duration::from_millis(50)).await;
-                } else {
-                    empty = 0;
-                }
-            }
-            Ok::<_, anyhow::Error>(())
-        }
-    });
-    let (sent_result, polled) = futures::join!(sending, futures::future::join_all(pollers));
-    sent_result?;
-    for result in polled {
-        result?;
-    }
-    let seconds = started.elapsed().as_secs_f64();
-    let exact = counts_match(sdk, &names, &work.truth).await?;
-    Ok((exact, work.messages.len() as f64 / seconds))
-}
-
-/// Whether every table holds exactly the workload's counts; prints the first differences.
-async fn counts_match(
-    sdk: &aws_config::SdkConfig,
-    names: &TableNames,
-    truth: &workload::Truth,
-) -> Result<bool> {
-    let db = aws_sdk_dynamodb::Client::new(sdk);
-    let scan = |table: String, key: &'static str, value: &'static str| {
-        let db = db.clone();
-        async move {
-            let mut found = BTreeMap::new();
-            let mut pages = db.scan().table_name(&table).into_paginator().send();
-            while let Some(page) = pages.next().await {
-                let page = page.map_err(|e| {
-                    anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e))
-                })?;
-                for item in page.items() {
-                    let k = item
-                        .get(key)
-                        .and_then(|v| v.as_s().ok())
-                        .cloned()
-                        .unwrap_or_default();
-                    let n = item
-                        .get(value)
-                        .and_then(|v| v.as_n().ok())
-                        .and_then(|n| n.parse::<u64>().ok())
-                        .unwrap_or(0);
-                    found.insert(k, n);
-                }
-            }
-            Ok::<_, anyhow::Error>(found)
-        }
-    };
-    let path_counts = scan(names.paths.clone(), paths::PK, paths::COUNT).await?;
-    let visitor_counts = scan(names.visitors.clone(), visitors::PK, visitors::COUNT).await?;
-    let total = db
-        .get_item()
-        .table_name(&names.totals)
-        .key(totals::PK, AttributeValue::S(totals::SITE.into()))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))?;
-    let number = |name: &str| {
-        total
-            .item()
-            .and_then(|i| i.get(name))
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse::<u64>().ok())
-            .unwrap_or(0)
-    };
-    let mut problems = Vec::new();
-    if number(totals::VISITS) != truth.page_views {
-        problems.push(format!(
-            "page views {} (expected {})",
-            number(totals::VISITS),
-            truth.page_views
-        ));
-    }
-    if number(totals::UNIQUE_VISITORS) != truth.unique_visitors {
-        problems.push(format!(
-            "unique visitors {} (expected {})",
-            number(totals::UNIQUE_VISITORS),
-            truth.unique_visitors
-        ));
-    }
-    if path_counts != truth.paths {
-        problems.push("per-path counts differ".into());
-    }
-    if visitor_counts != truth.visitors {
-        problems.push("per-visitor counts differ".into());
-    }
-    for p in &problems {
-        eprintln!("    not exact: {p}");
-    }
-    Ok(problems.is_empty())
 }
 
 /// Deploys the test stage, then times a second deploy with nothing changed.

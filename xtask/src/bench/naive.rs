@@ -9,6 +9,8 @@ use visitor_model::message::VisitMessage;
 use visitor_model::provision::TableNames;
 use visitor_model::tables::{paths, totals, visitors};
 
+use super::progress::Progress;
+
 /// Requests in flight at once.
 const CONCURRENCY: usize = 8;
 
@@ -18,11 +20,12 @@ fn sdk<E: std::error::Error + Send + Sync + 'static>(
     anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e))
 }
 
-/// Counts `messages` one request at a time.
+/// Counts `messages` one request at a time, adding each to `progress`.
 pub async fn process(
     db: &aws_sdk_dynamodb::Client,
     tables: &TableNames,
     messages: &[VisitMessage],
+    progress: &Progress,
 ) -> Result<()> {
     stream::iter(messages.iter().map(Ok))
         .try_for_each_concurrent(CONCURRENCY, |m| async move {
@@ -67,6 +70,7 @@ pub async fn process(
                 .send()
                 .await
                 .map_err(sdk)?;
+            progress.add(1);
             Ok(())
         })
         .await

@@ -25,6 +25,8 @@ pub struct Metrics {
     pub exact: bool,
     /// Requests per second from queue to tables.
     pub processor_requests_per_s: f64,
+    /// How the queue run delivered the messages.
+    pub queue_run: String,
     /// A redeploy with nothing changed.
     pub noop_deploy_s: f64,
     /// Deploy, suite and teardown of a test stack.
@@ -172,11 +174,12 @@ impl Metrics {
         let _ = writeln!(out, "- Machine: {machine}");
         let _ = writeln!(
             out,
-            "- Workload: {} requests{}; write units: {}\n",
+            "- Workload: {} requests{}; write units: {}",
             self.requests,
             if self.smoke { " (smoke run)" } else { "" },
             self.wru_source
         );
+        let _ = writeln!(out, "- Queue run (exact, throughput): {}\n", self.queue_run);
         let _ = writeln!(out, "| metric | value | target | |\n|---|---|---|---|");
         for row in self.rows() {
             let verdict = row.verdict("**missed**");
