@@ -65,6 +65,23 @@ impl Row {
     }
 }
 
+/// The smallest round step (1, 2, 2.5 or 5 times a power of ten) of at
+/// least `raw`, for an axis a reader can take in at a glance.
+fn tick_step(raw: f64) -> f64 {
+    let magnitude = 10f64.powf(raw.max(1e-9).log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .into_iter()
+        .map(|m| m * magnitude)
+        .find(|step| *step >= raw * (1.0 - 1e-9))
+        .unwrap_or(10.0 * magnitude)
+}
+
+/// `v` with at most two decimals and no trailing zeros: 0.3, 1, 2.5.
+fn tick_label(v: f64) -> String {
+    let text = format!("{v:.2}");
+    text.trim_end_matches('0').trim_end_matches('.').to_owned()
+}
+
 impl Metrics {
     /// The table's rows, with each target checked.
     pub fn rows(&self) -> Vec<Row> {
@@ -206,13 +223,15 @@ impl Metrics {
     /// design as a line.
     pub fn chart(&self) -> String {
         let (width, height, left, bottom, top) = (560.0, 320.0, 60.0, 40.0, 30.0);
-        let max = self
+        let highest = self
             .wru_by_batch_size
             .values()
             .copied()
             .fold(self.naive_wru_per_request, f64::max)
-            .max(0.1)
-            * 1.15;
+            .max(0.1);
+        let step = tick_step(highest * 1.1 / 4.0);
+        let ticks = (highest * 1.1 / step).ceil().max(1.0) as u32;
+        let max = step * f64::from(ticks);
         let plot_h = height - bottom - top;
         let y = |v: f64| top + plot_h * (1.0 - v / max);
         let n = self.wru_by_batch_size.len().max(1) as f64;
@@ -234,14 +253,24 @@ impl Metrics {
             width - 10.0,
             height - bottom
         );
-        for i in 0..=4 {
-            let v = max * f64::from(i) / 4.0;
+        for i in 0..=ticks {
+            let v = step * f64::from(i);
             let _ = writeln!(
                 svg,
-                r##"<text x="{}" y="{:.1}" text-anchor="end">{v:.2}</text>"##,
+                r##"<text x="{}" y="{:.1}" text-anchor="end">{}</text>"##,
                 left - 6.0,
-                y(v) + 4.0
+                y(v) + 4.0,
+                tick_label(v)
             );
+            if i > 0 {
+                let _ = writeln!(
+                    svg,
+                    r##"<line x1="{left}" y1="{:.1}" x2="{}" y2="{:.1}" stroke="#ddd"/>"##,
+                    y(v),
+                    width - 10.0,
+                    y(v)
+                );
+            }
         }
         for (i, (batch, wru)) in self.wru_by_batch_size.iter().enumerate() {
             let x = left + slot * i as f64 + slot * 0.2;
@@ -280,5 +309,38 @@ impl Metrics {
         );
         svg.push_str("</svg>\n");
         svg
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn axis_steps_are_round() {
+        assert_eq!(tick_step(0.95), 1.0);
+        assert_eq!(tick_step(0.86), 1.0);
+        assert_eq!(tick_step(1.2), 2.0);
+        assert_eq!(tick_step(2.1), 2.5);
+        assert_eq!(tick_step(0.3), 0.5);
+        assert_eq!(tick_step(7.0), 10.0);
+        assert_eq!(tick_step(0.1), 0.1);
+        assert_eq!(tick_label(0.1 * 3.0), "0.3");
+        assert_eq!(tick_label(2.0), "2");
+        assert_eq!(tick_label(2.5), "2.5");
+    }
+
+    #[test]
+    fn the_chart_has_a_bar_per_batch_size_and_the_naive_line() {
+        let m = Metrics {
+            naive_wru_per_request: 3.0,
+            wru_by_batch_size: [(1, 3.59), (10, 1.11), (100, 0.53)].into(),
+            ..Metrics::default()
+        };
+        let svg = m.chart();
+        assert_eq!(svg.matches("fill=\"#0b6bcb\"").count(), 3);
+        assert!(svg.contains(">batch 100<") && svg.contains("naive: 3.00"));
+        // 3.59 * 1.1 / 4 ≈ 0.99: steps of 1 up to 4.
+        assert!(svg.contains(">4</text>") && !svg.contains(">5</text>"));
     }
 }
