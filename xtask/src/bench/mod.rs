@@ -42,7 +42,7 @@ const CONCURRENCY: usize = 4;
 /// Options of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Workload: 2,000 page views by 1,000 client IPs (Zipf, s = 1.1) over 200 pages (Zipf), each\nfollowed by 4 asset requests: 10,000 messages in the edge recorder's format, from a fixed seed.\nThe full run also builds the release functions (cargo-lambda) and cycles a test stack.\n\nExamples:\n  cargo xtask bench\n  cargo xtask bench --json | tail -n 1 | jq .wru_per_request\n  cargo xtask bench --smoke        # a tiny workload, no release build (part of cargo xtask test)"
+    after_help = "Workload: 2,000 page views by 1,000 client IPs (Zipf, s = 1.1) over 200 pages (Zipf), each\nfollowed by 4 asset requests: 10,000 messages in the edge recorder's format, from a fixed seed.\nThe exactness run sends them through a real queue with 5% delivered a second time.\nThe full run also builds the release functions (cargo-lambda) and cycles a test stack;\nit takes about 17 minutes on two cores, printing its progress every ten seconds.\nResults: a table on stdout, target/bench/report.md and target/bench/wru.svg.\n\nExamples:\n  cargo xtask bench\n  cargo xtask bench --json | tail -n 1 | jq .wru_per_request\n  cargo xtask bench --smoke        # a tiny workload, no release build (part of cargo xtask test)"
 )]
 pub struct Args {
     /// Print the figures as one JSON object on the last line.
