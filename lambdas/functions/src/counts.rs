@@ -174,7 +174,7 @@ impl Counts {
                 .table_name(&self.paths_table)
                 .filter_expression("#page = :yes")
                 .projection_expression("#path, #count")
-                .expression_attribute_names("#page", "page")
+                .expression_attribute_names("#page", paths::PAGE)
                 .expression_attribute_names("#path", paths::PK)
                 .expression_attribute_names("#count", paths::COUNT)
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))

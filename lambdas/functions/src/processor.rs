@@ -22,22 +22,41 @@
 //!
 //! The item remembers at least [`RECENT_IDS`] visits: a redelivery arriving
 //! after more than that many later visits from the same visitor would count
-//! again. SQS redelivers a message once its visibility timeout (three minutes
-//! for this stack) runs out, so only a visitor making more than 128 requests
-//! in those minutes could see one; the benchmark's heaviest client (a sixth
-//! of all traffic) makes about 50. Digests of 8 characters (48 bits) keep the
-//! item under 2 KB at its fullest ([`RECENT_IDS_MAX`]) and under 1 KB, one
-//! write unit, for all but the heaviest visitors; the chance that a new visit
-//! is taken for a remembered one is below one in a billion.
+//! again. SQS redelivers a message once its visibility timeout runs out (six
+//! times the processor's timeout: three minutes with the stack's default of
+//! 30 s), or a multiple of it if the delivery fails again; only a visitor
+//! making more than 128 requests in that time could see a redelivery count
+//! twice. The benchmark's heaviest client (a sixth of all traffic) makes
+//! about 50 in three minutes.
+//!
+//! The list is bounded by count, not time: it grows to [`RECENT_IDS_MAX`]
+//! and is trimmed back to [`RECENT_IDS`], and it never empties while the
+//! visitor keeps coming back. Digests of 8 characters (48 bits) keep the
+//! item under 1 KB, one write unit per update, until the visitor's hundredth
+//! request or so (about twenty page views with their assets, over the
+//! item's whole life), and under 2 KB, two units, after that. The chance
+//! that a new visit is taken for a remembered one is below one in a billion.
 //!
 //! The visitor item is the commit point: a visit counts once its visitor
-//! update succeeds. The path and totals updates that follow are retried with
+//! update succeeds. Each update also writes a fresh random token (`commit`):
+//! if the update landed but its reply was lost and the SDK's retry then
+//! failed the condition on the update's own digests, the item still holds
+//! this call's token, and the visits count. (Should another invocation
+//! update the same visitor between the lost reply and the read, the visits
+//! are taken for duplicates: the visitor item counts them, the path and
+//! totals do not.) The path and totals updates that follow are retried with
 //! backoff; if the function died between the two, a redelivery would find
 //! the visit committed and skip it, leaving the path and totals one short.
 //! That window (a crash between two consecutive writes of one invocation) is
 //! the price of not paying a transaction on every batch.
+//!
+//! Items written before digests held whole visit IDs; the first update of
+//! such an item drops them. A visit committed by that older version and
+//! redelivered after the upgrade counts twice (only messages in flight
+//! during the deploy can be).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
@@ -53,7 +72,7 @@ use visitor_model::message::VisitMessage;
 use visitor_model::tables::{paths, totals, visitors};
 use visitor_model::{env, paths as page};
 
-use crate::dynamo::{describe_sdk_error as describe, n, s, Item};
+use crate::dynamo::{describe_sdk_error as describe, get_str, get_u64, n, s, Item};
 
 /// Visit IDs a visitor item remembers at least; a redelivery older than
 /// this many later visits from the same visitor would count again.
@@ -330,28 +349,36 @@ impl Processor {
             if pending.is_empty() {
                 return Ok(VisitorCommit::default());
             }
-            match self.update_visitor(key, &pending).await {
+            let token = commit_token();
+            match self.update_visitor(key, &pending, &token).await {
                 Ok(old) => {
-                    let new_visitor = !old.contains_key(visitors::COUNT);
                     let previous = match old.get(visitors::RECENT) {
-                        Some(AttributeValue::L(list)) => list.len(),
-                        _ => 0,
+                        Some(AttributeValue::L(list)) => strings(list),
+                        _ => Vec::new(),
                     };
-                    let now = previous + pending.len();
-                    if now > RECENT_IDS_MAX {
-                        self.trim_recent(key, now, now - RECENT_IDS).await;
-                    }
+                    self.trim_recent(key, &previous, pending.len()).await;
                     return Ok(VisitorCommit {
                         fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
-                        new_visitor,
+                        new_visitor: !old.contains_key(visitors::COUNT),
                     });
                 }
                 Err(SdkError::ServiceError(e))
                     if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
                 {
+                    let state = self.visitor_state(key).await?;
+                    if state.commit.as_deref() == Some(token.as_str()) {
+                        // The update landed, its reply was lost and the SDK's
+                        // retry found the digests: the visits are ours to count.
+                        let held = state.recent.len().saturating_sub(pending.len());
+                        self.trim_recent(key, &state.recent[..held], pending.len())
+                            .await;
+                        return Ok(VisitorCommit {
+                            fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
+                            new_visitor: state.count == pending.len() as u64,
+                        });
+                    }
                     // Some of these visits were committed before: keep the others.
-                    let known = self.recent_digests(key).await?;
-                    pending.retain(|v| !known.contains(&v.digest));
+                    pending.retain(|v| !state.recent.contains(&v.digest));
                 }
                 Err(e) => return Err(describe(&e)),
             }
@@ -363,6 +390,7 @@ impl Processor {
         &self,
         key: &str,
         visits: &[&Visit],
+        token: &str,
     ) -> Result<Item, SdkError<UpdateItemError>> {
         let first = visits
             .iter()
@@ -388,7 +416,7 @@ impl Processor {
             .key(visitors::PK, s(key))
             .update_expression(
                 "SET #first = if_not_exists(#first, :first), #last = :last, #exp = :exp, \
-                 #recent = list_append(if_not_exists(#recent, :empty), :ids) \
+                 #recent = list_append(if_not_exists(#recent, :empty), :ids), #commit = :token \
                  ADD #count :n, #visits :pages",
             )
             .expression_attribute_names("#pk", visitors::PK)
@@ -396,11 +424,13 @@ impl Processor {
             .expression_attribute_names("#last", visitors::LAST_SEEN)
             .expression_attribute_names("#exp", visitors::EXPIRES_AT)
             .expression_attribute_names("#recent", visitors::RECENT)
+            .expression_attribute_names("#commit", visitors::COMMIT)
             .expression_attribute_names("#count", visitors::COUNT)
             .expression_attribute_names("#visits", visitors::PAGE_VIEWS)
             .expression_attribute_values(":first", s(first))
             .expression_attribute_values(":last", s(last))
             .expression_attribute_values(":exp", n(expires))
+            .expression_attribute_values(":token", s(token))
             .expression_attribute_values(":empty", AttributeValue::L(Vec::new()))
             .expression_attribute_values(
                 ":ids",
@@ -423,38 +453,54 @@ impl Processor {
         Ok(output.attributes.unwrap_or_default())
     }
 
-    async fn recent_digests(&self, key: &str) -> Result<HashSet<String>, String> {
-        let item = self
+    /// The visitor item as a consistent read sees it: its remembered
+    /// digests, the token of its latest commit and its request count.
+    async fn visitor_state(&self, key: &str) -> Result<VisitorState, String> {
+        let output = self
             .db
             .get_item()
             .table_name(&self.settings.visitors_table)
             .key(visitors::PK, s(key))
-            .projection_expression("#recent")
+            .projection_expression("#recent, #commit, #count")
             .expression_attribute_names("#recent", visitors::RECENT)
+            .expression_attribute_names("#commit", visitors::COMMIT)
+            .expression_attribute_names("#count", visitors::COUNT)
             .consistent_read(true)
             .send()
             .await
             .map_err(|e| describe(&e))?;
-        let ids = match item.item.as_ref().and_then(|i| i.get(visitors::RECENT)) {
-            Some(AttributeValue::L(list)) => list
-                .iter()
-                .filter_map(|v| match v {
-                    AttributeValue::S(s) => Some(s.clone()),
-                    _ => None,
-                })
-                .collect(),
-            _ => HashSet::new(),
-        };
-        Ok(ids)
+        let item = output.item.unwrap_or_default();
+        Ok(VisitorState {
+            recent: match item.get(visitors::RECENT) {
+                Some(AttributeValue::L(list)) => strings(list),
+                _ => Vec::new(),
+            },
+            commit: get_str(&item, visitors::COMMIT).map(str::to_owned),
+            count: get_u64(&item, visitors::COUNT),
+        })
     }
 
-    /// Drops the oldest `count` remembered digests of a list that held
-    /// `seen` after this invocation's update. Conditional on the list still
-    /// holding that many, so two invocations trimming at once cannot both
-    /// remove and leave fewer than [`RECENT_IDS`]; appends by others only
-    /// lengthen it. Best effort: the trim bounds the item's size (and so its
-    /// write cost), not the counts.
-    async fn trim_recent(&self, key: &str, seen: usize, count: usize) {
+    /// Keeps the remembered digests bounded after a commit that appended
+    /// `added` to `previous`: past [`RECENT_IDS_MAX`] the oldest go, back to
+    /// [`RECENT_IDS`], and entries of the older format (whole visit IDs,
+    /// which no digest matches) go at once.
+    ///
+    /// Conditional on the list still holding what this commit left, so two
+    /// invocations trimming at once cannot both remove and leave fewer than
+    /// [`RECENT_IDS`]; appends by others only lengthen it. Best effort: the
+    /// trim bounds the item's size (and so its write cost), not the counts.
+    async fn trim_recent(&self, key: &str, previous: &[String], added: usize) {
+        let seen = previous.len() + added;
+        let legacy = previous.iter().take_while(|d| !is_digest(d)).count();
+        let overflow = if seen > RECENT_IDS_MAX {
+            seen - RECENT_IDS
+        } else {
+            0
+        };
+        let count = legacy.max(overflow);
+        if count == 0 {
+            return;
+        }
         let removals: Vec<String> = (0..count).map(|i| format!("#recent[{i}]")).collect();
         let result = self
             .db
@@ -488,7 +534,7 @@ impl Processor {
                 .key(paths::PK, s(path))
                 .update_expression("ADD #count :n SET #page = :page")
                 .expression_attribute_names("#count", paths::COUNT)
-                .expression_attribute_names("#page", "page")
+                .expression_attribute_names("#page", paths::PAGE)
                 .expression_attribute_values(":n", n(count))
                 .expression_attribute_values(":page", AttributeValue::Bool(is_page))
                 .send()
@@ -516,7 +562,7 @@ impl Processor {
                 .update_expression("ADD #visits :v, #unique :u, #requests :r")
                 .expression_attribute_names("#visits", totals::VISITS)
                 .expression_attribute_names("#unique", totals::UNIQUE_VISITORS)
-                .expression_attribute_names("#requests", "requests")
+                .expression_attribute_names("#requests", totals::REQUESTS)
                 .expression_attribute_values(":v", n(page_views))
                 .expression_attribute_values(":u", n(new_visitors))
                 .expression_attribute_values(":r", n(requests))
@@ -535,18 +581,51 @@ struct VisitorCommit {
     new_visitor: bool,
 }
 
+/// What [`Processor::visitor_state`] reads.
+#[derive(Debug)]
+struct VisitorState {
+    recent: Vec<String>,
+    commit: Option<String>,
+    count: u64,
+}
+
+/// The string elements of a list attribute.
+fn strings(list: &[AttributeValue]) -> Vec<String> {
+    list.iter().filter_map(|v| v.as_s().ok().cloned()).collect()
+}
+
+/// A token for one visitor update: 48 random bits, as 8 characters.
+/// `RandomState` is seeded from the operating system once per thread and
+/// moves on with every use, so no two calls share a token.
+fn commit_token() -> String {
+    let bits = RandomState::new().hash_one(std::time::SystemTime::now());
+    base64url_48(bits >> 16)
+}
+
 /// What the visitor item remembers of a visit ID: 48 bits of its SHA-256,
 /// as 8 URL-safe base64 characters.
 pub fn visit_digest(visit_id: &str) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let hash = Sha256::digest(visit_id.as_bytes());
-    let bits = hash
-        .iter()
-        .take(6)
-        .fold(0u64, |acc, b| (acc << 8) | u64::from(*b));
+    base64url_48(
+        hash.iter()
+            .take(6)
+            .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)),
+    )
+}
+
+const BASE64URL: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/// The low 48 bits of `bits` as 8 URL-safe base64 characters.
+fn base64url_48(bits: u64) -> String {
     (0..8)
-        .map(|i| char::from(ALPHABET[((bits >> (42 - 6 * i)) & 63) as usize]))
+        .map(|i| char::from(BASE64URL[((bits >> (42 - 6 * i)) & 63) as usize]))
         .collect()
+}
+
+/// Whether a remembered entry is a digest (and not a whole visit ID, as
+/// versions before digests stored).
+fn is_digest(entry: &str) -> bool {
+    entry.len() == 8 && entry.bytes().all(|b| BASE64URL.contains(&b))
 }
 
 fn parse_time(text: &str) -> Option<DateTime<Utc>> {

@@ -63,7 +63,7 @@ async fn seeded(moto: &Moto) -> Counts {
             .table_name(&t.paths)
             .item(paths::PK, AttributeValue::S(path.into()))
             .item(paths::COUNT, AttributeValue::N(count.to_string()))
-            .item("page", AttributeValue::Bool(page))
+            .item(paths::PAGE, AttributeValue::Bool(page))
             .send()
             .await
             .unwrap();

@@ -1,12 +1,21 @@
 //! The processor against a real moto server: aggregation, unique visitors,
-//! pages versus assets, malformed messages, redelivery, and exact counts
-//! over 1,000 messages.
+//! pages versus assets, malformed messages, redelivery (also of a commit
+//! whose reply was lost), items of the older format, and exact counts over
+//! 1,000 messages.
 
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use aws_lambda_events::sqs::SqsEvent;
+use aws_sdk_dynamodb::config::interceptors::{
+    BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextRef,
+};
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_dynamodb::error::BoxError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
+use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use support::{create_tables, number, Moto, Tables};
 use visitor_functions::processor::{
@@ -49,17 +58,21 @@ fn visits(list: &[VisitMessage]) -> SqsEvent {
     batch(&refs)
 }
 
-async fn setup(moto: &Moto, storage: IpStorage) -> (Processor, aws_sdk_dynamodb::Client, Tables) {
-    let db = moto.dynamodb().await;
-    let tables = create_tables(&db, "p").await;
-    let settings = Settings {
+fn settings(tables: &Tables, storage: IpStorage) -> Settings {
+    Settings {
         totals_table: tables.totals.clone(),
         visitors_table: tables.visitors.clone(),
         paths_table: tables.paths.clone(),
         ip_storage: storage,
         ip_retention_days: 30,
-    };
-    (Processor::new(db.clone(), settings), db, tables)
+    }
+}
+
+async fn setup(moto: &Moto, storage: IpStorage) -> (Processor, aws_sdk_dynamodb::Client, Tables) {
+    let db = moto.dynamodb().await;
+    let tables = create_tables(&db, "p").await;
+    let processor = Processor::new(db.clone(), settings(&tables, storage));
+    (processor, db, tables)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -92,7 +105,7 @@ async fn aggregates_a_batch_into_totals_visitors_and_paths() {
         2
     );
     assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, "requests").await,
+        number(&db, &t.totals, totals::PK, totals::SITE, totals::REQUESTS).await,
         5
     );
     assert_eq!(
@@ -119,10 +132,7 @@ async fn aggregates_a_batch_into_totals_visitors_and_paths() {
     let item = db
         .get_item()
         .table_name(&t.visitors)
-        .key(
-            visitors::PK,
-            aws_sdk_dynamodb::types::AttributeValue::S("203.0.113.1".into()),
-        )
+        .key(visitors::PK, AttributeValue::S("203.0.113.1".into()))
         .send()
         .await
         .unwrap()
@@ -236,10 +246,7 @@ async fn remembered(db: &aws_sdk_dynamodb::Client, table: &str, ip: &str) -> Vec
     let item = db
         .get_item()
         .table_name(table)
-        .key(
-            visitors::PK,
-            aws_sdk_dynamodb::types::AttributeValue::S(ip.into()),
-        )
+        .key(visitors::PK, AttributeValue::S(ip.into()))
         .consistent_read(true)
         .send()
         .await
@@ -308,8 +315,131 @@ async fn concurrent_batches_of_one_visitor_catch_every_recent_redelivery() {
         all.len() as u64
     );
     assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, "requests").await,
+        number(&db, &t.totals, totals::PK, totals::SITE, totals::REQUESTS).await,
         all.len() as u64
+    );
+}
+
+/// Turns the reply of the first visitor commit (an UpdateItem appending to
+/// the remembered digests) into a server error after moto has applied it,
+/// as a reply lost on the network would look: the SDK retries. (The test
+/// sends one visitor's batch, so nothing else runs between the commit's
+/// start and its reply.)
+#[derive(Debug, Default)]
+struct LoseFirstCommitReply {
+    armed: AtomicBool,
+    lost: AtomicBool,
+}
+
+impl Intercept for LoseFirstCommitReply {
+    fn name(&self) -> &'static str {
+        "LoseFirstCommitReply"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let is_commit = context
+            .input()
+            .downcast_ref::<UpdateItemInput>()
+            .and_then(|i| i.update_expression())
+            .is_some_and(|e| e.contains("list_append"));
+        self.armed.store(is_commit, Ordering::SeqCst);
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _rc: &RuntimeComponents,
+        _cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.armed.load(Ordering::SeqCst) && !self.lost.swap(true, Ordering::SeqCst) {
+            *context.response_mut().status_mut() = 500.try_into()?;
+        }
+        Ok(())
+    }
+}
+
+/// A commit that landed but whose reply was lost is retried by the SDK; the
+/// retry fails the condition on the commit's own digests, and the commit
+/// token tells the processor the visits were its own to count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_whose_reply_was_lost_still_counts_everywhere() {
+    let moto = Moto::start();
+    let (_, db, t) = setup(&moto, IpStorage::Raw).await;
+    let lossy = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&moto.config().await)
+            .interceptor(LoseFirstCommitReply::default())
+            .build(),
+    );
+    let processor = Processor::new(lossy, settings(&t, IpStorage::Raw));
+    let outcome = processor
+        .process(visits(&[
+            visit("a", "192.0.2.7", "/"),
+            visit("b", "192.0.2.7", "/style.css"),
+        ]))
+        .await;
+    assert_eq!(
+        (outcome.counted, outcome.duplicates, outcome.new_visitors),
+        (2, 0, 1)
+    );
+    assert_eq!(
+        number(&db, &t.totals, totals::PK, totals::SITE, totals::REQUESTS).await,
+        2
+    );
+    assert_eq!(
+        number(
+            &db,
+            &t.totals,
+            totals::PK,
+            totals::SITE,
+            totals::UNIQUE_VISITORS
+        )
+        .await,
+        1
+    );
+    assert_eq!(number(&db, &t.paths, paths::PK, "/", paths::COUNT).await, 1);
+    // A redelivery of the same batch is still a duplicate.
+    let again = processor
+        .process(visits(&[visit("a", "192.0.2.7", "/")]))
+        .await;
+    assert_eq!((again.counted, again.duplicates), (0, 1));
+}
+
+/// Items written before digests hold whole visit IDs; the first update
+/// drops them, and the item keeps only digests from then on.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn whole_visit_ids_of_the_older_format_are_dropped_on_the_next_commit() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(&moto, IpStorage::Raw).await;
+    let ip = "192.0.2.8";
+    let legacy: Vec<AttributeValue> = (0..64)
+        .map(|i| {
+            AttributeValue::S(format!(
+                "{i:02}-EXAMPLE2QWI3Jz4Hbv7zYkNhh3Hf0Tbf1rvBrl2jUcnOxBFR"
+            ))
+        })
+        .collect();
+    db.put_item()
+        .table_name(&t.visitors)
+        .item(visitors::PK, AttributeValue::S(ip.into()))
+        .item(visitors::COUNT, AttributeValue::N("64".into()))
+        .item(visitors::RECENT, AttributeValue::L(legacy))
+        .send()
+        .await
+        .unwrap();
+    let outcome = processor.process(visits(&[visit("new", ip, "/")])).await;
+    assert_eq!((outcome.counted, outcome.new_visitors), (1, 0));
+    assert_eq!(
+        remembered(&db, &t.visitors, ip).await,
+        [visit_digest("new")]
+    );
+    assert_eq!(
+        number(&db, &t.visitors, visitors::PK, ip, visitors::COUNT).await,
+        65
     );
 }
 

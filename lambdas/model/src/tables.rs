@@ -10,6 +10,8 @@ pub mod totals {
     pub const VISITS: &str = "visits";
     /// Distinct client IPs seen.
     pub const UNIQUE_VISITORS: &str = "unique_visitors";
+    /// Requests counted (pages and assets).
+    pub const REQUESTS: &str = "requests";
 }
 
 /// Visitors: one item per client IP (raw or hashed).
@@ -29,6 +31,9 @@ pub mod visitors {
     /// Digests of this IP's latest visit IDs, oldest first (how the
     /// processor tells a redelivered visit from a new one).
     pub const RECENT: &str = "recent";
+    /// A token naming the processor call that last updated the item (how a
+    /// call whose update landed but whose reply was lost knows it was its own).
+    pub const COMMIT: &str = "commit";
 }
 
 /// Paths: one item per requested path.
@@ -37,6 +42,8 @@ pub mod paths {
     pub const PK: &str = "path";
     /// Requests for this path.
     pub const COUNT: &str = "count";
+    /// Whether the path is a page (true) or an asset (false).
+    pub const PAGE: &str = "page";
 }
 
 /// Connections: one item per open WebSocket connection.
