@@ -11,6 +11,7 @@ mod lint;
 mod local;
 mod pyenv;
 mod readme;
+mod sdk_error;
 mod stack_config;
 mod synth;
 mod test_cmd;

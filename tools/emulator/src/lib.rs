@@ -23,11 +23,11 @@ pub const REGION: &str = "us-east-1";
 /// Why the emulator did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {
-    /// `moto_server` is not where it should be.
-    #[error("moto_server not found in {0}: `cargo xtask` installs it into the managed Python environment")]
+    /// The directory holds no Python with moto installed.
+    #[error("no python with moto_server in {0}: `cargo xtask` installs the pinned moto into the managed Python environment")]
     NotInstalled(PathBuf),
     /// [`PYENV_BIN_VAR`] is not set.
-    #[error("{PYENV_BIN_VAR} is not set: run through `cargo xtask` (which installs the pinned moto and sets it), or point it at a directory holding moto_server")]
+    #[error("{PYENV_BIN_VAR} is not set: run through `cargo xtask` (which installs the pinned moto and sets it), or point it at the bin directory of a Python environment with moto installed")]
     NoPyEnv,
     /// The process could not be started.
     #[error("starting moto_server: {0}")]
@@ -62,7 +62,7 @@ impl Moto {
     /// loopback port (through [`LAUNCHER`], which makes its DynamoDB
     /// requests atomic) and waits until it accepts connections.
     pub fn start_from(bin: &Path) -> Result<Moto, EmulatorError> {
-        if !bin.join("moto_server").exists() {
+        if !bin.join("moto_server").exists() || !bin.join("python").exists() {
             return Err(EmulatorError::NotInstalled(bin.to_path_buf()));
         }
         let port = free_port()?;

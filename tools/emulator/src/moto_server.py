@@ -3,8 +3,8 @@
 moto serves every request on its own thread and does not lock its DynamoDB
 tables, so two concurrent UpdateItem calls on one item can interleave: both
 read the old item, and one's list_append or condition is lost. DynamoDB
-applies each request to an item atomically, and the counter's exactly-once
-counting relies on that. This launcher makes moto's DynamoDB requests run one
+applies each request to an item atomically, and conditional updates (a
+condition checked and a write made as one step) rely on that. This launcher makes moto's DynamoDB requests run one
 at a time (the interpreter runs one thread at a time anyway, so nothing is
 lost in speed), then starts moto's own server with the arguments it was given.
 

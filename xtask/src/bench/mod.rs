@@ -1,7 +1,8 @@
 //! `cargo xtask bench`: speed and cost, measured on the embedded emulator
 //! and set against the naive design of the original notes. Prints a table
 //! (and with `--json` one JSON object as the last line) and writes
-//! `target/bench/report.md` with a chart.
+//! `bench/report.md` with a chart (`bench/wru.svg`) under the cargo target
+//! directory.
 
 mod init;
 mod naive;
@@ -26,6 +27,7 @@ use visitor_stack::{StackConfig, Stage};
 use crate::build::{self, Arch, BINARIES};
 use crate::deploy::{self, DeployOptions, Target};
 use crate::pyenv::PyEnv;
+use crate::sdk_error::sdk_error;
 use crate::workspace;
 use progress::Progress;
 use report::Metrics;
@@ -42,7 +44,7 @@ const CONCURRENCY: usize = 4;
 /// Options of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Workload: 2,000 page views by 1,000 client IPs (Zipf, s = 1.1) over 200 pages (Zipf), each\nfollowed by 4 asset requests: 10,000 messages in the edge recorder's format, from a fixed seed.\nThe exactness run sends them through a real queue with 5% delivered a second time.\nThe full run also builds the release functions (cargo-lambda) and cycles a test stack;\nit takes about 17 minutes on two cores, printing its progress every ten seconds.\nResults: a table on stdout, target/bench/report.md and target/bench/wru.svg.\n\nExamples:\n  cargo xtask bench\n  cargo xtask bench --json | tail -n 1 | jq .wru_per_request\n  cargo xtask bench --smoke        # a tiny workload, no release build (part of cargo xtask test)"
+    after_help = "Workload: 2,000 page views by 1,000 client IPs (Zipf, s = 1.1) over 200 pages (Zipf), each\nfollowed by 4 asset requests: 10,000 messages in the edge recorder's format, from a fixed seed.\nThe exactness run sends them through a real queue with 5% delivered a second time.\nThe full run also builds the release functions (cargo-lambda) and cycles a test stack;\nit takes about 17 minutes on two cores, printing its progress every ten seconds while it counts.\nResults: a table on stdout; report.md and wru.svg in bench/ under the cargo target directory\n(target/ unless CARGO_TARGET_DIR says otherwise; the run prints where).\n\nExamples:\n  cargo xtask bench\n  cargo xtask bench --json | tail -n 1 | jq .wru_per_request\n  cargo xtask bench --smoke        # a tiny workload, no release build (part of cargo xtask test)"
 )]
 pub struct Args {
     /// Print the figures as one JSON object on the last line.
@@ -67,7 +69,11 @@ pub fn run(args: &Args) -> Result<()> {
     std::fs::write(dir.join("report.md"), metrics.markdown(&machine(), &date))?;
     std::fs::write(dir.join("wru.svg"), metrics.chart())?;
     print!("{}", metrics.table());
-    eprintln!("==> report: {}", dir.join("report.md").display());
+    eprintln!(
+        "==> report: {} (chart: {})",
+        dir.join("report.md").display(),
+        dir.join("wru.svg").display()
+    );
     if args.json {
         println!("{}", serde_json::to_string(&metrics)?);
     }
@@ -189,7 +195,7 @@ fn synth_times(runs: usize) -> Result<Vec<f64>> {
 async fn tables(sdk: &aws_config::SdkConfig, name: &str) -> Result<TableNames> {
     create_tables(&aws_sdk_dynamodb::Client::new(sdk), name)
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e)))
+        .map_err(sdk_error)
         .with_context(|| format!("creating the {name} tables"))
 }
 

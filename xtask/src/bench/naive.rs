@@ -10,15 +10,10 @@ use visitor_model::provision::TableNames;
 use visitor_model::tables::{paths, totals, visitors};
 
 use super::progress::Progress;
+use crate::sdk_error::sdk_error;
 
 /// Requests in flight at once.
 const CONCURRENCY: usize = 8;
-
-fn sdk<E: std::error::Error + Send + Sync + 'static>(
-    e: aws_sdk_dynamodb::error::SdkError<E>,
-) -> anyhow::Error {
-    anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(e))
-}
 
 /// Counts `messages` one request at a time, adding each to `progress`.
 pub async fn process(
@@ -41,7 +36,7 @@ pub async fn process(
                 .return_values(ReturnValue::UpdatedOld)
                 .send()
                 .await
-                .map_err(sdk)?;
+                .map_err(sdk_error)?;
             let new_visitor = old
                 .attributes()
                 .is_none_or(|a| !a.contains_key(visitors::COUNT));
@@ -54,7 +49,7 @@ pub async fn process(
                 .expression_attribute_values(":one", AttributeValue::N("1".into()))
                 .send()
                 .await
-                .map_err(sdk)?;
+                .map_err(sdk_error)?;
             let page = u64::from(visitor_model::paths::is_page(&m.path));
             db.update_item()
                 .table_name(&tables.totals)
@@ -69,7 +64,7 @@ pub async fn process(
                 )
                 .send()
                 .await
-                .map_err(sdk)?;
+                .map_err(sdk_error)?;
             progress.add(1);
             Ok(())
         })

@@ -24,6 +24,7 @@ use visitor_model::tables::{paths, totals, visitors};
 
 use super::progress::Progress;
 use super::workload::{Rng, Truth, Workload};
+use crate::sdk_error::sdk_error;
 
 /// Share of messages delivered twice.
 pub const DUPLICATE_SHARE: f64 = 0.05;
@@ -89,11 +90,11 @@ pub async fn run(
         .queue_name("bench-exact")
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+        .map_err(|e| sdk_error(&e))
         .context("creating the benchmark's queue")?
         .queue_url
         .context("the emulator returned no queue URL")?;
-    let sent = deliveries(work, seed)?;
+    let sent = deliveries(work, seed).context("serializing the workload's messages")?;
     let delivery = format!(
         "{} messages, {} of them a second time (each within {REDELIVERY_SPAN} messages of its first delivery), at most {BACKLOG} waiting, {POLLERS} pollers taking batches of {BATCH_SIZE}",
         sent.len(),
@@ -110,22 +111,31 @@ pub async fn run(
     let flow = Flow {
         sent: AtomicUsize::new(0),
         done_sending: AtomicBool::new(false),
-        taken: Progress::new("messages taken from the queue", sent.len()),
+        poller_failed: AtomicBool::new(false),
+        settled: Progress::new("messages processed and deleted", sent.len()),
     };
     let started = Instant::now();
     let draining = async {
-        let pollers = (0..POLLERS).map(|_| poll_until_drained(&sqs, &config, processor, &flow));
+        let pollers = (0..POLLERS).map(|_| async {
+            let result = poll_until_drained(&sqs, &config, processor, &flow).await;
+            if result.is_err() {
+                // The sender must not wait for a queue no one drains.
+                flow.poller_failed.store(true, Ordering::SeqCst);
+            }
+            result
+        });
         futures::future::join_all(pollers)
             .await
             .into_iter()
             .collect::<Result<()>>()
     };
     let (sending, draining) = flow
-        .taken
+        .settled
         .track(async { futures::join!(send_paced(&sqs, &queue_url, &sent, &flow), draining) })
         .await;
-    sending?;
+    // A poller's failure is the cause; the sender only stopped because of it.
     draining?;
+    sending?;
     let seconds = started.elapsed().as_secs_f64();
     Ok(Outcome {
         exact: counts_match(sdk, names, &work.truth).await?,
@@ -139,14 +149,19 @@ pub async fn run(
 struct Flow {
     sent: AtomicUsize,
     done_sending: AtomicBool,
-    taken: Progress,
+    poller_failed: AtomicBool,
+    /// Messages deleted after the processor handled them; one that failed
+    /// comes back and is counted when it finally succeeds.
+    settled: Progress,
 }
 
 impl Flow {
+    /// Messages sent and not yet settled: waiting, in flight, or failed and
+    /// waiting for their retry.
     fn waiting(&self) -> usize {
         self.sent
             .load(Ordering::SeqCst)
-            .saturating_sub(self.taken.done())
+            .saturating_sub(self.settled.done())
     }
 }
 
@@ -160,6 +175,10 @@ async fn send_paced(
     let result = async {
         for chunk in bodies.chunks(10) {
             while flow.waiting() + chunk.len() > BACKLOG {
+                anyhow::ensure!(
+                    !flow.poller_failed.load(Ordering::SeqCst),
+                    "stopped sending: the queue is no longer drained"
+                );
                 tokio::time::sleep(Duration::from_millis(5)).await;
             }
             let entries = chunk
@@ -179,13 +198,17 @@ async fn send_paced(
                 .set_entries(Some(entries))
                 .send()
                 .await
-                .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+                .map_err(|e| sdk_error(&e))
                 .context("sending to the benchmark's queue")?;
             anyhow::ensure!(
                 output.failed().is_empty(),
-                "the queue refused {} messages: {:?}",
+                "the queue refused {} messages: {}",
                 output.failed().len(),
-                output.failed().first().map(|f| f.message())
+                output
+                    .failed()
+                    .first()
+                    .and_then(|f| f.message())
+                    .unwrap_or("no reason given")
             );
             flow.sent.fetch_add(chunk.len(), Ordering::SeqCst);
         }
@@ -206,7 +229,7 @@ async fn poll_until_drained(
     flow: &Flow,
 ) -> Result<()> {
     let mut empty = 0;
-    while empty < EMPTY_POLLS_TO_STOP {
+    while empty < EMPTY_POLLS_TO_STOP && !flow.poller_failed.load(Ordering::SeqCst) {
         let sending = !flow.done_sending.load(Ordering::SeqCst);
         let outcome = sqs_source::poll_once(sqs, config, |event| async move {
             let event: SqsEvent = serde_json::from_value(event).map_err(|e| e.to_string())?;
@@ -215,7 +238,7 @@ async fn poll_until_drained(
         .await
         .map_err(anyhow::Error::msg)
         .context("polling the benchmark's queue")?;
-        flow.taken.add(outcome.delivered);
+        flow.settled.add(outcome.deleted);
         if outcome.delivered > 0 || sending {
             empty = 0;
         } else {
@@ -244,12 +267,17 @@ pub async fn counts_match(
         .consistent_read(true)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))
+        .map_err(|e| sdk_error(&e))
         .context("reading the totals")?;
     let number = |name: &str| total.item().and_then(|i| i.get(name)).map_or(0, count);
     let mut problems = Vec::new();
     for (what, found, expected) in [
         ("page views", number(totals::VISITS), truth.page_views),
+        (
+            "requests",
+            number(totals::REQUESTS),
+            truth.paths.values().sum(),
+        ),
         (
             "unique visitors",
             number(totals::UNIQUE_VISITORS),
@@ -285,7 +313,7 @@ async fn scan_counts(
     let mut pages = db.scan().table_name(table).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page
-            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))
+            .map_err(|e| sdk_error(&e))
             .with_context(|| format!("scanning {table}"))?;
         for item in page.items() {
             let k = item

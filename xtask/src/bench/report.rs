@@ -1,5 +1,5 @@
 //! The benchmark's figures: the table printed, the JSON line, and
-//! `target/bench/report.md` with an SVG chart of write units per request.
+//! `bench/report.md` (under the target directory) with an SVG chart of write units per request.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

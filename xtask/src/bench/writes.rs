@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
+use crate::sdk_error::sdk_error;
 use anyhow::{Context, Result};
 use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
@@ -184,9 +185,7 @@ pub async fn write_units(db: &aws_sdk_dynamodb::Client, writes: &[Write]) -> Res
         let mut pages = db.scan().table_name(table).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page
-                .map_err(|e| {
-                    anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e))
-                })
+                .map_err(|e| sdk_error(&e))
                 .with_context(|| format!("scanning {table}"))?;
             for item in page.items() {
                 sizes.insert((table.to_owned(), key_text(item)), item_size(item));

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
+use crate::sdk_error::sdk_error;
 use anyhow::{bail, Context, Result};
 use aws_sdk_cloudformation::types::{
     Capability, ChangeSetStatus, ChangeSetType, Parameter, StackStatus, Tag,
@@ -54,17 +55,12 @@ impl Applied {
     }
 }
 
-/// An SDK error with its service message and causes.
-fn sdk_error<E: std::error::Error>(e: E) -> anyhow::Error {
-    anyhow::anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(e))
-}
-
 /// The stack's status, `None` when it does not exist.
 pub async fn stack_status(cfn: &Client, stack: &str) -> Result<Option<StackStatus>> {
     match cfn.describe_stacks().stack_name(stack).send().await {
         Ok(out) => Ok(out.stacks().first().and_then(|s| s.stack_status().cloned())),
         Err(e) => {
-            let text = format!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e));
+            let text = sdk_error(&e).to_string();
             if text.contains("does not exist") {
                 Ok(None)
             } else {
@@ -218,9 +214,7 @@ async fn wait_for_change_set(
             .change_set_name(name)
             .send()
             .await
-            .map_err(|e| {
-                anyhow::anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e))
-            })
+            .map_err(|e| sdk_error(&e))
             .context("describing the change set")?;
         match out.status() {
             Some(ChangeSetStatus::CreateComplete) => {
@@ -334,10 +328,7 @@ async fn follow_events(
             }
             Err(e) => {
                 // Throttled or a passing fault: back off and ask again.
-                eprintln!(
-                    "  (waiting: {})",
-                    aws_sdk_cloudformation::error::DisplayErrorContext(&e)
-                );
+                eprintln!("  (waiting: {})", sdk_error(&e));
                 delay = (delay * 2).min(Duration::from_secs(10));
             }
         }
@@ -461,7 +452,7 @@ async fn refresh_outputs(cfn: &Client, request: &ApplyRequest<'_>) -> Result<()>
     match result {
         Ok(_) => Ok(()),
         Err(e) => {
-            let text = format!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e));
+            let text = sdk_error(&e).to_string();
             if text.contains("No updates") {
                 Ok(())
             } else {

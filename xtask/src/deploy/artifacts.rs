@@ -4,6 +4,7 @@
 use std::io::Write;
 use std::path::Path;
 
+use crate::sdk_error::sdk_error;
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 
@@ -80,7 +81,7 @@ pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, package: &Package) ->
         .content_type("application/zip")
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_s3::error::DisplayErrorContext(&e)))
+        .map_err(|e| sdk_error(&e))
         .with_context(|| format!("uploading {} to {bucket}", package.key))?;
     Ok(true)
 }

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use visitor_stack::bootstrap::{self, outputs, GitHubDeploy, GITHUB_ISSUER};
 
 use super::{apply, stack_status, ApplyRequest, Target, TargetArgs};
+use crate::sdk_error::sdk_error;
 use crate::stack_config::ConfigArgs;
 
 /// Options of `cargo xtask bootstrap`.
@@ -100,7 +101,7 @@ async fn existing_provider(sdk: &aws_config::SdkConfig, stack: &str) -> Result<O
         .list_open_id_connect_providers()
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_iam::error::DisplayErrorContext(&e)))
+        .map_err(|e| sdk_error(&e))
         .context("listing the account's OIDC providers")?;
     let found = listed
         .open_id_connect_provider_list()

@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use aws_sdk_cloudformation::types::StackStatus;
 
 use super::apply::stack_status;
+use crate::sdk_error::sdk_error;
 
 /// Deletes `stack`; returns the logical IDs left behind (retained).
 pub async fn destroy(
@@ -112,7 +113,7 @@ async fn empty_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<usize> {
         let listing = match s3.list_object_versions().bucket(bucket).send().await {
             Ok(l) => l,
             Err(e) => {
-                let text = format!("{}", aws_sdk_s3::error::DisplayErrorContext(&e));
+                let text = sdk_error(&e).to_string();
                 if text.contains("NoSuchBucket") {
                     return Ok(removed);
                 }

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use anyhow::{bail, Result};
 
 use super::destroy::destroy;
+use crate::sdk_error::sdk_error;
 
 /// Tag naming the run that created a test stack.
 pub const RUN_TAG: &str = "visitor:test-run";
@@ -46,9 +47,7 @@ pub async fn collect(
     let mut leaked = Vec::new();
     let mut pages = cfn.describe_stacks().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| {
-            anyhow::anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(e))
-        })?;
+        let page = page.map_err(sdk_error)?;
         for stack in page.stacks() {
             let tag = |key: &str| {
                 stack

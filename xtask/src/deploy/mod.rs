@@ -24,6 +24,7 @@ pub use destroy::destroy as destroy_stack;
 
 use crate::build::{self, Arch, BINARIES};
 use crate::pyenv::PyEnv;
+use crate::sdk_error::sdk_error;
 use crate::stack_config::ConfigArgs;
 use crate::synth::StageArg;
 use crate::workspace;
@@ -313,7 +314,7 @@ pub async fn deploy(
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sts::error::DisplayErrorContext(&e)))
+            .map_err(|e| sdk_error(&e))
             .context("asking AWS who we are (are credentials configured? see `aws configure` or AWS_PROFILE)")?;
         let region = sdk
             .region()

@@ -17,6 +17,7 @@ use serde_json::Value;
 
 use crate::build::FUNCTIONS_PACKAGE;
 use crate::pyenv::PyEnv;
+use crate::sdk_error::sdk_error;
 use crate::workspace;
 
 /// Longest wait for `cargo lambda watch` to listen.
@@ -111,7 +112,7 @@ impl FunctionHost {
             .payload(Blob::new(event.to_string()))
             .send()
             .await
-            .map_err(|e| format!("{}", aws_sdk_lambda::error::DisplayErrorContext(&e)))?;
+            .map_err(|e| sdk_error(&e).to_string())?;
         let payload = out
             .payload()
             .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())

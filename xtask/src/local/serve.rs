@@ -26,6 +26,7 @@ use super::topology::{self, Source, Topology};
 use crate::build::BINARIES;
 use crate::deploy::emulate::{resolve_placeholders, ServedApi};
 use crate::pyenv::PyEnv;
+use crate::sdk_error::sdk_error;
 
 /// How long a poller rests when its source was empty.
 const IDLE: Duration = Duration::from_millis(200);
@@ -122,7 +123,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
             .function_name(name)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_lambda::error::DisplayErrorContext(&e)))
+            .map_err(|e| sdk_error(&e))
             .with_context(|| format!("reading the configuration of {logical} ({name})"))?;
         let declared = config
             .environment()
@@ -169,7 +170,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
                     .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
                     .send()
                     .await
-                    .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+                    .map_err(|e| sdk_error(&e))
                     .with_context(|| format!("reading the attributes of {queue_url}"))?
                     .attributes()
                     .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
@@ -204,9 +205,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
                     .table_name(name)
                     .send()
                     .await
-                    .map_err(|e| {
-                        anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e))
-                    })
+                    .map_err(|e| sdk_error(&e))
                     .with_context(|| format!("describing table {name}"))?;
                 let stream_arn = described
                     .table()
@@ -246,7 +245,7 @@ async fn physical_ids(cfn: &Cfn, stack: &str) -> Result<HashMap<String, String>>
         .stack_name(stack)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_cloudformation::error::DisplayErrorContext(&e)))
+        .map_err(|e| sdk_error(&e))
         .with_context(|| format!("listing the resources of stack {stack}"))?;
     Ok(resources
         .stack_resources()
@@ -268,7 +267,7 @@ pub async fn queue_url(sqs: &aws_sdk_sqs::Client, id: &str) -> Result<String> {
         .queue_name(name)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+        .map_err(|e| sdk_error(&e))
         .with_context(|| format!("finding queue {id}"))?
         .queue_url
         .with_context(|| format!("queue {id} has no URL"))

@@ -18,6 +18,7 @@ use visitor_model::tables::{paths, totals, visitors};
 use visitor_stack::outputs;
 
 use super::client::{get_json, LiveClient};
+use crate::sdk_error::sdk_error;
 
 /// Longest wait for visits to be counted.
 const COUNT_LIMIT: Duration = Duration::from_secs(90);
@@ -111,7 +112,7 @@ impl Ctx {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+            .map_err(|e| sdk_error(&e))
             .context("sending visits to the queue")?;
         ensure!(
             sent.failed().is_empty(),
@@ -130,7 +131,7 @@ impl Ctx {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))
+            .map_err(|e| sdk_error(&e))
             .with_context(|| format!("reading {value} from {table}"))?;
         Ok(item.item().map(|i| number(i, "count")))
     }
@@ -145,7 +146,7 @@ impl Ctx {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_dynamodb::error::DisplayErrorContext(&e)))
+            .map_err(|e| sdk_error(&e))
             .context("reading the totals")?;
         Ok(item.item().map_or((0, 0), |i| {
             (
@@ -279,7 +280,7 @@ async fn malformed_goes_to_dead_letters(ctx: &Ctx) -> Result<()> {
         .attribute_names(QueueAttributeName::All)
         .send()
         .await
-        .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+        .map_err(|e| sdk_error(&e))
         .context("reading the visit queue's attributes")?;
     let attribute = |name: QueueAttributeName| {
         attributes
@@ -322,7 +323,7 @@ async fn malformed_goes_to_dead_letters(ctx: &Ctx) -> Result<()> {
             .wait_time_seconds(1)
             .send()
             .await
-            .map_err(|e| anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(&e)))
+            .map_err(|e| sdk_error(&e))
             .context("reading the dead-letter queue")?;
         for message in received.messages() {
             if message.body() == Some(malformed.as_str()) {
