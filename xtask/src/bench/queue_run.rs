@@ -4,7 +4,7 @@
 //! requests per second went from the queue to the tables.
 //!
 //! Visits arrive as a stream, not as one dump: the sender keeps at most
-//! [`BACKLOG`] messages waiting, as a processor that keeps up would see. It
+//! [`BACKLOG`] messages unprocessed, as a processor that keeps up would see. It
 //! also keeps moto fast: moto's ReceiveMessage walks the whole queue several
 //! times for every message it returns, so a queue of 10,000 drains at ten
 //! messages a second and one of a hundred at hundreds.
@@ -33,7 +33,7 @@ pub const DUPLICATE_SHARE: f64 = 0.05;
 /// out, and at the workload's pace (five requests every three seconds) 300
 /// messages arrive in that time.
 pub const REDELIVERY_SPAN: usize = 300;
-/// Most messages waiting in the queue at once.
+/// Most messages sent and not yet processed (waiting or in flight) at once.
 pub const BACKLOG: usize = 100;
 /// Pollers running at once (Lambda runs several batches in parallel).
 const POLLERS: usize = 4;
@@ -96,7 +96,7 @@ pub async fn run(
         .context("the emulator returned no queue URL")?;
     let sent = deliveries(work, seed).context("serializing the workload's messages")?;
     let delivery = format!(
-        "{} messages, {} of them a second time (each within {REDELIVERY_SPAN} messages of its first delivery), at most {BACKLOG} waiting, {POLLERS} pollers taking batches of {BATCH_SIZE}",
+        "{} messages, {} of them a second time (each within {REDELIVERY_SPAN} messages of its first delivery), at most {BACKLOG} unprocessed, {POLLERS} pollers taking batches of {BATCH_SIZE}",
         sent.len(),
         sent.len() - work.messages.len()
     );
