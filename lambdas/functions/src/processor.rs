@@ -39,9 +39,10 @@
 //!
 //! The visitor item is the commit point: a visit counts once its visitor
 //! update succeeds. Each update also writes a fresh random token (`commit`):
-//! if the update landed but its reply was lost and the SDK's retry then
-//! failed the condition on the update's own digests, the item still holds
-//! this call's token, and the visits count. (Should another invocation
+//! if the update landed but its reply was lost (a timeout, a server error)
+//! and the SDK's retry then failed the condition on the update's own
+//! digests, or the retries ran out, the item still holds this call's token,
+//! and the visits count. (Should another invocation
 //! update the same visitor between the lost reply and the read, the visits
 //! are taken for duplicates: the visitor item counts them, the path and
 //! totals do not.) The path and totals updates that follow are retried with
@@ -350,38 +351,46 @@ impl Processor {
                 return Ok(VisitorCommit::default());
             }
             let token = commit_token();
-            match self.update_visitor(key, &pending, &token).await {
+            let error = match self.update_visitor(key, &pending, &token).await {
                 Ok(old) => {
-                    let previous = match old.get(visitors::RECENT) {
+                    let mut recent = match old.get(visitors::RECENT) {
                         Some(AttributeValue::L(list)) => strings(list),
                         _ => Vec::new(),
                     };
-                    self.trim_recent(key, &previous, pending.len()).await;
+                    recent.extend(pending.iter().map(|v| v.digest.clone()));
+                    self.trim_recent(key, &recent).await;
                     return Ok(VisitorCommit {
                         fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
                         new_visitor: !old.contains_key(visitors::COUNT),
                     });
                 }
-                Err(SdkError::ServiceError(e))
-                    if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_)) =>
-                {
-                    let state = self.visitor_state(key).await?;
-                    if state.commit.as_deref() == Some(token.as_str()) {
-                        // The update landed, its reply was lost and the SDK's
-                        // retry found the digests: the visits are ours to count.
-                        let held = state.recent.len().saturating_sub(pending.len());
-                        self.trim_recent(key, &state.recent[..held], pending.len())
-                            .await;
-                        return Ok(VisitorCommit {
-                            fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
-                            new_visitor: state.count == pending.len() as u64,
-                        });
-                    }
-                    // Some of these visits were committed before: keep the others.
-                    pending.retain(|v| !state.recent.contains(&v.digest));
-                }
-                Err(e) => return Err(describe(&e)),
+                Err(e) => e,
+            };
+            // Whatever failed, an attempt of this update may have landed with
+            // its reply lost (the SDK retries timeouts and server errors): then
+            // the item holds this call's token, and the visits are ours.
+            let conflict = matches!(
+                &error,
+                SdkError::ServiceError(e)
+                    if matches!(e.err(), UpdateItemError::ConditionalCheckFailedException(_))
+            );
+            let state = match self.visitor_state(key).await {
+                Ok(state) => state,
+                Err(read) if conflict => return Err(read),
+                Err(_) => return Err(describe(&error)),
+            };
+            if state.commit.as_deref() == Some(token.as_str()) {
+                self.trim_recent(key, &state.recent).await;
+                return Ok(VisitorCommit {
+                    fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
+                    new_visitor: state.count == pending.len() as u64,
+                });
             }
+            if !conflict {
+                return Err(describe(&error));
+            }
+            // Some of these visits were committed before: keep the others.
+            pending.retain(|v| !state.recent.contains(&v.digest));
         }
         Err("the visitor item kept changing under concurrent updates".into())
     }
@@ -480,27 +489,31 @@ impl Processor {
         })
     }
 
-    /// Keeps the remembered digests bounded after a commit that appended
-    /// `added` to `previous`: past [`RECENT_IDS_MAX`] the oldest go, back to
-    /// [`RECENT_IDS`], and entries of the older format (whole visit IDs,
-    /// which no digest matches) go at once.
+    /// Keeps the remembered digests bounded after a commit that left them
+    /// as `recent` (oldest first): past [`RECENT_IDS_MAX`] the oldest go,
+    /// back to [`RECENT_IDS`], and entries of the older format (whole visit
+    /// IDs, which no digest matches) go at once.
     ///
-    /// Conditional on the list still holding what this commit left, so two
-    /// invocations trimming at once cannot both remove and leave fewer than
-    /// [`RECENT_IDS`]; appends by others only lengthen it. Best effort: the
-    /// trim bounds the item's size (and so its write cost), not the counts.
-    async fn trim_recent(&self, key: &str, previous: &[String], added: usize) {
-        let seen = previous.len() + added;
-        let legacy = previous.iter().take_while(|d| !is_digest(d)).count();
-        let overflow = if seen > RECENT_IDS_MAX {
-            seen - RECENT_IDS
+    /// Conditional on the list being as this commit left it up to the last
+    /// entry removed (that entry still in its place, the list no shorter):
+    /// appends by others only lengthen it, and if another invocation
+    /// trimmed first, this trim does nothing rather than cut digests still
+    /// needed. Best effort: the trim bounds the item's size (and so its
+    /// write cost), not the counts.
+    async fn trim_recent(&self, key: &str, recent: &[String]) {
+        // Entries of the older format are never 8 base64url characters
+        // (they were 36-character message IDs or 56-character request IDs),
+        // and they sit before every digest.
+        let legacy = recent.iter().take_while(|d| !is_digest(d)).count();
+        let overflow = if recent.len() > RECENT_IDS_MAX {
+            recent.len() - RECENT_IDS
         } else {
             0
         };
         let count = legacy.max(overflow);
-        if count == 0 {
+        let Some(edge) = count.checked_sub(1).and_then(|i| recent.get(i)) else {
             return;
-        }
+        };
         let removals: Vec<String> = (0..count).map(|i| format!("#recent[{i}]")).collect();
         let result = self
             .db
@@ -508,9 +521,13 @@ impl Processor {
             .table_name(&self.settings.visitors_table)
             .key(visitors::PK, s(key))
             .update_expression(format!("REMOVE {}", removals.join(", ")))
-            .condition_expression("size(#recent) >= :seen")
+            .condition_expression(format!(
+                "size(#recent) >= :seen AND #recent[{}] = :edge",
+                count - 1
+            ))
             .expression_attribute_names("#recent", visitors::RECENT)
-            .expression_attribute_values(":seen", n(seen))
+            .expression_attribute_values(":seen", n(recent.len()))
+            .expression_attribute_values(":edge", s(edge.clone()))
             .send()
             .await;
         match result {
@@ -596,7 +613,8 @@ fn strings(list: &[AttributeValue]) -> Vec<String> {
 
 /// A token for one visitor update: 48 random bits, as 8 characters.
 /// `RandomState` is seeded from the operating system once per thread and
-/// moves on with every use, so no two calls share a token.
+/// moves on with every use; two updates of one item share a token with a
+/// chance of one in 2^48.
 fn commit_token() -> String {
     let bits = RandomState::new().hash_one(std::time::SystemTime::now());
     base64url_48(bits >> 16)

@@ -7,6 +7,7 @@ mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_dynamodb::config::interceptors::{
@@ -328,7 +329,7 @@ async fn concurrent_batches_of_one_visitor_catch_every_recent_redelivery() {
 #[derive(Debug, Default)]
 struct LoseFirstCommitReply {
     armed: AtomicBool,
-    lost: AtomicBool,
+    lost: Arc<AtomicBool>,
 }
 
 impl Intercept for LoseFirstCommitReply {
@@ -370,9 +371,11 @@ impl Intercept for LoseFirstCommitReply {
 async fn a_commit_whose_reply_was_lost_still_counts_everywhere() {
     let moto = Moto::start();
     let (_, db, t) = setup(&moto, IpStorage::Raw).await;
+    let interceptor = LoseFirstCommitReply::default();
+    let lost = Arc::clone(&interceptor.lost);
     let lossy = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&moto.config().await)
-            .interceptor(LoseFirstCommitReply::default())
+            .interceptor(interceptor)
             .build(),
     );
     let processor = Processor::new(lossy, settings(&t, IpStorage::Raw));
@@ -382,9 +385,18 @@ async fn a_commit_whose_reply_was_lost_still_counts_everywhere() {
             visit("b", "192.0.2.7", "/style.css"),
         ]))
         .await;
+    assert!(
+        lost.load(Ordering::SeqCst),
+        "the commit's reply was never lost"
+    );
     assert_eq!(
         (outcome.counted, outcome.duplicates, outcome.new_visitors),
         (2, 0, 1)
+    );
+    assert_eq!(
+        number(&db, &t.visitors, visitors::PK, "192.0.2.7", visitors::COUNT).await,
+        2,
+        "the visits were added once"
     );
     assert_eq!(
         number(&db, &t.totals, totals::PK, totals::SITE, totals::REQUESTS).await,

@@ -9,9 +9,25 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
         .await
 }
 
-/// A DynamoDB client for `config`.
+/// How long one DynamoDB request may take before the SDK gives up on it and
+/// retries: a reply lost on the way would otherwise hold the function until
+/// its own timeout.
+pub const DYNAMODB_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// A DynamoDB client for `config`, each attempt bounded by
+/// [`DYNAMODB_ATTEMPT_TIMEOUT`].
 pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
-    aws_sdk_dynamodb::Client::new(config)
+    let timeouts = config
+        .timeout_config()
+        .map(|t| t.to_builder())
+        .unwrap_or_default()
+        .operation_attempt_timeout(DYNAMODB_ATTEMPT_TIMEOUT)
+        .build();
+    aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(config)
+            .timeout_config(timeouts)
+            .build(),
+    )
 }
 
 /// A required environment variable, or an error naming it.
