@@ -89,26 +89,9 @@ async fn aggregates_a_batch_into_totals_visitors_and_paths() {
     ]);
     let response = processor.handle(event).await;
     assert!(response.batch_item_failures.is_empty());
-    assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
-        3,
-        "pages only"
-    );
-    assert_eq!(
-        number(
-            &db,
-            &t.totals,
-            totals::PK,
-            totals::SITE,
-            totals::UNIQUE_VISITORS
-        )
-        .await,
-        2
-    );
-    assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, totals::REQUESTS).await,
-        5
-    );
+    assert_eq!(total(&db, &t, totals::VISITS).await, 3, "pages only");
+    assert_eq!(total(&db, &t, totals::UNIQUE_VISITORS).await, 2);
+    assert_eq!(total(&db, &t, totals::REQUESTS).await, 5);
     assert_eq!(
         number(&db, &t.paths, paths::PK, "/", paths::COUNT).await,
         2,
@@ -146,21 +129,8 @@ async fn aggregates_a_batch_into_totals_visitors_and_paths() {
     processor
         .handle(visits(&[visit("f", "203.0.113.1", "/")]))
         .await;
-    assert_eq!(
-        number(
-            &db,
-            &t.totals,
-            totals::PK,
-            totals::SITE,
-            totals::UNIQUE_VISITORS
-        )
-        .await,
-        2
-    );
-    assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
-        4
-    );
+    assert_eq!(total(&db, &t, totals::UNIQUE_VISITORS).await, 2);
+    assert_eq!(total(&db, &t, totals::VISITS).await, 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -187,10 +157,7 @@ async fn a_malformed_message_is_reported_and_the_rest_counted() {
         failed,
         BTreeSet::from(["bad".to_owned(), "wrong-version".to_owned()])
     );
-    assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
-        2
-    );
+    assert_eq!(total(&db, &t, totals::VISITS).await, 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -224,22 +191,14 @@ async fn redelivered_messages_are_counted_once() {
         ]))
         .await;
     assert_eq!((outcome.counted, outcome.duplicates), (1, 1));
-    assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
-        5
-    );
-    assert_eq!(
-        number(
-            &db,
-            &t.totals,
-            totals::PK,
-            totals::SITE,
-            totals::UNIQUE_VISITORS
-        )
-        .await,
-        3
-    );
+    assert_eq!(total(&db, &t, totals::VISITS).await, 5);
+    assert_eq!(total(&db, &t, totals::UNIQUE_VISITORS).await, 3);
     assert_eq!(number(&db, &t.paths, paths::PK, "/", paths::COUNT).await, 4);
+}
+
+/// A count of the one totals item.
+async fn total(db: &aws_sdk_dynamodb::Client, t: &Tables, attr: &str) -> u64 {
+    number(db, &t.totals, totals::PK, totals::SITE, attr).await
 }
 
 /// The visit digests a visitor item holds, oldest first.
@@ -315,10 +274,7 @@ async fn concurrent_batches_of_one_visitor_catch_every_recent_redelivery() {
         number(&db, &t.visitors, visitors::PK, ip, visitors::COUNT).await,
         all.len() as u64
     );
-    assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, totals::REQUESTS).await,
-        all.len() as u64
-    );
+    assert_eq!(total(&db, &t, totals::REQUESTS).await, all.len() as u64);
 }
 
 /// Turns the reply of the first visitor commit (an UpdateItem appending to
@@ -398,21 +354,8 @@ async fn a_commit_whose_reply_was_lost_still_counts_everywhere() {
         2,
         "the visits were added once"
     );
-    assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, totals::REQUESTS).await,
-        2
-    );
-    assert_eq!(
-        number(
-            &db,
-            &t.totals,
-            totals::PK,
-            totals::SITE,
-            totals::UNIQUE_VISITORS
-        )
-        .await,
-        1
-    );
+    assert_eq!(total(&db, &t, totals::REQUESTS).await, 2);
+    assert_eq!(total(&db, &t, totals::UNIQUE_VISITORS).await, 1);
     assert_eq!(number(&db, &t.paths, paths::PK, "/", paths::COUNT).await, 1);
     // A redelivery of the same batch is still a duplicate.
     let again = processor
@@ -516,19 +459,9 @@ async fn a_thousand_messages_give_exact_counts() {
     for v in &all {
         *per_path.entry(v.path.as_str()).or_default() += 1;
     }
+    assert_eq!(total(&db, &t, totals::VISITS).await, pages.len() as u64);
     assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
-        pages.len() as u64
-    );
-    assert_eq!(
-        number(
-            &db,
-            &t.totals,
-            totals::PK,
-            totals::SITE,
-            totals::UNIQUE_VISITORS
-        )
-        .await,
+        total(&db, &t, totals::UNIQUE_VISITORS).await,
         ips.len() as u64
     );
     for (path, count) in per_path {
@@ -631,8 +564,5 @@ async fn malformed_messages_end_in_the_dead_letter_queue() {
         .unwrap_or_default();
     assert_eq!(dead.len(), 1);
     assert_eq!(dead[0].body.as_deref(), Some("garbage"));
-    assert_eq!(
-        number(&db, &t.totals, totals::PK, totals::SITE, totals::VISITS).await,
-        2
-    );
+    assert_eq!(total(&db, &t, totals::VISITS).await, 2);
 }
