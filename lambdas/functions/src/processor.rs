@@ -351,18 +351,16 @@ impl Processor {
                 return Ok(VisitorCommit::default());
             }
             let token = commit_token();
+            let committed = |new_visitor| VisitorCommit {
+                fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
+                new_visitor,
+            };
             let error = match self.update_visitor(key, &pending, &token).await {
                 Ok(old) => {
-                    let mut recent = match old.get(visitors::RECENT) {
-                        Some(AttributeValue::L(list)) => strings(list),
-                        _ => Vec::new(),
-                    };
+                    let mut recent = remembered(&old);
                     recent.extend(pending.iter().map(|v| v.digest.clone()));
                     self.trim_recent(key, &recent).await;
-                    return Ok(VisitorCommit {
-                        fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
-                        new_visitor: !old.contains_key(visitors::COUNT),
-                    });
+                    return Ok(committed(!old.contains_key(visitors::COUNT)));
                 }
                 Err(e) => e,
             };
@@ -381,10 +379,7 @@ impl Processor {
             };
             if state.commit.as_deref() == Some(token.as_str()) {
                 self.trim_recent(key, &state.recent).await;
-                return Ok(VisitorCommit {
-                    fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
-                    new_visitor: state.count == pending.len() as u64,
-                });
+                return Ok(committed(state.count == pending.len() as u64));
             }
             if !conflict {
                 return Err(describe(&error));
@@ -480,10 +475,7 @@ impl Processor {
             .map_err(|e| describe(&e))?;
         let item = output.item.unwrap_or_default();
         Ok(VisitorState {
-            recent: match item.get(visitors::RECENT) {
-                Some(AttributeValue::L(list)) => strings(list),
-                _ => Vec::new(),
-            },
+            recent: remembered(&item),
             commit: get_str(&item, visitors::COMMIT).map(str::to_owned),
             count: get_u64(&item, visitors::COUNT),
         })
@@ -606,9 +598,15 @@ struct VisitorState {
     count: u64,
 }
 
-/// The string elements of a list attribute.
-fn strings(list: &[AttributeValue]) -> Vec<String> {
-    list.iter().filter_map(|v| v.as_s().ok().cloned()).collect()
+/// The digests (or, in items of the older format, visit IDs) a visitor
+/// item remembers, oldest first.
+fn remembered(item: &Item) -> Vec<String> {
+    match item.get(visitors::RECENT) {
+        Some(AttributeValue::L(list)) => {
+            list.iter().filter_map(|v| v.as_s().ok().cloned()).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// A token for one visitor update: 48 random bits, as 8 characters.

@@ -90,7 +90,7 @@ pub async fn run(
         .queue_name("bench-exact")
         .send()
         .await
-        .map_err(|e| sdk_error(&e))
+        .map_err(sdk_error)
         .context("creating the benchmark's queue")?
         .queue_url
         .context("the emulator returned no queue URL")?;
@@ -198,7 +198,7 @@ async fn send_paced(
                 .set_entries(Some(entries))
                 .send()
                 .await
-                .map_err(|e| sdk_error(&e))
+                .map_err(sdk_error)
                 .context("sending to the benchmark's queue")?;
             anyhow::ensure!(
                 output.failed().is_empty(),
@@ -267,7 +267,7 @@ pub async fn counts_match(
         .consistent_read(true)
         .send()
         .await
-        .map_err(|e| sdk_error(&e))
+        .map_err(sdk_error)
         .context("reading the totals")?;
     let number = |name: &str| total.item().and_then(|i| i.get(name)).map_or(0, count);
     let mut problems = Vec::new();
@@ -313,7 +313,7 @@ async fn scan_counts(
     let mut pages = db.scan().table_name(table).into_paginator().send();
     while let Some(page) = pages.next().await {
         let page = page
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .with_context(|| format!("scanning {table}"))?;
         for item in page.items() {
             let k = item

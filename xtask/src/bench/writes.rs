@@ -185,7 +185,7 @@ pub async fn write_units(db: &aws_sdk_dynamodb::Client, writes: &[Write]) -> Res
         let mut pages = db.scan().table_name(table).into_paginator().send();
         while let Some(page) = pages.next().await {
             let page = page
-                .map_err(|e| sdk_error(&e))
+                .map_err(sdk_error)
                 .with_context(|| format!("scanning {table}"))?;
             for item in page.items() {
                 sizes.insert((table.to_owned(), key_text(item)), item_size(item));

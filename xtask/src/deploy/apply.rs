@@ -214,7 +214,7 @@ async fn wait_for_change_set(
             .change_set_name(name)
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .context("describing the change set")?;
         match out.status() {
             Some(ChangeSetStatus::CreateComplete) => {

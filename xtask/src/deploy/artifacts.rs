@@ -81,7 +81,7 @@ pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, package: &Package) ->
         .content_type("application/zip")
         .send()
         .await
-        .map_err(|e| sdk_error(&e))
+        .map_err(sdk_error)
         .with_context(|| format!("uploading {} to {bucket}", package.key))?;
     Ok(true)
 }

@@ -101,7 +101,7 @@ async fn existing_provider(sdk: &aws_config::SdkConfig, stack: &str) -> Result<O
         .list_open_id_connect_providers()
         .send()
         .await
-        .map_err(|e| sdk_error(&e))
+        .map_err(sdk_error)
         .context("listing the account's OIDC providers")?;
     let found = listed
         .open_id_connect_provider_list()

@@ -314,7 +314,7 @@ pub async fn deploy(
             .get_caller_identity()
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .context("asking AWS who we are (are credentials configured? see `aws configure` or AWS_PROFILE)")?;
         let region = sdk
             .region()

@@ -199,7 +199,7 @@ pub async fn publish(
             .metadata(HASH_METADATA, hash)
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .with_context(|| format!("uploading {} to s3://{bucket}", file.key))?;
         published.uploaded.push(file.key.clone());
     }
@@ -209,7 +209,7 @@ pub async fn publish(
     let mut stale = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .with_context(|| format!("listing s3://{bucket}"))?;
         for object in page.contents() {
             if let Some(key) = object.key() {
@@ -225,7 +225,7 @@ pub async fn publish(
             .key(&key)
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .with_context(|| format!("deleting s3://{bucket}/{key}"))?;
         published.pruned.push(key);
     }
@@ -261,7 +261,7 @@ pub async fn publish(
             .invalidation_batch(batch)
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .with_context(|| format!("invalidating distribution {distribution}"))?;
         published.invalidation = created.invalidation().map(|i| i.id().to_owned());
     }

@@ -123,7 +123,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
             .function_name(name)
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .with_context(|| format!("reading the configuration of {logical} ({name})"))?;
         let declared = config
             .environment()
@@ -170,7 +170,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
                     .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
                     .send()
                     .await
-                    .map_err(|e| sdk_error(&e))
+                    .map_err(sdk_error)
                     .with_context(|| format!("reading the attributes of {queue_url}"))?
                     .attributes()
                     .and_then(|a| a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn))
@@ -205,7 +205,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
                     .table_name(name)
                     .send()
                     .await
-                    .map_err(|e| sdk_error(&e))
+                    .map_err(sdk_error)
                     .with_context(|| format!("describing table {name}"))?;
                 let stream_arn = described
                     .table()
@@ -245,7 +245,7 @@ async fn physical_ids(cfn: &Cfn, stack: &str) -> Result<HashMap<String, String>>
         .stack_name(stack)
         .send()
         .await
-        .map_err(|e| sdk_error(&e))
+        .map_err(sdk_error)
         .with_context(|| format!("listing the resources of stack {stack}"))?;
     Ok(resources
         .stack_resources()
@@ -267,7 +267,7 @@ pub async fn queue_url(sqs: &aws_sdk_sqs::Client, id: &str) -> Result<String> {
         .queue_name(name)
         .send()
         .await
-        .map_err(|e| sdk_error(&e))
+        .map_err(sdk_error)
         .with_context(|| format!("finding queue {id}"))?
         .queue_url
         .with_context(|| format!("queue {id} has no URL"))

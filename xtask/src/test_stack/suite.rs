@@ -112,7 +112,7 @@ impl Ctx {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .context("sending visits to the queue")?;
         ensure!(
             sent.failed().is_empty(),
@@ -131,7 +131,7 @@ impl Ctx {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .with_context(|| format!("reading {value} from {table}"))?;
         Ok(item.item().map(|i| number(i, "count")))
     }
@@ -146,7 +146,7 @@ impl Ctx {
             .consistent_read(true)
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .context("reading the totals")?;
         Ok(item.item().map_or((0, 0), |i| {
             (
@@ -280,7 +280,7 @@ async fn malformed_goes_to_dead_letters(ctx: &Ctx) -> Result<()> {
         .attribute_names(QueueAttributeName::All)
         .send()
         .await
-        .map_err(|e| sdk_error(&e))
+        .map_err(sdk_error)
         .context("reading the visit queue's attributes")?;
     let attribute = |name: QueueAttributeName| {
         attributes
@@ -323,7 +323,7 @@ async fn malformed_goes_to_dead_letters(ctx: &Ctx) -> Result<()> {
             .wait_time_seconds(1)
             .send()
             .await
-            .map_err(|e| sdk_error(&e))
+            .map_err(sdk_error)
             .context("reading the dead-letter queue")?;
         for message in received.messages() {
             if message.body() == Some(malformed.as_str()) {
