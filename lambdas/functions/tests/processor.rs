@@ -6,13 +6,14 @@
 mod support;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 
 use aws_lambda_events::sqs::SqsEvent;
 use aws_sdk_dynamodb::config::interceptors::{
     BeforeDeserializationInterceptorContextMut, BeforeSerializationInterceptorContextRef,
 };
+use aws_sdk_dynamodb::config::retry::RetryConfig;
 use aws_sdk_dynamodb::config::{ConfigBag, Intercept, RuntimeComponents};
 use aws_sdk_dynamodb::error::BoxError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
@@ -277,20 +278,23 @@ async fn concurrent_batches_of_one_visitor_catch_every_recent_redelivery() {
     assert_eq!(total(&db, &t, totals::REQUESTS).await, all.len() as u64);
 }
 
-/// Turns the reply of the first visitor commit (an UpdateItem appending to
-/// the remembered digests) into a server error after moto has applied it,
-/// as a reply lost on the network would look: the SDK retries. (The test
-/// sends one visitor's batch, so nothing else runs between the commit's
-/// start and its reply.)
+/// Turns the replies of the first visitor commit (an UpdateItem appending to
+/// the remembered digests) into server errors after moto has applied it, as
+/// replies lost on the network would look: the SDK retries. (The tests send
+/// one visitor's batch, so nothing else runs between a commit's start and
+/// its reply.)
 #[derive(Debug, Default)]
-struct LoseFirstCommitReply {
+struct LoseCommitReplies {
+    /// Replies still to lose.
+    to_lose: AtomicUsize,
     armed: AtomicBool,
-    lost: Arc<AtomicBool>,
+    /// Replies lost so far.
+    lost: Arc<AtomicUsize>,
 }
 
-impl Intercept for LoseFirstCommitReply {
+impl Intercept for LoseCommitReplies {
     fn name(&self) -> &'static str {
-        "LoseFirstCommitReply"
+        "LoseCommitReplies"
     }
 
     fn read_before_execution(
@@ -313,24 +317,42 @@ impl Intercept for LoseFirstCommitReply {
         _rc: &RuntimeComponents,
         _cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if self.armed.load(Ordering::SeqCst) && !self.lost.swap(true, Ordering::SeqCst) {
+        let lose = self.armed.load(Ordering::SeqCst)
+            && self
+                .to_lose
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+                .is_ok();
+        if lose {
+            // A bare server error: whatever moto answered (status, body, error
+            // type header) is gone.
             *context.response_mut().status_mut() = 500.try_into()?;
+            *context.response_mut().body_mut() = "{}".into();
+            context
+                .response_mut()
+                .headers_mut()
+                .remove("x-amzn-errortype");
+            self.lost.fetch_add(1, Ordering::SeqCst);
         }
         Ok(())
     }
 }
 
-/// A commit that landed but whose reply was lost is retried by the SDK; the
-/// retry fails the condition on the commit's own digests, and the commit
-/// token tells the processor the visits were its own to count.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_commit_whose_reply_was_lost_still_counts_everywhere() {
+/// Attempts the processor's test client makes per request.
+const ATTEMPTS: u32 = 2;
+
+/// A batch of one visitor whose commit lands but loses `replies` replies:
+/// the visits count once, everywhere, and a redelivery is a duplicate.
+async fn a_commit_losing_replies_counts_once(replies: usize) {
     let moto = Moto::start();
     let (_, db, t) = setup(&moto, IpStorage::Raw).await;
-    let interceptor = LoseFirstCommitReply::default();
+    let interceptor = LoseCommitReplies {
+        to_lose: AtomicUsize::new(replies),
+        ..LoseCommitReplies::default()
+    };
     let lost = Arc::clone(&interceptor.lost);
     let lossy = aws_sdk_dynamodb::Client::from_conf(
         aws_sdk_dynamodb::config::Builder::from(&moto.config().await)
+            .retry_config(RetryConfig::standard().with_max_attempts(ATTEMPTS))
             .interceptor(interceptor)
             .build(),
     );
@@ -341,14 +363,12 @@ async fn a_commit_whose_reply_was_lost_still_counts_everywhere() {
             visit("b", "192.0.2.7", "/style.css"),
         ]))
         .await;
-    assert!(
-        lost.load(Ordering::SeqCst),
-        "the commit's reply was never lost"
-    );
+    assert_eq!(lost.load(Ordering::SeqCst), replies, "replies lost");
     assert_eq!(
         (outcome.counted, outcome.duplicates, outcome.new_visitors),
         (2, 0, 1)
     );
+    assert!(outcome.failed.is_empty(), "{:?}", outcome.failed);
     assert_eq!(
         number(&db, &t.visitors, visitors::PK, "192.0.2.7", visitors::COUNT).await,
         2,
@@ -357,11 +377,25 @@ async fn a_commit_whose_reply_was_lost_still_counts_everywhere() {
     assert_eq!(total(&db, &t, totals::REQUESTS).await, 2);
     assert_eq!(total(&db, &t, totals::UNIQUE_VISITORS).await, 1);
     assert_eq!(number(&db, &t.paths, paths::PK, "/", paths::COUNT).await, 1);
-    // A redelivery of the same batch is still a duplicate.
     let again = processor
         .process(visits(&[visit("a", "192.0.2.7", "/")]))
         .await;
     assert_eq!((again.counted, again.duplicates), (0, 1));
+}
+
+/// The commit lands, its reply is lost, and the SDK's retry fails the
+/// condition on the commit's own digests: the commit token tells the
+/// processor the visits were its own to count.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_whose_reply_was_lost_still_counts_everywhere() {
+    a_commit_losing_replies_counts_once(1).await;
+}
+
+/// The commit lands and every attempt's reply is lost, so the SDK gives up
+/// with a server error: the token still tells the visits were committed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_commit_whose_every_reply_was_lost_still_counts_everywhere() {
+    a_commit_losing_replies_counts_once(ATTEMPTS as usize).await;
 }
 
 /// Items written before digests hold whole visit IDs; the first update
