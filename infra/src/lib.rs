@@ -29,6 +29,7 @@
 //! [`fns`] and [`pseudo`] (intrinsics), [`policy`] (IAM documents),
 //! [`RawResource`] and [`Attributes::override_property`] (escape hatches).
 
+pub mod access;
 mod conditions;
 #[cfg(feature = "constructs")]
 pub mod constructs;

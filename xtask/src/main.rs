@@ -1,5 +1,6 @@
 //! `cargo xtask`: the project's command line.
 
+mod access;
 mod bench;
 mod browser;
 mod build;

@@ -28,6 +28,7 @@ pub use event_source::{
 };
 pub use function::{FunctionCode, RustFunction, RustFunctionProps};
 pub use http_api::{HttpApi, HttpApiProps};
+pub use perms::ItemAccess;
 pub use queue::{Queue, QueueProps};
 pub use role_policy::{Grantee, RolePolicy};
 pub use site::{SiteCertificate, StaticSite, StaticSiteProps};

@@ -19,7 +19,9 @@ pub const TABLE_WRITE: &[&str] = &[
     "dynamodb:UpdateItem",
 ];
 
-/// Reading a DynamoDB table's stream (what an event source mapping needs).
+/// Reading a DynamoDB table's stream: what Lambda's event source mapping
+/// needs of the function's role
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html>).
 pub const TABLE_STREAM_READ: &[&str] = &[
     "dynamodb:DescribeStream",
     "dynamodb:GetRecords",
@@ -27,19 +29,66 @@ pub const TABLE_STREAM_READ: &[&str] = &[
     "dynamodb:ListStreams",
 ];
 
-/// Sending messages to an SQS queue.
-pub const QUEUE_SEND: &[&str] = &[
-    "sqs:GetQueueAttributes",
-    "sqs:GetQueueUrl",
-    "sqs:SendMessage",
-];
+/// One kind of access to a DynamoDB table's items: a grant names exactly
+/// the kinds its code uses, each one IAM action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ItemAccess {
+    /// `GetItem`.
+    Get,
+    /// `BatchGetItem`.
+    BatchGet,
+    /// `Query` (on the table and its indexes).
+    Query,
+    /// `Scan` (on the table and its indexes).
+    Scan,
+    /// `ConditionCheckItem`.
+    ConditionCheck,
+    /// `PutItem`.
+    Put,
+    /// `UpdateItem`.
+    Update,
+    /// `DeleteItem`.
+    Delete,
+    /// `BatchWriteItem`.
+    BatchWrite,
+    /// `DescribeTable`.
+    Describe,
+}
 
-/// Consuming messages from an SQS queue (what an event source mapping needs).
+impl ItemAccess {
+    /// The IAM action.
+    pub fn action(self) -> &'static str {
+        match self {
+            ItemAccess::Get => "dynamodb:GetItem",
+            ItemAccess::BatchGet => "dynamodb:BatchGetItem",
+            ItemAccess::Query => "dynamodb:Query",
+            ItemAccess::Scan => "dynamodb:Scan",
+            ItemAccess::ConditionCheck => "dynamodb:ConditionCheckItem",
+            ItemAccess::Put => "dynamodb:PutItem",
+            ItemAccess::Update => "dynamodb:UpdateItem",
+            ItemAccess::Delete => "dynamodb:DeleteItem",
+            ItemAccess::BatchWrite => "dynamodb:BatchWriteItem",
+            ItemAccess::Describe => "dynamodb:DescribeTable",
+        }
+    }
+
+    /// Whether the access reaches the table's indexes too.
+    pub fn reaches_indexes(self) -> bool {
+        matches!(self, ItemAccess::Query | ItemAccess::Scan)
+    }
+}
+
+/// Sending messages to an SQS queue whose URL the sender knows
+/// (`SendMessageBatch` is authorized as `SendMessage`).
+pub const QUEUE_SEND: &[&str] = &["sqs:SendMessage"];
+
+/// Consuming messages from an SQS queue: what Lambda's event source mapping
+/// needs of the function's role, no more
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/with-sqs.html>, "Execution
+/// role permissions").
 pub const QUEUE_CONSUME: &[&str] = &[
-    "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
-    "sqs:GetQueueUrl",
     "sqs:ReceiveMessage",
 ];
 

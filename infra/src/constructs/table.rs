@@ -7,7 +7,7 @@ use crate::aws::dynamodb::table::{
     TimeToLiveSpecification,
 };
 use crate::constructs::error::ConstructError;
-use crate::constructs::perms;
+use crate::constructs::perms::{self, ItemAccess};
 use crate::constructs::role_policy::Grantee;
 use crate::policy::Statement;
 use crate::{sub, Attributes, DeletionPolicy, Handle, Template, Value};
@@ -135,6 +135,32 @@ impl Table {
             Statement::allow()
                 .actions(actions.iter().copied())
                 .resources([self.arn(), sub!(self.arn(), "/index/*")]),
+        );
+    }
+
+    /// Exactly the item accesses `access` names: the table's ARN, and its
+    /// indexes only for a query or scan.
+    pub fn grant(
+        &self,
+        template: &mut Template,
+        grantee: &mut impl Grantee,
+        access: &[ItemAccess],
+    ) {
+        let mut access = access.to_vec();
+        access.sort_unstable();
+        access.dedup();
+        if access.is_empty() {
+            return;
+        }
+        let mut resources = vec![self.arn()];
+        if access.iter().any(|a| a.reaches_indexes()) {
+            resources.push(sub!(self.arn(), "/index/*"));
+        }
+        grantee.grant(
+            template,
+            Statement::allow()
+                .actions(access.iter().map(|a| a.action()))
+                .resources(resources),
         );
     }
 

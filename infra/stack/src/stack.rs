@@ -61,6 +61,32 @@ pub mod parameters {
     pub const FUNCTIONS: [&str; 4] = ["Processor", "CountsApi", "Connect", "Broadcaster"];
 }
 
+/// What each function does with each table, declared once: the stack's
+/// grants are made from it, and `cargo xtask test-stack` checks every call
+/// the functions make against the policies it gives (and lists any grant no
+/// call used). Queues and connections are granted by what wires them: the
+/// event source (consume), the edge recorder (send), the WebSocket API
+/// (manage connections, for the broadcaster).
+pub mod access {
+    use infra::constructs::ItemAccess::{self, Delete, Get, Put, Scan, Update};
+
+    /// The processor updates a visitor, and reads it back after a
+    /// conditional-check failure or a lost reply.
+    pub const PROCESSOR_VISITORS: &[ItemAccess] = &[Get, Update];
+    /// The processor adds to path counts.
+    pub const PROCESSOR_PATHS: &[ItemAccess] = &[Update];
+    /// The processor adds to the totals.
+    pub const PROCESSOR_TOTALS: &[ItemAccess] = &[Update];
+    /// The counts API reads the totals item.
+    pub const COUNTS_TOTALS: &[ItemAccess] = &[Get];
+    /// The counts API reads a path's count and scans for the top pages.
+    pub const COUNTS_PATHS: &[ItemAccess] = &[Get, Scan];
+    /// Connect records a connection and forgets it on disconnect.
+    pub const CONNECT_CONNECTIONS: &[ItemAccess] = &[Put, Delete];
+    /// The broadcaster lists connections and forgets gone ones.
+    pub const BROADCASTER_CONNECTIONS: &[ItemAccess] = &[Scan, Delete];
+}
+
 /// Output names, what deploy prints and tests read.
 pub mod outputs {
     /// The site's URL (prod).
@@ -249,9 +275,9 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         ],
     );
 
-    for table in [&totals, &visitors, &paths] {
-        table.grant_write(&mut t, &mut processor);
-    }
+    visitors.grant(&mut t, &mut processor, access::PROCESSOR_VISITORS);
+    paths.grant(&mut t, &mut processor, access::PROCESSOR_PATHS);
+    totals.grant(&mut t, &mut processor, access::PROCESSOR_TOTALS);
     sqs_event_source(
         &mut t,
         "ProcessorSource",
@@ -263,9 +289,9 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             ..SqsSource::default()
         },
     );
-    totals.grant_read(&mut t, &mut counts);
-    paths.grant_read(&mut t, &mut counts);
-    connections.grant_write(&mut t, &mut connect);
+    totals.grant(&mut t, &mut counts, access::COUNTS_TOTALS);
+    paths.grant(&mut t, &mut counts, access::COUNTS_PATHS);
+    connections.grant(&mut t, &mut connect, access::CONNECT_CONNECTIONS);
 
     let api = HttpApi::new(
         &mut t,
@@ -306,7 +332,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             (env::WEBSOCKET_ENDPOINT, live.management_url()),
         ],
     );
-    connections.grant_read_write(&mut t, &mut broadcaster);
+    connections.grant(&mut t, &mut broadcaster, access::BROADCASTER_CONNECTIONS);
     live.grant_manage_connections(&mut t, &mut broadcaster);
     dynamodb_event_source(
         &mut t,

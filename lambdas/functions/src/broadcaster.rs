@@ -178,10 +178,10 @@ pub fn management_client(
     config: &aws_config::SdkConfig,
     endpoint: &str,
 ) -> aws_sdk_apigatewaymanagement::Client {
-    let conf = aws_sdk_apigatewaymanagement::config::Builder::from(config)
-        .endpoint_url(endpoint)
-        .build();
-    aws_sdk_apigatewaymanagement::Client::from_conf(conf)
+    let builder =
+        aws_sdk_apigatewaymanagement::config::Builder::from(config).endpoint_url(endpoint);
+    let builder = clients::recorded(builder, |b, r| b.interceptor(r));
+    aws_sdk_apigatewaymanagement::Client::from_conf(builder.build())
 }
 
 /// The counts in the batch's newest image of the totals item.

@@ -15,7 +15,8 @@ pub async fn sdk_config() -> aws_config::SdkConfig {
 pub const DYNAMODB_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// A DynamoDB client for `config`, each attempt bounded by
-/// [`DYNAMODB_ATTEMPT_TIMEOUT`].
+/// [`DYNAMODB_ATTEMPT_TIMEOUT`], its requests recorded when
+/// [`access_record::FILE_VAR`] asks for it.
 pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     let timeouts = config
         .timeout_config()
@@ -23,11 +24,19 @@ pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
         .unwrap_or_default()
         .operation_attempt_timeout(DYNAMODB_ATTEMPT_TIMEOUT)
         .build();
-    aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(config)
-            .timeout_config(timeouts)
-            .build(),
-    )
+    let builder = aws_sdk_dynamodb::config::Builder::from(config).timeout_config(timeouts);
+    let builder = recorded(builder, |b, r| b.interceptor(r));
+    aws_sdk_dynamodb::Client::from_conf(builder.build())
+}
+
+/// Records the requests of the client `builder` makes when
+/// [`access_record::FILE_VAR`] asks for it (tests check them against the
+/// function's IAM policy); does nothing otherwise.
+pub fn recorded<B>(builder: B, install: impl FnOnce(B, access_record::Recorder) -> B) -> B {
+    match access_record::Recorder::from_env() {
+        Some(recorder) => install(builder, recorder),
+        None => builder,
+    }
 }
 
 /// A required environment variable, or an error naming it.

@@ -318,6 +318,7 @@ async fn test_stack_cycle(target: &Target, config: &StackConfig) -> Result<f64> 
         },
         checks: crate::test_stack::suite::all(),
         keep: false,
+        check_access: false,
     })
     .await?;
     Ok(started.elapsed().as_secs_f64())

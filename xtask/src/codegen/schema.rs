@@ -114,7 +114,8 @@ pub fn refresh(root: &Path) -> Result<()> {
             total += 1;
         }
     }
-    // The IAM actions of every service a vendored handler names.
+    // The IAM actions of every service a vendored handler names, and of
+    // every service the access check maps calls to.
     let policies: BTreeMap<String, Json> = read_json(
         &env.package_dir("cfnlint")?
             .join("data")
@@ -129,6 +130,11 @@ pub fn refresh(root: &Path) -> Result<()> {
                     prefixes.insert(prefix.to_owned());
                 }
             }
+        }
+    }
+    for row in infra::access::calls::OPERATIONS {
+        if let Some((prefix, _)) = row.action.and_then(|a| a.split_once(':')) {
+            prefixes.insert(prefix.to_owned());
         }
     }
     let known: KnownActions = prefixes

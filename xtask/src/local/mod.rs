@@ -111,6 +111,7 @@ pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -
         log: &dir.join("functions.log"),
         http_addr: ([127, 0, 0, 1], 0).into(),
         log_invocations: true,
+        record_calls: None,
     })
     .await?;
 

@@ -59,6 +59,16 @@ impl Served {
         self.physical.get(id).map(String::as_str)
     }
 
+    /// Every resource's physical ID, by logical ID.
+    pub fn physical_ids(&self) -> &HashMap<String, String> {
+        &self.physical
+    }
+
+    /// What is served for each resource taken out of the template.
+    pub fn served(&self) -> &BTreeMap<String, ServedApi> {
+        &self.apis
+    }
+
     /// The base URL an API (by logical ID) is served at.
     pub fn api_endpoint(&self, id: &str) -> Option<&str> {
         self.apis.get(id).map(|a| a.endpoint.as_str())
@@ -97,6 +107,9 @@ pub struct ServeRequest<'a> {
     pub http_addr: SocketAddr,
     /// Print one line per invocation.
     pub log_invocations: bool,
+    /// Where the functions record every AWS request they make (for the
+    /// access check), if anywhere.
+    pub record_calls: Option<&'a Path>,
 }
 
 /// Starts everything the template needs that the emulator does not run.
@@ -139,6 +152,12 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
             }
             vars.insert(k, v);
         }
+    }
+    if let Some(file) = request.record_calls {
+        vars.insert(
+            access_record::FILE_VAR.into(),
+            file.to_string_lossy().into_owned(),
+        );
     }
     vars.insert("AWS_ENDPOINT_URL".into(), request.endpoint.to_owned());
     vars.insert("AWS_REGION".into(), emulator::REGION.to_owned());

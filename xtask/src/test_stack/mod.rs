@@ -21,7 +21,7 @@ use crate::deploy::{self, DeployOptions, Target, TargetArgs};
 use crate::local::serve::{serve, ServeRequest};
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
-use crate::workspace;
+use crate::{access, workspace};
 
 pub use suite::Check;
 
@@ -57,6 +57,9 @@ pub struct Run<'a> {
     pub checks: Vec<Check>,
     /// Keep the stack afterwards.
     pub keep: bool,
+    /// Check the functions' calls against their roles after the checks (on
+    /// an emulator; the full suite is what makes the calls worth checking).
+    pub check_access: bool,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -78,6 +81,7 @@ pub fn run(args: &Args) -> Result<()> {
             },
             checks: suite::all(),
             keep: args.keep,
+            check_access: true,
         })
         .await
     })
@@ -165,28 +169,32 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
     let log = workspace::target_dir()?
         .join("test-stack")
         .join(format!("{}.log", run.stack));
-    let served;
+    let mut served = None;
+    let calls = access::calls_file(&run.stack)?;
+    let template = visitor_stack::build(Stage::Test, run.config)?;
     let outputs = match run.target.endpoint() {
         Some(endpoint) => {
-            let template = visitor_stack::build(Stage::Test, run.config)?;
             let env = PyEnv::ensure()?;
             eprintln!(
                 "==> starting the functions (cargo lambda watch; output in {})",
                 log.display()
             );
-            served = serve(&ServeRequest {
-                sdk,
-                endpoint,
-                stack: &run.stack,
-                template: &template,
-                env: &env,
-                log: &log,
-                http_addr: ([127, 0, 0, 1], 0).into(),
-                log_invocations: false,
-            })
-            .await
-            .context("serving what the emulator does not run")?;
-            served.outputs(&deployed.outputs)
+            let serving = served.insert(
+                serve(&ServeRequest {
+                    sdk,
+                    endpoint,
+                    stack: &run.stack,
+                    template: &template,
+                    env: &env,
+                    log: &log,
+                    http_addr: ([127, 0, 0, 1], 0).into(),
+                    log_invocations: false,
+                    record_calls: Some(&calls),
+                })
+                .await
+                .context("serving what the emulator does not run")?,
+            );
+            serving.outputs(&deployed.outputs)
         }
         None => deployed.outputs.clone(),
     };
@@ -224,7 +232,50 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
         );
     }
     eprintln!("==> all {} checks passed", run.checks.len());
-    Ok(())
+    match &served {
+        Some(_) if !run.check_access => Ok(()),
+        Some(served) => check_access(run, sdk, &template, served, &calls).await,
+        None => {
+            eprintln!("==> access: not checked here (on AWS, IAM itself enforces the policies)");
+            Ok(())
+        }
+    }
+}
+
+/// The functions' recorded calls against their roles; then the same calls
+/// against the roles with the processor's `dynamodb:GetItem` taken away,
+/// which must fail with that line: the check cannot pass by accident.
+async fn check_access(
+    run: &Run<'_>,
+    sdk: &aws_config::SdkConfig,
+    template: &infra::Template,
+    served: &crate::local::serve::Served,
+    calls: &std::path::Path,
+) -> Result<()> {
+    let template = template.render()?.json().clone();
+    let (deployment, place) = access::deployment(sdk, &run.stack, &template, served).await?;
+    let recorded = access::read_calls(calls)?;
+    let report = access::check_calls(&template, &deployment, &place, &recorded)?;
+    let file = access::write_report(&report)?;
+    access::judge(&report, &file)?;
+
+    let (role, action) = ("ProcessorRole", "dynamodb:GetItem");
+    let narrowed = access::without_action(&template, role, action);
+    let broken = access::check_calls(&narrowed, &deployment, &place, &recorded)?;
+    match broken
+        .denied
+        .iter()
+        .find(|d| d.role == role && d.action == action)
+    {
+        Some(denial) => {
+            eprintln!("==> access self-test: without {action}, {role} fails as it must:\n    {denial}");
+            Ok(())
+        }
+        None => bail!(
+            "the access check did not notice {action} missing from {role}: either the suite no longer exercises the processor's read-back, or the check is broken ({})",
+            broken.summary()
+        ),
+    }
 }
 
 /// Deletes the stack and makes sure its tables and queues went with it. A

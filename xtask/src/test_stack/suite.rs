@@ -14,7 +14,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_sqs::types::{QueueAttributeName, SendMessageBatchRequestEntry};
 use serde_json::Value;
 use visitor_model::message::{VisitMessage, VERSION};
-use visitor_model::tables::{paths, totals, visitors};
+use visitor_model::tables::{connections, paths, totals, visitors};
 use visitor_stack::outputs;
 
 use super::client::{get_json, LiveClient};
@@ -59,8 +59,16 @@ pub fn all() -> Vec<Check> {
             run: |ctx| Box::pin(malformed_goes_to_dead_letters(ctx)),
         },
         Check {
+            name: "a visit redelivered in a later batch counts once",
+            run: |ctx| Box::pin(redelivery_counts_once(ctx)),
+        },
+        Check {
             name: "a connected WebSocket client receives the new count after a visit",
             run: |ctx| Box::pin(live_client_gets_new_count(ctx)),
+        },
+        Check {
+            name: "a connection that is gone is forgotten by the next broadcast",
+            run: |ctx| Box::pin(gone_connection_is_forgotten(ctx)),
         },
     ]
 }
@@ -366,4 +374,70 @@ async fn live_client_gets_new_count(ctx: &Ctx) -> Result<()> {
         visits + 1
     );
     Ok(())
+}
+
+/// SQS may deliver a message again after its batch was processed: the
+/// processor finds the visit among the visitor's remembered ones (its
+/// conditional update fails, and it reads the item back) and counts nothing.
+async fn redelivery_counts_once(ctx: &Ctx) -> Result<()> {
+    let (visits, _) = ctx.totals().await?;
+    let visit = ctx.visit(31, 31, "again");
+    ctx.send(&[body(&visit)?]).await?;
+    ctx.wait_for_total(visits + 1, COUNT_LIMIT).await?;
+    ctx.send(&[body(&visit)?]).await?;
+    // Wait for the redelivery to be processed: a fresh visit behind it.
+    ctx.send(&[body(&ctx.visit(32, 32, "after"))?]).await?;
+    ctx.wait_for_total(visits + 2, COUNT_LIMIT).await?;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (settled, _) = ctx.totals().await?;
+    ensure!(
+        settled == visits + 2,
+        "the redelivered visit counted again: {settled} page views, expected {}",
+        visits + 2
+    );
+    let count = ctx.path_count("again").await?;
+    ensure!(count == 1, "the redelivered page counted {count} times");
+    Ok(())
+}
+
+/// A connection the browser dropped without a `$disconnect` (a closed lid)
+/// stays in the table until a broadcast finds it gone (410) and deletes it.
+async fn gone_connection_is_forgotten(ctx: &Ctx) -> Result<()> {
+    let table = ctx.output(outputs::CONNECTIONS_TABLE)?;
+    // The shape of an API Gateway connection ID; no such connection exists.
+    let id = format!("{}Gone=", &ctx.run[..8]);
+    ctx.db()
+        .put_item()
+        .table_name(table)
+        .item(connections::PK, AttributeValue::S(id.clone()))
+        .send()
+        .await
+        .map_err(sdk_error)
+        .context("recording a connection that is gone")?;
+    let (visits, _) = ctx.totals().await?;
+    ctx.send(&[body(&ctx.visit(41, 41, "gone"))?]).await?;
+    ctx.wait_for_total(visits + 1, COUNT_LIMIT).await?;
+    let deadline = Instant::now() + COUNT_LIMIT;
+    loop {
+        let item = ctx
+            .db()
+            .get_item()
+            .table_name(table)
+            .key(connections::PK, AttributeValue::S(id.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)
+            .context("reading the gone connection")?;
+        if item.item().is_none() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "connection {id} is still in {table} {}s after a broadcast should have found it gone",
+                COUNT_LIMIT.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
 }

@@ -49,6 +49,7 @@ async fn failing_and_panicking_suites_still_tear_down() {
         options: options(),
         checks: vec![check],
         keep: false,
+        check_access: false,
     };
 
     let fails = Check {
@@ -90,6 +91,7 @@ async fn keep_leaves_the_stack_for_debugging() {
         options: options(),
         checks: vec![passes],
         keep: true,
+        check_access: false,
     })
     .await
     .unwrap();
