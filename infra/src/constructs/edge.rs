@@ -5,7 +5,7 @@
 use crate::aws::lambda::function::{Code, Runtime};
 use crate::aws::{iam, lambda};
 use crate::constructs::perms;
-use crate::constructs::role_policy::{Grantee, RolePolicy};
+use crate::constructs::role_policy::{Grantee, RoleOptions, RolePolicy};
 use crate::policy::{PolicyDocument, Principal, Statement};
 use crate::{pseudo, sub, Handle, Template, Value};
 
@@ -23,6 +23,8 @@ pub struct EdgeFunctionProps {
     pub memory_mb: i64,
     /// A description.
     pub description: Option<String>,
+    /// The execution role's path and permissions boundary.
+    pub role: RoleOptions,
 }
 
 impl EdgeFunctionProps {
@@ -34,6 +36,7 @@ impl EdgeFunctionProps {
             timeout_s: 5,
             memory_mb: 128,
             description: None,
+            role: RoleOptions::default(),
         }
     }
 }
@@ -59,7 +62,10 @@ impl EdgeFunction {
                     "edgelambda.amazonaws.com".into(),
                 ]),
             ));
-        let role = template.add(&format!("{id}Role"), iam::Role::new(trust));
+        let role = template.add(
+            &format!("{id}Role"),
+            props.role.apply(iam::Role::new(trust)),
+        );
         let mut policy = RolePolicy::new(role.clone(), format!("{id}LeastPrivilege"));
         // Replicas log to `/aws/lambda/us-east-1.<name>` in whichever region
         // served the request, so the group is named by pattern, not by ARN.

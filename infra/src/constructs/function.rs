@@ -8,7 +8,7 @@ use crate::aws::lambda::function::{
 };
 use crate::aws::{iam, lambda, logs};
 use crate::constructs::perms;
-use crate::constructs::role_policy::{Grantee, RolePolicy};
+use crate::constructs::role_policy::{Grantee, RoleOptions, RolePolicy};
 use crate::policy::{PolicyDocument, Principal, Statement};
 use crate::{Handle, Template, Value};
 
@@ -40,6 +40,8 @@ pub struct RustFunctionProps {
     pub log_retention_days: i64,
     /// A description shown in the console.
     pub description: Option<String>,
+    /// The execution role's path and permissions boundary.
+    pub role: RoleOptions,
 }
 
 impl RustFunctionProps {
@@ -53,6 +55,7 @@ impl RustFunctionProps {
             environment: BTreeMap::new(),
             log_retention_days: 30,
             description: None,
+            role: RoleOptions::default(),
         }
     }
 
@@ -91,6 +94,12 @@ impl RustFunctionProps {
         self.description = Some(text.into());
         self
     }
+
+    /// Sets the execution role's path and permissions boundary.
+    pub fn role(mut self, options: RoleOptions) -> Self {
+        self.role = options;
+        self
+    }
 }
 
 /// A Lambda function running a Rust `bootstrap` binary on `provided.al2023`.
@@ -118,7 +127,10 @@ impl RustFunction {
                 .action("sts:AssumeRole")
                 .principal(Principal::service("lambda.amazonaws.com")),
         );
-        let role = template.add(&format!("{id}Role"), iam::Role::new(trust));
+        let role = template.add(
+            &format!("{id}Role"),
+            props.role.apply(iam::Role::new(trust)),
+        );
         let mut policy = RolePolicy::new(role.clone(), format!("{id}LeastPrivilege"));
         policy.add(
             template,

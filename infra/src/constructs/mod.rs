@@ -30,7 +30,7 @@ pub use function::{FunctionCode, RustFunction, RustFunctionProps};
 pub use http_api::{HttpApi, HttpApiProps};
 pub use perms::ItemAccess;
 pub use queue::{Queue, QueueProps};
-pub use role_policy::{Grantee, RolePolicy};
+pub use role_policy::{Grantee, RoleOptions, RolePolicy};
 pub use site::{SiteCertificate, StaticSite, StaticSiteProps};
 pub use table::{KeyAttribute, Table, TableProps};
 pub use websocket::{WebSocketApi, WebSocketApiProps};

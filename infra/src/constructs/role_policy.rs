@@ -2,7 +2,7 @@
 
 use crate::aws::iam;
 use crate::policy::{PolicyDocument, Statement};
-use crate::{Handle, Template, ToJson};
+use crate::{Handle, Template, ToJson, Value};
 use serde_json::json;
 
 /// An execution role and the statements granted to it. Every grant rewrites
@@ -42,6 +42,30 @@ impl RolePolicy {
         let policies =
             json!([{ "PolicyName": self.name, "PolicyDocument": self.document.to_json() }]);
         template.override_property(&self.role, "Policies", policies);
+    }
+}
+
+/// Where a construct's execution role lives and what bounds it: a path
+/// (`/app/`) lets a deployer's policy scope role management to the app's
+/// roles, and a permissions boundary caps what any grant can give.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RoleOptions {
+    /// The role's path (`/app/`); `/` when unset.
+    pub path: Option<String>,
+    /// The ARN of the managed policy that bounds the role.
+    pub permissions_boundary: Option<Value<String>>,
+}
+
+impl RoleOptions {
+    /// `role` with these options.
+    pub(crate) fn apply(&self, mut role: iam::Role) -> iam::Role {
+        if let Some(path) = &self.path {
+            role = role.path(path.clone());
+        }
+        if let Some(boundary) = &self.permissions_boundary {
+            role = role.permissions_boundary(boundary.clone());
+        }
+        role
     }
 }
 

@@ -17,7 +17,7 @@ use infra::policy::{PolicyDocument, Principal, Statement};
 use infra::{fns, Output, Template, Value};
 
 use crate::config::StackConfig;
-use crate::stack::{build, StackError, Stage};
+use crate::stack::{build, roles, StackError, Stage};
 
 /// The GitHub OIDC issuer.
 pub const GITHUB_ISSUER: &str = "token.actions.githubusercontent.com";
@@ -30,6 +30,8 @@ pub mod outputs {
     pub const DEPLOY_ROLE: &str = "DeployRoleArn";
     /// The role CloudFormation uses for the site's stack.
     pub const EXECUTION_ROLE: &str = "ExecutionRoleArn";
+    /// The permissions boundary of every role of the site's stacks.
+    pub const ROLE_BOUNDARY: &str = "RoleBoundaryArn";
 }
 
 /// Who may deploy from GitHub Actions.
@@ -64,6 +66,9 @@ pub enum BootstrapError {
     /// The site's stack could not be built.
     #[error(transparent)]
     Stack(#[from] StackError),
+    /// A stage's template did not render (a bug in this crate).
+    #[error("rendering a stage for its role boundary: {0}")]
+    Render(String),
 }
 
 /// `<app>-bootstrap`.
@@ -104,6 +109,18 @@ pub fn bootstrap(
         outputs::ARTIFACT_BUCKET,
         Output::new(bucket.reference()).description("Where function zips go"),
     );
+    let boundary = t.add(
+        "RoleBoundary",
+        iam::ManagedPolicy::new(role_boundary(config)?)
+            .managed_policy_name(roles::boundary_name(&config.app_name))
+            .description(
+                "The most any role of the site's stacks may do (their permissions boundary)",
+            ),
+    );
+    t.output(
+        outputs::ROLE_BOUNDARY,
+        Output::new(boundary.reference()).description("Permissions boundary of the site's roles"),
+    );
     let Some(github) = github else {
         return Ok(t);
     };
@@ -139,7 +156,7 @@ pub fn bootstrap(
         )
         .description("CloudFormation changes the site's stack with this role")
         .policies(vec![Value::from(iam::role::Policy::new(
-            execution_policy(config, &bucket.arn())?,
+            execution_policy(config, &bucket.arn(), &boundary.reference())?,
             "ManageTheSiteStack",
         ))]),
     );
@@ -241,11 +258,121 @@ pub fn bootstrap(
     Ok(t)
 }
 
+/// What the site's roles may do at most: every action either stage grants
+/// any of its roles, on any resource (each role's own policy names the
+/// resources). A grant beyond it would be refused by IAM, so widening a
+/// grant means updating the bootstrap stack too, which shows in review.
+pub fn role_boundary(config: &StackConfig) -> Result<PolicyDocument, BootstrapError> {
+    let mut actions = BTreeSet::new();
+    for stage in Stage::ALL {
+        let template = build(stage, config)?;
+        let rendered = template
+            .render()
+            .map_err(|e| BootstrapError::Render(e.to_string()))?;
+        for role in rendered.json()["Resources"]
+            .as_object()
+            .into_iter()
+            .flatten()
+            .filter(|(_, r)| r["Type"] == "AWS::IAM::Role")
+            .map(|(_, r)| r)
+        {
+            for policy in role["Properties"]["Policies"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                for statement in policy["PolicyDocument"]["Statement"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter(|s| s["Effect"] == "Allow")
+                {
+                    match &statement["Action"] {
+                        serde_json::Value::String(a) => {
+                            actions.insert(a.clone());
+                        }
+                        serde_json::Value::Array(list) => {
+                            actions
+                                .extend(list.iter().filter_map(|a| a.as_str().map(str::to_owned)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+        }
+    }
+    Ok(PolicyDocument::new().statement(
+        Statement::allow()
+            .sid("AtMostWhatTheStacksGrant")
+            .actions(actions)
+            .resource("*"),
+    ))
+}
+
+/// Role actions CloudFormation may take only on the app's roles (under
+/// [`roles::path`]); those that create a role or widen what it may do need
+/// the boundary attached too ([`ROLE_WIDENING`]).
+const ROLE_ACTIONS: &[&str] = &[
+    "iam:DeleteRole",
+    "iam:DeleteRolePolicy",
+    "iam:DetachRolePolicy",
+    "iam:GetRole",
+    "iam:GetRolePolicy",
+    "iam:ListAttachedRolePolicies",
+    "iam:ListRolePolicies",
+    "iam:TagRole",
+    "iam:UntagRole",
+    // The key `iam:PermissionsBoundary` is not in this action's request
+    // context (IAM's service authorization reference), so it is scoped by
+    // path alone.
+    "iam:UpdateAssumeRolePolicy",
+    "iam:UpdateRole",
+    "iam:UpdateRoleDescription",
+];
+
+/// Role actions allowed only with [`roles::boundary_name`] as the role's
+/// boundary (`iam:PermissionsBoundary`,
+/// <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html>).
+const ROLE_WIDENING: &[&str] = &[
+    "iam:AttachRolePolicy",
+    "iam:CreateRole",
+    "iam:PutRolePermissionsBoundary",
+    "iam:PutRolePolicy",
+];
+
+/// Role actions the schemas list that CloudFormation never gets: removing
+/// a boundary would undo it.
+const ROLE_NEVER: &[&str] = &["iam:DeleteRolePermissionsBoundary"];
+
+/// Actions the registry schemas leave out, as data: each with where AWS
+/// says it is needed.
+pub const UNLISTED_PERMISSIONS: &[(&str, &str)] = &[
+    (
+        "lambda:GetFunction",
+        "associating a Lambda@Edge version with a distribution: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-permissions.html",
+    ),
+    (
+        "lambda:EnableReplication*",
+        "associating a Lambda@Edge version with a distribution; the trailing * is required (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-permissions.html)",
+    ),
+    (
+        "lambda:DisableReplication*",
+        "removing a Lambda@Edge association; the trailing * is required (https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-permissions.html)",
+    ),
+    (
+        "iam:CreateServiceLinkedRole",
+        "the first Lambda@Edge association creates the replicator's service-linked role: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-permissions.html",
+    ),
+];
+
 /// Every action the `prod` stack's resource types declare in their schemas'
-/// handlers, plus reading the artifacts the functions are created from.
+/// handlers, plus reading the artifacts the functions are created from; role
+/// management only on the app's roles, with the boundary; the Lambda@Edge
+/// association permissions the schemas omit, on the stack's functions only.
 fn execution_policy(
     config: &StackConfig,
     artifacts_arn: &Value<String>,
+    boundary_arn: &Value<String>,
 ) -> Result<PolicyDocument, BootstrapError> {
     let prod = build(Stage::Prod, config)?;
     let mut actions = BTreeSet::new();
@@ -263,12 +390,68 @@ fn execution_policy(
             actions.insert(*action);
         }
     }
-    Ok(PolicyDocument::new()
+    let (role_scoped, general): (BTreeSet<&str>, BTreeSet<&str>) = actions
+        .into_iter()
+        .filter(|a| !ROLE_NEVER.contains(a))
+        .partition(|a| {
+            ROLE_ACTIONS.contains(a) || ROLE_WIDENING.contains(a) || *a == "iam:PassRole"
+        });
+    let general: BTreeSet<&str> = general
+        .into_iter()
+        .filter(|a| *a != "iam:CreateServiceLinkedRole")
+        .collect();
+    let app_roles = fns::sub(format!(
+        "arn:${{AWS::Partition}}:iam::${{AWS::AccountId}}:role{}*",
+        roles::path(&config.app_name)
+    ));
+    let app = &config.app_name;
+    let prod_functions = fns::sub(format!(
+        "arn:${{AWS::Partition}}:lambda:${{AWS::Region}}:${{AWS::AccountId}}:function:{app}-prod-*"
+    ));
+    let mut policy = PolicyDocument::new()
         .statement(
             Statement::allow()
                 .sid("ManageTheStacksResources")
-                .actions(actions)
+                .actions(general)
                 .resource("*"),
+        )
+        .statement(
+            Statement::allow()
+                .sid("CreateAndWidenOnlyBoundedAppRoles")
+                .actions(
+                    ROLE_WIDENING
+                        .iter()
+                        .copied()
+                        .filter(|a| role_scoped.contains(a)),
+                )
+                .resource(app_roles.clone())
+                .condition(
+                    "StringEquals",
+                    "iam:PermissionsBoundary",
+                    [boundary_arn.clone()],
+                ),
+        )
+        .statement(
+            Statement::allow()
+                .sid("ManageOnlyAppRoles")
+                .actions(
+                    ROLE_ACTIONS
+                        .iter()
+                        .copied()
+                        .filter(|a| role_scoped.contains(a)),
+                )
+                .resource(app_roles.clone()),
+        )
+        .statement(
+            Statement::allow()
+                .sid("PassOnlyAppRolesToLambda")
+                .action("iam:PassRole")
+                .resource(app_roles)
+                .condition(
+                    "StringEquals",
+                    "iam:PassedToService",
+                    ["lambda.amazonaws.com"],
+                ),
         )
         .statement(
             Statement::allow()
@@ -278,5 +461,33 @@ fn execution_policy(
                     "",
                     [artifacts_arn.clone(), Value::from("/*".to_owned())],
                 )),
-        ))
+        );
+    // Lambda@Edge associations (UNLISTED_PERMISSIONS): the documented
+    // exception to the no-wildcard rule, scoped to the stack's functions'
+    // versions and to the replicator's service-linked role.
+    let unlisted = |prefix: &'static str| {
+        UNLISTED_PERMISSIONS
+            .iter()
+            .map(|(a, _)| *a)
+            .filter(move |a| a.starts_with(prefix))
+    };
+    policy = policy
+        .statement(
+            Statement::allow()
+                .sid("ReplicateTheEdgeFunction")
+                .actions(unlisted("lambda:"))
+                .resources([prod_functions.clone(), sub_suffix(&prod_functions, ":*")]),
+        )
+        .statement(
+            Statement::allow()
+                .sid("CreateTheReplicatorRole")
+                .actions(unlisted("iam:"))
+                .resource(fns::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:role/aws-service-role/replicator.lambda.amazonaws.com/AWSServiceRoleForLambdaReplicator"))
+                .condition("StringEquals", "iam:AWSServiceName", ["replicator.lambda.amazonaws.com"]),
+        );
+    Ok(policy)
+}
+
+fn sub_suffix(value: &Value<String>, suffix: &str) -> Value<String> {
+    fns::join("", [value.clone(), Value::from(suffix.to_owned())])
 }

@@ -13,4 +13,4 @@ mod stack;
 pub use config::{
     ConfigError, CpuArchitecture, FunctionSize, IpStorage, StackConfig, LOG_RETENTION_DAYS,
 };
-pub use stack::{access, build, outputs, parameters, StackError, Stage};
+pub use stack::{access, build, outputs, parameters, roles, StackError, Stage};

@@ -3,9 +3,9 @@
 use infra::aws::dynamodb::table::StreamViewType;
 use infra::constructs::{
     dynamodb_event_source, sqs_event_source, EdgeFunction, EdgeFunctionProps, FunctionCode,
-    HttpApi, HttpApiProps, KeyAttribute, Queue, QueueProps, RustFunction, RustFunctionProps,
-    SiteCertificate, SqsSource, StaticSite, StaticSiteProps, StreamSource, Table, TableProps,
-    WebSocketApi, WebSocketApiProps,
+    HttpApi, HttpApiProps, KeyAttribute, Queue, QueueProps, RoleOptions, RustFunction,
+    RustFunctionProps, SiteCertificate, SqsSource, StaticSite, StaticSiteProps, StreamSource,
+    Table, TableProps, WebSocketApi, WebSocketApiProps,
 };
 use infra::{fns, pseudo, sub, DeletionPolicy, Output, Param, Parameter, Template, Value};
 use visitor_model::{env, tables};
@@ -85,6 +85,39 @@ pub mod access {
     pub const CONNECT_CONNECTIONS: &[ItemAccess] = &[Put, Delete];
     /// The broadcaster lists connections and forgets gone ones.
     pub const BROADCASTER_CONNECTIONS: &[ItemAccess] = &[Scan, Delete];
+}
+
+/// Where the app's roles live and what bounds them: every role of both
+/// stages sits under [`roles::path`] and carries the managed policy
+/// [`roles::boundary_name`] as its permissions boundary. The bootstrap stack
+/// creates that policy, and lets CloudFormation create or widen only roles
+/// under the path that carry it, so a change set cannot make an
+/// administrator.
+pub mod roles {
+    /// `/<app>/`.
+    pub fn path(app: &str) -> String {
+        format!("/{app}/")
+    }
+
+    /// `<app>-role-boundary`.
+    pub fn boundary_name(app: &str) -> String {
+        format!("{app}-role-boundary")
+    }
+}
+
+/// The role options every role of the stack gets.
+fn role_options(config: &StackConfig) -> RoleOptions {
+    RoleOptions {
+        path: Some(roles::path(&config.app_name)),
+        permissions_boundary: Some(sub!(
+            "arn:",
+            pseudo::partition(),
+            ":iam::",
+            pseudo::account_id(),
+            ":policy/",
+            roles::boundary_name(&config.app_name).as_str()
+        )),
+    }
 }
 
 /// Output names, what deploy prints and tests read.
@@ -233,7 +266,8 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         .memory_mb(i64::from(size.memory_mb))
         .timeout_s(i64::from(size.timeout_s))
         .log_retention_days(i64::from(config.log_retention_days))
-        .description(format!("{}: {description}", config.app_name));
+        .description(format!("{}: {description}", config.app_name))
+        .role(role_options(config));
         for (name, value) in vars {
             props = props.env(name, value);
         }
@@ -367,6 +401,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
                     "{}: records each visit to the queue",
                     config.app_name
                 )),
+                role: role_options(config),
                 ..EdgeFunctionProps::new(source)
             },
         );

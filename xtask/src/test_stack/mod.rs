@@ -254,6 +254,17 @@ async fn check_access(
 ) -> Result<()> {
     let template = template.render()?.json().clone();
     let (deployment, place) = access::deployment(sdk, &run.stack, &template, served).await?;
+    // The roles' permissions boundary lives in the bootstrap stack.
+    let boundary = visitor_stack::bootstrap::role_boundary(run.config)?;
+    let deployment = deployment.managed_policy(
+        &format!(
+            "arn:{}:iam::{}:policy/{}",
+            place.partition,
+            place.account,
+            visitor_stack::roles::boundary_name(&run.config.app_name)
+        ),
+        infra::ToJson::to_json(&boundary),
+    );
     let recorded = access::read_calls(calls)?;
     let report = access::check_calls(&template, &deployment, &place, &recorded)?;
     let file = access::write_report(&report)?;
