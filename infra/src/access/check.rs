@@ -7,7 +7,7 @@ use std::fmt;
 use serde_json::{json, Value as Json};
 
 use crate::access::calls::{authorizations, Call, Place};
-use crate::access::eval::{evaluate, Decision, Effect, Layer, Request};
+use crate::access::eval::{action_matches, evaluate, Decision, Effect, Layer, Request};
 use crate::access::principals::Role;
 
 /// Why a granted action that no recorded call used stays: AWS itself uses
@@ -275,13 +275,13 @@ pub fn check(
                         .find(|p| p.name() == by.policy)
                         .and_then(|p| p.statements().get(by.index))
                     {
-                        for granted in granted_actions(statement.json()) {
-                            if glob_ci(&granted, &auth.action) {
+                        for granted in statement.actions() {
+                            if action_matches(granted, &auth.action) {
                                 used.insert((
                                     role_id.clone(),
                                     by.policy.clone(),
                                     by.index,
-                                    granted,
+                                    granted.clone(),
                                 ));
                             }
                         }
@@ -327,7 +327,7 @@ pub fn check(
                 if statement.effect != Effect::Allow {
                     continue;
                 }
-                for granted in granted_actions(statement.json()) {
+                for granted in statement.actions().iter().cloned() {
                     let key = (
                         role_id.clone(),
                         policy.name().to_owned(),
@@ -341,7 +341,7 @@ pub fn check(
                         .get(role_id)
                         .into_iter()
                         .flatten()
-                        .find(|j| glob_ci(&granted, &j.action))
+                        .find(|j| action_matches(&granted, &j.action))
                         .map(|j| j.reason.clone());
                     report.unused.push(Unused {
                         role: role_id.clone(),
@@ -354,32 +354,6 @@ pub fn check(
         }
     }
     report
-}
-
-/// The actions an Allow statement lists (`Action`, as written).
-fn granted_actions(statement: &Json) -> Vec<String> {
-    match &statement["Action"] {
-        Json::String(s) => vec![s.clone()],
-        Json::Array(a) => a
-            .iter()
-            .filter_map(|s| s.as_str().map(str::to_owned))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Case-insensitive glob (`*`, `?`), as IAM matches actions.
-fn glob_ci(pattern: &str, text: &str) -> bool {
-    fn go(p: &[u8], t: &[u8]) -> bool {
-        match (p.first(), t.first()) {
-            (None, None) => true,
-            (Some(b'*'), _) => go(&p[1..], t) || (!t.is_empty() && go(p, &t[1..])),
-            (Some(b'?'), Some(_)) => go(&p[1..], &t[1..]),
-            (Some(a), Some(b)) if a.eq_ignore_ascii_case(b) => go(&p[1..], &t[1..]),
-            _ => false,
-        }
-    }
-    go(pattern.as_bytes(), text.as_bytes())
 }
 
 #[cfg(test)]

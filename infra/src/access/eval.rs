@@ -284,17 +284,26 @@ impl Statement {
         &self.json
     }
 
+    /// The actions an `Action` element lists, as written (none for a
+    /// `NotAction` statement): what a statement grants by name.
+    pub fn actions(&self) -> &[String] {
+        if self.actions.negated {
+            &[]
+        } else {
+            &self.actions.patterns
+        }
+    }
+
     /// Whether its `Action` (or `NotAction`) covers `action`: case-insensitive
     /// globs, `*` and `?`. A `NotAction` statement covers every action that
     /// none of its patterns match
     /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html>).
     pub fn matches_action(&self, action: &str) -> bool {
-        let action = action.to_lowercase();
         let listed = self
             .actions
             .patterns
             .iter()
-            .any(|pattern| glob_match(&pattern.to_lowercase(), &action));
+            .any(|pattern| action_matches(pattern, action));
         listed != self.actions.negated
     }
 
@@ -718,6 +727,12 @@ fn no_variables(values: Vec<String>, element: &str) -> Result<Vec<String>, Strin
         ));
     }
     Ok(values)
+}
+
+/// Whether the action pattern `pattern` (`dynamodb:Get*`) covers `action`,
+/// as IAM matches actions: case-insensitively, with `*` and `?`.
+pub fn action_matches(pattern: &str, action: &str) -> bool {
+    glob_match(&pattern.to_lowercase(), &action.to_lowercase())
 }
 
 /// Glob match: `*` matches any run of characters (also none), `?` exactly

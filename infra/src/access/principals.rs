@@ -375,38 +375,36 @@ pub fn roles(
         }
         let boundary = match &props["PermissionsBoundary"] {
             Json::Null => None,
-            value => if let Some(target) = value.get("Ref").and_then(Json::as_str) {
-                if let Some(policy) = resources.get(target) {
-                    let doc = deployment.resolve(
-                        template,
-                        &policy["Properties"]["PolicyDocument"],
-                        target,
-                    )?;
-                    Some(vec![Policy::parse(target.to_owned(), &doc)?])
-                } else {
-                    None
-                }
-            } else {
-                None
-            }
-            .map_or_else(
-                || {
-                    let arn = deployment.resolve(
-                        template,
-                        value,
-                        &format!("{id}.PermissionsBoundary"),
-                    )?;
-                    let arn = arn.as_str().unwrap_or_default().to_owned();
-                    match deployment.managed_policies.get(&arn) {
-                        Some(doc) => Ok::<_, PrincipalError>(Some(vec![Policy::parse(arn, doc)?])),
-                        None => {
-                            unmodelled.push(format!("{arn} (permissions boundary)"));
-                            Ok(None)
+            value => {
+                // A `Ref` to a managed policy of this template, or an ARN
+                // whose document the deployment supplies.
+                let local = value
+                    .get("Ref")
+                    .and_then(Json::as_str)
+                    .and_then(|target| Some((target, resources.get(target)?)));
+                match local {
+                    Some((target, policy)) => {
+                        let doc = deployment.resolve(
+                            template,
+                            &policy["Properties"]["PolicyDocument"],
+                            target,
+                        )?;
+                        Some(vec![Policy::parse(target.to_owned(), &doc)?])
+                    }
+                    None => {
+                        let at = format!("{id}.PermissionsBoundary");
+                        let arn = deployment.resolve(template, value, &at)?;
+                        let arn = arn.as_str().unwrap_or_default().to_owned();
+                        match deployment.managed_policies.get(&arn) {
+                            Some(doc) => Some(vec![Policy::parse(arn, doc)?]),
+                            None => {
+                                unmodelled.push(format!("{arn} (permissions boundary)"));
+                                None
+                            }
                         }
                     }
-                },
-                |b| Ok(Some(b)),
-            )?,
+                }
+            }
         };
         out.insert(
             id.clone(),

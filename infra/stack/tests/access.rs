@@ -6,7 +6,6 @@
 use infra::access::calls::Place;
 use infra::access::eval::{evaluate, Context, Decision, Request};
 use infra::access::principals::{roles, Deployment, Role};
-use serde_json::Value;
 use visitor_stack::bootstrap::{bootstrap, GitHubDeploy, UNLISTED_PERMISSIONS};
 use visitor_stack::{build, StackConfig, Stage};
 
@@ -216,18 +215,10 @@ fn every_role_is_bounded_and_fits_its_boundary() {
                 .unwrap_or_else(|| panic!("{id} has no boundary"));
             for policy in &role.policies {
                 for statement in policy.statements() {
-                    let actions = match &statement.json()["Action"] {
-                        Value::String(a) => vec![a.clone()],
-                        Value::Array(a) => a
-                            .iter()
-                            .filter_map(|a| a.as_str().map(str::to_owned))
-                            .collect(),
-                        _ => Vec::new(),
-                    };
-                    for action in actions {
+                    for action in statement.actions() {
                         let context = Context::new();
                         let request = Request {
-                            action: &action,
+                            action,
                             resource: "*",
                             context: &context,
                         };
