@@ -8,9 +8,12 @@ its own module (and its own cached SQS client).
 
 import itertools
 import json
+import os
 import re
 import socket
 import types
+import urllib.parse
+from functools import partial
 from pathlib import Path
 
 import boto3
@@ -23,9 +26,77 @@ REGION = "us-east-1"
 _module_ids = itertools.count()
 
 
-def load_recorder(queue_url, skip_prefixes=("/api/",)):
+# The recorder's AWS calls, for the access check (`cargo xtask test` sets
+# these and checks the file against the recorder's role in the prod stack).
+# One JSON object per line, the shape tools/access-record writes from Rust:
+# {"principal", "service", "operation", "method", "uri", "params"}.
+RECORD_FILE = os.environ.get("ACCESS_RECORD_FILE")
+RECORD_PRINCIPAL = os.environ.get("ACCESS_RECORD_PRINCIPAL", "unknown")
+MAX_VALUE = 2048
+
+
+def request_params(body, content_type):
+    """The resource-naming parameters of a request body: a JSON body's
+    top-level strings (an object's keys), a form body's fields."""
+    if isinstance(body, str):
+        body = body.encode()
+    if isinstance(content_type, bytes):
+        content_type = content_type.decode("latin-1")
+    body = body or b""
+    params = {}
+    if "x-www-form-urlencoded" in content_type:
+        for key, value in urllib.parse.parse_qsl(body.decode(), keep_blank_values=True):
+            if len(value) <= MAX_VALUE:
+                params.setdefault(key, []).append(value)
+        return params
+    try:
+        document = json.loads(body) if body else {}
+    except ValueError:
+        return params
+    if isinstance(document, dict):
+        for key, value in document.items():
+            if isinstance(value, str) and len(value) <= MAX_VALUE:
+                params[key] = [value]
+            elif isinstance(value, dict):
+                params[key] = list(value)
+    return params
+
+
+def record_calls(client, path, principal):
+    """Appends one record per request `client` sends (botocore's
+    `before-send` event: the request as signed, before it leaves)."""
+    service = str(client.meta.service_model.service_id)
+
+    def before_send(request, event_name, **_):
+        record = {
+            "principal": principal,
+            "service": service,
+            "operation": event_name.rsplit(".", 1)[-1],
+            "method": request.method,
+            "uri": request.url,
+            "params": request_params(request.body, request.headers.get("Content-Type", "")),
+        }
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps(record) + "\n")
+
+    client.meta.events.register("before-send", before_send)
+    return client
+
+
+class RecordingBoto3:
+    """Stands in for `boto3` inside a loaded recorder: its clients record."""
+
+    def __init__(self, path, principal):
+        self.path, self.principal = path, principal
+
+    def client(self, *args, **kwargs):
+        return record_calls(boto3.client(*args, **kwargs), self.path, self.principal)
+
+
+def load_recorder(queue_url, skip_prefixes=("/api/",), record=True):
     """index.py with its deploy-time values filled in as Fn::Sub would, loaded
-    as a new module under a name no other load uses."""
+    as a new module under a name no other load uses. With `record` and
+    ACCESS_RECORD_FILE set, its SQS client's calls are recorded."""
     text = SOURCE.read_text(encoding="utf-8")
     # Fn::Sub substitutes every `${Name}`: the source must hold only the two
     # the stack provides, or the deploy fails (or fills in something else).
@@ -37,6 +108,8 @@ def load_recorder(queue_url, skip_prefixes=("/api/",)):
     module = types.ModuleType(name)
     module.__file__ = str(SOURCE)
     exec(compile(text, str(SOURCE), "exec"), module.__dict__)
+    if record and RECORD_FILE:
+        module.boto3 = RecordingBoto3(RECORD_FILE, RECORD_PRINCIPAL)
     return module
 
 
@@ -129,10 +202,17 @@ def aws_env(monkeypatch, tmp_path):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "unrecorded(reason): the test's calls are refused on AWS on purpose; keep them out of the access check",
+    )
+
+
 @pytest.fixture
-def load():
+def load(request):
     """`load_recorder`, for tests that deploy the recorder their own way."""
-    return load_recorder
+    return partial(load_recorder, record=request.node.get_closest_marker("unrecorded") is None)
 
 
 @pytest.fixture

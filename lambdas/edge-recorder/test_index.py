@@ -177,6 +177,7 @@ def test_unreachable_queue_is_logged_and_the_request_goes_on(closed_port, caplog
     assert failures[0].exc_info is not None
 
 
+@pytest.mark.unrecorded("sends to a queue that is not the stack's")
 def test_missing_queue_is_logged_and_the_request_goes_on(queue_url, caplog, load, make_event, messages):
     missing = queue_url.rsplit("/", 1)[0] + "/never-created"
     module = load(missing, ["/api/"])

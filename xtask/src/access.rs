@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use infra::access::calls::{Call, Place};
 use infra::access::check::{check, service_use, Report};
-use infra::access::principals::{function_roles, roles, Deployment};
+use infra::access::principals::{function_roles, role, Deployment};
 use serde_json::Value;
 
 use crate::build::BINARIES;
@@ -101,14 +101,15 @@ pub async fn deployment(
     Ok((deployment, place))
 }
 
-/// The role each recorded principal (a function's binary, as
-/// `cargo lambda watch` names it) runs as in `template`.
+/// The role each recorded principal runs as in `template`: a function by
+/// its logical ID (what `ACCESS_RECORD_PRINCIPAL` names) or, for the Rust
+/// functions, by binary (what `cargo lambda watch` names them).
 pub fn function_principals(template: &Value) -> BTreeMap<String, String> {
     let roles = function_roles(template);
-    BINARIES
+    let binaries = BINARIES
         .iter()
-        .filter_map(|(logical, binary)| Some(((*binary).to_owned(), roles.get(*logical)?.clone())))
-        .collect()
+        .filter_map(|(logical, binary)| Some(((*binary).to_owned(), roles.get(*logical)?.clone())));
+    roles.clone().into_iter().chain(binaries).collect()
 }
 
 /// Checks `calls` against `template`'s roles.
@@ -118,21 +119,29 @@ pub fn check_calls(
     place: &Place,
     calls: &[Call],
 ) -> Result<Report> {
-    let roles = roles(template, deployment).context("reading the template's roles")?;
+    let principals = function_principals(template);
+    let mut roles = BTreeMap::new();
+    for id in principals.values() {
+        if !roles.contains_key(id) {
+            let resolved = role(template, deployment, id)
+                .with_context(|| format!("reading the policies of {id}"))?;
+            roles.insert(id.clone(), resolved);
+        }
+    }
     Ok(check(
         calls,
-        &function_principals(template),
+        &principals,
         &roles,
         place,
         &service_use(template),
     ))
 }
 
-/// Writes `report` to `target/access/report.json` and returns the path.
-pub fn write_report(report: &Report) -> Result<PathBuf> {
+/// Writes `report` to `target/access/<name>.report.json` and returns the path.
+pub fn write_report(name: &str, report: &Report) -> Result<PathBuf> {
     let dir = dir()?;
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
-    let file = dir.join("report.json");
+    let file = dir.join(format!("{name}.report.json"));
     let text = serde_json::to_string_pretty(&report.to_json())? + "\n";
     std::fs::write(&file, text).with_context(|| format!("writing {}", file.display()))?;
     Ok(file)
@@ -195,6 +204,60 @@ pub fn without_action(template: &Value, role: &str, action: &str) -> Value {
         statements.retain(|s| s["Action"] != Value::Array(Vec::new()));
     }
     out
+}
+
+/// The principal the edge recorder's tests record their calls as.
+pub const EDGE_PRINCIPAL: &str = "EdgeRecorder";
+
+/// The queue URL the edge recorder's tests send to (moto in process).
+const EDGE_TEST_QUEUE: &str = "https://sqs.us-east-1.amazonaws.com/123456789012/visits";
+
+/// The edge recorder's calls, recorded by its pytest suite, against its
+/// role in the `prod` stage, with the tests' queue as the stack's.
+pub fn check_edge_recorder(config: &visitor_stack::StackConfig, calls: &Path) -> Result<()> {
+    let template = visitor_stack::build(visitor_stack::Stage::Prod, config)?
+        .render()?
+        .json()
+        .clone();
+    let place = Place::new("aws", emulator::REGION, "123456789012");
+    let deployment = Deployment::new(place.clone(), "edge-recorder-tests")
+        .physical("Visits", EDGE_TEST_QUEUE)
+        .managed_policy(
+            &boundary_arn(&place, config),
+            infra::ToJson::to_json(&visitor_stack::bootstrap::role_boundary(config)?),
+        );
+    let recorded = read_calls(calls)?;
+    if recorded.is_empty() {
+        bail!(
+            "the edge recorder's tests recorded no calls in {}: is the recording in conftest.py still installed?",
+            calls.display()
+        );
+    }
+    let roles = function_roles(&template);
+    let role_id = roles
+        .get(EDGE_PRINCIPAL)
+        .with_context(|| format!("the prod stage has no function {EDGE_PRINCIPAL}"))?;
+    let principals = BTreeMap::from([(EDGE_PRINCIPAL.to_owned(), role_id.clone())]);
+    let role = role(&template, &deployment, role_id)?;
+    let report = check(
+        &recorded,
+        &principals,
+        &BTreeMap::from([(role_id.clone(), role)]),
+        &place,
+        &service_use(&template),
+    );
+    let file = write_report("edge-recorder", &report)?;
+    judge(&report, &file)
+}
+
+/// The ARN of the roles' permissions boundary at `place`.
+pub fn boundary_arn(place: &Place, config: &visitor_stack::StackConfig) -> String {
+    format!(
+        "arn:{}:iam::{}:policy/{}",
+        place.partition,
+        place.account,
+        visitor_stack::roles::boundary_name(&config.app_name)
+    )
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use crate::deploy::TargetArgs;
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
-use crate::{bench, browser, codegen, lint, readme, test_stack, workspace};
+use crate::{access, bench, browser, codegen, lint, readme, test_stack, workspace};
 
 /// The checks, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -150,16 +150,21 @@ fn run_step(step: Step) -> Result<()> {
         Step::Python => {
             let env = PyEnv::ensure()?;
             let dir = workspace::root()?.join("lambdas/edge-recorder");
+            // The suite records the recorder's own AWS calls (conftest.py),
+            // which are then checked against its role in the prod stage.
+            let calls = access::calls_file("edge-recorder")?;
             let status = env
                 .command("python")
                 .args(["-m", "pytest", "-q", "-p", "no:cacheprovider"])
                 .arg(&dir)
+                .env(access_record::FILE_VAR, &calls)
+                .env(access_record::PRINCIPAL_VAR, access::EDGE_PRINCIPAL)
                 .status()
                 .context("running pytest")?;
             if !status.success() {
                 bail!("pytest failed ({status})");
             }
-            Ok(())
+            access::check_edge_recorder(&ConfigArgs::default().load()?, &calls)
         }
         Step::Lint => lint::run(),
         Step::Workflows => {

@@ -314,109 +314,126 @@ pub fn roles(
     template: &Json,
     deployment: &Deployment,
 ) -> Result<BTreeMap<String, Role>, PrincipalError> {
+    role_ids(template)
+        .into_iter()
+        .map(|id| Ok((id.clone(), role(template, deployment, &id)?)))
+        .collect()
+}
+
+/// The logical IDs of `template`'s roles.
+pub fn role_ids(template: &Json) -> Vec<String> {
+    template["Resources"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter(|(_, r)| r["Type"] == "AWS::IAM::Role")
+        .map(|(id, _)| id.clone())
+        .collect()
+}
+
+/// The role `id` of `template`: only what its policies name needs to be
+/// resolvable.
+pub fn role(template: &Json, deployment: &Deployment, id: &str) -> Result<Role, PrincipalError> {
     let resources = template["Resources"]
         .as_object()
         .cloned()
         .unwrap_or_default();
-    let mut out = BTreeMap::new();
-    for (id, resource) in &resources {
-        if resource["Type"] != "AWS::IAM::Role" {
-            continue;
+    let resource = &template["Resources"][id];
+    if resource["Type"] != "AWS::IAM::Role" {
+        return Err(PrincipalError::Unresolved {
+            at: id.to_owned(),
+            what: "a role of that logical ID (the template has none)".into(),
+        });
+    }
+    let props = &resource["Properties"];
+    let mut policies = Vec::new();
+    for inline in props["Policies"].as_array().into_iter().flatten() {
+        let name = inline["PolicyName"].as_str().unwrap_or("inline");
+        let at = format!("{id}.Policies.{name}");
+        let doc = deployment.resolve(template, &inline["PolicyDocument"], &at)?;
+        policies.push(Policy::parse(format!("{id}/{name}"), &doc)?);
+    }
+    let mut unmodelled = Vec::new();
+    let mut managed: BTreeSet<String> = BTreeSet::new();
+    for arn in props["ManagedPolicyArns"].as_array().into_iter().flatten() {
+        // A `Ref` to a managed policy of this template names it directly.
+        if let Some(target) = arn.get("Ref").and_then(Json::as_str) {
+            if resources
+                .get(target)
+                .is_some_and(|r| r["Type"] == "AWS::IAM::ManagedPolicy")
+            {
+                managed.insert(target.to_owned());
+                continue;
+            }
         }
-        let props = &resource["Properties"];
-        let mut policies = Vec::new();
-        for inline in props["Policies"].as_array().into_iter().flatten() {
-            let name = inline["PolicyName"].as_str().unwrap_or("inline");
-            let at = format!("{id}.Policies.{name}");
-            let doc = deployment.resolve(template, &inline["PolicyDocument"], &at)?;
-            policies.push(Policy::parse(format!("{id}/{name}"), &doc)?);
+        let arn = deployment.resolve(template, arn, &format!("{id}.ManagedPolicyArns"))?;
+        let arn = arn.as_str().unwrap_or_default().to_owned();
+        match deployment.managed_policies.get(&arn) {
+            Some(doc) => policies.push(Policy::parse(arn.clone(), doc)?),
+            None => unmodelled.push(arn),
         }
-        let mut unmodelled = Vec::new();
-        let mut managed: BTreeSet<String> = BTreeSet::new();
-        for arn in props["ManagedPolicyArns"].as_array().into_iter().flatten() {
-            // A `Ref` to a managed policy of this template names it directly.
-            if let Some(target) = arn.get("Ref").and_then(Json::as_str) {
-                if resources
-                    .get(target)
-                    .is_some_and(|r| r["Type"] == "AWS::IAM::ManagedPolicy")
-                {
-                    managed.insert(target.to_owned());
-                    continue;
+    }
+    // Policies that name the role.
+    for (pid, policy) in &resources {
+        let kind = policy["Type"].as_str().unwrap_or_default();
+        let names_role = |p: &Json| {
+            p["Roles"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .any(|r| r.get("Ref").and_then(Json::as_str) == Some(id))
+                || p["RoleName"].get("Ref").and_then(Json::as_str) == Some(id)
+        };
+        let p = &policy["Properties"];
+        let attached = match kind {
+            "AWS::IAM::Policy" | "AWS::IAM::RolePolicy" => names_role(p),
+            "AWS::IAM::ManagedPolicy" => names_role(p) || managed.contains(pid),
+            _ => false,
+        };
+        if attached {
+            let doc = deployment.resolve(template, &p["PolicyDocument"], pid)?;
+            policies.push(Policy::parse(pid.clone(), &doc)?);
+        }
+    }
+    let boundary = match &props["PermissionsBoundary"] {
+        Json::Null => None,
+        value => {
+            // A `Ref` to a managed policy of this template, or an ARN
+            // whose document the deployment supplies.
+            let local = value
+                .get("Ref")
+                .and_then(Json::as_str)
+                .and_then(|target| Some((target, resources.get(target)?)));
+            match local {
+                Some((target, policy)) => {
+                    let doc = deployment.resolve(
+                        template,
+                        &policy["Properties"]["PolicyDocument"],
+                        target,
+                    )?;
+                    Some(vec![Policy::parse(target.to_owned(), &doc)?])
                 }
-            }
-            let arn = deployment.resolve(template, arn, &format!("{id}.ManagedPolicyArns"))?;
-            let arn = arn.as_str().unwrap_or_default().to_owned();
-            match deployment.managed_policies.get(&arn) {
-                Some(doc) => policies.push(Policy::parse(arn.clone(), doc)?),
-                None => unmodelled.push(arn),
-            }
-        }
-        // Policies that name the role.
-        for (pid, policy) in &resources {
-            let kind = policy["Type"].as_str().unwrap_or_default();
-            let names_role = |p: &Json| {
-                p["Roles"]
-                    .as_array()
-                    .into_iter()
-                    .flatten()
-                    .any(|r| r.get("Ref").and_then(Json::as_str) == Some(id))
-                    || p["RoleName"].get("Ref").and_then(Json::as_str) == Some(id)
-            };
-            let p = &policy["Properties"];
-            let attached = match kind {
-                "AWS::IAM::Policy" | "AWS::IAM::RolePolicy" => names_role(p),
-                "AWS::IAM::ManagedPolicy" => names_role(p) || managed.contains(pid),
-                _ => false,
-            };
-            if attached {
-                let doc = deployment.resolve(template, &p["PolicyDocument"], pid)?;
-                policies.push(Policy::parse(pid.clone(), &doc)?);
-            }
-        }
-        let boundary = match &props["PermissionsBoundary"] {
-            Json::Null => None,
-            value => {
-                // A `Ref` to a managed policy of this template, or an ARN
-                // whose document the deployment supplies.
-                let local = value
-                    .get("Ref")
-                    .and_then(Json::as_str)
-                    .and_then(|target| Some((target, resources.get(target)?)));
-                match local {
-                    Some((target, policy)) => {
-                        let doc = deployment.resolve(
-                            template,
-                            &policy["Properties"]["PolicyDocument"],
-                            target,
-                        )?;
-                        Some(vec![Policy::parse(target.to_owned(), &doc)?])
-                    }
-                    None => {
-                        let at = format!("{id}.PermissionsBoundary");
-                        let arn = deployment.resolve(template, value, &at)?;
-                        let arn = arn.as_str().unwrap_or_default().to_owned();
-                        match deployment.managed_policies.get(&arn) {
-                            Some(doc) => Some(vec![Policy::parse(arn, doc)?]),
-                            None => {
-                                unmodelled.push(format!("{arn} (permissions boundary)"));
-                                None
-                            }
+                None => {
+                    let at = format!("{id}.PermissionsBoundary");
+                    let arn = deployment.resolve(template, value, &at)?;
+                    let arn = arn.as_str().unwrap_or_default().to_owned();
+                    match deployment.managed_policies.get(&arn) {
+                        Some(doc) => Some(vec![Policy::parse(arn, doc)?]),
+                        None => {
+                            unmodelled.push(format!("{arn} (permissions boundary)"));
+                            None
                         }
                     }
                 }
             }
-        };
-        out.insert(
-            id.clone(),
-            Role {
-                logical_id: id.clone(),
-                policies,
-                boundary,
-                unmodelled,
-            },
-        );
-    }
-    Ok(out)
+        }
+    };
+    Ok(Role {
+        logical_id: id.to_owned(),
+        policies,
+        boundary,
+        unmodelled,
+    })
 }
 
 /// The role of each `AWS::Lambda::Function` of `template` (function logical

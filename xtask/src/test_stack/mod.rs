@@ -257,17 +257,12 @@ async fn check_access(
     // The roles' permissions boundary lives in the bootstrap stack.
     let boundary = visitor_stack::bootstrap::role_boundary(run.config)?;
     let deployment = deployment.managed_policy(
-        &format!(
-            "arn:{}:iam::{}:policy/{}",
-            place.partition,
-            place.account,
-            visitor_stack::roles::boundary_name(&run.config.app_name)
-        ),
+        &access::boundary_arn(&place, run.config),
         infra::ToJson::to_json(&boundary),
     );
     let recorded = access::read_calls(calls)?;
     let report = access::check_calls(&template, &deployment, &place, &recorded)?;
-    let file = access::write_report(&report)?;
+    let file = access::write_report("test-stack", &report)?;
     access::judge(&report, &file)?;
 
     let (role, action) = ("ProcessorRole", "dynamodb:GetItem");
