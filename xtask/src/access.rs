@@ -147,6 +147,34 @@ pub fn write_report(name: &str, report: &Report) -> Result<PathBuf> {
     Ok(file)
 }
 
+/// The summary line of every report written since `since`, by name.
+pub fn summaries_since(since: std::time::SystemTime) -> Vec<(String, String)> {
+    let Ok(dir) = dir() else { return Vec::new() };
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut out: Vec<(String, String)> = entries
+        .flatten()
+        .filter(|e| {
+            e.metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= since)
+        })
+        .filter_map(|e| {
+            let name = e
+                .file_name()
+                .to_string_lossy()
+                .strip_suffix(".report.json")?
+                .to_owned();
+            let text = std::fs::read_to_string(e.path()).ok()?;
+            let report: Value = serde_json::from_str(&text).ok()?;
+            Some((name, report["summary"].as_str()?.to_owned()))
+        })
+        .collect();
+    out.sort();
+    out
+}
+
 /// Prints `report` (the summary, every denial, every grant no call used)
 /// and fails when a call would be denied or could not be checked.
 pub fn judge(report: &Report, file: &Path) -> Result<()> {

@@ -4,6 +4,7 @@ mod access;
 mod bench;
 mod browser;
 mod build;
+mod clients;
 mod codegen;
 mod deploy;
 mod events;

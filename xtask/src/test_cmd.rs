@@ -71,6 +71,7 @@ pub fn run(args: &Args) -> Result<()> {
         args.steps.clone()
     };
     let mut results = Vec::new();
+    let started = std::time::SystemTime::now();
     for step in steps {
         let name = format!("{step:?}").to_lowercase();
         eprintln!("\n==> [{name}] {}", describe(step));
@@ -92,6 +93,13 @@ pub fn run(args: &Args) -> Result<()> {
     for (name, secs, result) in &results {
         let verdict = if result.is_ok() { "ok" } else { "FAILED" };
         eprintln!("  {name:<9} {verdict:<6} {secs:>7.1}s");
+    }
+    let checked = access::summaries_since(started);
+    if !checked.is_empty() {
+        eprintln!("\naccess checks (reports in {}):", access::dir()?.display());
+        for (name, summary) in checked {
+            eprintln!("  {name:<14} {summary}");
+        }
     }
     let failed: Vec<&str> = results
         .iter()

@@ -172,11 +172,9 @@ pub fn bootstrap(
                     "cloudformation:DeleteChangeSet",
                     "cloudformation:DescribeChangeSet",
                     "cloudformation:DescribeStackEvents",
-                    "cloudformation:DescribeStackResources",
                     "cloudformation:DescribeStacks",
                     "cloudformation:ExecuteChangeSet",
                     "cloudformation:GetTemplate",
-                    "cloudformation:ListStackResources",
                 ])
                 .resource(fns::sub(format!("arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{prod}/*"))),
         )

@@ -27,7 +27,7 @@ use crate::pyenv::PyEnv;
 use crate::sdk_error::sdk_error;
 use crate::stack_config::ConfigArgs;
 use crate::synth::StageArg;
-use crate::workspace;
+use crate::{clients, workspace};
 
 /// Options of `cargo xtask deploy`.
 #[derive(Debug, clap::Args)]
@@ -236,6 +236,9 @@ pub struct DeployOptions {
     pub tags: BTreeMap<String, String>,
     /// The site's files [default: `site/` in the workspace].
     pub site_dir: Option<PathBuf>,
+    /// Records every AWS request the deploy makes (the deploy role's access
+    /// check), when given.
+    pub record: Option<access_record::Recorder>,
 }
 
 impl Args {
@@ -251,6 +254,7 @@ impl Args {
             prebuilt: None,
             tags: BTreeMap::new(),
             site_dir: None,
+            record: None,
         }
     }
 }
@@ -310,7 +314,7 @@ pub async fn deploy(
 ) -> Result<Deployed> {
     let sdk = target.sdk_config().await;
     if let Target::Aws = target {
-        let identity = aws_sdk_sts::Client::new(&sdk)
+        let identity = clients::sts(&sdk, args.record.as_ref())
             .get_caller_identity()
             .send()
             .await
@@ -331,8 +335,8 @@ pub async fn deploy(
     } else {
         eprintln!("==> deploying to {}", target.describe());
     }
-    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
-    let s3 = aws_sdk_s3::Client::new(&sdk);
+    let cfn = clients::cloudformation(&sdk, args.record.as_ref());
+    let s3 = clients::s3(&sdk, args.record.as_ref());
     let timeout = args.timeout;
 
     // The bootstrap stack: used as it is when it exists (`cargo xtask
@@ -499,9 +503,15 @@ async fn publish_site(
     let distribution = outputs
         .get(visitor_stack::outputs::DISTRIBUTION_ID)
         .filter(|d| !d.starts_with("local:"));
-    let published = site::publish(sdk, bucket, &files, distribution.map(String::as_str))
-        .await
-        .context("publishing the site")?;
+    let published = site::publish(
+        sdk,
+        args.record.as_ref(),
+        bucket,
+        &files,
+        distribution.map(String::as_str),
+    )
+    .await
+    .context("publishing the site")?;
     eprintln!(
         "==> site: {} uploaded, {} unchanged, {} removed (s3://{bucket})",
         published.uploaded.len(),

@@ -172,11 +172,12 @@ pub struct Published {
 /// invalidates `distribution` (when given) if anything changed.
 pub async fn publish(
     sdk: &aws_config::SdkConfig,
+    record: Option<&access_record::Recorder>,
     bucket: &str,
     files: &[SiteFile],
     distribution: Option<&str>,
 ) -> Result<Published> {
-    let s3 = aws_sdk_s3::Client::new(sdk);
+    let s3 = crate::clients::s3(sdk, record);
     let mut published = Published::default();
     for file in files {
         let hash = file.sha256();
@@ -255,7 +256,7 @@ pub async fn publish(
             .paths(paths)
             .caller_reference(reference)
             .build()?;
-        let created = aws_sdk_cloudfront::Client::new(sdk)
+        let created = crate::clients::cloudfront(sdk, record)
             .create_invalidation()
             .distribution_id(distribution)
             .invalidation_batch(batch)

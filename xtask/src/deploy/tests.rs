@@ -451,3 +451,182 @@ fn urlencoding_decode(text: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+/// Grants of the deploy role a deploy on the emulator cannot use, and why.
+const DEPLOY_ROLE_UNUSED_ON_THE_EMULATOR: &[(&str, &str)] = &[
+    (
+        "iam:PassRole",
+        "on AWS the change set runs as the execution role, which deploy passes; on an emulator it passes none",
+    ),
+    (
+        "cloudfront:CreateInvalidation",
+        "the emulator has no CloudFront: nothing to invalidate",
+    ),
+    (
+        "cloudformation:DeleteChangeSet",
+        "on AWS an empty change set is deleted (apply.rs); on an emulator a deploy without changes is told from the stored template before any change set",
+    ),
+];
+
+/// Calls deploy makes only on an emulator, to work around moto; AWS never
+/// sees them, so the deploy role need not allow them.
+const EMULATOR_WORKAROUNDS: &[(&str, &str, &str)] = &[(
+    "CloudFormation",
+    "UpdateStack",
+    "apply.rs refreshes moto's stale outputs with an update after a change set",
+)];
+
+/// What a bootstrapped prod deploy (twice, the second pruning a file) asks
+/// of AWS is all allowed by the bootstrap stack's deploy role, and the check
+/// notices a grant taken away.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_deploy_role_allows_every_call_of_a_prod_deploy() {
+    use infra::access::calls::{Call, Place};
+    use infra::access::check::{check, Justification};
+    use infra::access::principals::{role, Deployment};
+    use std::collections::BTreeMap;
+
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let config = StackConfig::default();
+    let args = super::bootstrap::Args {
+        github_repo: Some("octo/resume".into()),
+        branch: "main".into(),
+        oidc_provider_arn: None,
+        target: super::TargetArgs {
+            endpoint: Some(moto.endpoint().to_owned()),
+            aws: false,
+        },
+        yes: true,
+        config: crate::stack_config::ConfigArgs::default(),
+    };
+    super::bootstrap::apply_bootstrap(&target, &config, &args)
+        .await
+        .unwrap();
+
+    let dir = std::env::temp_dir().join(format!("xtask-deploy-access-{}", std::process::id()));
+    let site = dir.join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("index.html"), "<!doctype html><title>r</title>").unwrap();
+    std::fs::write(site.join("old.js"), "console.log(1)").unwrap();
+    let calls_file = dir.join("calls.jsonl");
+    let _ = std::fs::remove_file(&calls_file);
+    let options = DeployOptions {
+        site_dir: Some(site.clone()),
+        record: Some(access_record::Recorder::new(
+            &calls_file,
+            Some("DeployRole".into()),
+        )),
+        ..options()
+    };
+    let prod = visitor_stack::bootstrap::prod_stack_name(&config.app_name);
+    deploy(&target, Stage::Prod, &prod, &config, &options)
+        .await
+        .unwrap();
+    std::fs::remove_file(site.join("old.js")).unwrap();
+    deploy(&target, Stage::Prod, &prod, &config, &options)
+        .await
+        .unwrap();
+
+    let calls: Vec<Call> = Call::parse_lines(&std::fs::read_to_string(&calls_file).unwrap())
+        .unwrap()
+        .into_iter()
+        .filter(|c| {
+            !EMULATOR_WORKAROUNDS
+                .iter()
+                .any(|(service, operation, _)| c.service == *service && c.operation == *operation)
+        })
+        .collect();
+    let operations: Vec<&str> = calls.iter().map(|c| c.operation.as_str()).collect();
+    for needed in [
+        "CreateChangeSet",
+        "ExecuteChangeSet",
+        "PutObject",
+        "DeleteObject",
+    ] {
+        assert!(
+            operations.contains(&needed),
+            "no {needed} in {operations:?}"
+        );
+    }
+
+    let github = visitor_stack::bootstrap::GitHubDeploy {
+        repo: "octo/resume".into(),
+        branch: "main".into(),
+        existing_provider_arn: None,
+    };
+    let template = visitor_stack::bootstrap::bootstrap(&config, Some(&github))
+        .unwrap()
+        .render()
+        .unwrap()
+        .json()
+        .clone();
+    let bootstrap_stack = visitor_stack::bootstrap::stack_name(&config.app_name);
+    let place = Place::new("aws", emulator::REGION, "123456789012");
+    let mut deployment = Deployment::new(place.clone(), bootstrap_stack.as_str());
+    let resources = aws_sdk_cloudformation::Client::new(&sdk)
+        .describe_stack_resources()
+        .stack_name(&bootstrap_stack)
+        .send()
+        .await
+        .unwrap();
+    for r in resources.stack_resources() {
+        if let (Some(id), Some(physical)) = (r.logical_resource_id(), r.physical_resource_id()) {
+            deployment = deployment.physical(id, physical);
+        }
+    }
+    let principals = BTreeMap::from([("DeployRole".to_owned(), "DeployRole".to_owned())]);
+    let justified = BTreeMap::from([(
+        "DeployRole".to_owned(),
+        DEPLOY_ROLE_UNUSED_ON_THE_EMULATOR
+            .iter()
+            .map(|(action, reason)| Justification {
+                action: (*action).to_owned(),
+                reason: (*reason).to_owned(),
+            })
+            .collect(),
+    )]);
+    let run = |template: &serde_json::Value| {
+        let roles = BTreeMap::from([(
+            "DeployRole".to_owned(),
+            role(template, &deployment, "DeployRole").unwrap(),
+        )]);
+        check(&calls, &principals, &roles, &place, &justified)
+    };
+    let report = run(&template);
+    crate::access::write_report("deploy", &report).unwrap();
+    assert!(
+        report.passed(),
+        "{}\n{}",
+        report.summary(),
+        report
+            .denied
+            .iter()
+            .map(ToString::to_string)
+            .chain(report.errors.iter().cloned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    let unexplained: Vec<_> = report
+        .unused
+        .iter()
+        .filter(|u| u.reason.is_none())
+        .collect();
+    assert!(
+        unexplained.is_empty(),
+        "grants no deploy call used: {unexplained:?}"
+    );
+
+    let narrowed = crate::access::without_action(&template, "DeployRole", "s3:PutObject");
+    let broken = run(&narrowed);
+    assert!(
+        broken
+            .denied
+            .iter()
+            .any(|d| d.action == "s3:PutObject" && d.resource.starts_with("arn:aws:s3:::")),
+        "the check did not notice s3:PutObject taken away: {}",
+        broken.summary()
+    );
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -200,7 +200,7 @@ pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -
         None => workspace::root()?.join("site"),
     };
     let files = site::collect(&site_dir, &SiteConfig::from_outputs(&resolved)?)?;
-    site::publish(&sdk, bucket, &files, None)
+    site::publish(&sdk, None, bucket, &files, None)
         .await
         .context("publishing config.json for local mode")?;
     Ok(Running {
