@@ -8,6 +8,7 @@ import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -344,3 +345,14 @@ def test_unicode_path_is_recorded_as_given(recorder, queue_url, uri, make_event,
     (message,) = messages(queue_url)
     assert message["path"] == uri
     assert event["Records"][0]["cf"]["request"]["uri"] == uri
+
+
+CONTRACT = Path(__file__).parents[2] / "tools" / "access-record" / "params-contract.json"
+
+
+@pytest.mark.parametrize("case", json.loads(CONTRACT.read_text(encoding="utf-8")), ids=lambda c: c["what"])
+def test_recorded_params_follow_the_rust_recorder(case):
+    """The record's `params` as tools/access-record writes them from Rust."""
+    from conftest import request_params
+
+    assert request_params(case["body"], case["content_type"]) == case["params"]

@@ -188,24 +188,18 @@ fn form_decode(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The cases the Python recorder (`lambdas/edge-recorder/conftest.py`)
+    /// is held to as well.
     #[test]
-    fn json_bodies_keep_strings_and_object_keys() {
-        let body =
-            br#"{"TableName":"t","Key":{"pk":{"S":"x"}},"Limit":3,"RequestItems":{"a":[],"b":[]}}"#;
-        let p = params(body, "application/x-amz-json-1.0");
-        assert_eq!(p["TableName"], ["t"]);
-        assert_eq!(p["Key"], ["pk"]);
-        assert_eq!(p["RequestItems"], ["a", "b"]);
-        assert!(!p.contains_key("Limit"));
-    }
-
-    #[test]
-    fn form_bodies_are_decoded() {
-        let p = params(
-            b"Action=CreateChangeSet&StackName=site-prod&RoleARN=arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fx",
-            "application/x-www-form-urlencoded",
-        );
-        assert_eq!(p["StackName"], ["site-prod"]);
-        assert_eq!(p["RoleARN"], ["arn:aws:iam::1:role/x"]);
+    fn params_follow_the_shared_contract() {
+        let cases: Value =
+            serde_json::from_str(include_str!("../params-contract.json")).expect("json");
+        for case in cases.as_array().expect("a list") {
+            let got = params(
+                case["body"].as_str().unwrap_or_default().as_bytes(),
+                case["content_type"].as_str().unwrap_or_default(),
+            );
+            assert_eq!(json!(got), case["params"], "{}", case["what"]);
+        }
     }
 }
