@@ -97,7 +97,6 @@ pub async fn deployment(
             deployment = deployment.attribute(id, "StreamArn", arn);
         }
     }
-    deployment.place = Some(place.clone());
     Ok((deployment, place))
 }
 
@@ -185,17 +184,12 @@ pub fn judge(report: &Report, file: &Path) -> Result<()> {
     for error in &report.errors {
         eprintln!("    not checkable: {error}");
     }
-    for unused in &report.unused {
-        match &unused.reason {
-            Some(reason) => eprintln!(
-                "    unused grant {} of {} ({}): kept, {reason}",
-                unused.action, unused.role, unused.statement
-            ),
-            None => eprintln!(
-                "    unused grant {} of {} ({}): no recorded call needed it",
-                unused.action, unused.role, unused.statement
-            ),
-        }
+    // Grants kept for a reason are in the report; those without one here.
+    for unused in report.unused.iter().filter(|u| u.reason.is_none()) {
+        eprintln!(
+            "    unused grant {} of {} ({}): no recorded call needed it",
+            unused.action, unused.role, unused.statement
+        );
     }
     for policy in &report.unmodelled {
         eprintln!("    not evaluated (document unknown here): {policy}");

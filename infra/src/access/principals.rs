@@ -34,10 +34,10 @@ pub enum PrincipalError {
 
 /// What a deployment assigned: physical IDs, parameter values, attributes
 /// and managed policies from outside the template.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Deployment {
     /// Partition, region, account.
-    pub place: Option<Place>,
+    pub place: Place,
     /// The stack's name (`AWS::StackName`).
     pub stack_name: String,
     /// Physical ID of each resource, and value of each parameter, by logical ID.
@@ -53,9 +53,11 @@ impl Deployment {
     /// A deployment at `place` named `stack_name`.
     pub fn new(place: Place, stack_name: impl Into<String>) -> Self {
         Deployment {
-            place: Some(place),
+            place,
             stack_name: stack_name.into(),
-            ..Deployment::default()
+            physical: BTreeMap::new(),
+            attributes: BTreeMap::new(),
+            managed_policies: BTreeMap::new(),
         }
     }
 
@@ -78,18 +80,12 @@ impl Deployment {
         self
     }
 
-    fn place(&self) -> Place {
-        self.place
-            .clone()
-            .unwrap_or_else(|| Place::new("aws", "us-east-1", "123456789012"))
-    }
-
     fn pseudo(&self, name: &str) -> Option<String> {
-        let place = self.place();
+        let place = &self.place;
         Some(match name {
-            "AWS::Partition" => place.partition,
-            "AWS::Region" => place.region,
-            "AWS::AccountId" => place.account,
+            "AWS::Partition" => place.partition.clone(),
+            "AWS::Region" => place.region.clone(),
+            "AWS::AccountId" => place.account.clone(),
             "AWS::StackName" => self.stack_name.clone(),
             "AWS::URLSuffix" => "amazonaws.com".into(),
             _ => return None,
@@ -117,7 +113,7 @@ impl Deployment {
             return Some(v.clone());
         }
         let physical = self.physical.get(id)?;
-        let place = self.place();
+        let place = &self.place;
         let (p, r, a) = (&place.partition, &place.region, &place.account);
         let kind = template["Resources"][id]["Type"].as_str()?;
         // ARN formats: the service authorization reference's resource types.

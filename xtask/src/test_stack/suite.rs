@@ -404,8 +404,9 @@ async fn redelivery_counts_once(ctx: &Ctx) -> Result<()> {
 /// stays in the table until a broadcast finds it gone (410) and deletes it.
 async fn gone_connection_is_forgotten(ctx: &Ctx) -> Result<()> {
     let table = ctx.output(outputs::CONNECTIONS_TABLE)?;
-    // The shape of an API Gateway connection ID; no such connection exists.
-    let id = format!("{}Gone=", &ctx.run[..8]);
+    // The shape of an API Gateway connection ID (16 characters, base64);
+    // no such connection exists.
+    let id = format!("{}Gon=", &ctx.run[..12]);
     ctx.db()
         .put_item()
         .table_name(table)
