@@ -1,13 +1,34 @@
 //! A Python function for Lambda@Edge: inline code with its values filled by
 //! `Fn::Sub` (Lambda@Edge has no environment variables), a role that both
-//! `lambda` and `edgelambda` may assume, and a published version.
+//! `lambda` and `edgelambda` may assume, and a published version whose
+//! logical ID carries a digest of the function, so that every change to the
+//! function publishes a new version CloudFront then runs.
+//!
+//! CloudFront runs the version an association names, never `$LATEST`
+//! (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-add-triggers.html>),
+//! and an `AWS::Lambda::Version` is published once, when it is created
+//! (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-lambda-version.html>).
+//! A fixed logical ID would keep the first version forever. As CDK's
+//! `currentVersion` does, the ID is `<id>Version<digest>`, the digest taken
+//! over the function's rendered properties (code with its synth-time `Fn::Sub`
+//! values, runtime, handler, memory, timeout, role, description). Values only
+//! known at deploy time (a queue URL) cannot be digested; they go into the
+//! version's `Description`, a property whose change replaces the version, so
+//! a replaced queue publishes a new version too.
+//!
+//! Old versions are retained (`DeletionPolicy` and `UpdateReplacePolicy`
+//! `Retain`): CloudFront's replicas keep running the previous version for a
+//! while after the association changes
+//! (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-delete-replicas.html>).
 
 use crate::aws::lambda::function::{Code, Runtime};
 use crate::aws::{iam, lambda};
 use crate::constructs::perms;
 use crate::constructs::role_policy::{Grantee, RoleOptions, RolePolicy};
+use crate::json::{canonicalize, Json};
 use crate::policy::{PolicyDocument, Principal, Statement};
-use crate::{pseudo, sub, Handle, Template, Value};
+use crate::{fns, pseudo, sub, Attributes, DeletionPolicy, Handle, Resource, Template, Value};
+use sha2::{Digest, Sha256};
 
 /// Settings of an [`EdgeFunction`].
 #[derive(Debug, Clone, PartialEq)]
@@ -41,8 +62,9 @@ impl EdgeFunctionProps {
     }
 }
 
-/// A Lambda@Edge function. Adds `<id>Role`, `<id>` and `<id>Version`; the
-/// stack must be in us-east-1.
+/// A Lambda@Edge function. Adds `<id>Role`, `<id>` and
+/// `<id>Version<digest>` (see the module's documentation); the stack must be
+/// in us-east-1.
 #[derive(Debug, Clone)]
 pub struct EdgeFunction {
     /// The function.
@@ -89,8 +111,20 @@ impl EdgeFunction {
         if let Some(d) = props.description {
             function = function.description(d);
         }
+        let properties = function.properties();
         let function = template.add(id, function);
-        let version = template.add(&format!("{id}Version"), lambda::Version::new(&function));
+        let digest = digest(&properties);
+        let mut version = lambda::Version::new(&function);
+        if let Some(description) = version_description(&digest, &properties) {
+            version = version.description(description);
+        }
+        let version = template.add_with(
+            &format!("{id}Version{digest}"),
+            version,
+            Attributes::new()
+                .deletion_policy(DeletionPolicy::Retain)
+                .update_replace_policy(DeletionPolicy::Retain),
+        );
         EdgeFunction {
             function,
             version,
@@ -114,8 +148,120 @@ impl EdgeFunction {
     }
 }
 
+/// The first 16 hex digits of SHA-256 over the canonical JSON of a
+/// function's properties: stable across runs, changed by any property.
+fn digest(properties: &Json) -> String {
+    let text = canonicalize(properties).to_string();
+    let hash = Sha256::digest(text.as_bytes());
+    hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
+}
+
+/// The version's description when the code takes values known only at deploy
+/// time (the variables of its `Fn::Sub` that are intrinsics): the digest and
+/// those values, so that a change of any of them replaces the version. `None`
+/// when everything is known at synth time (the logical ID then says it all).
+/// AWS allows 256 characters; a digest and a queue URL take about 150.
+fn version_description(digest: &str, properties: &Json) -> Option<Value<String>> {
+    let inputs = deploy_time_inputs(properties.pointer("/Code/ZipFile")?);
+    if inputs.is_empty() {
+        return None;
+    }
+    let mut parts = vec![Value::Lit(format!("code {digest} with"))];
+    parts.extend(inputs.into_iter().map(Value::<String>::raw));
+    Some(fns::join(" ", parts))
+}
+
+/// The intrinsic values of `{"Fn::Sub": [template, variables]}`, in the
+/// variables' order; literal variables are already part of the digest.
+fn deploy_time_inputs(code: &Json) -> Vec<Json> {
+    let Some(Json::Array(sub)) = code.get("Fn::Sub") else {
+        return Vec::new();
+    };
+    let Some(Json::Object(variables)) = sub.get(1) else {
+        return Vec::new();
+    };
+    variables
+        .values()
+        .filter(|v| !v.is_string())
+        .cloned()
+        .collect()
+}
+
 impl Grantee for EdgeFunction {
     fn grant(&mut self, template: &mut Template, statement: Statement) {
         self.policy.add(template, statement);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aws::sqs;
+
+    fn version_id(props: EdgeFunctionProps) -> (String, Json) {
+        let mut t = Template::new();
+        let edge = EdgeFunction::new(&mut t, "Edge", props);
+        let rendered = t.render().unwrap().json().clone();
+        let id = edge.version.logical_id().to_owned();
+        let version = rendered["Resources"][&id].clone();
+        (id, version)
+    }
+
+    fn source() -> Value<String> {
+        Value::Lit(
+            "def handler(event, context):\n    return event['Records'][0]['cf']['request']\n"
+                .into(),
+        )
+    }
+
+    #[test]
+    fn every_part_of_the_function_is_in_the_version_id() {
+        let (base, version) = version_id(EdgeFunctionProps::new(source()));
+        assert_eq!(base, version_id(EdgeFunctionProps::new(source())).0);
+        assert!(base.starts_with("EdgeVersion") && base.len() == "EdgeVersion".len() + 16);
+        assert_eq!(version["DeletionPolicy"], "Retain");
+        assert_eq!(version["UpdateReplacePolicy"], "Retain");
+        // Everything is known at synth time: no description needed.
+        assert!(version["Properties"].get("Description").is_none());
+        let changes = [
+            EdgeFunctionProps {
+                memory_mb: 64,
+                ..EdgeFunctionProps::new(source())
+            },
+            EdgeFunctionProps {
+                timeout_s: 3,
+                ..EdgeFunctionProps::new(source())
+            },
+            EdgeFunctionProps {
+                handler: "index.other".into(),
+                ..EdgeFunctionProps::new(source())
+            },
+            EdgeFunctionProps::new(Value::Lit("def handler(e, c):\n    return None\n".into())),
+        ];
+        for props in changes {
+            assert_ne!(version_id(props.clone()).0, base, "{props:?}");
+        }
+    }
+
+    #[test]
+    fn deploy_time_values_go_into_the_description() {
+        let mut t = Template::new();
+        let queue = t.add("Queue", sqs::Queue::new());
+        let source = fns::sub_with(
+            "URL = '${Url}'\nSKIP = ${Skip}\n",
+            [
+                ("Url", queue.reference()),
+                ("Skip", Value::Lit("[]".into())),
+            ],
+        );
+        let edge = EdgeFunction::new(&mut t, "Edge", EdgeFunctionProps::new(source));
+        let rendered = t.render().unwrap().json().clone();
+        let id = edge.version.logical_id();
+        let description = &rendered["Resources"][id]["Properties"]["Description"];
+        let digest = id.trim_start_matches("EdgeVersion");
+        assert_eq!(
+            description,
+            &serde_json::json!({ "Fn::Join": [" ", [format!("code {digest} with"), { "Ref": "Queue" }]] })
+        );
     }
 }

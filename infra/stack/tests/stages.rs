@@ -172,10 +172,16 @@ fn edge_recorder_follows_lambda_at_edge_rules() {
     let dist = &t["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"];
     let assoc = &dist["DefaultCacheBehavior"]["LambdaFunctionAssociations"][0];
     assert_eq!(assoc["EventType"], "viewer-request");
-    assert_eq!(
-        assoc["LambdaFunctionARN"],
-        json!({ "Ref": "EdgeRecorderVersion" })
-    );
+    let version = edge_version(&t);
+    assert_eq!(assoc["LambdaFunctionARN"], json!({ "Ref": version }));
+    let v = &t["Resources"][&version];
+    assert_eq!(v["DeletionPolicy"], "Retain");
+    assert_eq!(v["UpdateReplacePolicy"], "Retain");
+    // The queue URL is known only at deploy time: it is in the version's
+    // description, so a replaced queue publishes a new version too.
+    assert!(v["Properties"]["Description"]
+        .to_string()
+        .contains(r#"{"Ref":"Visits"}"#));
     // The API behaviour does not run the recorder.
     let api = &dist["CacheBehaviors"][0];
     assert_eq!(api["PathPattern"], "/api/*");
@@ -267,6 +273,41 @@ fn invalid_configuration_is_an_error_naming_the_key() {
     };
     let err = build(Stage::Test, &config).unwrap_err().to_string();
     assert!(err.contains("`log_retention_days` is 2"), "{err}");
+}
+
+/// The logical ID of the prod template's one edge function version.
+fn edge_version(t: &Value) -> String {
+    let versions = of_type(t, "AWS::Lambda::Version");
+    assert_eq!(versions.len(), 1, "one published edge version");
+    versions[0].0.clone()
+}
+
+/// The ID the distribution's viewer-request association names.
+fn associated_version(t: &Value) -> Value {
+    t["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]["DefaultCacheBehavior"]
+        ["LambdaFunctionAssociations"][0]["LambdaFunctionARN"]
+        .clone()
+}
+
+/// A change to what the edge function runs publishes a new version (a new
+/// logical ID) and points CloudFront at it; an unchanged function keeps its
+/// version, so a redeploy publishes nothing.
+#[test]
+fn edge_version_follows_the_function() {
+    let base = StackConfig::default();
+    let skipping_more = StackConfig {
+        skip_paths: vec!["/api/".into(), "/private/".into()],
+        ..StackConfig::default()
+    };
+    let first = render(Stage::Prod, &base);
+    let again = render(Stage::Prod, &base);
+    let changed = render(Stage::Prod, &skipping_more);
+    assert_eq!(edge_version(&first), edge_version(&again));
+    assert_ne!(edge_version(&first), edge_version(&changed));
+    for t in [&first, &changed] {
+        assert_eq!(associated_version(t), json!({ "Ref": edge_version(t) }));
+        assert!(edge_version(t).starts_with("EdgeRecorderVersion"));
+    }
 }
 
 #[test]
