@@ -18,6 +18,7 @@ mod stack_config;
 mod synth;
 mod test_cmd;
 mod test_stack;
+mod workflows;
 mod workspace;
 
 use std::process::ExitCode;

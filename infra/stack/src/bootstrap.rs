@@ -39,8 +39,17 @@ pub mod outputs {
 pub struct GitHubDeploy {
     /// `OWNER/NAME`.
     pub repo: String,
-    /// The branch whose workflows may assume the deploy role.
-    pub branch: String,
+    /// The GitHub environment whose jobs may assume the deploy role
+    /// ([`DEPLOY_ENVIRONMENT`] unless chosen otherwise).
+    ///
+    /// A job that names an environment gets the OIDC subject
+    /// `repo:OWNER/NAME:environment:ENV` instead of the ref-based one
+    /// (<https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#example-subject-claims>).
+    /// Trusting the environment, not a branch, lets the repository guard
+    /// deploys with the environment's protection rules: its deployment
+    /// branch policy (only `main`) and required reviewers
+    /// (<https://docs.github.com/en/actions/managing-workflow-runs-and-deployments/managing-deployments/managing-environments-for-deployment>).
+    pub environment: String,
     /// An OIDC provider for GitHub that the account already has (one per
     /// account and issuer); `None` creates it.
     pub existing_provider_arn: Option<String>,
@@ -52,9 +61,9 @@ pub enum BootstrapError {
     /// The repository is not `OWNER/NAME`.
     #[error("`{0}` is not a GitHub repository: give it as OWNER/NAME")]
     Repo(String),
-    /// The branch name is unusable.
-    #[error("`{0}` is not a branch name")]
-    Branch(String),
+    /// The environment name is unusable.
+    #[error("`{0}` is not a GitHub environment name: use letters, digits, `-`, `_` and `.`")]
+    Environment(String),
     /// A resource type of the site's stack has no schema permissions.
     #[error(
         "no registry schema lists the permissions of {0}; add its service to the generated ones"
@@ -69,6 +78,19 @@ pub enum BootstrapError {
     /// A stage's template did not render (a bug in this crate).
     #[error("rendering a stage for its role boundary: {0}")]
     Render(String),
+}
+
+/// The GitHub environment `.github/workflows/deploy.yml`'s deploy job runs
+/// in, and the one bootstrap trusts by default.
+pub const DEPLOY_ENVIRONMENT: &str = "production";
+
+/// The audience `aws-actions/configure-aws-credentials` asks GitHub for
+/// (its `audience` input's default), which the trust policy requires.
+pub const GITHUB_AUDIENCE: &str = "sts.amazonaws.com";
+
+/// The OIDC `sub` claim of a job of `owner/name` that runs in `environment`.
+pub fn github_subject(owner: &str, name: &str, environment: &str) -> String {
+    format!("repo:{owner}/{name}:environment:{environment}")
 }
 
 /// `<app>-bootstrap`.
@@ -129,8 +151,8 @@ pub fn bootstrap(
         .split_once('/')
         .filter(|(o, n)| valid_name(o) && valid_name(n))
         .ok_or_else(|| BootstrapError::Repo(github.repo.clone()))?;
-    if !valid_name(&github.branch.replace('/', "-")) {
-        return Err(BootstrapError::Branch(github.branch.clone()));
+    if !valid_name(&github.environment) {
+        return Err(BootstrapError::Environment(github.environment.clone()));
     }
 
     let provider: Value<String> = match &github.existing_provider_arn {
@@ -140,7 +162,7 @@ pub fn bootstrap(
                 "GitHubOidc",
                 iam::OidcProvider::new()
                     .url(format!("https://{GITHUB_ISSUER}"))
-                    .client_id_list(vec![Value::from("sts.amazonaws.com".to_owned())]),
+                    .client_id_list(vec![Value::from(GITHUB_AUDIENCE.to_owned())]),
             )
             .reference(),
     };
@@ -218,7 +240,7 @@ pub fn bootstrap(
                 .action("cloudfront:CreateInvalidation")
                 .resource(fns::sub("arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*")),
         );
-    let subject = format!("repo:{owner}/{name}:ref:refs/heads/{}", github.branch);
+    let subject = github_subject(owner, name, &github.environment);
     let role = t.add(
         "DeployRole",
         iam::Role::new(
@@ -229,14 +251,14 @@ pub fn bootstrap(
                     .condition(
                         "StringEquals",
                         &format!("{GITHUB_ISSUER}:aud"),
-                        ["sts.amazonaws.com"],
+                        [GITHUB_AUDIENCE],
                     )
                     .condition("StringEquals", &format!("{GITHUB_ISSUER}:sub"), [subject]),
             ),
         )
         .description(format!(
-            "GitHub Actions of {owner}/{name} ({}) deploy the site",
-            github.branch
+            "GitHub Actions jobs of {owner}/{name} in environment {} deploy the site",
+            github.environment
         ))
         .max_session_duration(3600)
         .policies(vec![Value::from(iam::role::Policy::new(

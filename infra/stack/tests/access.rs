@@ -18,7 +18,7 @@ fn bootstrap_roles() -> std::collections::BTreeMap<String, Role> {
     let config = StackConfig::default();
     let github = GitHubDeploy {
         repo: "octo/resume".into(),
-        branch: "main".into(),
+        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
         existing_provider_arn: None,
     };
     let template = bootstrap(&config, Some(&github)).expect("bootstrap builds");

@@ -45,7 +45,7 @@ fn prod_with_domain() {
 fn bootstrap_with_github_deployment() {
     let github = GitHubDeploy {
         repo: "octo/resume".into(),
-        branch: "main".into(),
+        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
         existing_provider_arn: None,
     };
     save(

@@ -338,13 +338,13 @@ fn bootstrap_template(github: Option<&visitor_stack::bootstrap::GitHubDeploy>) -
 fn github() -> visitor_stack::bootstrap::GitHubDeploy {
     visitor_stack::bootstrap::GitHubDeploy {
         repo: "octo/resume".into(),
-        branch: "main".into(),
+        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
         existing_provider_arn: None,
     }
 }
 
 #[test]
-fn bootstrap_grants_no_wildcard_action_and_trusts_one_branch() {
+fn bootstrap_grants_no_wildcard_action_and_trusts_one_environment() {
     let t = bootstrap_template(Some(&github()));
     let all = statements(&t);
     // The one documented exception: Lambda@Edge's replication actions need
@@ -381,7 +381,7 @@ fn bootstrap_grants_no_wildcard_action_and_trusts_one_branch() {
     assert_eq!(trust["Action"], "sts:AssumeRoleWithWebIdentity");
     assert_eq!(
         trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"],
-        "repo:octo/resume:ref:refs/heads/main"
+        "repo:octo/resume:environment:production"
     );
     assert_eq!(
         trust["Condition"]["StringEquals"]["token.actions.githubusercontent.com:aud"],

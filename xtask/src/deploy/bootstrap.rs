@@ -15,15 +15,17 @@ use crate::stack_config::ConfigArgs;
 /// Options of `cargo xtask bootstrap`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Creates (or updates) <app>-bootstrap: the artifact bucket, and with --github-repo the GitHub\nOIDC identity provider (an existing one is reused), a deploy role only that repository's\nbranch can assume, and the role CloudFormation changes <app>-prod with.\n\nExamples:\n  cargo xtask bootstrap --github-repo octo/resume                 # a dry run on the embedded emulator\n  cargo xtask bootstrap --aws --github-repo octo/resume --branch main"
+    after_help = "Creates (or updates) <app>-bootstrap: the artifact bucket, and with --github-repo the GitHub\nOIDC identity provider (an existing one is reused), a deploy role only that repository's\njobs in one GitHub environment (default `production`, the one deploy.yml uses) can assume, and the role CloudFormation changes <app>-prod with.\n\nExamples:\n  cargo xtask bootstrap --github-repo octo/resume                 # a dry run on the embedded emulator\n  cargo xtask bootstrap --aws --github-repo octo/resume --environment production"
 )]
 pub struct Args {
     /// The repository whose workflows deploy: OWNER/NAME.
     #[arg(long, value_name = "OWNER/NAME")]
     pub github_repo: Option<String>,
-    /// The branch allowed to deploy.
-    #[arg(long, default_value = "main")]
-    pub branch: String,
+    /// The GitHub environment whose jobs may deploy (the deploy job's
+    /// `environment:`); guard it with a deployment branch rule (main) and,
+    /// if you like, required reviewers.
+    #[arg(long, default_value = bootstrap::DEPLOY_ENVIRONMENT)]
+    pub environment: String,
     /// Use this GitHub OIDC provider instead of finding or creating one.
     #[arg(long, value_name = "ARN")]
     pub oidc_provider_arn: Option<String>,
@@ -43,7 +45,7 @@ pub fn run(args: &Args) -> Result<()> {
         let target = args.target.resolve()?;
         eprintln!("==> bootstrapping on {}", target.describe());
         let applied = apply_bootstrap(&target, &config, args).await?;
-        print_settings(&config.app_name, &applied);
+        print_settings(&config.app_name, &args.environment, &applied);
         Ok(())
     })
 }
@@ -59,7 +61,7 @@ pub async fn apply_bootstrap(
     let github = match &args.github_repo {
         Some(repo) => Some(GitHubDeploy {
             repo: repo.clone(),
-            branch: args.branch.clone(),
+            environment: args.environment.clone(),
             existing_provider_arn: match &args.oidc_provider_arn {
                 Some(arn) => Some(arn.clone()),
                 None => existing_provider(&sdk, &name).await?,
@@ -130,7 +132,7 @@ async fn existing_provider(sdk: &aws_config::SdkConfig, stack: &str) -> Result<O
     Ok(Some(found))
 }
 
-fn print_settings(app: &str, outputs: &BTreeMap<String, String>) {
+fn print_settings(app: &str, environment: &str, outputs: &BTreeMap<String, String>) {
     eprintln!("outputs:");
     for (k, v) in outputs {
         println!("{k:<18} {v}");
@@ -139,7 +141,7 @@ fn print_settings(app: &str, outputs: &BTreeMap<String, String>) {
         return;
     };
     eprintln!(
-        "\nIn the repository's Settings -> Secrets and variables -> Actions, add the secrets:\n  AWS_DEPLOY_ROLE_ARN = {role}\n  IP_SALT             = (16+ random characters; only if ip_storage is hashed)\nThen every push to the branch that passes CI deploys {} (.github/workflows/deploy.yml).",
+        "\nThe deploy role trusts jobs in the GitHub environment `{environment}` only. In the repository's\n  Settings -> Environments: create `{environment}`; under Deployment branches and tags choose\n    Selected branches and add `main` (so only main's runs get its token); add required\n    reviewers if a person should approve each deploy.\n  Settings -> Secrets and variables -> Actions: add the secrets\n    AWS_DEPLOY_ROLE_ARN = {role}\n    IP_SALT             = (16+ random characters; only if ip_storage is hashed)\nThen every push to main that passes CI deploys {} (.github/workflows/deploy.yml).",
         bootstrap::prod_stack_name(app)
     );
 }

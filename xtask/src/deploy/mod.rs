@@ -11,7 +11,7 @@ pub mod gc;
 pub mod site;
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
@@ -32,7 +32,7 @@ use crate::{clients, workspace};
 /// Options of `cargo xtask deploy`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Targets:\n  (default)        a fresh embedded emulator (moto), stopped afterwards: a dry run of the whole path\n  --endpoint URL   any AWS-compatible endpoint, used as it is (not started or stopped)\n  --aws            real AWS through the standard credential chain; prints account and region first\n\nExamples:\n  cargo xtask deploy --stage test --stack resume-dev --yes\n  cargo xtask deploy --aws --stage prod --stack resume"
+    after_help = "Targets:\n  (default)        a fresh embedded emulator (moto), stopped afterwards: a dry run of the whole path\n  --endpoint URL   any AWS-compatible endpoint, used as it is (not started or stopped)\n  --aws            real AWS through the standard credential chain; prints account and region first\n\nExamples:\n  cargo xtask deploy --stage test --stack resume-dev --yes\n  cargo xtask deploy --aws --stage prod --stack resume\n  cargo xtask deploy --aws --stage prod --yes --outputs-file outputs.json   # what deploy.yml runs"
 )]
 pub struct Args {
     /// Which stage.
@@ -55,6 +55,10 @@ pub struct Args {
     /// Longest wait for a stack to settle, in minutes.
     #[arg(long, default_value_t = 45)]
     pub timeout_minutes: u64,
+    /// Also write the stack's outputs to FILE as a JSON object (output
+    /// name to value), for scripts and workflows; written only on success.
+    #[arg(long, value_name = "FILE")]
+    pub outputs_file: Option<PathBuf>,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -292,6 +296,10 @@ pub fn run(args: &Args) -> Result<()> {
             deployed.uploaded
         );
         print_outputs(&deployed.outputs);
+        if let Some(file) = &args.outputs_file {
+            write_outputs_file(file, &deployed.outputs)?;
+            eprintln!("==> outputs written to {}", file.display());
+        }
         if let Some(id) = deployed.site.as_ref().and_then(|s| s.invalidation.as_ref()) {
             eprintln!(
                 "==> CloudFront invalidation {id} started: the new site shows within minutes"
@@ -559,6 +567,17 @@ fn function_binaries(
         .iter()
         .map(|(function, binary)| (*function, dir.join(binary)))
         .collect())
+}
+
+/// Writes `outputs` as one JSON object, replacing the file atomically so a
+/// reader never sees half of it.
+fn write_outputs_file(file: &Path, outputs: &BTreeMap<String, String>) -> Result<()> {
+    let text = serde_json::to_string_pretty(outputs)? + "\n";
+    let partial = file.with_extension("partial");
+    std::fs::write(&partial, text)
+        .with_context(|| format!("writing the outputs to {}", partial.display()))?;
+    std::fs::rename(&partial, file)
+        .with_context(|| format!("moving the outputs into {}", file.display()))
 }
 
 fn print_outputs(outputs: &BTreeMap<String, String>) {

@@ -2,6 +2,7 @@
 //! with nothing changed (no upload, "no changes"), a redeploy with a change,
 //! and destroy, each checked against what the emulator holds afterwards.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use visitor_stack::{StackConfig, Stage};
@@ -384,7 +385,7 @@ async fn bootstrap_creates_the_deployment_roles_and_deploy_keeps_them() {
     let config = StackConfig::default();
     let args = super::bootstrap::Args {
         github_repo: Some("octo/resume".into()),
-        branch: "main".into(),
+        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
         oidc_provider_arn: None,
         target: super::TargetArgs {
             endpoint: Some(moto.endpoint().to_owned()),
@@ -403,7 +404,7 @@ async fn bootstrap_creates_the_deployment_roles_and_deploy_keeps_them() {
     let trust = found.role().unwrap().assume_role_policy_document().unwrap();
     let trust = urlencoding_decode(trust);
     assert!(
-        trust.contains("repo:octo/resume:ref:refs/heads/main"),
+        trust.contains("repo:octo/resume:environment:production"),
         "{trust}"
     );
     // moto's CloudFormation skips the provider; the template asks for it.
@@ -492,7 +493,7 @@ async fn the_deploy_role_allows_every_call_of_a_prod_deploy() {
     let config = StackConfig::default();
     let args = super::bootstrap::Args {
         github_repo: Some("octo/resume".into()),
-        branch: "main".into(),
+        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
         oidc_provider_arn: None,
         target: super::TargetArgs {
             endpoint: Some(moto.endpoint().to_owned()),
@@ -553,7 +554,7 @@ async fn the_deploy_role_allows_every_call_of_a_prod_deploy() {
 
     let github = visitor_stack::bootstrap::GitHubDeploy {
         repo: "octo/resume".into(),
-        branch: "main".into(),
+        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
         existing_provider_arn: None,
     };
     let template = visitor_stack::bootstrap::bootstrap(&config, Some(&github))
@@ -629,4 +630,30 @@ async fn the_deploy_role_allows_every_call_of_a_prod_deploy() {
         broken.summary()
     );
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// `--outputs-file` writes the outputs as one JSON object that scripts (and
+/// deploy.yml's summary, through jq) read back as they were.
+#[test]
+fn outputs_file_is_a_json_object_of_the_outputs() {
+    let dir = std::env::temp_dir().join(format!("outputs-file-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("outputs.json");
+    std::fs::write(&file, "stale").unwrap();
+    let outputs: BTreeMap<String, String> = [
+        ("SiteUrl", "https://d111111abcdef8.cloudfront.net"),
+        (
+            "CountsApiUrl",
+            "https://abc.execute-api.us-east-1.amazonaws.com",
+        ),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    super::write_outputs_file(&file, &outputs).unwrap();
+    let read: BTreeMap<String, String> =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(read, outputs);
+    assert!(!file.with_extension("partial").exists());
+    std::fs::remove_dir_all(&dir).unwrap();
 }
