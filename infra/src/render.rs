@@ -14,13 +14,19 @@ pub const MAX_INLINE_BODY_BYTES: usize = 51_200;
 pub struct Rendered {
     json: Json,
     text: String,
+    compact: String,
 }
 
 impl Rendered {
     pub(crate) fn new(json: Json) -> Self {
         let mut text = serde_json::to_string_pretty(&json).unwrap_or_default();
         text.push('\n');
-        Rendered { json, text }
+        let compact = serde_json::to_string(&json).unwrap_or_default();
+        Rendered {
+            json,
+            text,
+            compact,
+        }
     }
 
     /// The document as a JSON value (keys in canonical order).
@@ -28,9 +34,15 @@ impl Rendered {
         &self.json
     }
 
-    /// Canonical JSON text.
+    /// Canonical JSON text, pretty-printed (for people and snapshots).
     pub fn json_text(&self) -> &str {
         &self.text
+    }
+
+    /// The same JSON without whitespace: what a deploy sends, since
+    /// CloudFormation counts every byte of a body against its limits.
+    pub fn compact_text(&self) -> &str {
+        &self.compact
     }
 
     /// YAML text, with the same key order as the JSON.
@@ -39,9 +51,9 @@ impl Rendered {
         serde_yaml_ng::to_string(&self.json).unwrap_or_default()
     }
 
-    /// Whether the JSON body fits `TemplateBody` (51,200 bytes); larger bodies
-    /// must be uploaded to S3 and passed as `TemplateURL`.
+    /// Whether the compact body fits `TemplateBody` (51,200 bytes); larger
+    /// bodies must be uploaded to S3 and passed as `TemplateURL`.
     pub fn fits_inline(&self) -> bool {
-        self.text.len() <= MAX_INLINE_BODY_BYTES
+        self.compact.len() <= MAX_INLINE_BODY_BYTES
     }
 }

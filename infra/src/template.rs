@@ -156,7 +156,7 @@ impl Template {
     pub fn render(&self) -> Result<Rendered, ValidationErrors> {
         self.validate()?;
         let rendered = Rendered::new(canonicalize(&self.document()));
-        let size = validate::check_size(rendered.json_text().len());
+        let size = validate::check_size(rendered.compact_text().len());
         if size.is_empty() {
             Ok(rendered)
         } else {

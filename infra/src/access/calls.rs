@@ -493,6 +493,20 @@ pub fn authorizations(call: &Call, place: &Place) -> Result<Vec<Authorization>, 
     // CloudFormation: the caller needs iam:PassRole on it.
     // https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html
     if call.service == "CloudFormation" {
+        // A template passed by URL is read with the caller's credentials.
+        // https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html
+        // ("TemplateURL ... located in an Amazon S3 bucket"; an object the
+        // caller cannot read fails with "TemplateURL must reference a valid
+        // S3 object to which you have access").
+        if let Some(url) = call.param("TemplateURL") {
+            let (bucket, key) = s3_object_of_url(url)
+                .ok_or_else(|| call.no_resource("a TemplateURL that names no S3 object"))?;
+            out.push(Authorization {
+                action: "s3:GetObject".into(),
+                resource: format!("arn:{}:s3:::{bucket}/{key}", place.partition),
+                context: Context::new(),
+            });
+        }
         if let Some(role) = call.param("RoleARN") {
             out.push(Authorization {
                 action: "iam:PassRole".into(),
@@ -502,6 +516,22 @@ pub fn authorizations(call: &Call, place: &Place) -> Result<Vec<Authorization>, 
         }
     }
     Ok(out)
+}
+
+/// The bucket and key of an S3 object URL, virtual-hosted
+/// (`https://BUCKET.s3.REGION.amazonaws.com/KEY`) or path style
+/// (`https://s3.REGION.amazonaws.com/BUCKET/KEY`).
+fn s3_object_of_url(url: &str) -> Option<(String, String)> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let (host, path) = rest.split_once('/')?;
+    if host.starts_with("s3.") || host.starts_with("s3-") {
+        let (bucket, key) = path.split_once('/')?;
+        return Some((bucket.to_owned(), key.to_owned()));
+    }
+    let bucket = host.split(".s3.").next().filter(|b| *b != host)?;
+    Some((bucket.to_owned(), path.to_owned()))
 }
 
 fn resources(call: &Call, of: ResourceOf, place: &Place) -> Result<Vec<String>, CallError> {
@@ -805,6 +835,35 @@ mod tests {
             auth[0].resource,
             "arn:aws:execute-api:us-east-1:123456789012:api123/live/POST/@connections/abc="
         );
+    }
+
+    #[test]
+    fn a_change_set_from_a_template_url_reads_the_object() {
+        for url in [
+            "https://art.s3.us-east-1.amazonaws.com/templates/abc.json",
+            "https://s3.us-east-1.amazonaws.com/art/templates/abc.json",
+        ] {
+            let c = call(
+                "CloudFormation",
+                "CreateChangeSet",
+                "https://cloudformation.us-east-1.amazonaws.com/",
+                &[("StackName", "site-prod"), ("TemplateURL", url)],
+            );
+            let auth = authorizations(&c, &place()).expect("maps");
+            assert_eq!(auth.len(), 2, "{url}");
+            assert_eq!(auth[1].action, "s3:GetObject");
+            assert_eq!(auth[1].resource, "arn:aws:s3:::art/templates/abc.json");
+        }
+        let c = call(
+            "CloudFormation",
+            "CreateChangeSet",
+            "https://cloudformation.us-east-1.amazonaws.com/",
+            &[
+                ("StackName", "site-prod"),
+                ("TemplateURL", "https://example.com/t.json"),
+            ],
+        );
+        assert!(authorizations(&c, &place()).is_err());
     }
 
     #[test]

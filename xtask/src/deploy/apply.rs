@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashSet};
 use std::io::{BufRead, IsTerminal, Write};
 use std::time::{Duration, Instant};
 
+use super::template_body::{self, TemplateSource, TemplateStore};
 use crate::sdk_error::sdk_error;
 use anyhow::{bail, Context, Result};
 use aws_sdk_cloudformation::types::{
@@ -35,6 +36,9 @@ pub struct ApplyRequest<'a> {
     pub emulator: bool,
     /// The role CloudFormation acts as (`None`: the caller's credentials).
     pub role_arn: Option<&'a str>,
+    /// Where a template over the inline limit is uploaded (`None`: the
+    /// template must fit inline).
+    pub store: Option<TemplateStore<'a>>,
 }
 
 /// How an apply ended.
@@ -115,11 +119,13 @@ pub async fn apply(cfn: &Client, request: &ApplyRequest<'_>) -> Result<Applied> 
         .iter()
         .map(|(k, v)| Tag::builder().key(k).value(v).build())
         .collect();
+    let (body, url) = split(template_body::source(request.template, request.store).await?);
     cfn.create_change_set()
         .stack_name(stack)
         .change_set_name(&name)
         .change_set_type(kind.clone())
-        .template_body(request.template)
+        .set_template_body(body)
+        .set_template_url(url)
         .set_parameters(Some(parameters))
         .set_tags(Some(tags))
         .capabilities(Capability::CapabilityIam)
@@ -368,6 +374,14 @@ async fn wait_for_deletion(cfn: &Client, stack: &str, timeout: Duration) -> Resu
     }
 }
 
+/// A source as the SDK's two optional fields.
+fn split(source: TemplateSource) -> (Option<String>, Option<String>) {
+    match source {
+        TemplateSource::Body(body) => (Some(body), None),
+        TemplateSource::Url(url) => (None, Some(url)),
+    }
+}
+
 /// The metadata key the emulator workaround sets; ignored when comparing.
 const REFRESH_KEY: &str = "EmulatorOutputsRefresh";
 
@@ -440,10 +454,12 @@ async fn refresh_outputs(cfn: &Client, request: &ApplyRequest<'_>) -> Result<()>
                 .build()
         })
         .collect();
+    let (body, url) = split(template_body::source(&template.to_string(), request.store).await?);
     let result = cfn
         .update_stack()
         .stack_name(request.stack)
-        .template_body(template.to_string())
+        .set_template_body(body)
+        .set_template_url(url)
         .set_parameters(Some(previous))
         .capabilities(Capability::CapabilityIam)
         .capabilities(Capability::CapabilityNamedIam)

@@ -88,6 +88,8 @@ pub async fn apply_bootstrap(
             timeout: Duration::from_secs(15 * 60),
             emulator: target.is_emulated(),
             role_arn: None,
+            // The bootstrap stack creates the bucket; it is small enough.
+            store: None,
         },
     )
     .await

@@ -9,6 +9,7 @@ mod destroy;
 pub mod emulate;
 pub mod gc;
 pub mod site;
+mod template_body;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +22,7 @@ use visitor_stack::{parameters, IpStorage, StackConfig, Stage};
 pub use apply::{apply, outputs as stack_outputs, stack_status, Applied, ApplyRequest};
 pub use artifacts::package_cached as package;
 pub use destroy::destroy as destroy_stack;
+pub use template_body::TemplateStore;
 
 use crate::build::{self, Arch, BINARIES};
 use crate::pyenv::PyEnv;
@@ -377,6 +379,7 @@ pub async fn deploy(
                         timeout,
                         emulator: target.is_emulated(),
                         role_arn: None,
+                        store: None,
                     },
                 )
                 .await
@@ -471,6 +474,10 @@ pub async fn deploy(
             timeout,
             emulator: target.is_emulated(),
             role_arn: role_arn.as_deref(),
+            store: Some(TemplateStore {
+                s3: &s3,
+                bucket: &bucket,
+            }),
         },
     )
     .await?;

@@ -247,6 +247,7 @@ async fn a_failed_first_create_then_a_successful_one() {
         timeout: Duration::from_secs(60),
         emulator: true,
         role_arn: None,
+        store: None,
     };
     let broken = r#"{"Resources":{
         "Queue":{"Type":"AWS::SQS::Queue"},
@@ -656,4 +657,112 @@ fn outputs_file_is_a_json_object_of_the_outputs() {
     assert_eq!(read, outputs);
     assert!(!file.with_extension("partial").exists());
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A template over CloudFormation's 51,200-byte inline limit: the emulator
+/// refuses it inline (as AWS does; moto itself would take it), and apply
+/// uploads it to the artifact bucket under its hash and passes TemplateURL,
+/// which moto reads from its S3.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_template_over_the_inline_limit_is_sent_by_url() {
+    use super::{apply, Applied, ApplyRequest};
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    s3.create_bucket().bucket("artifacts").send().await.unwrap();
+    // 200 queues with a 250-character tag each: about 67 KB compact.
+    let mut resources = serde_json::Map::new();
+    for i in 0..200 {
+        resources.insert(
+            format!("Queue{i}"),
+            serde_json::json!({"Type": "AWS::SQS::Queue", "Properties": {
+                "Tags": [{"Key": "note", "Value": format!("{i:0>250}")}]}}),
+        );
+    }
+    let template = serde_json::json!({
+        "Resources": resources,
+        "Outputs": {"First": {"Value": {"Ref": "Queue0"}}}
+    });
+    let body = template.to_string();
+    assert!(body.len() > infra::MAX_INLINE_BODY_BYTES, "{}", body.len());
+
+    let inline = cfn
+        .create_stack()
+        .stack_name("too-big-inline")
+        .template_body(&body)
+        .send()
+        .await;
+    let err = crate::sdk_error::sdk_error(inline.unwrap_err()).to_string();
+    assert!(err.contains("less than or equal to 51200"), "{err}");
+
+    let no_params = BTreeMap::new();
+    let pretty = serde_json::to_string_pretty(&template).unwrap();
+    let applied = apply(
+        &cfn,
+        &ApplyRequest {
+            stack: "big",
+            template: &pretty,
+            parameters: &no_params,
+            tags: &no_params,
+            yes: true,
+            timeout: Duration::from_secs(120),
+            emulator: true,
+            role_arn: None,
+            store: Some(super::TemplateStore {
+                s3: &s3,
+                bucket: "artifacts",
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(applied.outputs()["First"].contains("Queue0"), "{applied:?}");
+    let listed = s3
+        .list_objects_v2()
+        .bucket("artifacts")
+        .prefix("templates/")
+        .send()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = listed.contents().iter().filter_map(|o| o.key()).collect();
+    // The template, and the copy the emulator's outputs workaround sends
+    // (the same template with one metadata key more).
+    assert!(
+        keys.contains(&super::template_body::key(&body).as_str()),
+        "{keys:?}"
+    );
+    assert_eq!(keys.len(), 2, "{keys:?}");
+    let resources = cfn
+        .list_stack_resources()
+        .stack_name("big")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resources.stack_resource_summaries().len(), 200);
+    // Applying it again finds nothing to change and uploads nothing new.
+    let again = apply(
+        &cfn,
+        &ApplyRequest {
+            stack: "big",
+            template: &pretty,
+            parameters: &no_params,
+            tags: &no_params,
+            yes: true,
+            timeout: Duration::from_secs(120),
+            emulator: true,
+            role_arn: None,
+            store: Some(super::TemplateStore {
+                s3: &s3,
+                bucket: "artifacts",
+            }),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(matches!(again, Applied::NoChanges(_)), "{again:?}");
 }
