@@ -19,5 +19,6 @@ macro_rules! client {
 
 client!(cloudformation, aws_sdk_cloudformation);
 client!(cloudfront, aws_sdk_cloudfront);
+client!(dynamodb, aws_sdk_dynamodb);
 client!(s3, aws_sdk_s3);
 client!(sts, aws_sdk_sts);

@@ -52,9 +52,9 @@ enum Cmd {
     Local(Box<local::Args>),
     /// Deploy a throw-away test stack, run the integration suite on it, tear it down.
     TestStack(Box<test_stack::Args>),
-    /// Delete a stack: empty its buckets, delete it, retain what Lambda@Edge blocks.
+    /// Delete a stack; what its template retains (tables, site bucket, edge versions) stays, listed with how to delete it.
     Destroy(deploy::DestroyArgs),
-    /// Delete test stacks that a crashed run left behind (by tag and age).
+    /// Delete test stacks that a crashed run left behind (by name, tag and age; 2h at least).
     Gc(deploy::GcArgs),
     /// Build the Rust functions as Lambda bootstrap binaries (cargo-lambda, release).
     Build(build::Args),

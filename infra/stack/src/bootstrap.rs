@@ -214,6 +214,16 @@ pub fn bootstrap(
                 .condition("StringEquals", "iam:PassedToService", ["cloudformation.amazonaws.com"]),
         )
         .statement(
+            // Before creating the prod stack, deploy looks for the tables an
+            // earlier prod stack retained, by name. ListTables has no
+            // resource-level permissions, so it takes `*`:
+            // https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazondynamodb.html
+            Statement::allow()
+                .sid("FindRetainedTables")
+                .action("dynamodb:ListTables")
+                .resource("*"),
+        )
+        .statement(
             Statement::allow()
                 .sid("UploadArtifacts")
                 .actions(["s3:GetObject", "s3:PutObject"])

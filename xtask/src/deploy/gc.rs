@@ -1,5 +1,7 @@
 //! `cargo xtask gc`: deletes the throw-away test stacks a crashed run left
-//! behind, found by their tags.
+//! behind: only stacks whose name is this app's test-stack name
+//! (`<app>-test-...`) and whose run tag names that same stack, and only
+//! once they are older than any run can still be going.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -12,6 +14,31 @@ use crate::sdk_error::sdk_error;
 pub const RUN_TAG: &str = "visitor:test-run";
 /// Tag holding a test stack's creation time (Unix seconds).
 pub const CREATED_TAG: &str = "visitor:created";
+
+/// The youngest age gc collects without `--force`. A test run waits at most
+/// `--timeout-minutes` (45 by default) for its stack to deploy and as long
+/// again to delete, plus its suite (minutes): a stack younger than two hours
+/// may belong to a run still going, whose teardown would then fail.
+pub const MIN_AGE: Duration = Duration::from_secs(2 * 3600);
+
+/// Whether a stack named `name`, tagged with `run_tag`, is one of `app`'s
+/// test runs (see `test_stack::unique_name`).
+pub fn is_test_run(app: &str, name: &str, run_tag: Option<&str>) -> bool {
+    name.starts_with(&format!("{app}-test-")) && run_tag == Some(name)
+}
+
+/// Fails when `older_than` could collect a run still going, unless forced.
+pub fn check_age(older_than: Duration, force: bool) -> Result<()> {
+    if older_than < MIN_AGE && !force {
+        bail!(
+            "--older-than {}m could delete the stack of a test run still going (a run can take up to {}m with the default timeouts); use {}m or more, or add --force if you know no run is going",
+            older_than.as_secs() / 60,
+            MIN_AGE.as_secs() / 60,
+            MIN_AGE.as_secs() / 60
+        );
+    }
+    Ok(())
+}
 
 /// Parses `90m`, `2h`, `1d`, `45s`.
 pub fn parse_age(text: &str) -> Result<Duration> {
@@ -33,9 +60,11 @@ pub fn parse_age(text: &str) -> Result<Duration> {
     Ok(Duration::from_secs(seconds))
 }
 
-/// Deletes the test stacks created more than `older_than` ago; returns their names.
+/// Deletes `app`'s test stacks created more than `older_than` ago; returns
+/// their names.
 pub async fn collect(
     sdk: &aws_config::SdkConfig,
+    app: &str,
     older_than: Duration,
     dry_run: bool,
 ) -> Result<Vec<String>> {
@@ -56,16 +85,15 @@ pub async fn collect(
                     .find(|t| t.key() == Some(key))
                     .and_then(|t| t.value())
             };
-            if tag(RUN_TAG).is_none() {
+            let name = stack.stack_name().unwrap_or_default();
+            if !is_test_run(app, name, tag(RUN_TAG)) {
                 continue;
             }
             let Some(created) = tag(CREATED_TAG).and_then(|v| v.parse::<u64>().ok()) else {
                 continue;
             };
             if now.saturating_sub(created) >= older_than.as_secs() {
-                if let Some(name) = stack.stack_name() {
-                    leaked.push(name.to_owned());
-                }
+                leaked.push(name.to_owned());
             }
         }
     }
@@ -77,7 +105,7 @@ pub async fn collect(
         }
     }
     if leaked.is_empty() {
-        eprintln!("==> no test stack older than {older_than:?}");
+        eprintln!("==> no test stack of {app} older than {older_than:?}");
     }
     Ok(leaked)
 }
@@ -93,5 +121,28 @@ mod tests {
         assert_eq!(parse_age("1d").unwrap(), Duration::from_secs(86_400));
         assert!(parse_age("soon").is_err());
         assert!(parse_age("3w").is_err());
+    }
+
+    #[test]
+    fn young_ages_need_force() {
+        let err = check_age(Duration::from_secs(600), false)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("--older-than 10m") && err.contains("120m"),
+            "{err}"
+        );
+        assert!(check_age(Duration::from_secs(600), true).is_ok());
+        assert!(check_age(MIN_AGE, false).is_ok());
+    }
+
+    #[test]
+    fn only_this_apps_tagged_test_stacks_are_runs() {
+        let name = "resume-test-20261201-101010-abcdef";
+        assert!(is_test_run("resume", name, Some(name)));
+        assert!(!is_test_run("resume", name, None));
+        assert!(!is_test_run("resume", name, Some("resume-test-other")));
+        assert!(!is_test_run("other", name, Some(name)));
+        assert!(!is_test_run("resume", "resume-prod", Some("resume-prod")));
     }
 }

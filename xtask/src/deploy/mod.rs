@@ -8,6 +8,7 @@ pub mod bootstrap;
 mod destroy;
 pub mod emulate;
 pub mod gc;
+pub mod retained;
 pub mod site;
 mod template_body;
 
@@ -67,24 +68,41 @@ pub struct Args {
 
 /// Options of `cargo xtask gc`.
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Collects only stacks named <app>-test-... whose visitor:test-run tag names the same stack
+(what `cargo xtask test-stack` creates), and only those older than 2h unless --force: a run
+can take up to 45 min to deploy and as long to delete with the default timeouts.
+
+Examples:
+  cargo xtask gc --aws --dry-run          # list what would go
+  cargo xtask gc --aws --older-than 1d"
+)]
 pub struct GcArgs {
-    /// Delete test stacks created longer ago than this (90m, 2h, 1d).
+    /// Delete test stacks created longer ago than this (90m, 2h, 1d); at
+    /// least 2h unless --force.
     #[arg(long, default_value = "2h", value_name = "AGE")]
     pub older_than: String,
+    /// Allow an --older-than under 2h (no test run may be going).
+    #[arg(long)]
+    pub force: bool,
     /// Only list what would be deleted.
     #[arg(long)]
     pub dry_run: bool,
     #[command(flatten)]
     pub target: TargetArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
 }
 
 pub fn run_gc(args: &GcArgs) -> Result<()> {
     let older_than = gc::parse_age(&args.older_than)?;
+    gc::check_age(older_than, args.force)?;
+    let config = args.config.load()?;
     let target = args.target.existing()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let sdk = target.sdk_config().await;
-        let removed = gc::collect(&sdk, older_than, args.dry_run).await?;
+        let removed = gc::collect(&sdk, &config.app_name, older_than, args.dry_run).await?;
         for name in removed {
             println!("{name}");
         }
@@ -460,6 +478,18 @@ pub async fn deploy(
     } else {
         rendered.json_text().to_owned()
     };
+    // A stack created anew beside the tables an earlier one retained would
+    // silently start counting from zero: stop and say so instead.
+    if stack_status(&cfn, stack).await?.is_none() {
+        let dynamodb = clients::dynamodb(&sdk, args.record.as_ref());
+        let found = retained::leftover_tables(&dynamodb, stack, rendered.json()).await?;
+        if !found.is_empty() {
+            let region = sdk
+                .region()
+                .map_or("us-east-1".to_owned(), |r| r.to_string());
+            bail!("{}", retained::leftovers_message(stack, &region, &found));
+        }
+    }
     let mut tags = args.tags.clone();
     tags.insert("app".to_owned(), config.app_name.clone());
     tags.insert("stage".to_owned(), stage.as_str().to_owned());

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use visitor_stack::{StackConfig, Stage};
 
+use super::retained::Retained;
 use super::{deploy, destroy, DeployOptions, Target};
 
 fn moto() -> emulator::Moto {
@@ -146,7 +147,8 @@ async fn hashed_ip_storage_needs_a_salt() {
     assert!(format!("{err:#}").contains("--ip-salt"), "{err:#}");
 }
 
-/// Only stacks tagged as test runs, and only old ones, are collected.
+/// Only this app's test stacks (name and run tag agreeing), and only old
+/// ones, are collected.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn gc_deletes_old_test_stacks_only() {
     let moto = moto();
@@ -159,19 +161,37 @@ async fn gc_deletes_old_test_stacks_only() {
             .value(v)
             .build()
     };
+    let old = "resume-test-20260101-000000-aaaaaa";
+    let new = "resume-test-20260101-000001-bbbbbb";
     for (name, tags) in [
         (
-            "old-test",
+            old,
             vec![
-                tag(super::gc::RUN_TAG, "r1"),
+                tag(super::gc::RUN_TAG, old),
                 tag(super::gc::CREATED_TAG, "1000"),
             ],
         ),
         (
-            "new-test",
+            new,
             vec![
-                tag(super::gc::RUN_TAG, "r2"),
+                tag(super::gc::RUN_TAG, new),
                 tag(super::gc::CREATED_TAG, &u64::MAX.to_string()),
+            ],
+        ),
+        // Tagged like a run, but not named like this app's test stacks.
+        (
+            "someone-elses",
+            vec![
+                tag(super::gc::RUN_TAG, "someone-elses"),
+                tag(super::gc::CREATED_TAG, "1000"),
+            ],
+        ),
+        // Named like one, but its tag names another stack.
+        (
+            "resume-test-20260101-000002-cccccc",
+            vec![
+                tag(super::gc::RUN_TAG, "r3"),
+                tag(super::gc::CREATED_TAG, "1000"),
             ],
         ),
         ("production", vec![tag("app", "resume")]),
@@ -184,33 +204,40 @@ async fn gc_deletes_old_test_stacks_only() {
             .await
             .unwrap();
     }
-    let listed = super::gc::collect(&sdk, Duration::from_secs(3600), true)
+    let hour = Duration::from_secs(3600);
+    let listed = super::gc::collect(&sdk, "resume", hour, true)
         .await
         .unwrap();
-    assert_eq!(listed, ["old-test"]);
+    assert_eq!(listed, [old]);
     assert!(
-        super::apply::stack_status(&cfn, "old-test")
+        super::apply::stack_status(&cfn, old)
             .await
             .unwrap()
             .is_some(),
         "a dry run deletes nothing"
     );
-    let removed = super::gc::collect(&sdk, Duration::from_secs(3600), false)
+    let removed = super::gc::collect(&sdk, "resume", hour, false)
         .await
         .unwrap();
-    assert_eq!(removed, ["old-test"]);
-    assert!(super::apply::stack_status(&cfn, "old-test")
+    assert_eq!(removed, [old]);
+    assert!(super::apply::stack_status(&cfn, old)
         .await
         .unwrap()
         .is_none());
-    assert!(super::apply::stack_status(&cfn, "new-test")
-        .await
-        .unwrap()
-        .is_some());
-    assert!(super::apply::stack_status(&cfn, "production")
-        .await
-        .unwrap()
-        .is_some());
+    for kept in [
+        new,
+        "someone-elses",
+        "resume-test-20260101-000002-cccccc",
+        "production",
+    ] {
+        assert!(
+            super::apply::stack_status(&cfn, kept)
+                .await
+                .unwrap()
+                .is_some(),
+            "{kept} is kept"
+        );
+    }
 }
 
 /// moto fails the execute call when a resource fails and leaves the stack
@@ -765,4 +792,96 @@ async fn a_template_over_the_inline_limit_is_sent_by_url() {
     .await
     .unwrap();
     assert!(matches!(again, Applied::NoChanges(_)), "{again:?}");
+}
+
+/// prod retains its tables and site bucket: destroy leaves them as they are
+/// (the bucket not emptied) and names them; creating the stack again beside
+/// the retained tables stops with what exists and the choices; once they are
+/// deleted by hand, it deploys.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn destroy_keeps_what_prod_retains_and_a_new_deploy_stops_beside_it() {
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let config = StackConfig::default();
+    let site = std::env::temp_dir().join(format!("xtask-retained-{}", std::process::id()));
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("index.html"), "<!doctype html><title>r</title>").unwrap();
+    let options = DeployOptions {
+        site_dir: Some(site.clone()),
+        ..options()
+    };
+    let first = deploy(&target, Stage::Prod, "kept", &config, &options)
+        .await
+        .unwrap();
+    let bucket = first.outputs["SiteBucket"].clone();
+
+    let left = destroy::destroy(&sdk, "kept", Duration::from_secs(120))
+        .await
+        .unwrap();
+    let mut kinds: Vec<&str> = left.iter().map(|r| r.resource_type.as_str()).collect();
+    kinds.sort();
+    kinds.dedup();
+    // (moto creates no Lambda version, so the edge version is not left here.)
+    assert_eq!(
+        kinds,
+        ["AWS::DynamoDB::Table", "AWS::S3::Bucket"],
+        "{left:?}"
+    );
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let tables: Vec<String> = db
+        .list_tables()
+        .send()
+        .await
+        .unwrap()
+        .table_names()
+        .iter()
+        .filter(|t| t.starts_with("kept-"))
+        .cloned()
+        .collect();
+    let retained_tables: Vec<&Retained> = left
+        .iter()
+        .filter(|r| r.resource_type == "AWS::DynamoDB::Table")
+        .collect();
+    assert_eq!(tables.len(), retained_tables.len(), "{tables:?}");
+    assert!(left.iter().any(|r| r.physical_id == bucket));
+    let s3 = aws_sdk_s3::Client::new(&sdk);
+    s3.head_object()
+        .bucket(&bucket)
+        .key("index.html")
+        .send()
+        .await
+        .expect("a retained bucket is not emptied");
+
+    let Err(err) = deploy(&target, Stage::Prod, "kept", &config, &options).await else {
+        panic!("a deploy beside retained tables must stop");
+    };
+    let text = format!("{err:#}");
+    assert!(
+        text.contains("stack kept does not exist, but tables it retained"),
+        "{text}"
+    );
+    for table in &tables {
+        assert!(text.contains(table.as_str()), "{table} named: {text}");
+    }
+    assert!(
+        text.contains("IMPORT") && text.contains("delete-table"),
+        "{text}"
+    );
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    assert!(
+        super::apply::stack_status(&cfn, "kept")
+            .await
+            .unwrap()
+            .is_none(),
+        "nothing was created"
+    );
+
+    for table in &tables {
+        db.delete_table().table_name(table).send().await.unwrap();
+    }
+    deploy(&target, Stage::Prod, "kept", &config, &options)
+        .await
+        .unwrap();
+    std::fs::remove_dir_all(site).unwrap();
 }

@@ -308,7 +308,8 @@ async fn tear_down(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<()> {
         ),
     };
     if !left.is_empty() {
-        bail!("stack {} left {} behind", run.stack, left.join(", "));
+        let names: Vec<&str> = left.iter().map(|r| r.physical_id.as_str()).collect();
+        bail!("stack {} left {} behind", run.stack, names.join(", "));
     }
     leftovers(sdk, &outputs).await
 }
