@@ -62,7 +62,7 @@ pub fn run() -> Result<()> {
     let screenshot = out.join("site.png");
     let config = StackConfig::default();
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
+    crate::signals::block_on(&runtime, async {
         let running = crate::local::start(&config, 0, None).await?;
         eprintln!(
             "==> the site is up at {}; opening it in Chromium",

@@ -68,7 +68,7 @@ pub fn run(args: &Args) -> Result<()> {
     })?;
     let env = PyEnv::ensure()?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(invoke(args, event, &env))
+    crate::signals::block_on(&runtime, invoke(args, event, &env))
 }
 
 async fn invoke(args: &Args, event: Value, env: &PyEnv) -> Result<()> {

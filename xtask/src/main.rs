@@ -14,7 +14,9 @@ mod local;
 mod pyenv;
 mod readme;
 mod sdk_error;
+mod signals;
 mod stack_config;
+mod stop_check;
 mod synth;
 mod test_cmd;
 mod test_stack;
@@ -69,6 +71,9 @@ enum Cmd {
 fn main() -> ExitCode {
     forget_cargo_run_env();
     let cli = Cli::parse();
+    if let Err(e) = signals::install() {
+        eprintln!("warning: {e:#}; SIGTERM and SIGHUP will stop xtask without tearing down");
+    }
     let result = match &cli.command {
         Cmd::Synth(args) => synth::run(args),
         Cmd::Lint => lint::run(),
@@ -89,7 +94,14 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            match err.downcast_ref::<signals::Interrupted>() {
+                Some(signals::Interrupted(signal)) => {
+                    // Whatever a dropped handle did not stop goes now.
+                    signals::stop_descendants();
+                    ExitCode::from(signal.exit_code())
+                }
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

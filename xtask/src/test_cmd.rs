@@ -8,7 +8,9 @@ use anyhow::{bail, Context, Result};
 use crate::deploy::TargetArgs;
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
-use crate::{access, bench, browser, codegen, lint, readme, test_stack, workflows, workspace};
+use crate::{
+    access, bench, browser, codegen, lint, readme, stop_check, test_stack, workflows, workspace,
+};
 
 /// The checks, in the order they run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -36,6 +38,9 @@ pub enum Step {
     /// The site in headless Chromium against `cargo xtask local`: the counter
     /// counts a reload once and updates live.
     Browser,
+    /// SIGTERM and SIGHUP stop test-stack, local, deploy and bench mid-work
+    /// leaving no process, stack, table or queue (xtask/src/stop_check.rs).
+    Signals,
     /// `cargo xtask bench --smoke`: the benchmark on a tiny workload.
     Bench,
     /// The README's example and output match the code.
@@ -52,6 +57,7 @@ const ALL: &[Step] = &[
     Step::Workflows,
     Step::Stack,
     Step::Browser,
+    Step::Signals,
     Step::Bench,
     Step::Readme,
 ];
@@ -132,6 +138,7 @@ fn describe(step: Step) -> &'static str {
         }
         Step::Stack => "test stack on the embedded emulator: deploy, integration suite, teardown",
         Step::Browser => "the site in headless Chromium against cargo xtask local",
+        Step::Signals => "SIGTERM/SIGHUP mid-work leave no process, stack, table or queue",
         Step::Bench => "the benchmark on a tiny workload (cargo xtask bench --smoke)",
         Step::Readme => "README example and output match the code",
     }
@@ -212,6 +219,7 @@ fn run_step(step: Step) -> Result<()> {
             config: ConfigArgs::default(),
         }),
         Step::Browser => browser::run(),
+        Step::Signals => stop_check::run(),
         Step::Bench => bench::run(&bench::Args {
             json: false,
             smoke: true,

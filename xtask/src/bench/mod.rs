@@ -58,7 +58,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<()> {
     let env = PyEnv::ensure()?;
     let runtime = tokio::runtime::Runtime::new()?;
-    let metrics = runtime.block_on(async {
+    let metrics = crate::signals::block_on(&runtime, async {
         let moto = emulator::Moto::start_from(&env.bin_dir())?;
         eprintln!("==> embedded emulator (moto) at {}", moto.endpoint());
         measure(&moto, args.smoke).await

@@ -41,7 +41,7 @@ pub struct Args {
 pub fn run(args: &Args) -> Result<()> {
     let config = args.config.load()?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
+    crate::signals::block_on(&runtime, async {
         let target = args.target.resolve()?;
         eprintln!("==> bootstrapping on {}", target.describe());
         let applied = apply_bootstrap(&target, &config, args).await?;

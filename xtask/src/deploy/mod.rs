@@ -100,7 +100,7 @@ pub fn run_gc(args: &GcArgs) -> Result<()> {
     let config = args.config.load()?;
     let target = args.target.existing()?;
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
+    crate::signals::block_on(&runtime, async {
         let sdk = target.sdk_config().await;
         let removed = gc::collect(&sdk, &config.app_name, older_than, args.dry_run).await?;
         for name in removed {
@@ -183,7 +183,7 @@ pub fn run_destroy(args: &DestroyArgs) -> Result<()> {
         }
     }
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
+    crate::signals::block_on(&runtime, async {
         let sdk = target.sdk_config().await;
         destroy::destroy(
             &sdk,
@@ -303,7 +303,7 @@ pub fn run(args: &Args) -> Result<()> {
         .clone()
         .unwrap_or_else(|| format!("{}-{}", config.app_name, stage.as_str()));
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async {
+    crate::signals::block_on(&runtime, async {
         let target = args.target.resolve()?;
         let deployed = deploy(&target, stage, &stack, &config, &args.options()).await?;
         eprintln!(

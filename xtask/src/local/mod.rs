@@ -23,7 +23,7 @@ use crate::deploy::site::{self, SiteConfig};
 use crate::deploy::{self, DeployOptions, Target};
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
-use crate::workspace;
+use crate::{signals, workspace};
 use edge::EdgeHost;
 use serve::{serve, ServeRequest, Served};
 use topology::Origin;
@@ -56,15 +56,17 @@ pub fn run(args: &Args) -> Result<()> {
     let config = args.config.load()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
-        let running = start(&config, args.port, None).await?;
+        let running = tokio::select! {
+            running = start(&config, args.port, None) => running?,
+            signal = signals::interrupted() => return Err(signals::Interrupted(signal).into()),
+        };
         eprintln!(
             "\n==> the site is up: {}\n    emulator at {}; Ctrl-C stops everything\n",
             running.url, running.endpoint
         );
-        tokio::signal::ctrl_c()
-            .await
-            .context("waiting for Ctrl-C")?;
-        eprintln!("==> stopping");
+        // Ctrl-C, a closed terminal (SIGHUP) or SIGTERM: the way to stop.
+        let signal = signals::interrupted().await;
+        eprintln!("==> {}: stopping everything", signal.name());
         drop(running);
         Ok(())
     })

@@ -21,7 +21,7 @@ use crate::deploy::{self, DeployOptions, Target, TargetArgs};
 use crate::local::serve::{serve, ServeRequest};
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
-use crate::{access, workspace};
+use crate::{access, signals, workspace};
 
 pub use suite::Check;
 
@@ -131,7 +131,7 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
             Ok(result) => result,
             Err(panic) => Err(anyhow!("a check panicked: {}", panic_message(&panic))),
         },
-        _ = tokio::signal::ctrl_c() => Err(anyhow!("interrupted (Ctrl-C)")),
+        signal = signals::interrupted() => Err(signals::Interrupted(signal).into()),
     };
     if let Err(e) = &outcome {
         eprintln!("==> FAILED: {e:#}");
@@ -302,9 +302,9 @@ async fn tear_down(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<()> {
     let deletion = deploy::destroy_stack(sdk, &run.stack, run.options.timeout);
     let left = tokio::select! {
         left = deletion => left.with_context(|| format!("deleting test stack {}", run.stack))?,
-        _ = tokio::signal::ctrl_c() => bail!(
-            "interrupted during the teardown: stack {} may be left; `cargo xtask destroy --stack {}` (or `cargo xtask gc`) removes it",
-            run.stack, run.stack
+        signal = signals::interrupted() => bail!(
+            "{} during the teardown: stack {} may be left; `cargo xtask destroy --stack {}` (or `cargo xtask gc`) removes it",
+            signal.name(), run.stack, run.stack
         ),
     };
     if !left.is_empty() {
