@@ -140,6 +140,17 @@ pub enum DeletionPolicy {
 }
 
 impl DeletionPolicy {
+    /// The `UpdateReplacePolicy` that keeps what this policy keeps:
+    /// `UpdateReplacePolicy` takes no `RetainExceptOnCreate` (a replacement
+    /// is never the resource's creation), so that one becomes `Retain`.
+    /// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-updatereplacepolicy.html>
+    pub fn on_replace(self) -> DeletionPolicy {
+        match self {
+            DeletionPolicy::RetainExceptOnCreate => DeletionPolicy::Retain,
+            other => other,
+        }
+    }
+
     fn as_str(self) -> &'static str {
         match self {
             DeletionPolicy::Delete => "Delete",

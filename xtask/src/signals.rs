@@ -15,18 +15,22 @@
 //!   processes or stacks does, through [`block_on`] or its own `select!`),
 //!   the signal goes to it: it drops its work, which stops what the work
 //!   started (every process handle kills on drop), and tears down its stack.
-//! - Otherwise (no one listening, or a second signal after teardown began
-//!   with no one listening any more), the process stops at once: every
-//!   descendant process is terminated (killed after 2 s), then xtask exits
-//!   with 128 + the signal's number.
+//! - Otherwise (no one listening, or a second signal while the first is not
+//!   yet taken, as when a blocking build holds the command's thread), the
+//!   process stops at once: every descendant process is terminated (killed
+//!   after 2 s), then xtask exits with 128 + the signal's number.
+//! - After SIGHUP the terminal is gone and writing to it fails (which would
+//!   make every `eprintln!` panic), so standard output and error go to a log
+//!   file in the temporary directory first.
 //!
 //! `main` also ends every run that a signal stopped by terminating the
 //! descendants that are still there, so even a process whose handle was not
 //! dropped does not outlive the command.
 
 use std::future::Future;
+use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use anyhow::Result;
@@ -98,6 +102,32 @@ impl std::error::Error for Interrupted {}
 
 static CHANNEL: OnceLock<watch::Sender<Option<Signal>>> = OnceLock::new();
 static WAITERS: AtomicUsize = AtomicUsize::new(0);
+/// A signal handed to the waiters and not yet taken by one.
+static PENDING: Mutex<Option<Signal>> = Mutex::new(None);
+
+/// A line on standard error that cannot fail (a closed terminal).
+fn say(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// Standard output and error into a log file (the terminal is gone).
+fn away_from_the_terminal() {
+    let log = std::env::temp_dir().join(format!("xtask-{}-hangup.log", std::process::id()));
+    let Ok(file) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&log)
+    else {
+        return;
+    };
+    use std::os::fd::AsRawFd;
+    // SAFETY: dup2(2) onto the standard descriptors; `file` stays open
+    // until the duplicates exist, and no Rust object owns fds 1 and 2.
+    unsafe {
+        libc::dup2(file.as_raw_fd(), 1);
+        libc::dup2(file.as_raw_fd(), 2);
+    }
+}
 
 /// Takes SIGINT, SIGTERM and SIGHUP for the whole process (see the module's
 /// documentation). Call once, first thing in `main`.
@@ -152,15 +182,29 @@ async fn listen(ready: std::sync::mpsc::Sender<Result<(), String>>) {
         let Some(received) = next.0 else {
             return;
         };
-        if WAITERS.load(Ordering::SeqCst) == 0 {
-            eprintln!(
-                "\n==> {}: stopping now (nothing was waiting to tear down)",
-                received.name()
-            );
+        if received == Signal::Hangup {
+            away_from_the_terminal();
+        }
+        let mut pending = PENDING.lock().unwrap_or_else(|p| p.into_inner());
+        if WAITERS.load(Ordering::SeqCst) == 0 || pending.is_some() {
+            say(&format!(
+                "\n==> {}: stopping now ({})",
+                received.name(),
+                if pending.is_some() {
+                    "the first signal is not taken yet"
+                } else {
+                    "nothing was waiting to tear down"
+                }
+            ));
             stop_descendants();
             std::process::exit(i32::from(received.exit_code()));
         }
-        eprintln!("\n==> {}: stopping (tearing down first)", received.name());
+        *pending = Some(received);
+        drop(pending);
+        say(&format!(
+            "\n==> {}: stopping (tearing down first; a second signal stops at once)",
+            received.name()
+        ));
         if let Some(sender) = CHANNEL.get() {
             sender.send_replace(Some(received));
         }
@@ -190,15 +234,16 @@ pub async fn interrupted() -> Signal {
     let Some(sender) = CHANNEL.get() else {
         return std::future::pending().await;
     };
-    let _waiting = Waiting::new();
+    // Subscribed before counted: a signal handed over once this waiter
+    // counts is either pending below or a change the receiver sees.
     let mut receiver = sender.subscribe();
-    receiver.borrow_and_update();
+    let _waiting = Waiting::new();
     loop {
+        if let Some(s) = PENDING.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            return s;
+        }
         if receiver.changed().await.is_err() {
             return std::future::pending().await;
-        }
-        if let Some(s) = *receiver.borrow_and_update() {
-            return s;
         }
     }
 }

@@ -108,16 +108,27 @@ impl EdgeFunction {
             .handler(props.handler)
             .memory_size(props.memory_mb)
             .timeout(props.timeout_s);
-        if let Some(d) = props.description {
-            function = function.description(d);
+        if let Some(d) = &props.description {
+            function = function.description(d.clone());
         }
+        let digest = digest(&function.properties());
+        // The digest goes into the function's own description too: a new
+        // digest is then always a change of the function, so the new
+        // version's PublishVersion has something to publish (Lambda refuses
+        // to publish a function unchanged since its last version, which a
+        // change that only renames the version would be).
+        // https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html
+        function = function.description(match &props.description {
+            Some(d) => format!("{d} (code {digest})"),
+            None => format!("code {digest}"),
+        });
         let properties = function.properties();
         let function = template.add(id, function);
-        let digest = digest(&properties);
-        let mut version = lambda::Version::new(&function);
-        if let Some(description) = version_description(&digest, &properties) {
-            version = version.description(description);
-        }
+        let version = lambda::Version::new(&function).description(version_description(
+            &digest,
+            &properties,
+            role.arn(),
+        ));
         let version = template.add_with(
             &format!("{id}Version{digest}"),
             version,
@@ -156,19 +167,21 @@ fn digest(properties: &Json) -> String {
     hash.iter().take(8).map(|b| format!("{b:02x}")).collect()
 }
 
-/// The version's description when the code takes values known only at deploy
-/// time (the variables of its `Fn::Sub` that are intrinsics): the digest and
-/// those values, so that a change of any of them replaces the version. `None`
-/// when everything is known at synth time (the logical ID then says it all).
-/// AWS allows 256 characters; a digest and a queue URL take about 150.
-fn version_description(digest: &str, properties: &Json) -> Option<Value<String>> {
-    let inputs = deploy_time_inputs(properties.pointer("/Code/ZipFile")?);
-    if inputs.is_empty() {
-        return None;
+/// The version's description: the digest and the values known only at
+/// deploy time, the role's ARN and the intrinsic variables of the code's
+/// `Fn::Sub` (a queue URL), so that a replaced role or queue replaces the
+/// version too. AWS allows 256 characters; a digest, a role ARN and a queue
+/// URL take about 200.
+fn version_description(digest: &str, properties: &Json, role: Value<String>) -> Value<String> {
+    let mut parts = vec![Value::Lit(format!("code {digest}")), role];
+    if let Some(code) = properties.pointer("/Code/ZipFile") {
+        parts.extend(
+            deploy_time_inputs(code)
+                .into_iter()
+                .map(Value::<String>::raw),
+        );
     }
-    let mut parts = vec![Value::Lit(format!("code {digest} with"))];
-    parts.extend(inputs.into_iter().map(Value::<String>::raw));
-    Some(fns::join(" ", parts))
+    fns::join(" ", parts)
 }
 
 /// The intrinsic values of `{"Fn::Sub": [template, variables]}`, in the
@@ -221,8 +234,12 @@ mod tests {
         assert!(base.starts_with("EdgeVersion") && base.len() == "EdgeVersion".len() + 16);
         assert_eq!(version["DeletionPolicy"], "Retain");
         assert_eq!(version["UpdateReplacePolicy"], "Retain");
-        // Everything is known at synth time: no description needed.
-        assert!(version["Properties"].get("Description").is_none());
+        // The role is known at deploy time only: it is in the description.
+        let digest = base.trim_start_matches("EdgeVersion");
+        assert_eq!(
+            version["Properties"]["Description"],
+            serde_json::json!({ "Fn::Join": [" ", [format!("code {digest}"), { "Fn::GetAtt": ["EdgeRole", "Arn"] }]] })
+        );
         let changes = [
             EdgeFunctionProps {
                 memory_mb: 64,
@@ -261,7 +278,17 @@ mod tests {
         let digest = id.trim_start_matches("EdgeVersion");
         assert_eq!(
             description,
-            &serde_json::json!({ "Fn::Join": [" ", [format!("code {digest} with"), { "Ref": "Queue" }]] })
+            &serde_json::json!({ "Fn::Join": [" ", [
+                format!("code {digest}"),
+                { "Fn::GetAtt": ["EdgeRole", "Arn"] },
+                { "Ref": "Queue" }
+            ]] })
+        );
+        // The function's own description carries the digest: a new digest is
+        // always a change of the function.
+        assert_eq!(
+            rendered["Resources"]["Edge"]["Properties"]["Description"],
+            format!("code {digest}")
         );
     }
 }

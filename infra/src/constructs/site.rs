@@ -95,7 +95,7 @@ impl StaticSite {
             private_bucket(),
             Attributes::new()
                 .deletion_policy(props.deletion_policy)
-                .update_replace_policy(props.deletion_policy),
+                .update_replace_policy(props.deletion_policy.on_replace()),
         );
         let access = template.add(
             &format!("{id}OriginAccess"),

@@ -112,7 +112,7 @@ impl Table {
         }
         let attributes = Attributes::new()
             .deletion_policy(props.deletion_policy)
-            .update_replace_policy(props.deletion_policy);
+            .update_replace_policy(props.deletion_policy.on_replace());
         Table {
             table: template.add_with(id, table, attributes),
             has_stream: props.stream.is_some(),

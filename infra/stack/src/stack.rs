@@ -172,8 +172,12 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         config.app_name,
         stage.as_str()
     ));
+    // prod keeps its data (tables, site bucket) when the stack is deleted,
+    // but not when its first creation fails and rolls back: such tables are
+    // empty, and kept they would only stand in the next create's way.
+    // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html
     let retain = if stage == Stage::Prod {
-        DeletionPolicy::Retain
+        DeletionPolicy::RetainExceptOnCreate
     } else {
         DeletionPolicy::Delete
     };

@@ -99,8 +99,11 @@ fn test_stage_is_the_counters_only() {
     assert_eq!(of_type(&t, "AWS::ApiGatewayV2::Api").len(), 2);
     // Everything deletes with the stack.
     for (id, r) in t["Resources"].as_object().unwrap() {
-        assert_ne!(
-            r["DeletionPolicy"], "Retain",
+        assert!(
+            !matches!(
+                r["DeletionPolicy"].as_str(),
+                Some("Retain" | "RetainExceptOnCreate")
+            ),
             "{id} would outlive a test stack"
         );
     }
@@ -140,10 +143,12 @@ fn prod_stage_is_the_whole_system() {
         assert!(t["Outputs"].get(name).is_some(), "prod lacks output {name}");
     }
     for (id, r) in of_type(&t, "AWS::DynamoDB::Table") {
+        // Kept when the stack is deleted, not when its first create fails.
         assert_eq!(
-            r["DeletionPolicy"], "Retain",
+            r["DeletionPolicy"], "RetainExceptOnCreate",
             "{id}: visits are kept in prod"
         );
+        assert_eq!(r["UpdateReplacePolicy"], "Retain", "{id}");
     }
 }
 
@@ -177,11 +182,22 @@ fn edge_recorder_follows_lambda_at_edge_rules() {
     let v = &t["Resources"][&version];
     assert_eq!(v["DeletionPolicy"], "Retain");
     assert_eq!(v["UpdateReplacePolicy"], "Retain");
-    // The queue URL is known only at deploy time: it is in the version's
-    // description, so a replaced queue publishes a new version too.
-    assert!(v["Properties"]["Description"]
-        .to_string()
-        .contains(r#"{"Ref":"Visits"}"#));
+    // The queue URL and the role are known only at deploy time: they are in
+    // the version's description, so a replaced queue or role publishes a new
+    // version too.
+    let description = v["Properties"]["Description"].to_string();
+    assert!(description.contains(r#"{"Ref":"Visits"}"#), "{description}");
+    assert!(
+        description.contains(r#"{"Fn::GetAtt":["EdgeRecorderRole","Arn"]}"#),
+        "{description}"
+    );
+    // The function's description carries the digest: a new version always
+    // comes with a changed function, which PublishVersion needs.
+    let digest = version.trim_start_matches("EdgeRecorderVersion");
+    assert!(f["Description"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("(code {digest})")));
     // The API behaviour does not run the recorder.
     let api = &dist["CacheBehaviors"][0];
     assert_eq!(api["PathPattern"], "/api/*");

@@ -74,6 +74,21 @@ pub async fn stack_status(cfn: &Client, stack: &str) -> Result<Option<StackStatu
     }
 }
 
+/// Whether a stack in `status` is created by the next apply: it does not
+/// exist, is waiting for its first change set, or is what a failed first
+/// create left (deleted first, then created anew).
+pub fn creates(status: Option<&StackStatus>) -> bool {
+    matches!(
+        status,
+        None | Some(
+            StackStatus::ReviewInProgress
+                | StackStatus::RollbackComplete
+                | StackStatus::CreateFailed
+                | StackStatus::RollbackFailed
+        )
+    )
+}
+
 /// Creates or updates the stack to `request.template`.
 pub async fn apply(cfn: &Client, request: &ApplyRequest<'_>) -> Result<Applied> {
     let stack = request.stack;
@@ -325,8 +340,9 @@ async fn follow_events(
                         && !reason.contains("Resource creation cancelled")
                     {
                         failures.push(format!(
-                            "{}: {reason}",
-                            e.logical_resource_id().unwrap_or("?")
+                            "{}: {reason}{}",
+                            e.logical_resource_id().unwrap_or("?"),
+                            failure_hint(reason)
                         ));
                     }
                 }
@@ -372,6 +388,18 @@ async fn wait_for_deletion(cfn: &Client, stack: &str, timeout: Duration) -> Resu
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
+}
+
+/// What to do about a failure CloudFormation reports in AWS's words.
+fn failure_hint(reason: &str) -> &'static str {
+    // Lambda publishes no version of a function unchanged since its last
+    // version (https://docs.aws.amazon.com/lambda/latest/api/API_PublishVersion.html).
+    // With versions retained, that happens when a deploy is retried after a
+    // rollback: the version the failed attempt published is still there.
+    if reason.contains("A version for this Lambda function exists") {
+        return " (a retained version from an earlier attempt already holds this code: change the function, or delete that version with `aws lambda delete-function --function-name NAME --qualifier N`, then deploy again)";
+    }
+    ""
 }
 
 /// A source as the SDK's two optional fields.
@@ -498,4 +526,17 @@ fn unix_now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod hint_tests {
+    #[test]
+    fn an_unpublishable_version_says_what_to_do() {
+        let reason = "A version for this Lambda function exists ( 3 ). Modify the function to create a new version.";
+        assert!(super::failure_hint(reason).contains("--qualifier"));
+        assert_eq!(
+            super::failure_hint("Resource handler returned message: boom"),
+            ""
+        );
+    }
 }

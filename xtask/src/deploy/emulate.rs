@@ -113,6 +113,12 @@ pub fn for_emulator(rendered: &Value) -> Emulated {
             if let Some(deps) = resource.get_mut("DependsOn").and_then(Value::as_array_mut) {
                 deps.retain(|d| d.as_str().is_none_or(|d| !removed.contains(d)));
             }
+            // moto keeps only `Retain` resources when a stack is deleted; its
+            // stacks never roll back a create (apply deletes a failed one), so
+            // `RetainExceptOnCreate` means `Retain` there.
+            if resource["DeletionPolicy"] == "RetainExceptOnCreate" {
+                resource["DeletionPolicy"] = Value::from("Retain");
+            }
         }
     }
     for section in ["Resources", "Outputs"] {

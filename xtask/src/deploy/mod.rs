@@ -330,6 +330,17 @@ pub fn run(args: &Args) -> Result<()> {
         }
         Ok(())
     })
+    .map_err(|e| {
+        // Stopping xtask does not stop CloudFormation: a change set it
+        // started executing goes on (or rolls back) on its own.
+        if args.target.aws && e.is::<crate::signals::Interrupted>() {
+            e.context(format!(
+                "a change of stack {stack} that had started goes on in CloudFormation: follow it in the console, or stop it with `aws cloudformation cancel-update-stack --stack-name {stack}`"
+            ))
+        } else {
+            e
+        }
+    })
 }
 
 /// Deploys `stage` as `stack` to `target`.
@@ -480,7 +491,7 @@ pub async fn deploy(
     };
     // A stack created anew beside the tables an earlier one retained would
     // silently start counting from zero: stop and say so instead.
-    if stack_status(&cfn, stack).await?.is_none() {
+    if apply::creates(stack_status(&cfn, stack).await?.as_ref()) {
         let dynamodb = clients::dynamodb(&sdk, args.record.as_ref());
         let found = retained::leftover_tables(&dynamodb, stack, rendered.json()).await?;
         if !found.is_empty() {
