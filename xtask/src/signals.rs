@@ -11,7 +11,7 @@
 //!
 //! One thread, started first in `main`, takes the three signals for the
 //! whole process:
-//! - While a command waits in [`interrupted`] (every command that starts
+//! - While a command holds a [`Waiter`] (every command that starts
 //!   processes or stacks does, through [`block_on`] or its own `select!`),
 //!   the signal goes to it: it drops its work, which stops what the work
 //!   started (every process handle kills on drop), and tears down its stack.
@@ -211,39 +211,47 @@ async fn listen(ready: std::sync::mpsc::Sender<Result<(), String>>) {
     }
 }
 
-/// Counts a waiter while it lives.
-struct Waiting;
-
-impl Waiting {
-    fn new() -> Self {
-        WAITERS.fetch_add(1, Ordering::SeqCst);
-        Waiting
-    }
+/// A command's claim on the next signal: from the moment it exists (not
+/// from when it is first awaited), signals come to it instead of stopping
+/// the process. Create it before saying "ready", so a signal sent in answer
+/// cannot arrive with nobody waiting.
+pub struct Waiter {
+    receiver: Option<watch::Receiver<Option<Signal>>>,
 }
 
-impl Drop for Waiting {
-    fn drop(&mut self) {
-        WAITERS.fetch_sub(1, Ordering::SeqCst);
-    }
-}
-
-/// Resolves with the next signal. While it waits, signals come here instead
-/// of stopping the process. Never resolves when [`install`] was not called
-/// (tests).
-pub async fn interrupted() -> Signal {
-    let Some(sender) = CHANNEL.get() else {
-        return std::future::pending().await;
-    };
+/// Claims the next signal (see [`Waiter`]). Without [`install`] (tests) the
+/// waiter never resolves.
+pub fn waiter() -> Waiter {
     // Subscribed before counted: a signal handed over once this waiter
-    // counts is either pending below or a change the receiver sees.
-    let mut receiver = sender.subscribe();
-    let _waiting = Waiting::new();
-    loop {
-        if let Some(s) = PENDING.lock().unwrap_or_else(|p| p.into_inner()).take() {
-            return s;
-        }
-        if receiver.changed().await.is_err() {
+    // counts is either pending or a change the receiver sees.
+    let receiver = CHANNEL.get().map(|sender| sender.subscribe());
+    if receiver.is_some() {
+        WAITERS.fetch_add(1, Ordering::SeqCst);
+    }
+    Waiter { receiver }
+}
+
+impl Waiter {
+    /// Resolves with the signal.
+    pub async fn signal(mut self) -> Signal {
+        let Some(receiver) = self.receiver.as_mut() else {
             return std::future::pending().await;
+        };
+        loop {
+            if let Some(s) = PENDING.lock().unwrap_or_else(|p| p.into_inner()).take() {
+                return s;
+            }
+            if receiver.changed().await.is_err() {
+                return std::future::pending().await;
+            }
+        }
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        if self.receiver.is_some() {
+            WAITERS.fetch_sub(1, Ordering::SeqCst);
         }
     }
 }
@@ -255,10 +263,11 @@ pub fn block_on<T>(
     runtime: &tokio::runtime::Runtime,
     work: impl Future<Output = Result<T>>,
 ) -> Result<T> {
+    let waiting = waiter();
     runtime.block_on(async {
         tokio::select! {
             result = work => result,
-            signal = interrupted() => Err(Interrupted(signal).into()),
+            signal = waiting.signal() => Err(Interrupted(signal).into()),
         }
     })
 }

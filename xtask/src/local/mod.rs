@@ -56,16 +56,19 @@ pub fn run(args: &Args) -> Result<()> {
     let config = args.config.load()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
+        let starting = signals::waiter();
         let running = tokio::select! {
             running = start(&config, args.port, None) => running?,
-            signal = signals::interrupted() => return Err(signals::Interrupted(signal).into()),
+            signal = starting.signal() => return Err(signals::Interrupted(signal).into()),
         };
+        // Claimed before "up" is said: a signal sent in answer finds it.
+        let serving = signals::waiter();
         eprintln!(
             "\n==> the site is up: {}\n    emulator at {}; Ctrl-C stops everything\n",
             running.url, running.endpoint
         );
         // Ctrl-C, a closed terminal (SIGHUP) or SIGTERM: the way to stop.
-        let signal = signals::interrupted().await;
+        let signal = serving.signal().await;
         eprintln!("==> {}: stopping everything", signal.name());
         drop(running);
         Ok(())

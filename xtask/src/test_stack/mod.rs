@@ -112,6 +112,7 @@ fn random_hex(len: usize) -> String {
 /// Deploys, checks and tears down; `Ok` only when every check passed and
 /// nothing was left behind.
 pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
+    let waiting = signals::waiter();
     let sdk = run.target.sdk_config().await;
     let created = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -131,7 +132,7 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
             Ok(result) => result,
             Err(panic) => Err(anyhow!("a check panicked: {}", panic_message(&panic))),
         },
-        signal = signals::interrupted() => Err(signals::Interrupted(signal).into()),
+        signal = waiting.signal() => Err(signals::Interrupted(signal).into()),
     };
     if let Err(e) = &outcome {
         eprintln!("==> FAILED: {e:#}");
@@ -298,11 +299,12 @@ async fn tear_down(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<()> {
     let outputs = deploy::stack_outputs(&cfn, &run.stack)
         .await
         .unwrap_or_default();
+    let waiting = signals::waiter();
     eprintln!("==> tearing down {}", run.stack);
     let deletion = deploy::destroy_stack(sdk, &run.stack, run.options.timeout);
     let left = tokio::select! {
         left = deletion => left.with_context(|| format!("deleting test stack {}", run.stack))?,
-        signal = signals::interrupted() => bail!(
+        signal = waiting.signal() => bail!(
             "{} during the teardown: stack {} may be left; `cargo xtask destroy --stack {}` (or `cargo xtask gc`) removes it",
             signal.name(), run.stack, run.stack
         ),
