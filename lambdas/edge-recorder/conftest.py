@@ -1,7 +1,8 @@
 """Fixtures for the edge recorder's tests.
 
 `index.py` is not importable as it is: CloudFormation's Fn::Sub fills its
-`${QueueUrl}` and `${SkipPrefixes}` at deploy time. `load_recorder` does the
+`${QueueUrl}`, `${SkipPrefixes}`, `${SitePaths}` and `${SendReferer}` at
+deploy time. `load_recorder` does the
 same substitution and runs the result as a fresh module, so every test gets
 its own module (and its own cached SQS client).
 """
@@ -21,7 +22,9 @@ import pytest
 from moto import mock_aws
 
 SOURCE = Path(__file__).with_name("index.py")
-PLACEHOLDERS = {"QueueUrl", "SkipPrefixes"}
+PLACEHOLDERS = {"QueueUrl", "SkipPrefixes", "SitePaths", "SendReferer"}
+# What the repository's site serves, as the stack lists it from site/.
+SITE_PATHS = ("/", "/config.json", "/counter.js", "/index.html", "/style.css")
 REGION = "us-east-1"
 _module_ids = itertools.count()
 
@@ -93,17 +96,21 @@ class RecordingBoto3:
         return record_calls(boto3.client(*args, **kwargs), self.path, self.principal)
 
 
-def load_recorder(queue_url, skip_prefixes=("/api/",), record=True):
+def load_recorder(
+    queue_url, skip_prefixes=("/api/",), record=True, site_paths=SITE_PATHS, send_referer=False
+):
     """index.py with its deploy-time values filled in as Fn::Sub would, loaded
     as a new module under a name no other load uses. With `record` and
     ACCESS_RECORD_FILE set, its SQS client's calls are recorded."""
     text = SOURCE.read_text(encoding="utf-8")
-    # Fn::Sub substitutes every `${Name}`: the source must hold only the two
+    # Fn::Sub substitutes every `${Name}`: the source must hold only the ones
     # the stack provides, or the deploy fails (or fills in something else).
     found = set(re.findall(r"\$\{([^}]*)\}", text))
     assert found == PLACEHOLDERS, f"index.py has Fn::Sub names {sorted(found)}"
     text = text.replace("${QueueUrl}", queue_url)
     text = text.replace("${SkipPrefixes}", json.dumps(list(skip_prefixes)))
+    text = text.replace("${SitePaths}", json.dumps(list(site_paths)))
+    text = text.replace("${SendReferer}", json.dumps(bool(send_referer)))
     name = f"edge_recorder_{next(_module_ids)}"
     module = types.ModuleType(name)
     module.__file__ = str(SOURCE)

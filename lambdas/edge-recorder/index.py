@@ -1,8 +1,32 @@
-"""Lambda@Edge viewer-request recorder: one SQS message per visit.
+"""Lambda@Edge viewer-request recorder: one SQS message per request.
 
-Lambda@Edge has no environment variables, so the deploy fills the two values
+Lambda@Edge has no environment variables, so the deploy fills the values
 below through CloudFormation's Fn::Sub. A failure is logged and swallowed: a
 page view is never broken by the counter.
+
+What counts is decided here and in the processor:
+
+- Served or not. SITE_PATHS is every URI the site serves, listed from site/
+  when the template is made (deploy publishes exactly those files, plus the
+  config.json it writes). A request for anything else is sent with
+  `served: false`: the processor adds it to one aggregate counter and never
+  stores its path, so a loop requesting made-up paths cannot fill the top
+  pages. Why a list and not the response's status: the status is known only
+  on the response side, and a viewer-response trigger is a second Lambda@Edge
+  invocation on every request ($0.60 per million more, and its latency on
+  every response), while an origin-response trigger runs only on cache
+  misses and would miss most requests. A lookup in a frozenset costs well
+  under a microsecond here and no invocation; the price is that the list is
+  the one of the last deploy, which is also when the site's files change.
+- People or bots. The user agent is sent; the processor checks it against a
+  maintained list of crawler and tool patterns (the isbot crate). Doing it
+  here would run hundreds of patterns on every request, inside the viewer
+  trigger's 5 s and 1 MB package, for a decision nothing here needs.
+- Views. Only a GET of a served page is a view; the method is sent as it is
+  and the processor decides.
+- Privacy. The referer is sent only when the owner turns `record_referer` on
+  in resume.toml; the user agent goes no further than the processor's bot
+  check (neither is stored).
 """
 
 import json
@@ -15,6 +39,9 @@ from botocore.config import Config
 
 QUEUE_URL = "${QueueUrl}"
 SKIP_PREFIXES = tuple(json.loads("""${SkipPrefixes}"""))
+# Empty when the site's files are not known: then every path counts as served.
+SITE_PATHS = frozenset(json.loads("""${SitePaths}"""))
+SEND_REFERER = json.loads("""${SendReferer}""")
 MESSAGE_VERSION = 1
 
 logger = logging.getLogger()
@@ -48,16 +75,20 @@ def visit_message(request, request_id="", now=None):
     """The queue message for one CloudFront viewer request. `request_id` is
     CloudFront's ID of the request: the processor drops a message whose ID it
     has already counted, so a redelivery is never counted twice."""
-    return {
+    path = request.get("uri", "/")
+    message = {
         "v": MESSAGE_VERSION,
         "id": request_id,
         "ip": request.get("clientIp", ""),
-        "path": request.get("uri", "/"),
+        "path": path,
+        "served": not SITE_PATHS or path in SITE_PATHS,
         "method": request.get("method", "GET"),
         "user_agent": _header(request, "user-agent")[:512],
-        "referer": _header(request, "referer")[:1024],
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),
     }
+    if SEND_REFERER:
+        message["referer"] = _header(request, "referer")[:1024]
+    return message
 
 
 def handler(event, context):

@@ -22,7 +22,7 @@ def not_recorded(caplog):
 
 def test_records_one_visit_and_returns_the_request(recorder, queue_url, make_event, messages):
     event = make_event(
-        uri="/blog/hello",
+        uri="/index.html",
         method="GET",
         querystring="utm_source=news&page=2",
         client_ip="2001:db8::7",
@@ -45,18 +45,40 @@ def test_records_one_visit_and_returns_the_request(recorder, queue_url, make_eve
     messages = messages(queue_url)
     assert len(messages) == 1
     message = messages[0]
+    # No referer: it is sent only when the owner turns record_referer on.
     assert message == {
         "v": 1,
         "id": "req-ABC123==",
         "ip": "2001:db8::7",
-        "path": "/blog/hello",
+        "path": "/index.html",
+        "served": True,
         "method": "GET",
         "user_agent": "Mozilla/5.0 (Macintosh) Safari/605.1.15",
-        "referer": "https://news.example.org/item?id=1",
         "time": message["time"],
     }
     seconds = calendar.timegm(time.strptime(message["time"], TIME_FORMAT))
     assert before <= seconds <= after
+
+
+def test_a_path_the_site_does_not_serve_is_marked(recorder, queue_url, make_event, messages):
+    recorder.handler(make_event(uri="/wp-login.php", request_id="x"), None)
+    recorder.handler(make_event(uri="/", request_id="y"), None)
+    served = {m["id"]: m["served"] for m in messages(queue_url)}
+    assert served == {"x": False, "y": True}
+
+
+def test_an_unknown_site_serves_every_path(queue_url, load, make_event, messages):
+    module = load(queue_url, ["/api/"], site_paths=())
+    module.handler(make_event(uri="/anything", request_id="z"), None)
+    (message,) = messages(queue_url)
+    assert message["served"] is True
+
+
+def test_the_referer_is_sent_only_when_turned_on(queue_url, load, make_event, messages):
+    module = load(queue_url, ["/api/"], send_referer=True)
+    module.handler(make_event(headers={"Referer": "https://a.example/"}, request_id="r"), None)
+    (message,) = messages(queue_url)
+    assert message["referer"] == "https://a.example/"
 
 
 def test_each_request_is_its_own_message(recorder, queue_url, make_event, messages):
@@ -118,7 +140,8 @@ def test_several_skip_prefixes_and_none(queue_url, load, make_event, messages):
     assert [m["path"] for m in messages(queue_url)] == ["/api/counts"]
 
 
-def test_missing_headers_are_empty_strings(recorder, queue_url, make_event, messages):
+def test_missing_headers_are_empty_strings(load, queue_url, make_event, messages):
+    recorder = load(queue_url, ["/api/"], send_referer=True)
     recorder.handler(make_event(headers={"Host": "example.com"}), None)
     event = make_event()
     del event["Records"][0]["cf"]["request"]["headers"]
@@ -135,7 +158,8 @@ def test_missing_headers_are_empty_strings(recorder, queue_url, make_event, mess
         assert message["referer"] == ""
 
 
-def test_long_headers_are_truncated(recorder, queue_url, make_event, messages):
+def test_long_headers_are_truncated(load, queue_url, make_event, messages):
+    recorder = load(queue_url, ["/api/"], send_referer=True)
     user_agent = "Mozilla/5.0 " + "u" * 2000
     referer = "https://example.com/?q=" + "r" * 5000
     recorder.handler(
@@ -148,7 +172,8 @@ def test_long_headers_are_truncated(recorder, queue_url, make_event, messages):
     assert len(message["referer"]) == 1024
 
 
-def test_headers_at_the_limit_are_kept_whole(recorder, make_event):
+def test_headers_at_the_limit_are_kept_whole(load, queue_url, make_event):
+    recorder = load(queue_url, ["/api/"], send_referer=True)
     request = make_event(
         headers={"User-Agent": "u" * 512, "Referer": "r" * 1024}
     )["Records"][0]["cf"]["request"]

@@ -6,7 +6,6 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{bail, Context, Result};
-use visitor_stack::StackConfig;
 
 use crate::workspace;
 
@@ -60,10 +59,12 @@ pub fn run() -> Result<()> {
     let out = workspace::target_dir()?.join("browser");
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let screenshot = out.join("site.png");
-    let config = StackConfig::default();
+    // As `cargo xtask local` runs it: the site's files are what it serves.
+    let config = crate::stack_config::ConfigArgs::default().load()?;
     let runtime = tokio::runtime::Runtime::new()?;
     crate::signals::block_on(&runtime, async {
         let running = crate::local::start(&config, 0, None).await?;
+        crate::counting_check::run(&running).await?;
         eprintln!(
             "==> the site is up at {}; opening it in Chromium",
             running.url

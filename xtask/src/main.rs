@@ -6,6 +6,7 @@ mod browser;
 mod build;
 mod clients;
 mod codegen;
+mod counting_check;
 mod deploy;
 mod events;
 mod invoke;

@@ -101,6 +101,9 @@ impl ConfigArgs {
         if let Some(v) = self.api_burst_limit {
             config.api_burst_limit = v;
         }
+        // What the site serves is read from its folder, not configured: the
+        // edge recorder counts requests for anything else in one aggregate.
+        config.site_paths = crate::deploy::site::served_paths(&workspace::root()?.join("site"))?;
         config.validate().context("after applying the flags")?;
         Ok(config)
     }

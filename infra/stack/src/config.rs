@@ -86,6 +86,16 @@ pub struct StackConfig {
     pub api_rate_limit: f64,
     /// Burst above the rate each API accepts.
     pub api_burst_limit: u32,
+    /// Send each request's `Referer` header to the queue. Off by default:
+    /// the referer then never leaves the edge.
+    pub record_referer: bool,
+    /// Every URI the site serves (`/`, `/index.html`, `/style.css`, ...).
+    /// Not a resume.toml key: the command line lists the site's folder
+    /// ([`crate::site_files::served_paths`]) when it makes the template. A
+    /// request for anything else counts in one aggregate and its path is
+    /// never stored. Empty means unknown: every path counts as served.
+    #[serde(skip)]
+    pub site_paths: Vec<String>,
 }
 
 impl Default for StackConfig {
@@ -111,6 +121,8 @@ impl Default for StackConfig {
             },
             api_rate_limit: 50.0,
             api_burst_limit: 100,
+            record_referer: false,
+            site_paths: Vec::new(),
         }
     }
 }
@@ -269,6 +281,18 @@ impl StackConfig {
                     format!(
                         "is {path:?}; quotes, backslashes and control characters are not allowed"
                     ),
+                );
+            }
+        }
+        for (i, path) in self.site_paths.iter().enumerate() {
+            // Baked into the recorder's source like skip_paths.
+            if !path.starts_with('/')
+                || path.contains(['"', '\\'])
+                || path.chars().any(char::is_control)
+            {
+                return invalid(
+                    &format!("site file {i}"),
+                    format!("is {path:?}; a served path starts with / and has no quotes, backslashes or control characters (rename the file in the site's folder)"),
                 );
             }
         }

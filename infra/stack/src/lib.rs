@@ -8,9 +8,10 @@
 
 pub mod bootstrap;
 mod config;
+pub mod site_files;
 mod stack;
 
 pub use config::{
     ConfigError, CpuArchitecture, FunctionSize, IpStorage, StackConfig, LOG_RETENTION_DAYS,
 };
-pub use stack::{access, build, outputs, parameters, roles, StackError, Stage};
+pub use stack::{access, build, logical_ids, outputs, parameters, roles, StackError, Stage};

@@ -75,12 +75,14 @@ pub mod access {
     pub const PROCESSOR_VISITORS: &[ItemAccess] = &[Get, Update];
     /// The processor adds to path counts.
     pub const PROCESSOR_PATHS: &[ItemAccess] = &[Update];
-    /// The processor adds to the totals.
-    pub const PROCESSOR_TOTALS: &[ItemAccess] = &[Update];
-    /// The counts API reads the totals item.
+    /// The processor adds to the totals, and reads and conditionally
+    /// replaces the top pages item.
+    pub const PROCESSOR_TOTALS: &[ItemAccess] = &[Get, Put, Update];
+    /// The counts API reads the totals and the top pages items.
     pub const COUNTS_TOTALS: &[ItemAccess] = &[Get];
-    /// The counts API reads a path's count and scans for the top pages.
-    pub const COUNTS_PATHS: &[ItemAccess] = &[Get, Scan];
+    /// The counts API reads a path's views (never a scan: its reads do not
+    /// grow with the table).
+    pub const COUNTS_PATHS: &[ItemAccess] = &[Get];
     /// Connect records a connection and forgets it on disconnect.
     pub const CONNECT_CONNECTIONS: &[ItemAccess] = &[Put, Delete];
     /// The broadcaster lists connections and forgets gone ones.
@@ -118,6 +120,14 @@ fn role_options(config: &StackConfig) -> RoleOptions {
             roles::boundary_name(&config.app_name).as_str()
         )),
     }
+}
+
+/// Logical IDs other code looks resources up by.
+pub mod logical_ids {
+    /// The totals table (the counters and the top pages item).
+    pub const TOTALS: &str = "Totals";
+    /// The paths table (one item per path the site serves).
+    pub const PATHS: &str = "Paths";
 }
 
 /// Output names, what deploy prints and tests read.
@@ -227,7 +237,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
     };
     let totals = table(
         &mut t,
-        "Totals",
+        logical_ids::TOTALS,
         tables::totals::PK,
         None,
         Some(StreamViewType::NewImage),
@@ -239,7 +249,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         Some(tables::visitors::EXPIRES_AT),
         None,
     );
-    let paths = table(&mut t, "Paths", tables::paths::PK, None, None);
+    let paths = table(&mut t, logical_ids::PATHS, tables::paths::PK, None, None);
     let connections = table(
         &mut t,
         "Connections",
@@ -395,6 +405,13 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
                         serde_json::to_string(&config.skip_paths).unwrap_or_else(|_| "[]".into()),
                     ),
                 ),
+                (
+                    "SitePaths",
+                    Value::Lit(
+                        serde_json::to_string(&config.site_paths).unwrap_or_else(|_| "[]".into()),
+                    ),
+                ),
+                ("SendReferer", Value::Lit(config.record_referer.to_string())),
             ],
         );
         let mut recorder = EdgeFunction::new(

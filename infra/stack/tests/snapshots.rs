@@ -5,8 +5,14 @@
 use visitor_stack::bootstrap::{bootstrap, GitHubDeploy};
 use visitor_stack::{build, IpStorage, StackConfig, Stage};
 
+/// The snapshots show what deploy makes of this repository: its own site.
 fn snapshot(name: &str, stage: Stage, config: &StackConfig) {
-    save(name, build(stage, config).unwrap());
+    let site = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../site");
+    let config = StackConfig {
+        site_paths: visitor_stack::site_files::site_paths(&site).unwrap(),
+        ..config.clone()
+    };
+    save(name, build(stage, &config).unwrap());
 }
 
 fn save(name: &str, template: infra::Template) {

@@ -3,6 +3,7 @@
 //! the binaries in `src/bin/` only wire `lambda_runtime`.
 
 pub mod broadcaster;
+pub mod classify;
 pub mod connect;
 pub mod counts;
 mod dynamo;

@@ -1,6 +1,29 @@
 //! The queue consumer: a batch of visits becomes as few DynamoDB writes as
 //! possible.
 //!
+//! # What counts
+//!
+//! Each request is classified ([`crate::classify`]): a person's `GET` of a
+//! page the site has is a view (it raises `visits`, the page's views and
+//! the visitor's page views, and a visitor's first view makes them a unique
+//! visitor); a person's other requests for what the site serves (assets, a
+//! `HEAD`) raise `requests` and their path's request count; a crawler's or
+//! tool's raise only `bot_requests`, and a request for a path the site does
+//! not serve only `other_requests`: neither stores its path. Every request
+//! still goes through its visitor's commit below, which is what makes a
+//! redelivery count once (so an address that only ever sent bot requests
+//! has a visitor item, with no page views: it is not a unique visitor).
+//!
+//! The most viewed pages live in one item (`top_pages` in the totals table,
+//! at most [`totals::TOP_KEPT`] pages), so the counts API reads a bounded
+//! number of items however many paths there are. Each batch with views
+//! learns its pages' new view counts from its path updates (`UPDATED_NEW`,
+//! no extra read), then merges them into that item: one consistent read and,
+//! when the list changes, one conditional write on the item's version.
+//! Counts only grow, so merging by maximum makes the update idempotent and
+//! order-free: a late or repeated merge never lowers a count. If it fails
+//! after its retries, the next batch that views those pages repairs it.
+//!
 //! # Why this design is the cheap one
 //!
 //! The naive design writes three items per request (visitor, path, totals):
@@ -73,6 +96,7 @@ use visitor_model::message::VisitMessage;
 use visitor_model::tables::{paths, totals, visitors};
 use visitor_model::{env, paths as page};
 
+use crate::classify::{classify, Kind};
 use crate::dynamo::{describe_sdk_error as describe, get_str, get_u64, n, s, Item};
 
 /// Visit IDs a visitor item remembers at least; a redelivery older than
@@ -177,6 +201,10 @@ pub struct BatchOutcome {
     pub page_views: u64,
     /// New unique visitors.
     pub new_visitors: u64,
+    /// Requests by crawlers and tools among the counted ones.
+    pub bot_requests: u64,
+    /// Requests for paths the site does not serve among the counted ones.
+    pub other_requests: u64,
 }
 
 /// The processor: a DynamoDB client and its settings.
@@ -192,7 +220,16 @@ struct Visit {
     message_id: String,
     visit_id: String,
     digest: String,
+    kind: Kind,
     message: VisitMessage,
+}
+
+/// What one batch adds to one path's item.
+#[derive(Debug, Clone, Copy, Default)]
+struct PathDelta {
+    requests: u64,
+    views: u64,
+    page: bool,
 }
 
 impl Processor {
@@ -218,6 +255,8 @@ impl Processor {
             failed = outcome.failed.len(),
             page_views = outcome.page_views,
             new_visitors = outcome.new_visitors,
+            bot_requests = outcome.bot_requests,
+            other_requests = outcome.other_requests,
             "batch processed"
         );
         let mut response = SqsBatchResponse::default();
@@ -263,6 +302,7 @@ impl Processor {
                 message_id,
                 digest: visit_digest(&visit_id),
                 visit_id,
+                kind: classify(&message),
                 message,
             });
         }
@@ -276,7 +316,7 @@ impl Processor {
             .collect()
             .await;
 
-        let mut path_counts: HashMap<String, (u64, bool)> = HashMap::new();
+        let mut path_counts: HashMap<String, PathDelta> = HashMap::new();
         let mut requests = 0u64;
         for (visits, result) in results {
             match result {
@@ -286,16 +326,27 @@ impl Processor {
                         outcome.new_visitors += 1;
                     }
                     for visit in visits.iter().filter(|v| commit.fresh.contains(&v.visit_id)) {
-                        let is_page = page::is_page(&visit.message.path);
-                        let entry = path_counts
-                            .entry(page::normalize(&visit.message.path))
-                            .or_insert((0, is_page));
-                        entry.0 += 1;
-                        if is_page {
-                            outcome.page_views += 1;
-                        }
-                        requests += 1;
                         outcome.counted += 1;
+                        let mut delta = |views| {
+                            let entry = path_counts
+                                .entry(page::normalize(&visit.message.path))
+                                .or_insert(PathDelta {
+                                    page: page::is_page(&visit.message.path),
+                                    ..PathDelta::default()
+                                });
+                            entry.requests += 1;
+                            entry.views += views;
+                            requests += 1;
+                        };
+                        match visit.kind {
+                            Kind::View => {
+                                delta(1);
+                                outcome.page_views += 1;
+                            }
+                            Kind::Request => delta(0),
+                            Kind::Bot => outcome.bot_requests += 1,
+                            Kind::Other => outcome.other_requests += 1,
+                        }
                     }
                 }
                 Err(error) => {
@@ -308,21 +359,29 @@ impl Processor {
         }
 
         let path_updates = stream::iter(path_counts)
-            .map(|(path, (count, is_page))| async move {
-                let result = self.add_to_path(&path, count, is_page).await;
+            .map(|(path, delta)| async move {
+                let result = self.add_to_path(&path, delta).await;
                 (path, result)
             })
             .buffer_unordered(CONCURRENCY)
             .collect::<Vec<_>>();
-        let totals_update = self.add_to_totals(outcome.page_views, outcome.new_visitors, requests);
+        let totals_update = self.add_to_totals(&outcome, requests);
         let (path_results, totals_result) = futures::join!(path_updates, totals_update);
+        let mut viewed = Vec::new();
         for (path, result) in path_results {
-            if let Err(error) = result {
-                tracing::error!(%path, %error, "path count lost after retries");
+            match result {
+                Ok(Some(views)) => viewed.push((path, views)),
+                Ok(None) => {}
+                Err(error) => tracing::error!(%path, %error, "path count lost after retries"),
             }
         }
         if let Err(error) = totals_result {
             tracing::error!(%error, "totals update lost after retries");
+        }
+        if !viewed.is_empty() {
+            if let Err(error) = self.merge_top_pages(&viewed).await {
+                tracing::warn!(%error, "top pages not updated; the next batch viewing them repairs it");
+            }
         }
         outcome
     }
@@ -360,7 +419,10 @@ impl Processor {
                     let mut recent = remembered(&old);
                     recent.extend(pending.iter().map(|v| v.digest.clone()));
                     self.trim_recent(key, &recent).await;
-                    return Ok(committed(!old.contains_key(visitors::COUNT)));
+                    // A visitor is new with their first view (whatever
+                    // requests their address made before).
+                    let new = get_u64(&old, visitors::PAGE_VIEWS) == 0 && views_of(&pending) > 0;
+                    return Ok(committed(new));
                 }
                 Err(e) => e,
             };
@@ -379,7 +441,8 @@ impl Processor {
             };
             if state.commit.as_deref() == Some(token.as_str()) {
                 self.trim_recent(key, &state.recent).await;
-                return Ok(committed(state.count == pending.len() as u64));
+                let views = views_of(&pending);
+                return Ok(committed(views > 0 && state.page_views == views));
             }
             if !conflict {
                 return Err(describe(&error));
@@ -406,10 +469,7 @@ impl Processor {
             .map(|v| v.message.time.as_str())
             .max()
             .unwrap_or_default();
-        let pages = visits
-            .iter()
-            .filter(|v| page::is_page(&v.message.path))
-            .count();
+        let pages = views_of(visits);
         let expires = parse_time(last).unwrap_or_else(Utc::now).timestamp()
             + i64::from(self.settings.ip_retention_days) * 86_400;
         let mut condition = String::from("attribute_not_exists(#pk)");
@@ -458,17 +518,17 @@ impl Processor {
     }
 
     /// The visitor item as a consistent read sees it: its remembered
-    /// digests, the token of its latest commit and its request count.
+    /// digests, the token of its latest commit and its page views.
     async fn visitor_state(&self, key: &str) -> Result<VisitorState, String> {
         let output = self
             .db
             .get_item()
             .table_name(&self.settings.visitors_table)
             .key(visitors::PK, s(key))
-            .projection_expression("#recent, #commit, #count")
+            .projection_expression("#recent, #commit, #visits")
             .expression_attribute_names("#recent", visitors::RECENT)
             .expression_attribute_names("#commit", visitors::COMMIT)
-            .expression_attribute_names("#count", visitors::COUNT)
+            .expression_attribute_names("#visits", visitors::PAGE_VIEWS)
             .consistent_read(true)
             .send()
             .await
@@ -477,7 +537,7 @@ impl Processor {
         Ok(VisitorState {
             recent: remembered(&item),
             commit: get_str(&item, visitors::COMMIT).map(str::to_owned),
-            count: get_u64(&item, visitors::COUNT),
+            page_views: get_u64(&item, visitors::PAGE_VIEWS),
         })
     }
 
@@ -535,17 +595,55 @@ impl Processor {
         }
     }
 
-    async fn add_to_path(&self, path: &str, count: u64, is_page: bool) -> Result<(), String> {
+    /// Adds a batch's requests (and, for a page, views) to a path's item;
+    /// a page's new view count comes back (for the top pages).
+    async fn add_to_path(&self, path: &str, delta: PathDelta) -> Result<Option<u64>, String> {
         retry(|| async {
-            self.db
+            let mut update = self
+                .db
                 .update_item()
                 .table_name(&self.settings.paths_table)
                 .key(paths::PK, s(path))
-                .update_expression("ADD #count :n SET #page = :page")
                 .expression_attribute_names("#count", paths::COUNT)
                 .expression_attribute_names("#page", paths::PAGE)
-                .expression_attribute_values(":n", n(count))
-                .expression_attribute_values(":page", AttributeValue::Bool(is_page))
+                .expression_attribute_values(":n", n(delta.requests))
+                .expression_attribute_values(":page", AttributeValue::Bool(delta.page));
+            update = if delta.views > 0 {
+                update
+                    .update_expression("ADD #count :n, #views :v SET #page = :page")
+                    .expression_attribute_names("#views", paths::VIEWS)
+                    .expression_attribute_values(":v", n(delta.views))
+                    .return_values(ReturnValue::UpdatedNew)
+            } else {
+                update.update_expression("ADD #count :n SET #page = :page")
+            };
+            let output = update.send().await.map_err(|e| describe(&e))?;
+            Ok((delta.views > 0)
+                .then(|| get_u64(&output.attributes.unwrap_or_default(), paths::VIEWS)))
+        })
+        .await
+    }
+
+    async fn add_to_totals(&self, outcome: &BatchOutcome, requests: u64) -> Result<(), String> {
+        if requests + outcome.bot_requests + outcome.other_requests == 0 {
+            return Ok(());
+        }
+        retry(|| async {
+            self.db
+                .update_item()
+                .table_name(&self.settings.totals_table)
+                .key(totals::PK, s(totals::SITE))
+                .update_expression("ADD #visits :v, #unique :u, #requests :r, #bots :b, #other :o")
+                .expression_attribute_names("#visits", totals::VISITS)
+                .expression_attribute_names("#unique", totals::UNIQUE_VISITORS)
+                .expression_attribute_names("#requests", totals::REQUESTS)
+                .expression_attribute_names("#bots", totals::BOT_REQUESTS)
+                .expression_attribute_names("#other", totals::OTHER_REQUESTS)
+                .expression_attribute_values(":v", n(outcome.page_views))
+                .expression_attribute_values(":u", n(outcome.new_visitors))
+                .expression_attribute_values(":r", n(requests))
+                .expression_attribute_values(":b", n(outcome.bot_requests))
+                .expression_attribute_values(":o", n(outcome.other_requests))
                 .send()
                 .await
                 .map(|_| ())
@@ -554,34 +652,82 @@ impl Processor {
         .await
     }
 
-    async fn add_to_totals(
-        &self,
-        page_views: u64,
-        new_visitors: u64,
-        requests: u64,
-    ) -> Result<(), String> {
-        if requests == 0 {
-            return Ok(());
-        }
-        retry(|| async {
-            self.db
-                .update_item()
+    /// Merges pages' new view counts into the top pages item (see the
+    /// module's documentation): read, merge by maximum, write if changed,
+    /// conditional on the version read; again on a conflict.
+    async fn merge_top_pages(&self, viewed: &[(String, u64)]) -> Result<(), String> {
+        let mut last = String::new();
+        for _ in 0..AGGREGATE_ATTEMPTS {
+            let current = self
+                .db
+                .get_item()
                 .table_name(&self.settings.totals_table)
-                .key(totals::PK, s(totals::SITE))
-                .update_expression("ADD #visits :v, #unique :u, #requests :r")
-                .expression_attribute_names("#visits", totals::VISITS)
-                .expression_attribute_names("#unique", totals::UNIQUE_VISITORS)
-                .expression_attribute_names("#requests", totals::REQUESTS)
-                .expression_attribute_values(":v", n(page_views))
-                .expression_attribute_values(":u", n(new_visitors))
-                .expression_attribute_values(":r", n(requests))
+                .key(totals::PK, s(totals::TOP_PAGES))
+                .consistent_read(true)
                 .send()
                 .await
-                .map(|_| ())
-                .map_err(|e| describe(&e))
-        })
-        .await
+                .map_err(|e| describe(&e))?
+                .item;
+            let version = current.as_ref().map(|i| get_u64(i, totals::VERSION));
+            let pages = current.as_ref().map(top_pages_of).unwrap_or_default();
+            let merged = merge_top(&pages, viewed, totals::TOP_KEPT);
+            if merged == pages {
+                return Ok(());
+            }
+            let map: HashMap<String, AttributeValue> =
+                merged.iter().map(|(p, v)| (p.clone(), n(*v))).collect();
+            let mut put = self
+                .db
+                .put_item()
+                .table_name(&self.settings.totals_table)
+                .item(totals::PK, s(totals::TOP_PAGES))
+                .item(totals::PAGES, AttributeValue::M(map))
+                .item(totals::VERSION, n(version.unwrap_or(0) + 1));
+            put = match version {
+                Some(v) => put
+                    .condition_expression("#version = :read")
+                    .expression_attribute_names("#version", totals::VERSION)
+                    .expression_attribute_values(":read", n(v)),
+                None => put
+                    .condition_expression("attribute_not_exists(#pk)")
+                    .expression_attribute_names("#pk", totals::PK),
+            };
+            match put.send().await {
+                Ok(_) => return Ok(()),
+                Err(e) => last = describe(&e),
+            }
+        }
+        Err(last)
     }
+}
+
+/// The pages and views of a top pages item.
+pub fn top_pages_of(item: &Item) -> BTreeMap<String, u64> {
+    match item.get(totals::PAGES) {
+        Some(AttributeValue::M(map)) => map
+            .iter()
+            .filter_map(|(p, v)| Some((p.clone(), v.as_n().ok()?.parse().ok()?)))
+            .collect(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// `current` with `viewed` merged in (each page's count the larger of the
+/// two), cut to the `keep` most viewed (ties by path).
+pub fn merge_top(
+    current: &BTreeMap<String, u64>,
+    viewed: &[(String, u64)],
+    keep: usize,
+) -> BTreeMap<String, u64> {
+    let mut all = current.clone();
+    for (path, views) in viewed {
+        let entry = all.entry(path.clone()).or_insert(0);
+        *entry = (*entry).max(*views);
+    }
+    let mut ranked: Vec<(String, u64)> = all.into_iter().collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    ranked.truncate(keep);
+    ranked.into_iter().collect()
 }
 
 #[derive(Debug, Default)]
@@ -595,7 +741,15 @@ struct VisitorCommit {
 struct VisitorState {
     recent: Vec<String>,
     commit: Option<String>,
-    count: u64,
+    page_views: u64,
+}
+
+/// How many of `visits` are views.
+fn views_of<V: std::borrow::Borrow<Visit>>(visits: &[V]) -> u64 {
+    visits
+        .iter()
+        .filter(|v| v.borrow().kind == Kind::View)
+        .count() as u64
 }
 
 /// The digests (or, in items of the older format, visit IDs) a visitor
@@ -650,16 +804,16 @@ fn parse_time(text: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.with_timezone(&Utc))
 }
 
-async fn retry<F, Fut>(mut op: F) -> Result<(), String>
+async fn retry<T, F, Fut>(mut op: F) -> Result<T, String>
 where
     F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = Result<(), String>>,
+    Fut: std::future::Future<Output = Result<T, String>>,
 {
     let mut delay = Duration::from_millis(50);
     let mut last = String::new();
     for _ in 0..AGGREGATE_ATTEMPTS {
         match op().await {
-            Ok(()) => return Ok(()),
+            Ok(value) => return Ok(value),
             Err(e) => last = e,
         }
         tokio::time::sleep(delay).await;
@@ -671,6 +825,23 @@ where
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_pages_merge_by_maximum_and_keep_the_most_viewed() {
+        let current: BTreeMap<String, u64> = [("/".to_owned(), 10), ("/a".to_owned(), 4)]
+            .into_iter()
+            .collect();
+        // A late merge with an older count never lowers one.
+        let merged = merge_top(&current, &[("/".into(), 7), ("/b".into(), 5)], 2);
+        assert_eq!(
+            merged,
+            [("/".to_owned(), 10), ("/b".to_owned(), 5)]
+                .into_iter()
+                .collect()
+        );
+        // Merging the same thing twice changes nothing.
+        assert_eq!(merge_top(&merged, &[("/b".into(), 5)], 2), merged);
+    }
 
     #[test]
     fn a_visit_digest_is_eight_url_safe_characters_fixed_by_the_id() {

@@ -52,6 +52,9 @@ async fn seeded(moto: &Moto) -> Counts {
         .send()
         .await
         .unwrap();
+    // As the processor leaves them: requests and views per path, and the
+    // pages' views merged into the top pages item.
+    let mut top = std::collections::HashMap::new();
     for (path, count, page) in [
         ("/", 20, true),
         ("/about", 15, true),
@@ -59,15 +62,26 @@ async fn seeded(moto: &Moto) -> Counts {
         ("/style.css", 99, false),
         ("/café", 3, true),
     ] {
-        db.put_item()
+        let mut put = db
+            .put_item()
             .table_name(&t.paths)
             .item(paths::PK, AttributeValue::S(path.into()))
-            .item(paths::COUNT, AttributeValue::N(count.to_string()))
-            .item(paths::PAGE, AttributeValue::Bool(page))
-            .send()
-            .await
-            .unwrap();
+            .item(paths::COUNT, AttributeValue::N((count + 1).to_string()))
+            .item(paths::PAGE, AttributeValue::Bool(page));
+        if page {
+            put = put.item(paths::VIEWS, AttributeValue::N(count.to_string()));
+            top.insert(path.to_owned(), AttributeValue::N(count.to_string()));
+        }
+        put.send().await.unwrap();
     }
+    db.put_item()
+        .table_name(&t.totals)
+        .item(totals::PK, AttributeValue::S(totals::TOP_PAGES.into()))
+        .item(totals::PAGES, AttributeValue::M(top))
+        .item(totals::VERSION, AttributeValue::N("4".into()))
+        .send()
+        .await
+        .unwrap();
     Counts::new(
         db,
         t.totals,

@@ -32,8 +32,9 @@ fn visit(id: &str, ip: &str, path: &str) -> VisitMessage {
         id: id.into(),
         ip: ip.into(),
         path: path.into(),
+        served: true,
         method: "GET".into(),
-        user_agent: "test".into(),
+        user_agent: visitor_model::fixtures::BROWSER_USER_AGENT.into(),
         referer: String::new(),
         time: "2026-11-22T05:00:00Z".into(),
     }
@@ -195,6 +196,111 @@ async fn redelivered_messages_are_counted_once() {
     assert_eq!(total(&db, &t, totals::VISITS).await, 5);
     assert_eq!(total(&db, &t, totals::UNIQUE_VISITORS).await, 3);
     assert_eq!(number(&db, &t.paths, paths::PK, "/", paths::COUNT).await, 4);
+}
+
+/// People's GETs of served pages are views; HEAD, crawlers, tools and paths
+/// the site does not serve are counted apart, never as views or visitors,
+/// and an unserved path is never stored. The top pages item holds the
+/// pages' views, merged across batches.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_people_viewing_served_pages_count_as_visits() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(&moto, IpStorage::Raw).await;
+    let with =
+        |id: &str, ip: &str, path: &str, method: &str, ua: &str, served: bool| VisitMessage {
+            method: method.into(),
+            user_agent: ua.into(),
+            served,
+            ..visit(id, ip, path)
+        };
+    let browser = visitor_model::fixtures::BROWSER_USER_AGENT;
+    let outcome = processor
+        .process(visits(&[
+            visit("v1", "203.0.113.1", "/"),
+            visit("v2", "203.0.113.2", "/about"),
+            with("h", "203.0.113.3", "/", "HEAD", browser, true),
+            with(
+                "g",
+                "198.51.100.1",
+                "/",
+                "GET",
+                "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+                true,
+            ),
+            with("c", "198.51.100.2", "/", "GET", "curl/8.5.0", true),
+            with("m", "203.0.113.4", "/wp-login.php", "GET", browser, false),
+            with("m2", "203.0.113.4", "/<script>", "GET", browser, false),
+        ]))
+        .await;
+    assert_eq!(outcome.counted, 7);
+    assert_eq!(
+        (
+            outcome.page_views,
+            outcome.bot_requests,
+            outcome.other_requests
+        ),
+        (2, 2, 2)
+    );
+    assert_eq!(total(&db, &t, totals::VISITS).await, 2);
+    assert_eq!(
+        total(&db, &t, totals::UNIQUE_VISITORS).await,
+        2,
+        "HEAD, bots and misses are no visitors"
+    );
+    assert_eq!(
+        total(&db, &t, totals::REQUESTS).await,
+        3,
+        "two views and the HEAD"
+    );
+    assert_eq!(total(&db, &t, totals::BOT_REQUESTS).await, 2);
+    assert_eq!(total(&db, &t, totals::OTHER_REQUESTS).await, 2);
+    assert_eq!(number(&db, &t.paths, paths::PK, "/", paths::VIEWS).await, 1);
+    assert_eq!(
+        number(&db, &t.paths, paths::PK, "/", paths::COUNT).await,
+        2,
+        "the view and the HEAD"
+    );
+    let stored: Vec<String> = db
+        .scan()
+        .table_name(&t.paths)
+        .send()
+        .await
+        .unwrap()
+        .items()
+        .iter()
+        .filter_map(|i| i.get(paths::PK).and_then(|v| v.as_s().ok()).cloned())
+        .collect();
+    assert!(
+        !stored
+            .iter()
+            .any(|p| p.contains("wp-login") || p.contains("script")),
+        "{stored:?}"
+    );
+
+    // A second batch: the top pages item merges the new counts.
+    processor
+        .process(visits(&[
+            visit("v3", "203.0.113.5", "/about"),
+            visit("v4", "203.0.113.6", "/about"),
+        ]))
+        .await;
+    let top = db
+        .get_item()
+        .table_name(&t.totals)
+        .key(totals::PK, AttributeValue::S(totals::TOP_PAGES.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let pages = visitor_functions::processor::top_pages_of(&top);
+    assert_eq!(
+        pages,
+        [("/".to_owned(), 1), ("/about".to_owned(), 3)]
+            .into_iter()
+            .collect()
+    );
 }
 
 /// A count of the one totals item.
@@ -416,6 +522,7 @@ async fn whole_visit_ids_of_the_older_format_are_dropped_on_the_next_commit() {
         .table_name(&t.visitors)
         .item(visitors::PK, AttributeValue::S(ip.into()))
         .item(visitors::COUNT, AttributeValue::N("64".into()))
+        .item(visitors::PAGE_VIEWS, AttributeValue::N("12".into()))
         .item(visitors::RECENT, AttributeValue::L(legacy))
         .send()
         .await

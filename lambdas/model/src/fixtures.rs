@@ -6,6 +6,11 @@ use serde_json::{json, Value};
 
 use crate::message::VisitMessage;
 
+/// A person's browser, as its `User-Agent` header says (Firefox 128 on
+/// Linux): what tests send when a visit must count as a person's.
+pub const BROWSER_USER_AGENT: &str =
+    "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
 /// The kinds of event the functions receive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {

@@ -17,14 +17,19 @@ pub struct VisitMessage {
     pub ip: String,
     /// The requested path (no query string).
     pub path: String,
+    /// Whether the site serves `path` (the recorder's list of the site's
+    /// files); messages from before the list say nothing and count as served.
+    #[serde(default = "served_by_default")]
+    pub served: bool,
     /// The HTTP method.
     #[serde(default = "default_method")]
     pub method: String,
     /// The `User-Agent` header.
     #[serde(default)]
     pub user_agent: String,
-    /// The `Referer` header.
-    #[serde(default)]
+    /// The `Referer` header, sent only when the owner turns
+    /// `record_referer` on (empty otherwise, and then left out).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub referer: String,
     /// When the request arrived (RFC 3339, UTC).
     pub time: String,
@@ -32,6 +37,10 @@ pub struct VisitMessage {
 
 fn default_method() -> String {
     "GET".into()
+}
+
+fn served_by_default() -> bool {
+    true
 }
 
 /// Why a message body is not a visit.
@@ -111,6 +120,7 @@ mod tests {
             id: "req-1".into(),
             ip: "203.0.113.9".into(),
             path: "/".into(),
+            served: true,
             method: "GET".into(),
             user_agent: "ua".into(),
             referer: String::new(),

@@ -1,6 +1,7 @@
 //! The tables' key design.
 
-/// Totals: one item, `pk = "site"`, with `visits` and `unique_visitors`.
+/// Totals: one item, `pk = "site"`, with the counters; and one item,
+/// `pk = "top_pages"`, with the most viewed pages.
 pub mod totals {
     /// Partition key attribute.
     pub const PK: &str = "pk";
@@ -10,8 +11,20 @@ pub mod totals {
     pub const VISITS: &str = "visits";
     /// Distinct client IPs seen.
     pub const UNIQUE_VISITORS: &str = "unique_visitors";
-    /// Requests counted (pages and assets).
+    /// Requests by people for what the site serves (pages and assets).
     pub const REQUESTS: &str = "requests";
+    /// Requests by crawlers and tools (by user agent), never views.
+    pub const BOT_REQUESTS: &str = "bot_requests";
+    /// Requests for paths the site does not serve (their paths not kept).
+    pub const OTHER_REQUESTS: &str = "other_requests";
+    /// The partition key value of the top pages item.
+    pub const TOP_PAGES: &str = "top_pages";
+    /// The top pages item's map of page to views.
+    pub const PAGES: &str = "pages";
+    /// The top pages item's version (its conditional writes compare it).
+    pub const VERSION: &str = "version";
+    /// Pages the top pages item keeps.
+    pub const TOP_KEPT: usize = 10;
 }
 
 /// Visitors: one item per client IP (raw or hashed).
@@ -36,12 +49,14 @@ pub mod visitors {
     pub const COMMIT: &str = "commit";
 }
 
-/// Paths: one item per requested path.
+/// Paths: one item per path the site serves (never one it does not).
 pub mod paths {
     /// Partition key attribute.
     pub const PK: &str = "path";
-    /// Requests for this path.
+    /// Requests for this path (by people).
     pub const COUNT: &str = "count";
+    /// Views of this page: GET requests by people.
+    pub const VIEWS: &str = "views";
     /// Whether the path is a page (true) or an asset (false).
     pub const PAGE: &str = "page";
 }

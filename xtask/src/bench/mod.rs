@@ -8,6 +8,7 @@ mod init;
 mod naive;
 mod progress;
 mod queue_run;
+mod reads;
 mod report;
 mod workload;
 mod writes;
@@ -78,6 +79,11 @@ pub fn run(args: &Args) -> Result<()> {
         println!("{}", serde_json::to_string(&metrics)?);
     }
     ensure!(metrics.exact, "the counts were not exact (see the table)");
+    ensure!(
+        metrics.counts_reads_bounded(),
+        "the counts API's reads grow with the paths table or exceed 2 units: {:?}",
+        metrics.counts_read_units_by_path_items
+    );
     Ok(())
 }
 
@@ -109,6 +115,13 @@ async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
         "==> naive design: {naive} write units, {:.3} per request",
         m.naive_wru_per_request
     );
+
+    for items in PATH_ITEMS {
+        let per = counts_read_units(&sdk, &work, items).await?;
+        eprintln!("==> counts API with {items} path items: {per:.2} read units per request");
+        m.counts_read_units_by_path_items.insert(items, per);
+    }
+    m.counts_read_units_per_request = m.counts_read_units_by_path_items[&PATH_ITEMS[1]];
 
     let names = tables(&sdk, "exact").await?;
     let processor = processor(aws_sdk_dynamodb::Client::new(&sdk), &names);
@@ -167,6 +180,92 @@ async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
     }
     m.init_ms = median(&all);
     Ok(m)
+}
+
+/// Path items the counts API's reads are measured with: a site's worth,
+/// and far more than any site has.
+const PATH_ITEMS: [usize; 2] = [200, 100_000];
+/// Counts requests averaged at each size.
+const COUNTS_REQUESTS: usize = 20;
+
+/// Read units per counts request with `items` path items in the table:
+/// the processor counts the workload's first 100 requests (totals, paths,
+/// top pages as it leaves them), filler path items make up the rest.
+async fn counts_read_units(
+    sdk: &aws_config::SdkConfig,
+    work: &Workload,
+    items: usize,
+) -> Result<f64> {
+    use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
+    use visitor_model::tables::paths;
+    let names = tables(sdk, &format!("reads-{items}")).await?;
+    let db = aws_sdk_dynamodb::Client::new(sdk);
+    let first: Vec<VisitMessage> = work.messages.iter().take(100).cloned().collect();
+    for chunk in bodies(&first)?.chunks(10) {
+        processor(db.clone(), &names).handle(event(chunk)?).await;
+    }
+    let existing = db
+        .scan()
+        .table_name(&names.paths)
+        .select(aws_sdk_dynamodb::types::Select::Count)
+        .send()
+        .await
+        .map_err(sdk_error)?
+        .count() as usize;
+    let filler: Vec<WriteRequest> = (existing..items)
+        .map(|i| {
+            let put = PutRequest::builder()
+                .item(paths::PK, AttributeValue::S(format!("/filler/{i}")))
+                .item(paths::COUNT, AttributeValue::N("1".into()))
+                .item(paths::VIEWS, AttributeValue::N("1".into()))
+                .item(paths::PAGE, AttributeValue::Bool(true))
+                .build()
+                .map_err(|e| anyhow::anyhow!("a filler item: {e}"))?;
+            Ok(WriteRequest::builder().put_request(put).build())
+        })
+        .collect::<Result<_>>()?;
+    let progress = Progress::new("filler path items", filler.len());
+    progress
+        .track(
+            stream::iter(filler.chunks(25))
+                .map(|chunk| {
+                    let (db, table, progress) = (&db, &names.paths, &progress);
+                    async move {
+                        db.batch_write_item()
+                            .request_items(table, chunk.to_vec())
+                            .send()
+                            .await
+                            .map_err(sdk_error)
+                            .context("writing filler path items")?;
+                        progress.add(chunk.len());
+                        Ok::<_, anyhow::Error>(())
+                    }
+                })
+                .buffer_unordered(CONCURRENCY)
+                .collect::<Vec<_>>(),
+        )
+        .await
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+    let log = reads::ReadLog::default();
+    let counts = visitor_functions::counts::Counts::new(
+        log.client(sdk),
+        names.totals.clone(),
+        names.paths.clone(),
+        Vec::new(),
+    );
+    for i in 0..COUNTS_REQUESTS {
+        let path = work
+            .messages
+            .get(i)
+            .map_or("/", |m| m.path.as_str())
+            .to_owned();
+        counts
+            .counts(&visitor_model::paths::normalize(&path))
+            .await
+            .map_err(|e| anyhow::anyhow!("the counts API: {e}"))?;
+    }
+    Ok(reads::read_units(&db, &log.take()).await? / COUNTS_REQUESTS as f64)
 }
 
 fn median(values: &[f64]) -> f64 {

@@ -37,6 +37,10 @@ pub struct Metrics {
     pub init_ms: f64,
     /// Which build `init_ms` measured.
     pub init_build: String,
+    /// Read units per counts API request, with 100,000 path items.
+    pub counts_read_units_per_request: f64,
+    /// Read units per counts API request by path items in the table.
+    pub counts_read_units_by_path_items: BTreeMap<usize, f64>,
     /// Requests in the workload.
     pub requests: usize,
     /// A reduced run (`--smoke`).
@@ -83,6 +87,20 @@ fn tick_label(v: f64) -> String {
 }
 
 impl Metrics {
+    /// Whether the counts API's reads are the same however many path items
+    /// there are, and at most 2 units.
+    pub fn counts_reads_bounded(&self) -> bool {
+        let values: Vec<f64> = self
+            .counts_read_units_by_path_items
+            .values()
+            .copied()
+            .collect();
+        !values.is_empty()
+            && values
+                .iter()
+                .all(|v| *v <= 2.0 && (*v - values[0]).abs() < 1e-9)
+    }
+
     /// The table's rows, with each target checked.
     pub fn rows(&self) -> Vec<Row> {
         let ratio = |ours: f64| {
@@ -133,6 +151,17 @@ impl Metrics {
                 met: Some(self.exact),
             },
             Row {
+                name: "counts_read_units_per_request",
+                value: self
+                    .counts_read_units_by_path_items
+                    .iter()
+                    .map(|(items, units)| format!("{units:.2} ({items} paths)"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                target: "equal, <= 2",
+                met: Some(self.counts_reads_bounded()),
+            },
+            Row {
                 name: "processor_requests_per_s",
                 value: format!("{:.0}", self.processor_requests_per_s),
                 target: "",
@@ -171,12 +200,12 @@ impl Metrics {
     /// The rows as a fixed-width table.
     pub fn table(&self) -> String {
         let mut out = String::new();
-        let _ = writeln!(out, "{:<26} {:<36} {:<20}", "metric", "value", "target");
+        let _ = writeln!(out, "{:<30} {:<36} {:<20}", "metric", "value", "target");
         for row in self.rows() {
             let verdict = row.verdict("MISSED");
             let _ = writeln!(
                 out,
-                "{:<26} {:<36} {:<20} {verdict}",
+                "{:<30} {:<36} {:<20} {verdict}",
                 row.name, row.value, row.target
             );
         }

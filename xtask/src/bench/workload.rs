@@ -164,8 +164,9 @@ pub fn generate(shape: Shape, seed: u64) -> Workload {
                 id,
                 ip: ip.clone(),
                 path,
+                served: true,
                 method: "GET".into(),
-                user_agent: "Mozilla/5.0 (X11; Linux x86_64) bench".into(),
+                user_agent: visitor_model::fixtures::BROWSER_USER_AGENT.into(),
                 referer: String::new(),
                 time: rfc3339(seconds),
             });

@@ -470,6 +470,7 @@ pub async fn deploy(
         params.insert(parameters::IP_SALT.to_owned(), salt);
     }
 
+    let config = &*with_site_dir(config, args.site_dir.as_deref())?;
     let template = visitor_stack::build(stage, config)?;
     let rendered = template.render()?;
     let body = if target.is_emulated() {
@@ -626,6 +627,21 @@ fn write_outputs_file(file: &Path, outputs: &BTreeMap<String, String>) -> Result
         .with_context(|| format!("writing the outputs to {}", partial.display()))?;
     std::fs::rename(&partial, file)
         .with_context(|| format!("moving the outputs into {}", file.display()))
+}
+
+/// `config` for a site published from `dir` (its served paths), or as it
+/// is (the default folder, which `ConfigArgs::load` lists).
+pub fn with_site_dir<'a>(
+    config: &'a StackConfig,
+    dir: Option<&Path>,
+) -> Result<std::borrow::Cow<'a, StackConfig>> {
+    Ok(match dir {
+        Some(dir) => std::borrow::Cow::Owned(StackConfig {
+            site_paths: site::served_paths(dir)?,
+            ..config.clone()
+        }),
+        None => std::borrow::Cow::Borrowed(config),
+    })
 }
 
 fn print_outputs(outputs: &BTreeMap<String, String>) {

@@ -4,7 +4,7 @@
 //! CloudFront distribution invalidated when anything changed.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::sdk_error::sdk_error;
 use anyhow::{Context, Result};
@@ -14,7 +14,7 @@ use sha2::{Digest, Sha256};
 use visitor_stack::outputs;
 
 /// The object the page reads at start-up to find its APIs.
-pub const CONFIG_KEY: &str = "config.json";
+pub const CONFIG_KEY: &str = visitor_stack::site_files::CONFIG_OBJECT;
 /// Object metadata holding the content's SHA-256 (to skip unchanged files).
 const HASH_METADATA: &str = "sha256";
 
@@ -118,12 +118,14 @@ impl SiteFile {
 /// Every file under `dir` (sorted; hidden files skipped), then `config`:
 /// a `config.json` in the folder is replaced by the generated one.
 pub fn collect(dir: &Path, config: &SiteConfig) -> Result<Vec<SiteFile>> {
+    let keys = visitor_stack::site_files::object_keys(dir)
+        .with_context(|| format!("listing {}", dir.display()))?;
     let mut files = Vec::new();
-    if dir.is_dir() {
-        walk(dir, dir, &mut files)?;
+    for key in keys.into_iter().filter(|k| k != CONFIG_KEY) {
+        let path = dir.join(&key);
+        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
+        files.push(SiteFile { key, bytes });
     }
-    files.retain(|f| f.key != CONFIG_KEY);
-    files.sort_by(|a, b| a.key.cmp(&b.key));
     files.push(SiteFile {
         key: CONFIG_KEY.to_owned(),
         bytes: config.to_bytes()?,
@@ -131,28 +133,10 @@ pub fn collect(dir: &Path, config: &SiteConfig) -> Result<Vec<SiteFile>> {
     Ok(files)
 }
 
-fn walk(root: &Path, dir: &Path, files: &mut Vec<SiteFile>) -> Result<()> {
-    let entries = std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))?;
-    for entry in entries {
-        let path: PathBuf = entry?.path();
-        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        if name.starts_with('.') || name == "node_modules" {
-            continue;
-        }
-        if path.is_dir() {
-            walk(root, &path, files)?;
-            continue;
-        }
-        let relative = path.strip_prefix(root).unwrap_or(&path);
-        let key = relative
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect::<Vec<_>>()
-            .join("/");
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        files.push(SiteFile { key, bytes });
-    }
-    Ok(())
+/// Every URI the site in `dir` serves once published: its files and the
+/// generated `config.json` (what the edge recorder counts as served).
+pub fn served_paths(dir: &Path) -> Result<Vec<String>> {
+    visitor_stack::site_files::site_paths(dir).with_context(|| format!("listing {}", dir.display()))
 }
 
 /// What a publish did.

@@ -52,6 +52,13 @@ pub struct Running {
     _target: Target,
 }
 
+impl Running {
+    /// A deployed resource's physical ID (a table's name) by logical ID.
+    pub fn physical_id(&self, logical_id: &str) -> Option<&str> {
+        self._served.physical_id(logical_id)
+    }
+}
+
 pub fn run(args: &Args) -> Result<()> {
     let config = args.config.load()?;
     let runtime = tokio::runtime::Runtime::new()?;
@@ -77,6 +84,7 @@ pub fn run(args: &Args) -> Result<()> {
 
 /// Deploys `prod` to a fresh embedded emulator and serves it on `port`.
 pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -> Result<Running> {
+    let config = &*deploy::with_site_dir(config, site_dir.as_deref())?;
     let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| match e.kind() {

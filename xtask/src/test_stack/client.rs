@@ -45,6 +45,26 @@ pub async fn get_json(url: &str) -> Result<(u16, Value)> {
     Ok((status, json))
 }
 
+/// `METHOD url` with a `User-Agent`: the status (the body is read and
+/// dropped), as a browser, a crawler or a tool would ask.
+pub async fn request_status(method: &str, url: &str, user_agent: &str) -> Result<u16> {
+    let client: Client<_, Empty<Bytes>> = Client::builder(TokioExecutor::new())
+        .build(hyper_util::client::legacy::connect::HttpConnector::new());
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(url)
+        .header("user-agent", user_agent)
+        .body(Empty::new())
+        .with_context(|| format!("{method} {url} is not a request"))?;
+    let response = tokio::time::timeout(HTTP_LIMIT, client.request(request))
+        .await
+        .with_context(|| format!("{method} {url}: no answer in {}s", HTTP_LIMIT.as_secs()))?
+        .with_context(|| format!("{method} {url}"))?;
+    let status = response.status().as_u16();
+    let _ = response.into_body().collect().await;
+    Ok(status)
+}
+
 /// A connected WebSocket client.
 pub struct LiveClient {
     stream: tokio_tungstenite::WebSocketStream<

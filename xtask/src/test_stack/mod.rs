@@ -3,7 +3,7 @@
 //! failed check, a panic, Ctrl-C). On an emulator the functions, APIs and
 //! event sources the emulator cannot run are served here (`local::serve`).
 
-mod client;
+pub mod client;
 pub mod suite;
 
 use std::collections::BTreeMap;

@@ -93,8 +93,9 @@ impl Ctx {
             id: format!("{}-{n}", self.run),
             ip: format!("2001:db8:{}::{visitor:x}", &self.run[..4]),
             path: format!("/{}/{page}", self.run),
+            served: true,
             method: "GET".into(),
-            user_agent: "xtask test-stack".into(),
+            user_agent: visitor_model::fixtures::BROWSER_USER_AGENT.into(),
             referer: String::new(),
             time: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
         }
