@@ -1,7 +1,10 @@
 // The visitor counter: reads /config.json (written by deploy from the stack's
 // outputs), shows the counts, follows them live over the WebSocket, and polls
 // when the socket is down. Elements marked data-counter="total" | "unique" |
-// "page" hold the numbers as plain text.
+// "page" hold the numbers as plain text. A live message carries the totals
+// and the views of the most viewed pages, so it never makes the page ask the
+// counts API again; the page's own key in it is the normalized path the
+// counts API answered with (`/index.html` and `/` are one page).
 (() => {
   "use strict";
 
@@ -10,8 +13,8 @@
   const path = location.pathname;
   const status = document.querySelector("[data-counter-status]");
   let apiBase = "";
+  let pageKey = null;
   let pollTimer = null;
-  let refreshTimer = null;
   let backoff = 2000;
   let shown = false;
 
@@ -41,6 +44,7 @@
       show("total", counts.total);
       show("unique", counts.unique);
       show("page", counts.path_count);
+      pageKey = counts.path;
       shown = true;
       return true;
     } catch (error) {
@@ -48,13 +52,6 @@
       console.warn("counter:", error);
       return false;
     }
-  }
-
-  // Page views of this page are not in the live message; fetch them soon
-  // after (several live messages in a row cost one request).
-  function refreshSoon() {
-    clearTimeout(refreshTimer);
-    refreshTimer = setTimeout(refresh, 300);
   }
 
   function startPolling() {
@@ -91,9 +88,12 @@
       if (message.type !== "counts") return;
       show("total", message.total);
       show("unique", message.unique);
+      // A page outside the top pages keeps the count it has.
+      if (pageKey !== null && message.pages && pageKey in message.pages) {
+        show("page", message.pages[pageKey]);
+      }
       shown = true;
       say("Live");
-      refreshSoon();
     });
     socket.addEventListener("close", () => {
       if (shown) say("Live updates paused; refreshing every 15 seconds.");

@@ -88,15 +88,23 @@ try {
   const second = await settled(page);
   check(second === first + 1, `a reload settles on exactly one more visit (${first} -> ${second})`);
 
+  const pageViews = Number((await page.textContent('[data-counter="page"]')).trim());
+  let asked = 0;
+  page.on("request", (r) => {
+    if (r.url().includes("/api/counts")) asked += 1;
+  });
   const other = await browser.newPage({ userAgent });
   await other.goto(url);
   await loaded(other);
   await page.waitForFunction(
-    (n) => Number(document.querySelector('[data-counter="total"]').textContent) === n,
-    second + 1,
+    ([total, views]) =>
+      Number(document.querySelector('[data-counter="total"]').textContent) === total &&
+      Number(document.querySelector('[data-counter="page"]').textContent) === views,
+    [second + 1, pageViews + 1],
     { timeout: LIMIT_MS },
   );
-  check(true, `a second page's visit reaches the first page live (${second} -> ${second + 1})`);
+  check(true, `a second page's visit reaches the first page live (${second} -> ${second + 1}, this page ${pageViews} -> ${pageViews + 1})`);
+  check(asked === 0, `the live update needed no counts API request (${asked} made)`);
   await other.close();
 
   await page.screenshot({ path: screenshot, fullPage: true });

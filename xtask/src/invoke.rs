@@ -117,7 +117,8 @@ async fn invoke(args: &Args, event: Value, env: &PyEnv) -> Result<()> {
         Function::Broadcaster => {
             let event: StreamEvent = parse(event, "dynamodb-stream")?;
             let api = management_client(&config, &endpoint);
-            let broadcaster = Broadcaster::new(db, api, tables.connections);
+            let broadcaster =
+                Broadcaster::new(db, api, tables.connections).with_totals_table(tables.totals);
             serde_json::to_value(broadcaster.handle(event).await)?
         }
         Function::EdgeRecorder => edge_recorder(&config, env, event).await?,

@@ -87,6 +87,8 @@ pub mod access {
     pub const CONNECT_CONNECTIONS: &[ItemAccess] = &[Put, Delete];
     /// The broadcaster lists connections and forgets gone ones.
     pub const BROADCASTER_CONNECTIONS: &[ItemAccess] = &[Scan, Delete];
+    /// The broadcaster reads the totals or top pages item a batch lacks.
+    pub const BROADCASTER_TOTALS: &[ItemAccess] = &[Get];
 }
 
 /// Where the app's roles live and what bounds them: every role of both
@@ -377,10 +379,12 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         "pushes live counts",
         vec![
             (env::CONNECTIONS_TABLE, connections.name()),
+            (env::TOTALS_TABLE, totals.name()),
             (env::WEBSOCKET_ENDPOINT, live.management_url()),
         ],
     );
     connections.grant(&mut t, &mut broadcaster, access::BROADCASTER_CONNECTIONS);
+    totals.grant(&mut t, &mut broadcaster, access::BROADCASTER_TOTALS);
     live.grant_manage_connections(&mut t, &mut broadcaster);
     dynamodb_event_source(
         &mut t,
@@ -390,6 +394,12 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         StreamSource {
             batch_size: 10,
             max_record_age_s: Some(300),
+            // Coalesces broadcasts: records of the totals item (one shard)
+            // wait up to a second for each other, so open pages get at most
+            // one message a second however fast visits come.
+            // (MaximumBatchingWindowInSeconds,
+            // https://docs.aws.amazon.com/lambda/latest/dg/with-ddb.html)
+            max_batching_window_s: Some(1),
             ..StreamSource::default()
         },
     )?;

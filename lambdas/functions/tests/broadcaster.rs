@@ -6,7 +6,9 @@ mod support;
 use aws_lambda_events::dynamodb::Event;
 use aws_sdk_dynamodb::types::AttributeValue;
 use support::{create_tables, Moto};
-use visitor_functions::broadcaster::{latest_counts, management_client, Broadcaster, LiveCounts};
+use visitor_functions::broadcaster::{
+    latest_images, live_counts, management_client, Broadcaster, LiveCounts,
+};
 use visitor_model::fixtures::{event, EventKind, EventOptions};
 use visitor_model::tables::connections;
 
@@ -19,16 +21,19 @@ fn the_newest_image_wins() {
         ..EventOptions::default()
     };
     let stream: Event = serde_json::from_value(event(EventKind::DynamodbStream, &options)).unwrap();
+    let (site, top) = latest_images(&stream);
+    assert!(top.is_none(), "the fixture holds the totals item only");
     assert_eq!(
-        latest_counts(&stream),
-        Some(LiveCounts {
+        live_counts(site.as_ref(), top.as_ref()),
+        LiveCounts {
             kind: "counts".into(),
             total: 100,
-            unique: 40
-        })
+            unique: 40,
+            pages: Default::default(),
+        }
     );
     let empty: Event = serde_json::from_value(serde_json::json!({ "Records": [] })).unwrap();
-    assert_eq!(latest_counts(&empty), None);
+    assert_eq!(latest_images(&empty), (None, None));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -66,6 +71,7 @@ async fn an_unreachable_endpoint_is_logged_not_fatal() {
             kind: "counts".into(),
             total: 1,
             unique: 1,
+            pages: Default::default(),
         })
         .await;
     assert_eq!((report.sent, report.gone, report.failed), (0, 0, 1));
@@ -90,6 +96,7 @@ async fn a_gone_connection_is_forgotten() {
             kind: "counts".into(),
             total: 7,
             unique: 3,
+            pages: Default::default(),
         })
         .await;
     assert_eq!((report.sent, report.gone, report.failed), (1, 1, 0));
@@ -144,6 +151,52 @@ async fn a_visit_reaches_an_open_connection_through_the_stream() {
     assert!(polled.delivered >= 1, "{polled:?}");
     let received: LiveCounts = serde_json::from_slice(&page.recv().await.unwrap()).unwrap();
     assert_eq!((received.total, received.unique), (2, 1));
+    // The page's views come with it: no page needs to ask the counts API.
+    assert_eq!(received.pages.get("/"), Some(&2), "{received:?}");
+}
+
+/// A batch holding only the top pages item's change: the totals come from
+/// one read of the totals item, so the message is whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_a_batch_lacks_is_read_once() {
+    let moto = Moto::start();
+    let config = moto.config().await;
+    let db = moto.dynamodb().await;
+    let t = create_tables(&db, "r").await;
+    db.put_item()
+        .table_name(&t.totals)
+        .item("pk", AttributeValue::S("site".into()))
+        .item("visits", AttributeValue::N("9".into()))
+        .item("unique_visitors", AttributeValue::N("4".into()))
+        .send()
+        .await
+        .unwrap();
+    let gateway = gateway::Gateway::start().await.unwrap();
+    let mut page = gateway.open("page-1");
+    open_connections(&db, &t.connections, &["page-1"]).await;
+    let api = management_client(&config, &format!("{}/live", gateway.endpoint()));
+    let broadcaster =
+        Broadcaster::new(db, api, t.connections.clone()).with_totals_table(t.totals.clone());
+    let stream: Event = serde_json::from_value(serde_json::json!({ "Records": [{
+        "eventID": "1", "eventName": "INSERT", "eventVersion": "1.1",
+        "eventSource": "aws:dynamodb", "awsRegion": "us-east-1",
+        "dynamodb": {
+            "Keys": { "pk": { "S": "top_pages" } },
+            "NewImage": {
+                "pk": { "S": "top_pages" },
+                "pages": { "M": { "/": { "N": "6" }, "/cv": { "N": "3" } } },
+                "version": { "N": "2" }
+            },
+            "SequenceNumber": "1", "SizeBytes": 60, "StreamViewType": "NEW_IMAGE"
+        },
+        "eventSourceARN": "arn:aws:dynamodb:us-east-1:123456789012:table/t/stream/2026"
+    }]}))
+    .unwrap();
+    let report = broadcaster.handle(stream).await;
+    assert_eq!(report.sent, 1);
+    let received: LiveCounts = serde_json::from_slice(&page.recv().await.unwrap()).unwrap();
+    assert_eq!((received.total, received.unique), (9, 4));
+    assert_eq!(received.pages.get("/cv"), Some(&3));
 }
 
 /// A browser's WebSocket through the project's local gateway: `$connect`
@@ -234,6 +287,15 @@ async fn totals_stream(
     config: &aws_config::SdkConfig,
     table: &str,
 ) -> emulator::stream_source::StreamReader {
+    totals_stream_with_window(db, config, table, std::time::Duration::ZERO).await
+}
+
+async fn totals_stream_with_window(
+    db: &aws_sdk_dynamodb::Client,
+    config: &aws_config::SdkConfig,
+    table: &str,
+    batching_window: std::time::Duration,
+) -> emulator::stream_source::StreamReader {
     let description = db.describe_table().table_name(table).send().await.unwrap();
     let stream_arn = description
         .table()
@@ -248,6 +310,7 @@ async fn totals_stream(
             batch_size: 10,
             max_retry_attempts: 2,
             bisect_on_error: true,
+            batching_window,
         },
     )
     .await
@@ -281,4 +344,44 @@ async fn open_connections(db: &aws_sdk_dynamodb::Client, table: &str, ids: &[&st
             .await
             .unwrap();
     }
+}
+
+/// With the stack's one-second batching window, changes that come close
+/// together reach the broadcaster as one batch (one broadcast), not one
+/// each: the stand-in holds records until the window since the first has
+/// passed, as Lambda's event source mapping does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn close_changes_are_broadcast_once() {
+    let moto = Moto::start();
+    let config = moto.config().await;
+    let db = moto.dynamodb().await;
+    let t = create_tables(&db, "w").await;
+    let window = std::time::Duration::from_secs(1);
+    let mut reader = totals_stream_with_window(&db, &config, &t.totals, window).await;
+    let mut batches = Vec::new();
+    let started = std::time::Instant::now();
+    let mut written = 0;
+    while started.elapsed() < window * 3 {
+        // A change now and then, the first two polls apart: without the
+        // window each poll would hand over what it found.
+        if written < 3 {
+            written += 1;
+            db.put_item()
+                .table_name(&t.totals)
+                .item("pk", AttributeValue::S("site".into()))
+                .item("visits", AttributeValue::N(written.to_string()))
+                .send()
+                .await
+                .unwrap();
+        }
+        reader
+            .poll(|e| {
+                batches.push(e["Records"].as_array().map_or(0, Vec::len));
+                async { Ok::<_, String>(serde_json::json!({})) }
+            })
+            .await
+            .unwrap();
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(batches, [3], "the three changes in one invocation");
 }

@@ -1,10 +1,15 @@
 //! A DynamoDB stream event source as Lambda runs one: per shard, read from
 //! the starting position in order, hand batches to the function, and on
 //! failure retry the batch (halving it when asked to bisect) up to the retry
-//! limit before skipping it, as an event source mapping does.
+//! limit before skipping it, as an event source mapping does. With a
+//! batching window, records wait until a batch is full or the window has
+//! passed since the first of them arrived, as Lambda batches them
+//! (`MaximumBatchingWindowInSeconds`,
+//! <https://docs.aws.amazon.com/lambda/latest/dg/invocation-eventsourcemapping.html#invocation-eventsourcemapping-batching>).
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
 use serde_json::{json, Map, Value};
@@ -22,6 +27,8 @@ pub struct StreamSourceConfig {
     pub max_retry_attempts: u32,
     /// Split a failing batch in two and retry the halves.
     pub bisect_on_error: bool,
+    /// How long records may wait for a batch to fill (zero: none).
+    pub batching_window: Duration,
 }
 
 /// Reads a stream from where it left off.
@@ -29,6 +36,9 @@ pub struct StreamReader {
     client: aws_sdk_dynamodbstreams::Client,
     config: StreamSourceConfig,
     iterators: HashMap<String, Option<String>>,
+    /// Per shard: records read but not yet handed over, and when the first
+    /// of them was read.
+    waiting: HashMap<String, (Vec<Value>, Instant)>,
 }
 
 /// What one poll did.
@@ -56,6 +66,7 @@ impl StreamReader {
             client,
             config,
             iterators: HashMap::new(),
+            waiting: HashMap::new(),
         };
         reader.discover_shards().await?;
         Ok(reader)
@@ -122,13 +133,28 @@ impl StreamReader {
                 .map_err(err)?;
             self.iterators
                 .insert(shard.clone(), page.next_shard_iterator().map(str::to_owned));
-            let records: Vec<Value> = page
+            let fresh: Vec<Value> = page
                 .records()
                 .iter()
                 .map(|r| record_json(r, &self.config.stream_arn))
                 .collect();
-            for batch in records.chunks(self.config.batch_size.max(1)) {
+            let (mut records, since) = self
+                .waiting
+                .remove(&shard)
+                .unwrap_or_else(|| (Vec::new(), Instant::now()));
+            records.extend(fresh);
+            let size = self.config.batch_size.max(1);
+            let full = records.len() / size * size;
+            let window_passed = since.elapsed() >= self.config.batching_window;
+            let ready = if window_passed { records.len() } else { full };
+            let rest = records.split_off(ready);
+            for batch in records.chunks(size) {
                 self.deliver(batch, &mut invoke, &mut outcome).await;
+            }
+            if !rest.is_empty() {
+                // The window runs from the first waiting record's arrival.
+                let since = if ready == 0 { since } else { Instant::now() };
+                self.waiting.insert(shard, (rest, since));
             }
         }
         Ok(outcome)

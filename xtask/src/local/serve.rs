@@ -215,6 +215,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
                 batch_size,
                 max_retry_attempts,
                 bisect_on_error,
+                batching_window_s,
             } => {
                 let name = physical
                     .get(table)
@@ -239,6 +240,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
                         batch_size: *batch_size,
                         max_retry_attempts: *max_retry_attempts,
                         bisect_on_error: *bisect_on_error,
+                        batching_window: Duration::from_secs(*batching_window_s),
                     },
                 )
                 .await

@@ -53,6 +53,8 @@ pub enum Source {
         max_retry_attempts: u32,
         /// Whether failing batches are halved.
         bisect_on_error: bool,
+        /// Longest wait, in seconds, for a batch to fill.
+        batching_window_s: u64,
     },
 }
 
@@ -276,8 +278,9 @@ impl Topology {
                     batch_size,
                     max_retry_attempts,
                     bisect_on_error,
+                    batching_window_s,
                 } => format!(
-                    "stream of {table} (from {}, batch {batch_size}, {max_retry_attempts} retries{})",
+                    "stream of {table} (from {}, batch {batch_size}, window {batching_window_s}s, {max_retry_attempts} retries{})",
                     if *latest { "LATEST" } else { "TRIM_HORIZON" },
                     if *bisect_on_error { ", bisect" } else { "" }
                 ),
@@ -365,6 +368,9 @@ pub fn of(template: &Template) -> Topology {
                         batch_size,
                         max_retry_attempts: p["MaximumRetryAttempts"].as_u64().unwrap_or(3) as u32,
                         bisect_on_error: p["BisectBatchOnFunctionError"].as_bool().unwrap_or(false),
+                        batching_window_s: p["MaximumBatchingWindowInSeconds"]
+                            .as_u64()
+                            .unwrap_or(0),
                     },
                     _ => continue,
                 };
@@ -433,7 +439,7 @@ mod tests {
             .find(|e| e.function == "Broadcaster")
             .unwrap();
         assert!(
-            matches!(&broadcaster.source, Source::Stream { table, latest: true, bisect_on_error: true, .. } if table == "Totals")
+            matches!(&broadcaster.source, Source::Stream { table, latest: true, bisect_on_error: true, batching_window_s: 1, .. } if table == "Totals")
         );
     }
 
