@@ -127,6 +127,19 @@ pub fn all_sources() -> Result<Vec<Source>> {
             "prod-existing-certificate",
             variant_existing_certificate(),
         ),
+        // Every optional part on: the WAF rate limit, reserved concurrency.
+        stage(
+            Stage::Prod,
+            "prod-with-limits",
+            StackConfig {
+                waf_rate_limit: Some(1000),
+                processor: visitor_stack::FunctionSize {
+                    reserved_concurrency: Some(5),
+                    ..StackConfig::default().processor
+                },
+                ..StackConfig::default()
+            },
+        ),
     ];
     sources.push(Source::Bootstrap);
     sources.extend(examples()?.into_iter().map(Source::Example));

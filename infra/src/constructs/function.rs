@@ -42,6 +42,9 @@ pub struct RustFunctionProps {
     pub description: Option<String>,
     /// The execution role's path and permissions boundary.
     pub role: RoleOptions,
+    /// Concurrency set aside for this function, and the most it may use
+    /// (`ReservedConcurrentExecutions`); `None` leaves it to the account.
+    pub reserved_concurrency: Option<i64>,
 }
 
 impl RustFunctionProps {
@@ -56,6 +59,7 @@ impl RustFunctionProps {
             log_retention_days: 30,
             description: None,
             role: RoleOptions::default(),
+            reserved_concurrency: None,
         }
     }
 
@@ -80,6 +84,12 @@ impl RustFunctionProps {
     /// Sets the timeout in seconds.
     pub fn timeout_s(mut self, seconds: i64) -> Self {
         self.timeout_s = seconds;
+        self
+    }
+
+    /// Reserves `n` concurrent executions (also its ceiling).
+    pub fn reserved_concurrency(mut self, n: i64) -> Self {
+        self.reserved_concurrency = Some(n);
         self
     }
 
@@ -154,6 +164,9 @@ impl RustFunction {
                 .log_group(&log_group)
                 .log_format(LogFormat::Json),
         );
+        if let Some(n) = props.reserved_concurrency {
+            function = function.reserved_concurrent_executions(n);
+        }
         if !props.environment.is_empty() {
             let vars: BTreeMap<String, Value<crate::Json>> = props
                 .environment

@@ -18,6 +18,7 @@ mod queue;
 mod role_policy;
 mod site;
 mod table;
+mod waf;
 mod websocket;
 
 pub use bucket::private_bucket;
@@ -33,4 +34,5 @@ pub use queue::{Queue, QueueProps};
 pub use role_policy::{Grantee, RoleOptions, RolePolicy};
 pub use site::{SiteCertificate, StaticSite, StaticSiteProps};
 pub use table::{KeyAttribute, Table, TableProps};
+pub use waf::{rate_limit_acl, MIN_RATE_LIMIT};
 pub use websocket::{WebSocketApi, WebSocketApiProps};

@@ -58,6 +58,9 @@ pub struct StaticSiteProps {
     pub price_class: PriceClass,
     /// What happens to the bucket when it leaves the stack.
     pub deletion_policy: DeletionPolicy,
+    /// A WAFv2 web ACL (scope `CLOUDFRONT`) by ARN, such as
+    /// [`crate::constructs::rate_limit_acl`]'s.
+    pub web_acl_arn: Option<Value<String>>,
 }
 
 impl Default for StaticSiteProps {
@@ -69,6 +72,7 @@ impl Default for StaticSiteProps {
             viewer_request_function: None,
             price_class: PriceClass::PriceClass100,
             deletion_policy: DeletionPolicy::Delete,
+            web_acl_arn: None,
         }
     }
 }
@@ -158,6 +162,9 @@ impl StaticSite {
             .http_version(HttpVersion::Http2and3)
             .ipv6_enabled(true)
             .price_class(props.price_class);
+        if let Some(acl) = props.web_acl_arn {
+            config = config.web_acl_id(acl);
+        }
         if let Some(api) = &props.api_domain {
             origins.push(Origin::new(api.clone(), API_ORIGIN).custom_origin_config(
                 CustomOriginConfig::new("https-only").origin_ssl_protocols(["TLSv1.2"]),

@@ -50,6 +50,15 @@ pub struct FunctionSize {
     pub memory_mb: u32,
     /// Timeout in seconds (1 to 900).
     pub timeout_s: u32,
+    /// Concurrent executions reserved for (and the most allowed to) each
+    /// function of this kind. None by default: Lambda refuses a
+    /// reservation that leaves less than 100 unreserved, and a new account
+    /// may have a limit of 10 in all, so any reservation would fail there
+    /// (<https://docs.aws.amazon.com/lambda/latest/dg/configuration-concurrency.html>).
+    /// Floods are bounded without it: the queue's event source runs at most
+    /// `processor_max_concurrency` processors and the APIs throttle at
+    /// `api_rate_limit`.
+    pub reserved_concurrency: Option<u32>,
 }
 
 /// Every option of the visitor-counter stacks.
@@ -82,10 +91,19 @@ pub struct StackConfig {
     pub processor: FunctionSize,
     /// The counts API, WebSocket connect handler and broadcaster.
     pub api_functions: FunctionSize,
+    /// The most processors the queue's event source runs at once (2 to
+    /// 1,000; `ScalingConfig.MaximumConcurrency`): however fast visits
+    /// come, the tables see at most this many writers.
+    pub processor_max_concurrency: u32,
     /// Steady-state requests per second each API accepts.
     pub api_rate_limit: f64,
     /// Burst above the rate each API accepts.
     pub api_burst_limit: u32,
+    /// Put a WAF web ACL on the distribution that blocks an IP sending more
+    /// than this many requests in five minutes (at least 10). Off by
+    /// default: AWS bills about $6 a month for it (a web ACL and a rule)
+    /// plus $0.60 per million requests.
+    pub waf_rate_limit: Option<u32>,
     /// Send each request's `Referer` header to the queue. Off by default:
     /// the referer then never leaves the edge.
     pub record_referer: bool,
@@ -114,13 +132,17 @@ impl Default for StackConfig {
             processor: FunctionSize {
                 memory_mb: 256,
                 timeout_s: 30,
+                reserved_concurrency: None,
             },
             api_functions: FunctionSize {
                 memory_mb: 128,
                 timeout_s: 10,
+                reserved_concurrency: None,
             },
+            processor_max_concurrency: 5,
             api_rate_limit: 50.0,
             api_burst_limit: 100,
+            waf_rate_limit: None,
             record_referer: false,
             site_paths: Vec::new(),
         }
@@ -312,6 +334,29 @@ impl StackConfig {
                     format!("is {}; use 1 to 900", size.timeout_s),
                 );
             }
+            if size.reserved_concurrency == Some(0) {
+                return invalid(
+                    &format!("{key}.reserved_concurrency"),
+                    "is 0, which stops the functions; leave it out, or reserve 1 or more".into(),
+                );
+            }
+        }
+        if let Some(limit) = self.waf_rate_limit {
+            if i64::from(limit) < infra::constructs::MIN_RATE_LIMIT {
+                return invalid(
+                    "waf_rate_limit",
+                    format!(
+                        "is {limit}; AWS's rate-based rules take at least {} requests per five minutes",
+                        infra::constructs::MIN_RATE_LIMIT
+                    ),
+                );
+            }
+        }
+        if !(2..=1000).contains(&self.processor_max_concurrency) {
+            return invalid(
+                "processor_max_concurrency",
+                format!("is {}; use 2 to 1000", self.processor_max_concurrency),
+            );
         }
         if !(self.api_rate_limit > 0.0 && self.api_rate_limit <= 10_000.0) {
             return invalid(

@@ -2,10 +2,10 @@
 
 use infra::aws::dynamodb::table::StreamViewType;
 use infra::constructs::{
-    dynamodb_event_source, sqs_event_source, EdgeFunction, EdgeFunctionProps, FunctionCode,
-    HttpApi, HttpApiProps, KeyAttribute, Queue, QueueProps, RoleOptions, RustFunction,
-    RustFunctionProps, SiteCertificate, SqsSource, StaticSite, StaticSiteProps, StreamSource,
-    Table, TableProps, WebSocketApi, WebSocketApiProps,
+    dynamodb_event_source, rate_limit_acl, sqs_event_source, EdgeFunction, EdgeFunctionProps,
+    FunctionCode, HttpApi, HttpApiProps, KeyAttribute, Queue, QueueProps, RoleOptions,
+    RustFunction, RustFunctionProps, SiteCertificate, SqsSource, StaticSite, StaticSiteProps,
+    StreamSource, Table, TableProps, WebSocketApi, WebSocketApiProps,
 };
 use infra::{fns, pseudo, sub, DeletionPolicy, Output, Param, Parameter, Template, Value};
 use visitor_model::{env, tables};
@@ -284,6 +284,9 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         .log_retention_days(i64::from(config.log_retention_days))
         .description(format!("{}: {description}", config.app_name))
         .role(role_options(config));
+        if let Some(n) = size.reserved_concurrency {
+            props = props.reserved_concurrency(i64::from(n));
+        }
         for (name, value) in vars {
             props = props.env(name, value);
         }
@@ -336,6 +339,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         SqsSource {
             batch_size: 10,
             max_batching_window_s: Some(1),
+            max_concurrency: Some(i64::from(config.processor_max_concurrency)),
             ..SqsSource::default()
         },
     );
@@ -444,6 +448,11 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             },
             (None, None) => SiteCertificate::None,
         };
+        // Optional (it costs about $6 a month): an IP flooding the site is
+        // blocked at the edge, before the recorder or the queue see it.
+        let firewall = config
+            .waf_rate_limit
+            .map(|limit| rate_limit_acl(&mut t, "SiteFirewall", i64::from(limit)).arn());
         let site = StaticSite::new(
             &mut t,
             "Site",
@@ -453,6 +462,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
                 api_domain: Some(api.domain_name()),
                 viewer_request_function: Some(recorder.version_arn()),
                 deletion_policy: retain,
+                web_acl_arn: firewall,
                 ..StaticSiteProps::default()
             },
         );

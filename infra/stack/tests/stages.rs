@@ -326,6 +326,81 @@ fn edge_version_follows_the_function() {
     }
 }
 
+/// Floods are bounded: the queue's event source runs at most
+/// `processor_max_concurrency` processors, and a reservation, when asked
+/// for, is on every function of its kind.
+#[test]
+fn concurrency_is_bounded_as_configured() {
+    let t = render(Stage::Prod, &StackConfig::default());
+    let source = &t["Resources"]["ProcessorSource"]["Properties"];
+    assert_eq!(source["ScalingConfig"]["MaximumConcurrency"], 5);
+    for (id, f) in of_type(&t, "AWS::Lambda::Function") {
+        assert!(
+            f["Properties"]
+                .get("ReservedConcurrentExecutions")
+                .is_none(),
+            "{id}: no reservation by default (a new account's limit is 10)"
+        );
+    }
+    let mut config = StackConfig {
+        processor_max_concurrency: 20,
+        ..StackConfig::default()
+    };
+    config.api_functions.reserved_concurrency = Some(3);
+    let t = render(Stage::Prod, &config);
+    assert_eq!(
+        t["Resources"]["ProcessorSource"]["Properties"]["ScalingConfig"]["MaximumConcurrency"],
+        20
+    );
+    for id in ["CountsApi", "Connect", "Broadcaster"] {
+        assert_eq!(
+            t["Resources"][id]["Properties"]["ReservedConcurrentExecutions"], 3,
+            "{id}"
+        );
+    }
+    assert!(t["Resources"]["Processor"]["Properties"]
+        .get("ReservedConcurrentExecutions")
+        .is_none());
+    for (text, key) in [
+        ("processor_max_concurrency = 1", "processor_max_concurrency"),
+        (
+            "[processor]\nmemory_mb = 256\ntimeout_s = 30\nreserved_concurrency = 0",
+            "processor.reserved_concurrency",
+        ),
+    ] {
+        let err = StackConfig::from_toml(text, "resume.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains(key), "{err}");
+    }
+}
+
+/// The optional WAF: a rate-based rule on the distribution, off by default.
+#[test]
+fn a_waf_rate_limit_puts_a_web_acl_on_the_distribution() {
+    let t = render(Stage::Prod, &StackConfig::default());
+    assert!(of_type(&t, "AWS::WAFv2::WebACL").is_empty());
+    let config = StackConfig {
+        waf_rate_limit: Some(1000),
+        ..StackConfig::default()
+    };
+    let t = render(Stage::Prod, &config);
+    let acl = &t["Resources"]["SiteFirewall"]["Properties"];
+    assert_eq!(acl["Scope"], "CLOUDFRONT");
+    assert_eq!(
+        acl["Rules"][0]["Statement"]["RateBasedStatement"]["Limit"],
+        1000
+    );
+    assert_eq!(
+        t["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]["WebACLId"],
+        json!({ "Fn::GetAtt": ["SiteFirewall", "Arn"] })
+    );
+    let err = StackConfig::from_toml("waf_rate_limit = 5", "resume.toml")
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("waf_rate_limit"), "{err}");
+}
+
 #[test]
 fn templates_fit_inline() {
     for stage in Stage::ALL {

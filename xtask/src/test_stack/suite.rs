@@ -70,6 +70,10 @@ pub fn all() -> Vec<Check> {
             name: "a connection that is gone is forgotten by the next broadcast",
             run: |ctx| Box::pin(gone_connection_is_forgotten(ctx)),
         },
+        Check {
+            name: "a crawler's request is a bot request, not a view, and open pages still get whole counts",
+            run: |ctx| Box::pin(crawler_is_no_view(ctx)),
+        },
     ]
 }
 
@@ -163,6 +167,21 @@ impl Ctx {
                 number(i, totals::UNIQUE_VISITORS),
             )
         }))
+    }
+
+    /// Requests by crawlers and tools, from the totals item.
+    async fn bot_requests(&self) -> Result<u64> {
+        let item = self
+            .db()
+            .get_item()
+            .table_name(self.output(outputs::TOTALS_TABLE)?)
+            .key(totals::PK, AttributeValue::S(totals::SITE.into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(sdk_error)
+            .context("reading the totals")?;
+        Ok(item.item().map_or(0, |i| number(i, totals::BOT_REQUESTS)))
     }
 
     async fn path_count(&self, page: &str) -> Result<u64> {
@@ -373,6 +392,48 @@ async fn live_client_gets_new_count(ctx: &Ctx) -> Result<()> {
         "the live count is {}, expected {}",
         message["total"],
         visits + 1
+    );
+    Ok(())
+}
+
+/// A crawler's request changes only `bot_requests`; its batch holds no top
+/// pages change, so the broadcaster reads the top pages item to send whole
+/// counts (the page views included) to open pages.
+async fn crawler_is_no_view(ctx: &Ctx) -> Result<()> {
+    let url = ctx.output(outputs::WEBSOCKET_URL)?;
+    let mut client = LiveClient::connect(url).await?;
+    let (visits, unique) = ctx.totals().await?;
+    let bots_before = ctx.bot_requests().await?;
+    let crawler = VisitMessage {
+        user_agent: "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+            .into(),
+        ..ctx.visit(51, 51, "crawled")
+    };
+    ctx.send(&[body(&crawler)?]).await?;
+    let message = client
+        .wait_for(COUNT_LIMIT, |m| m["type"] == "counts")
+        .await
+        .with_context(|| format!("waiting on {url} for the counts after a crawler's request"))?;
+    client.close().await;
+    ensure!(
+        message["total"].as_u64() == Some(visits),
+        "a crawler's request changed the live total: {message}"
+    );
+    ensure!(
+        message["pages"].as_object().is_some_and(|p| !p.is_empty()),
+        "the live message lacks the pages' views: {message}"
+    );
+    ensure!(
+        ctx.totals().await? == (visits, unique),
+        "a crawler's request counted as a view or a visitor"
+    );
+    ensure!(
+        ctx.bot_requests().await? == bots_before + 1,
+        "the crawler's request is not among the bot requests"
+    );
+    ensure!(
+        ctx.path_count("crawled").await? == 0,
+        "a crawler's request was stored under its path"
     );
     Ok(())
 }
