@@ -9,6 +9,7 @@ mod codegen;
 mod counting_check;
 mod deploy;
 mod events;
+mod forget;
 mod invoke;
 mod lint;
 mod local;
@@ -59,6 +60,8 @@ enum Cmd {
     Destroy(deploy::DestroyArgs),
     /// Delete test stacks that a crashed run left behind (by name, tag and age; 2h at least).
     Gc(deploy::GcArgs),
+    /// Delete what a stack stores about one visitor's address, and say what it was.
+    Forget(Box<forget::Args>),
     /// Build the Rust functions as Lambda bootstrap binaries (cargo-lambda, release).
     Build(build::Args),
     /// Print a realistic Lambda event for one of the functions.
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Cmd::TestStack(args) => test_stack::run(args),
         Cmd::Destroy(args) => deploy::run_destroy(args),
         Cmd::Gc(args) => deploy::run_gc(args),
+        Cmd::Forget(args) => forget::run(args),
         Cmd::Build(args) => build::run(args),
         Cmd::GenerateEvent(args) => events::run(args),
         Cmd::Invoke(args) => invoke::run(args),

@@ -388,16 +388,7 @@ impl Processor {
 
     /// The key a visitor is stored under: the IP, or its salted hash.
     pub fn visitor_key(&self, ip: &str) -> String {
-        match &self.settings.ip_storage {
-            IpStorage::Raw => ip.to_owned(),
-            IpStorage::Hashed { salt } => {
-                let digest = Sha256::new()
-                    .chain_update(salt.as_bytes())
-                    .chain_update(ip.as_bytes())
-                    .finalize();
-                digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
-            }
-        }
+        visitor_key(&self.settings.ip_storage, ip)
     }
 
     /// Commits a visitor's visits: counts and timestamps, conditional on none
@@ -698,6 +689,22 @@ impl Processor {
             }
         }
         Err(last)
+    }
+}
+
+/// The key a visitor with address `ip` is stored under with `storage`: the
+/// address itself, or the first 16 bytes of SHA-256 over the salt and the
+/// address, as hex.
+pub fn visitor_key(storage: &IpStorage, ip: &str) -> String {
+    match storage {
+        IpStorage::Raw => ip.to_owned(),
+        IpStorage::Hashed { salt } => {
+            let digest = Sha256::new()
+                .chain_update(salt.as_bytes())
+                .chain_update(ip.as_bytes())
+                .finalize();
+            digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+        }
     }
 }
 

@@ -863,3 +863,58 @@ async fn destroy_keeps_what_prod_retains_and_a_new_deploy_stops_beside_it() {
         .unwrap();
     std::fs::remove_dir_all(site).unwrap();
 }
+
+/// `cargo xtask forget`: the visitor item of one address goes, hashed or
+/// raw, and a second time there is nothing to remove.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forget_removes_one_visitors_record() {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    use visitor_functions::processor::{visitor_key, IpStorage};
+    use visitor_model::tables::visitors;
+
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let deployed = deploy(
+        &target,
+        Stage::Test,
+        "fg",
+        &StackConfig::default(),
+        &options(),
+    )
+    .await
+    .unwrap();
+    let table = &deployed.outputs[visitor_stack::outputs::VISITORS_TABLE];
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    let storage = IpStorage::Hashed {
+        salt: "a-salt-of-sixteen-chars".into(),
+    };
+    for ip in ["2001:db8::7", "203.0.113.8"] {
+        db.put_item()
+            .table_name(table)
+            .item(visitors::PK, AttributeValue::S(visitor_key(&storage, ip)))
+            .item(visitors::COUNT, AttributeValue::N("3".into()))
+            .send()
+            .await
+            .unwrap();
+    }
+    // The long form of an IPv6 address finds the record of its short form.
+    let address = "2001:0db8:0:0:0:0:0:7".parse().unwrap();
+    let first = crate::forget::forget(&sdk, "fg", &storage, address)
+        .await
+        .unwrap();
+    assert_eq!(
+        first.removed.unwrap()[visitors::COUNT],
+        AttributeValue::N("3".into())
+    );
+    let again = crate::forget::forget(&sdk, "fg", &storage, address)
+        .await
+        .unwrap();
+    assert!(again.removed.is_none());
+    let left = db.scan().table_name(table).send().await.unwrap();
+    assert_eq!(left.count, 1, "the other visitor stays");
+    let err = crate::forget::forget(&sdk, "no-such-stack", &storage, address)
+        .await
+        .unwrap_err();
+    assert!(format!("{err:#}").contains("no-such-stack"), "{err:#}");
+}

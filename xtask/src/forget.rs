@@ -1,0 +1,131 @@
+//! `cargo xtask forget --ip ADDRESS`: deletes what a stack stores about one
+//! visitor, the item their address (or its salted hash) keys in the
+//! visitors table, and says what it removed. The counts they contributed to
+//! (totals, per page) hold no address and stay.
+
+use std::net::IpAddr;
+
+use anyhow::{bail, Context, Result};
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use visitor_functions::processor::{visitor_key, IpStorage as Storage};
+use visitor_model::tables::visitors;
+use visitor_stack::IpStorage;
+
+use crate::deploy::{stack_outputs, TargetArgs};
+use crate::sdk_error::sdk_error;
+use crate::stack_config::ConfigArgs;
+
+/// Options of `cargo xtask forget`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Deletes the visitor item of one address from the stack's visitors table (what ip_storage\nkeeps: the address, or its salted hash, with its request and page-view counts and first and\nlast visit) and prints what it removed. The totals and per-page counts keep no address and\nare not changed. With ip_storage = \"hashed\" the salt the stack was deployed with is needed\n(--ip-salt or IP_SALT).\n\nExamples:\n  cargo xtask forget --aws --ip 203.0.113.7\n  cargo xtask forget --endpoint http://127.0.0.1:5000 --stack resume-local --ip 2001:db8::1"
+)]
+pub struct Args {
+    /// The visitor's address (IPv4 or IPv6).
+    #[arg(long, value_name = "ADDRESS")]
+    pub ip: String,
+    /// The stack [default: <app>-prod].
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// The salt of hashed IP storage (default: the IP_SALT environment variable).
+    #[arg(long)]
+    pub ip_salt: Option<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let address: IpAddr = args
+        .ip
+        .parse()
+        .with_context(|| format!("`{}` is not an IPv4 or IPv6 address", args.ip))?;
+    let config = args.config.load()?;
+    let storage = match config.ip_storage {
+        IpStorage::Raw => Storage::Raw,
+        IpStorage::Hashed => Storage::Hashed {
+            salt: args.ip_salt.clone().or_else(|| std::env::var("IP_SALT").ok()).context(
+                "ip_storage is hashed: give the salt the stack was deployed with (--ip-salt or IP_SALT)",
+            )?,
+        },
+    };
+    let stack = args
+        .stack
+        .clone()
+        .unwrap_or_else(|| format!("{}-prod", config.app_name));
+    let target = args.target.existing()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    crate::signals::block_on(&runtime, async {
+        let sdk = target.sdk_config().await;
+        let forgotten = forget(&sdk, &stack, &storage, address).await?;
+        let table = &forgotten.table;
+        match &forgotten.removed {
+            None => println!("nothing is stored about {address} in {table}"),
+            Some(item) => {
+                let text = |name: &str| match item.get(name) {
+                    Some(AttributeValue::S(s)) | Some(AttributeValue::N(s)) => s.clone(),
+                    _ => "-".into(),
+                };
+                println!(
+                    "removed from {table} the record of {address} (key {}):",
+                    forgotten.key
+                );
+                println!("  requests    {}", text(visitors::COUNT));
+                println!("  page views  {}", text(visitors::PAGE_VIEWS));
+                println!("  first seen  {}", text(visitors::FIRST_SEEN));
+                println!("  last seen   {}", text(visitors::LAST_SEEN));
+                println!("the totals and per-page counts hold no address and are unchanged");
+            }
+        }
+        Ok(())
+    })
+}
+
+/// What [`forget`] did.
+#[derive(Debug)]
+pub struct Forgotten {
+    /// The visitors table.
+    pub table: String,
+    /// The key the address is stored under.
+    pub key: String,
+    /// The item deleted, if there was one.
+    pub removed: Option<std::collections::HashMap<String, AttributeValue>>,
+}
+
+/// Deletes `address`'s visitor item from `stack`'s visitors table.
+pub async fn forget(
+    sdk: &aws_config::SdkConfig,
+    stack: &str,
+    storage: &Storage,
+    address: IpAddr,
+) -> Result<Forgotten> {
+    let cfn = aws_sdk_cloudformation::Client::new(sdk);
+    let outputs = stack_outputs(&cfn, stack)
+        .await
+        .with_context(|| format!("reading stack {stack}'s outputs"))?;
+    let Some(table) = outputs.get(visitor_stack::outputs::VISITORS_TABLE) else {
+        bail!(
+            "stack {stack} has no {} output: is it a stack of this app?",
+            visitor_stack::outputs::VISITORS_TABLE
+        );
+    };
+    // The recorder sends CloudFront's clientIp, whose text for IPv6 is the
+    // compressed form an IpAddr prints.
+    let key = visitor_key(storage, &address.to_string());
+    let removed = aws_sdk_dynamodb::Client::new(sdk)
+        .delete_item()
+        .table_name(table)
+        .key(visitors::PK, AttributeValue::S(key.clone()))
+        .return_values(ReturnValue::AllOld)
+        .send()
+        .await
+        .map_err(sdk_error)
+        .with_context(|| format!("deleting from {table}"))?
+        .attributes;
+    Ok(Forgotten {
+        table: table.clone(),
+        key,
+        removed,
+    })
+}
