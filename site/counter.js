@@ -22,9 +22,13 @@
     if (status) status.textContent = text;
   }
 
+  // Counts only grow: a live message built from an older read (the
+  // broadcaster reads eventually consistent) never takes a number back.
   function show(name, value) {
     if (typeof value !== "number" || !Number.isFinite(value)) return;
     for (const el of document.querySelectorAll(`[data-counter="${name}"]`)) {
+      const current = Number(el.textContent);
+      if (el.textContent.trim() !== "" && Number.isFinite(current) && value < current) continue;
       const text = String(value);
       if (el.textContent !== text) {
         el.textContent = text;
