@@ -58,6 +58,18 @@
     }
   }
 
+  let lastAsked = 0;
+  let askTimer = null;
+  function refreshThrottled() {
+    if (askTimer !== null) return;
+    const wait = Math.max(0, lastAsked + 10000 - Date.now());
+    askTimer = setTimeout(() => {
+      askTimer = null;
+      lastAsked = Date.now();
+      refresh();
+    }, wait);
+  }
+
   function startPolling() {
     if (pollTimer === null) pollTimer = setInterval(refresh, POLL_MS);
   }
@@ -92,9 +104,12 @@
       if (message.type !== "counts") return;
       show("total", message.total);
       show("unique", message.unique);
-      // A page outside the top pages keeps the count it has.
       if (pageKey !== null && message.pages && pageKey in message.pages) {
         show("page", message.pages[pageKey]);
+      } else {
+        // A page outside the top pages asks for its own count, at most
+        // once every 10 seconds however many messages arrive.
+        refreshThrottled();
       }
       shown = true;
       say("Live");

@@ -19,7 +19,7 @@ What counts is decided here and in the processor:
   under a microsecond here and no invocation; the price is that the list is
   the one of the last deploy, which is also when the site's files change.
 - People or bots. The user agent is sent; the processor checks it against a
-  maintained list of crawler and tool patterns (the isbot crate). Doing it
+  list of crawler and tool patterns (the isbot crate). Doing it
   here would run hundreds of patterns on every request, inside the viewer
   trigger's 5 s and 1 MB package, for a decision nothing here needs.
 - Views. Only a GET of a served page is a view; the method is sent as it is
@@ -29,6 +29,7 @@ What counts is decided here and in the processor:
   check (neither is stored).
 """
 
+import ipaddress
 import json
 import logging
 import time
@@ -38,9 +39,9 @@ import boto3
 from botocore.config import Config
 
 QUEUE_URL = "${QueueUrl}"
-SKIP_PREFIXES = tuple(json.loads("""${SkipPrefixes}"""))
+SKIP_PREFIXES = tuple(json.loads(r"""${SkipPrefixes}"""))
 # Empty when the site's files are not known: then every path counts as served.
-SITE_PATHS = frozenset(json.loads("""${SitePaths}"""))
+SITE_PATHS = frozenset(json.loads(r"""${SitePaths}"""))
 SEND_REFERER = json.loads("""${SendReferer}""")
 MESSAGE_VERSION = 1
 
@@ -71,6 +72,21 @@ def _header(request, name):
     return values[0].get("value", "") if values else ""
 
 
+def _address(text):
+    """The client's address in one canonical form (IPv6 compressed), so that
+    one visitor is one key and `cargo xtask forget` finds it."""
+    try:
+        return ipaddress.ip_address(text).compressed
+    except ValueError:
+        return text
+
+
+def _served(path):
+    """Whether the site serves `path`: CloudFront's URI may percent-encode
+    what the file names hold as characters."""
+    return not SITE_PATHS or path in SITE_PATHS or urllib.parse.unquote(path) in SITE_PATHS
+
+
 def visit_message(request, request_id="", now=None):
     """The queue message for one CloudFront viewer request. `request_id` is
     CloudFront's ID of the request: the processor drops a message whose ID it
@@ -79,9 +95,9 @@ def visit_message(request, request_id="", now=None):
     message = {
         "v": MESSAGE_VERSION,
         "id": request_id,
-        "ip": request.get("clientIp", ""),
+        "ip": _address(request.get("clientIp", "")),
         "path": path,
-        "served": not SITE_PATHS or path in SITE_PATHS,
+        "served": _served(path),
         "method": request.get("method", "GET"),
         "user_agent": _header(request, "user-agent")[:512],
         "time": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now)),

@@ -381,3 +381,17 @@ def test_recorded_params_follow_the_rust_recorder(case):
     from conftest import request_params
 
     assert request_params(case["body"], case["content_type"]) == case["params"]
+
+
+def test_addresses_are_stored_in_one_form(recorder, queue_url, make_event, messages):
+    recorder.handler(make_event(client_ip="2001:0db8:85a3:0:0:8a2e:0370:7334", request_id="a"), None)
+    recorder.handler(make_event(client_ip="not-an-address", request_id="b"), None)
+    ips = {m["id"]: m["ip"] for m in messages(queue_url)}
+    assert ips == {"a": "2001:db8:85a3::8a2e:370:7334", "b": "not-an-address"}
+
+
+def test_a_percent_encoded_uri_of_a_served_file_is_served(queue_url, load, make_event, messages):
+    module = load(queue_url, ["/api/"], site_paths=("/my cv.html", '/odd"name.html'))
+    module.handler(make_event(uri="/my%20cv.html", request_id="e"), None)
+    (message,) = messages(queue_url)
+    assert message["served"] is True

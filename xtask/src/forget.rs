@@ -110,22 +110,38 @@ pub async fn forget(
             visitor_stack::outputs::VISITORS_TABLE
         );
     };
-    // The recorder sends CloudFront's clientIp, whose text for IPv6 is the
-    // compressed form an IpAddr prints.
-    let key = visitor_key(storage, &address.to_string());
-    let removed = aws_sdk_dynamodb::Client::new(sdk)
-        .delete_item()
-        .table_name(table)
-        .key(visitors::PK, AttributeValue::S(key.clone()))
-        .return_values(ReturnValue::AllOld)
-        .send()
-        .await
-        .map_err(sdk_error)
-        .with_context(|| format!("deleting from {table}"))?
-        .attributes;
-    Ok(Forgotten {
-        table: table.clone(),
-        key,
-        removed,
-    })
+    // The recorder stores the compressed form (what an IpAddr prints);
+    // records from before it did hold CloudFront's text, which for IPv6 can
+    // be the long form: both go.
+    let mut forms = vec![address.to_string()];
+    if let IpAddr::V6(v6) = address {
+        let long: Vec<String> = v6.segments().iter().map(|s| format!("{s:04x}")).collect();
+        forms.push(long.join(":"));
+        let short: Vec<String> = v6.segments().iter().map(|s| format!("{s:x}")).collect();
+        forms.push(short.join(":"));
+    }
+    forms.dedup();
+    let db = aws_sdk_dynamodb::Client::new(sdk);
+    let mut found = None;
+    for form in &forms {
+        let key = visitor_key(storage, form);
+        let removed = db
+            .delete_item()
+            .table_name(table)
+            .key(visitors::PK, AttributeValue::S(key.clone()))
+            .return_values(ReturnValue::AllOld)
+            .send()
+            .await
+            .map_err(sdk_error)
+            .with_context(|| format!("deleting from {table}"))?
+            .attributes;
+        if removed.is_some() || found.is_none() {
+            found = Some(Forgotten {
+                table: table.clone(),
+                key,
+                removed,
+            });
+        }
+    }
+    found.context("no form of the address to look up")
 }

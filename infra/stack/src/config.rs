@@ -310,11 +310,12 @@ impl StackConfig {
             // Baked into the recorder's source like skip_paths.
             if !path.starts_with('/')
                 || path.contains(['"', '\\'])
+                || path.contains("${")
                 || path.chars().any(char::is_control)
             {
                 return invalid(
                     &format!("site file {i}"),
-                    format!("is {path:?}; a served path starts with / and has no quotes, backslashes or control characters (rename the file in the site's folder)"),
+                    format!("is {path:?}; a served path starts with / and has no quotes, backslashes, `${{` or control characters (rename the file in the site's folder)"),
                 );
             }
         }
@@ -357,6 +358,20 @@ impl StackConfig {
                 "processor_max_concurrency",
                 format!("is {}; use 2 to 1000", self.processor_max_concurrency),
             );
+        }
+        // Below the event source's concurrency, Lambda throttles the
+        // poller's invocations: messages use up receives and reach the
+        // dead-letter queue uncounted.
+        if let Some(reserved) = self.processor.reserved_concurrency {
+            if reserved < self.processor_max_concurrency {
+                return invalid(
+                    "processor.reserved_concurrency",
+                    format!(
+                        "is {reserved}, below processor_max_concurrency ({}); reserve at least that many, or lower processor_max_concurrency",
+                        self.processor_max_concurrency
+                    ),
+                );
+            }
         }
         if !(self.api_rate_limit > 0.0 && self.api_rate_limit <= 10_000.0) {
             return invalid(

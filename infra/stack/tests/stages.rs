@@ -367,6 +367,11 @@ fn concurrency_is_bounded_as_configured() {
             "[processor]\nmemory_mb = 256\ntimeout_s = 30\nreserved_concurrency = 0",
             "processor.reserved_concurrency",
         ),
+        // Below the queue's concurrency: the poller would be throttled.
+        (
+            "[processor]\nmemory_mb = 256\ntimeout_s = 30\nreserved_concurrency = 3",
+            "processor_max_concurrency",
+        ),
     ] {
         let err = StackConfig::from_toml(text, "resume.toml")
             .unwrap_err()

@@ -22,10 +22,11 @@ pub enum Kind {
     Other,
 }
 
-/// The user-agent patterns of the `isbot` crate: the list the `isbot` npm
-/// package maintains (search engines, social previews, AI crawlers,
+/// The user-agent patterns of the `isbot` crate, a list modelled on the
+/// `isbot` npm package's (search engines, social previews, AI crawlers,
 /// monitoring, HTTP libraries and command-line tools such as curl, wget and
-/// python-requests), compiled once per process.
+/// python-requests; it misses a few, such as PowerShell and undici, which
+/// then count as people), compiled once per process.
 fn bots() -> &'static isbot::Bots {
     static BOTS: OnceLock<isbot::Bots> = OnceLock::new();
     BOTS.get_or_init(isbot::Bots::default)

@@ -121,6 +121,12 @@ impl StreamReader {
         let shard_ids: Vec<String> = self.iterators.keys().cloned().collect();
         for shard in shard_ids {
             let Some(Some(iterator)) = self.iterators.get(&shard).cloned() else {
+                // A closed shard: what still waits for its window goes now.
+                if let Some((records, _)) = self.waiting.remove(&shard) {
+                    for batch in records.chunks(self.config.batch_size.max(1)) {
+                        self.deliver(batch, &mut invoke, &mut outcome).await;
+                    }
+                }
                 continue;
             };
             let page = self
