@@ -4,7 +4,7 @@
 //! API), a malformed message ends in the dead-letter queue while its batch
 //! neighbours count, and a WebSocket client receives the new count.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::future::Future;
 use std::pin::Pin;
 use std::time::{Duration, Instant};
@@ -149,8 +149,8 @@ impl Ctx {
         Ok(item.item().map(|i| number(i, "count")))
     }
 
-    /// (page views, unique visitors) in the totals table.
-    async fn totals(&self) -> Result<(u64, u64)> {
+    /// The totals item, read consistently (empty when there is none yet).
+    async fn totals_item(&self) -> Result<HashMap<String, AttributeValue>> {
         let item = self
             .db()
             .get_item()
@@ -161,27 +161,21 @@ impl Ctx {
             .await
             .map_err(sdk_error)
             .context("reading the totals")?;
-        Ok(item.item().map_or((0, 0), |i| {
-            (
-                number(i, totals::VISITS),
-                number(i, totals::UNIQUE_VISITORS),
-            )
-        }))
+        Ok(item.item.unwrap_or_default())
+    }
+
+    /// (page views, unique visitors) in the totals table.
+    async fn totals(&self) -> Result<(u64, u64)> {
+        let item = self.totals_item().await?;
+        Ok((
+            number(&item, totals::VISITS),
+            number(&item, totals::UNIQUE_VISITORS),
+        ))
     }
 
     /// Requests by crawlers and tools, from the totals item.
     async fn bot_requests(&self) -> Result<u64> {
-        let item = self
-            .db()
-            .get_item()
-            .table_name(self.output(outputs::TOTALS_TABLE)?)
-            .key(totals::PK, AttributeValue::S(totals::SITE.into()))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(sdk_error)
-            .context("reading the totals")?;
-        Ok(item.item().map_or(0, |i| number(i, totals::BOT_REQUESTS)))
+        Ok(number(&self.totals_item().await?, totals::BOT_REQUESTS))
     }
 
     async fn path_count(&self, page: &str) -> Result<u64> {
