@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use infra::access::calls::{Call, Place};
-use infra::access::check::{check, service_use, Report};
+use infra::access::check::{check, service_use, Justification, Report};
 use infra::access::principals::{function_roles, role, Deployment};
 use serde_json::Value;
 
@@ -132,8 +132,24 @@ pub fn check_calls(
         &principals,
         &roles,
         place,
-        &service_use(template),
+        &justifications(template),
     ))
+}
+
+/// Why unused grants stay: what AWS does with the roles, and the stack's
+/// own reasons ([`visitor_stack::access::KEPT`]).
+fn justifications(template: &Value) -> BTreeMap<String, Vec<Justification>> {
+    let mut out = service_use(template);
+    let roles = function_roles(template);
+    for (function, action, reason) in visitor_stack::access::KEPT {
+        if let Some(role) = roles.get(*function) {
+            out.entry(role.clone()).or_default().push(Justification {
+                action: (*action).to_owned(),
+                reason: (*reason).to_owned(),
+            });
+        }
+    }
+    out
 }
 
 /// Writes `report` to `target/access/<name>.report.json` and returns the path.

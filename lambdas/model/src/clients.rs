@@ -29,6 +29,20 @@ pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
     aws_sdk_dynamodb::Client::from_conf(builder.build())
 }
 
+/// An SQS client for `config` (the processor's repairs), each attempt
+/// bounded like DynamoDB's, its requests recorded like theirs.
+pub fn sqs(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
+    let timeouts = config
+        .timeout_config()
+        .map(|t| t.to_builder())
+        .unwrap_or_default()
+        .operation_attempt_timeout(DYNAMODB_ATTEMPT_TIMEOUT)
+        .build();
+    let builder = aws_sdk_sqs::config::Builder::from(config).timeout_config(timeouts);
+    let builder = recorded(builder, |b, r| b.interceptor(r));
+    aws_sdk_sqs::Client::from_conf(builder.build())
+}
+
 /// Records the requests of the client `builder` makes when
 /// [`access_record::FILE_VAR`] asks for it (tests check them against the
 /// function's IAM policy); does nothing otherwise.

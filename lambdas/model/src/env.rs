@@ -20,3 +20,5 @@ pub const ALLOWED_ORIGINS: &str = "ALLOWED_ORIGINS";
 pub const WEBSOCKET_ENDPOINT: &str = "WEBSOCKET_ENDPOINT";
 /// Seconds a WebSocket connection record lives.
 pub const CONNECTION_TTL_SECONDS: &str = "CONNECTION_TTL_SECONDS";
+/// The visit queue's URL: where the processor hands over a repair.
+pub const VISITS_QUEUE_URL: &str = "VISITS_QUEUE_URL";

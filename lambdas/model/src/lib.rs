@@ -1,6 +1,7 @@
 //! What every part of the visitor counter agrees on: the visit message, the
 //! environment variables a function reads, the tables' key design, which
-//! paths are pages, and (feature `aws`) client construction.
+//! paths are pages, the processor's repair message, and (feature `aws`)
+//! client construction.
 
 #[cfg(feature = "aws")]
 pub mod clients;
@@ -10,4 +11,5 @@ pub mod message;
 pub mod paths;
 #[cfg(feature = "aws")]
 pub mod provision;
+pub mod repair;
 pub mod tables;

@@ -47,6 +47,24 @@ pub mod visitors {
     /// A token naming the processor call that last updated the item (how a
     /// call whose update landed but whose reply was lost knows it was its own).
     pub const COMMIT: &str = "commit";
+    /// The tokens of the three commits before [`COMMIT`], newest first: each
+    /// commit shifts them along, so a call whose reply was lost still finds
+    /// its token after up to three later commits by other calls.
+    pub const EARLIER_COMMITS: [&str; 3] = ["commit1", "commit2", "commit3"];
+    /// The token of the commit that brought this visitor's first page view
+    /// (set once): whether a commit made a unique visitor, even when its
+    /// reply was lost.
+    pub const FIRST_VIEW: &str = "first_view";
+}
+
+/// What the processor's additions leave on the path and totals items.
+pub mod aggregates {
+    /// Writer attributes start with this: `w_` and 10 characters (4 for the
+    /// hour the writer began, 6 random), holding the stamp of the writer's
+    /// latest addition to the item. An addition is conditional on its
+    /// writer attribute not holding its stamp yet, so applying it twice
+    /// applies it once.
+    pub const WRITER_PREFIX: &str = "w_";
 }
 
 /// Paths: one item per path the site serves (never one it does not).

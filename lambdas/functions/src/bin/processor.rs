@@ -1,3 +1,5 @@
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
 use aws_lambda_events::sqs::SqsEvent;
 use lambda_runtime::{service_fn, Error, LambdaEvent};
 use visitor_functions::processor::Processor;
@@ -8,7 +10,17 @@ async fn main() -> Result<(), Error> {
     let processor = Processor::from_env().await?;
     let processor = &processor;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
-        Ok::<_, Error>(processor.handle(event.payload).await)
+        // Lambda's deadline is in milliseconds since the epoch.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_millis() as u64)
+            .unwrap_or(0);
+        let left = Duration::from_millis(event.context.deadline.saturating_sub(now));
+        Ok::<_, Error>(
+            processor
+                .handle_until(event.payload, Instant::now() + left)
+                .await,
+        )
     }))
     .await
 }
