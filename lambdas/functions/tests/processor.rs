@@ -308,7 +308,8 @@ async fn total(db: &aws_sdk_dynamodb::Client, t: &Tables, attr: &str) -> u64 {
     number(db, &t.totals, totals::PK, totals::SITE, attr).await
 }
 
-/// The visit digests a visitor item holds, oldest first.
+/// The visit digests a visitor item holds, oldest first (without the
+/// commit tokens between them).
 async fn remembered(db: &aws_sdk_dynamodb::Client, table: &str, ip: &str) -> Vec<String> {
     let item = db
         .get_item()
@@ -322,7 +323,12 @@ async fn remembered(db: &aws_sdk_dynamodb::Client, table: &str, ip: &str) -> Vec
         .unwrap_or_default();
     item.get(visitors::RECENT)
         .and_then(|v| v.as_l().ok())
-        .map(|l| l.iter().filter_map(|d| d.as_s().ok().cloned()).collect())
+        .map(|l| {
+            l.iter()
+                .filter_map(|d| d.as_s().ok().cloned())
+                .filter(|d| !d.starts_with(visitors::TOKEN_MARK))
+                .collect()
+        })
         .unwrap_or_default()
 }
 

@@ -28,6 +28,20 @@ pub enum Repair {
     /// An addition to apply exactly once: the very write that failed, with
     /// its writer attribute and stamp.
     Add(Addition),
+    /// One visitor's visits whose commit may have landed with `token`
+    /// (the call that sent it could not read the visitor item back): if it
+    /// did, they are added everywhere; if not, they are committed again.
+    Visits {
+        /// The commit's token.
+        token: String,
+        /// The writer attribute the visits' additions set (this repair's
+        /// own: a second delivery of the repair adds nothing again).
+        writer: String,
+        /// The stamp they set it to.
+        stamp: String,
+        /// The visits, each with its visit ID in `id`.
+        messages: Vec<crate::message::VisitMessage>,
+    },
     /// Pages whose view counts the top pages item may lack.
     TopPages {
         /// The pages (normalized paths).

@@ -42,15 +42,12 @@ pub mod visitors {
     /// Page requests from this IP.
     pub const PAGE_VIEWS: &str = "visits";
     /// Digests of this IP's latest visit IDs, oldest first (how the
-    /// processor tells a redelivered visit from a new one).
+    /// processor tells a redelivered visit from a new one), each commit's
+    /// followed by the commit's token marked with [`TOKEN_MARK`] (how a call
+    /// whose update landed but whose reply was lost knows it was its own).
     pub const RECENT: &str = "recent";
-    /// A token naming the processor call that last updated the item (how a
-    /// call whose update landed but whose reply was lost knows it was its own).
-    pub const COMMIT: &str = "commit";
-    /// The tokens of the three commits before [`COMMIT`], newest first: each
-    /// commit shifts them along, so a call whose reply was lost still finds
-    /// its token after up to three later commits by other calls.
-    pub const EARLIER_COMMITS: [&str; 3] = ["commit1", "commit2", "commit3"];
+    /// What starts a commit token in [`RECENT`] (never a digest's character).
+    pub const TOKEN_MARK: char = '~';
     /// The token of the commit that brought this visitor's first page view
     /// (set once): whether a commit made a unique visitor, even when its
     /// reply was lost.

@@ -436,6 +436,10 @@ fn function_env(endpoint: &str) -> BTreeMap<String, String> {
         (env::ALLOWED_ORIGINS, "https://example.com"),
         (env::WEBSOCKET_ENDPOINT, "http://127.0.0.1:9/live"),
         (env::CONNECTION_TTL_SECONDS, "7200"),
+        (
+            env::VISITS_QUEUE_URL,
+            "http://127.0.0.1:9/000000000000/bench-visits",
+        ),
         ("AWS_ENDPOINT_URL", endpoint),
         ("AWS_REGION", emulator::REGION),
         ("AWS_ACCESS_KEY_ID", emulator::ACCESS_KEY),

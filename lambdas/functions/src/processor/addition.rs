@@ -93,6 +93,11 @@ impl Writers {
         Writer::new(now)
     }
 
+    /// A writer for one repair only: never in the pool.
+    pub(super) fn one_off(&self) -> Writer {
+        Writer::new(hour_now())
+    }
+
     pub(super) fn give_back(&self, writer: Writer) {
         self.idle
             .lock()

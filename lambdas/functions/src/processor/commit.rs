@@ -22,24 +22,67 @@ pub(super) struct VisitorCommit {
     pub new_visitor: bool,
 }
 
+/// Why a commit did not finish.
+#[derive(Debug)]
+pub(super) enum CommitError {
+    /// It did not land: the visits are still to commit.
+    Failed(String),
+    /// It may have landed with `token`: nothing here could read it back.
+    Unknown {
+        /// The commit's token.
+        token: String,
+        /// What failed.
+        error: String,
+        /// The visits that commit held (the others were counted before).
+        visit_ids: Vec<String>,
+    },
+}
+
 /// What [`Processor::visitor_state`] reads.
 #[derive(Debug)]
 struct VisitorState {
     recent: Vec<String>,
-    tokens: Vec<String>,
     first_view: Option<String>,
+}
+
+impl VisitorState {
+    /// Whether the commit with `token` landed (within the memory's reach).
+    fn landed(&self, token: &str) -> bool {
+        let marked = marked(token);
+        self.recent.contains(&marked)
+    }
 }
 
 impl Processor {
     /// Commits a visitor's visits: counts and timestamps, conditional on none
     /// of the visit IDs having been committed before. Returns which IDs were
-    /// new and whether the visitor was.
+    /// new and whether the visitor was. With `prior`, the token of an
+    /// earlier call's commit of these visits whose outcome that call could
+    /// not learn: if it landed, these visits are that commit's.
     pub(super) async fn commit_visitor(
         &self,
         key: &str,
         visits: &[Visit],
-    ) -> Result<VisitorCommit, String> {
+        prior: Option<&str>,
+    ) -> Result<VisitorCommit, CommitError> {
         let mut pending: Vec<&Visit> = visits.iter().collect();
+        if let Some(prior) = prior {
+            let state = self
+                .visitor_state(key)
+                .await
+                .map_err(|error| CommitError::Unknown {
+                    token: prior.to_owned(),
+                    error,
+                    visit_ids: pending.iter().map(|v| v.visit_id.clone()).collect(),
+                })?;
+            if state.landed(prior) {
+                return Ok(VisitorCommit {
+                    fresh: pending.iter().map(|v| v.visit_id.clone()).collect(),
+                    new_visitor: views_of(&pending) > 0
+                        && state.first_view.as_deref() == Some(prior),
+                });
+            }
+        }
         for _ in 0..3 {
             if pending.is_empty() {
                 return Ok(VisitorCommit::default());
@@ -53,6 +96,7 @@ impl Processor {
                 Ok(old) => {
                     let mut recent = remembered(&old);
                     recent.extend(pending.iter().map(|v| v.digest.clone()));
+                    recent.push(marked(&token));
                     self.trim_recent(key, &recent).await;
                     // A visitor is new with their first view (whatever
                     // requests their address made before).
@@ -71,21 +115,28 @@ impl Processor {
             );
             let state = match self.visitor_state(key).await {
                 Ok(state) => state,
-                Err(read) if conflict => return Err(read),
-                Err(_) => return Err(describe(&error)),
+                Err(read) => {
+                    return Err(CommitError::Unknown {
+                        token,
+                        error: format!("{}; reading it back: {read}", describe(&error)),
+                        visit_ids: pending.iter().map(|v| v.visit_id.clone()).collect(),
+                    })
+                }
             };
-            if state.tokens.contains(&token) {
+            if state.landed(&token) {
                 self.trim_recent(key, &state.recent).await;
                 let new = views_of(&pending) > 0 && state.first_view.as_deref() == Some(&token);
                 return Ok(committed(new));
             }
             if !conflict {
-                return Err(describe(&error));
+                return Err(CommitError::Failed(describe(&error)));
             }
             // Some of these visits were committed before: keep the others.
             pending.retain(|v| !state.recent.contains(&v.digest));
         }
-        Err("the visitor item kept changing under concurrent updates".into())
+        Err(CommitError::Failed(
+            "the visitor item kept changing under concurrent updates".into(),
+        ))
     }
 
     async fn update_visitor(
@@ -107,17 +158,9 @@ impl Processor {
         let pages = views_of(visits);
         let expires = parse_time(last).unwrap_or_else(Utc::now).timestamp()
             + i64::from(self.settings.ip_retention_days) * 86_400;
-        // The tokens shift along, oldest first (DynamoDB evaluates every
-        // right-hand side on the item as it was; moto applies the actions in
-        // order, which this order makes the same).
-        let mut set = String::new();
-        let [c1, c2, c3] = visitors::EARLIER_COMMITS;
-        for (to, from) in [(c3, c2), (c2, c1), (c1, visitors::COMMIT)] {
-            set.push_str(&format!("#{to} = if_not_exists(#{from}, :none), "));
-        }
-        set.push_str(
+        let mut set = String::from(
             "#first = if_not_exists(#first, :first), #last = :last, #exp = :exp, \
-             #recent = list_append(if_not_exists(#recent, :empty), :ids), #commit = :token",
+             #recent = list_append(if_not_exists(#recent, :empty), :ids)",
         );
         if pages > 0 {
             set.push_str(", #fv = if_not_exists(#fv, :token)");
@@ -134,27 +177,29 @@ impl Processor {
             .expression_attribute_names("#last", visitors::LAST_SEEN)
             .expression_attribute_names("#exp", visitors::EXPIRES_AT)
             .expression_attribute_names("#recent", visitors::RECENT)
-            .expression_attribute_names("#commit", visitors::COMMIT)
-            .expression_attribute_names(format!("#{c1}"), c1)
-            .expression_attribute_names(format!("#{c2}"), c2)
-            .expression_attribute_names(format!("#{c3}"), c3)
             .expression_attribute_names("#count", visitors::COUNT)
             .expression_attribute_names("#visits", visitors::PAGE_VIEWS)
             .expression_attribute_values(":first", s(first))
             .expression_attribute_values(":last", s(last))
             .expression_attribute_values(":exp", n(expires))
-            .expression_attribute_values(":token", s(token))
-            .expression_attribute_values(":none", s("-"))
             .expression_attribute_values(":empty", AttributeValue::L(Vec::new()))
             .expression_attribute_values(
                 ":ids",
-                AttributeValue::L(visits.iter().map(|v| s(v.digest.clone())).collect()),
+                AttributeValue::L(
+                    visits
+                        .iter()
+                        .map(|v| s(v.digest.clone()))
+                        .chain([s(marked(token))])
+                        .collect(),
+                ),
             )
             .expression_attribute_values(":n", n(visits.len()))
             .expression_attribute_values(":pages", n(pages))
             .return_values(ReturnValue::UpdatedOld);
         if pages > 0 {
-            request = request.expression_attribute_names("#fv", visitors::FIRST_VIEW);
+            request = request
+                .expression_attribute_names("#fv", visitors::FIRST_VIEW)
+                .expression_attribute_values(":token", s(token));
         }
         condition.push_str(" OR (");
         for (i, visit) in visits.iter().enumerate() {
@@ -171,20 +216,15 @@ impl Processor {
     }
 
     /// The visitor item as a consistent read sees it: its remembered
-    /// digests, the tokens of its latest commits and of its first view.
+    /// digests and commit tokens, and the token of its first view.
     async fn visitor_state(&self, key: &str) -> Result<VisitorState, String> {
-        let [c1, c2, c3] = visitors::EARLIER_COMMITS;
         let output = self
             .db
             .get_item()
             .table_name(&self.settings.visitors_table)
             .key(visitors::PK, s(key))
-            .projection_expression(format!("#recent, #commit, #{c1}, #{c2}, #{c3}, #fv"))
+            .projection_expression("#recent, #fv")
             .expression_attribute_names("#recent", visitors::RECENT)
-            .expression_attribute_names("#commit", visitors::COMMIT)
-            .expression_attribute_names(format!("#{c1}"), c1)
-            .expression_attribute_names(format!("#{c2}"), c2)
-            .expression_attribute_names(format!("#{c3}"), c3)
             .expression_attribute_names("#fv", visitors::FIRST_VIEW)
             .consistent_read(true)
             .send()
@@ -193,18 +233,14 @@ impl Processor {
         let item = output.item.unwrap_or_default();
         Ok(VisitorState {
             recent: remembered(&item),
-            tokens: std::iter::once(visitors::COMMIT)
-                .chain(visitors::EARLIER_COMMITS)
-                .filter_map(|a| get_str(&item, a).map(str::to_owned))
-                .collect(),
             first_view: get_str(&item, visitors::FIRST_VIEW).map(str::to_owned),
         })
     }
 
     /// Keeps the remembered digests bounded after a commit that left them
-    /// as `recent` (oldest first): past [`RECENT_IDS_MAX`] the oldest go,
-    /// back to [`RECENT_IDS`], and entries of the older format (whole visit
-    /// IDs, which no digest matches) go at once.
+    /// as `recent` (oldest first): past [`RECENT_IDS_MAX`] digests the
+    /// oldest entries go, back to [`RECENT_IDS`] digests, and entries of the
+    /// older format (whole visit IDs, which no digest matches) go at once.
     ///
     /// Conditional on the list being as this commit left it up to the last
     /// entry removed (that entry still in its place, the list no shorter):
@@ -213,15 +249,26 @@ impl Processor {
     /// needed. Best effort: the trim bounds the item's size (and so its
     /// write cost), not the counts.
     async fn trim_recent(&self, key: &str, recent: &[String]) {
-        // Entries of the older format are never 8 base64url characters
-        // (they were 36-character message IDs or 56-character request IDs),
-        // and they sit before every digest.
-        let legacy = recent.iter().take_while(|d| !is_digest(d)).count();
-        let overflow = if recent.len() > RECENT_IDS_MAX {
-            recent.len() - RECENT_IDS
-        } else {
-            0
-        };
+        // Entries of the older format are neither digests nor tokens (they
+        // were 36-character message IDs or 56-character request IDs), and
+        // they sit before every digest.
+        let legacy = recent
+            .iter()
+            .take_while(|d| !is_digest(d) && !is_token(d))
+            .count();
+        // Past RECENT_IDS_MAX digests, the oldest entries go (digests and
+        // the tokens between them) until RECENT_IDS digests are left.
+        let digests = recent.iter().filter(|e| is_digest(e)).count();
+        let mut overflow = 0;
+        if digests > RECENT_IDS_MAX {
+            let mut dropped = 0;
+            while dropped < digests - RECENT_IDS {
+                if is_digest(&recent[overflow]) {
+                    dropped += 1;
+                }
+                overflow += 1;
+            }
+        }
         let count = legacy.max(overflow);
         let Some(edge) = count.checked_sub(1).and_then(|i| recent.get(i)) else {
             return;
@@ -320,6 +367,18 @@ pub(super) fn from_base64url(text: &str) -> Option<u64> {
 
 fn base64url_48(bits: u64) -> String {
     base64url(bits, 8)
+}
+
+/// A commit token as `recent` holds it.
+fn marked(token: &str) -> String {
+    format!("{}{token}", visitors::TOKEN_MARK)
+}
+
+/// Whether a remembered entry is a commit token.
+fn is_token(entry: &str) -> bool {
+    entry
+        .strip_prefix(visitors::TOKEN_MARK)
+        .is_some_and(is_digest)
 }
 
 /// Whether a remembered entry is a digest (and not a whole visit ID, as

@@ -37,14 +37,15 @@
 //!    condition, one consistent read (a fifth of a write) tells which visits
 //!    were counted, and only the others go on. A visit counts once its
 //!    commit lands, and the call that landed it is the one that adds it
-//!    everywhere else. The update also writes a random token into `commit`
-//!    (shifting the three before it along, `commit1` to `commit3`) and, with
-//!    the visitor's first page view, into `first_view`: a call whose update
-//!    landed but whose reply was lost (a timeout, a server error; the SDK's
-//!    retry then fails the condition on the update's own digests) finds its
-//!    token there and knows the visits are its own, and whether they made a
-//!    unique visitor, even after three more commits of the same visitor by
-//!    other calls.
+//!    everywhere else. The update also appends a random token to `recent`
+//!    (marked `~`, after the visits' digests) and, with the visitor's first
+//!    page view, writes it into `first_view`: a call whose update landed
+//!    but whose reply was lost (a timeout, a server error; the SDK's retry
+//!    then fails the condition on the update's own digests) reads its token
+//!    back and knows the visits are its own, and whether they made a unique
+//!    visitor, however many other calls committed since (within the list's
+//!    memory, below). If it cannot read the item either, it hands the
+//!    visits over as a *visits repair* carrying the token (step 3).
 //! 2. **Add** ([`addition`]): each path's and the totals' increments are one
 //!    update that also sets the batch's *writer attribute* (`w_` and ten
 //!    characters) to the batch's random *stamp*, conditional on the
@@ -64,24 +65,36 @@
 //!    repair. A repair is applied like any addition; if it fails again, its
 //!    message is reported failed and SQS delivers it again (after the
 //!    visibility timeout; after the queue's `maxReceiveCount` deliveries it
-//!    waits in the dead-letter queue for a redrive). A top pages merge that
-//!    fails is handed over as the pages to merge again (their counts read
-//!    back when the repair runs).
+//!    waits in the dead-letter queue for a redrive). A visits repair (a
+//!    commit whose outcome is unknown) is checked first: if its token is in
+//!    `recent`, the visits are counted as that commit's; if not, they are
+//!    committed again like new ones (a redelivery that committed them in
+//!    the meantime makes them duplicates). Its additions carry a writer
+//!    attribute and stamp of its own, so a second delivery of the repair
+//!    adds nothing again. A top pages merge that fails is handed over as
+//!    the pages to merge again (their counts read back when the repair
+//!    runs).
 //!
 //! Visits whose commit fails are reported in `batchItemFailures` and come
 //! back; malformed messages too, and end in the dead-letter queue.
 //!
 //! What is not covered: the function dying (killed, out of memory) between
-//! a commit and the hand over of its additions, and SQS refusing a repair
-//! four times after DynamoDB refused its addition (a count lost, logged as
-//! "count lost" with what it held, and counted in the batch's `lost`).
+//! a commit and the hand over of its additions; SQS refusing a repair four
+//! times after DynamoDB refused its addition (a count lost, logged as "count
+//! lost" with what it held, and counted in the batch's `lost`); and a
+//! commit that times out, is read back as not landed, and lands after that
+//! read (DynamoDB ends a request long before the SDK's retries and the read
+//! that follow a timeout are done). `lambdas/functions/tests/faults.rs`
+//! checks the rest: random throttles, timeouts and lost replies on every
+//! request to the three tables, redeliveries in any order and concurrent
+//! batches end with exact counts.
 //!
 //! # What it costs
 //!
 //! Without faults: the same writes as before the protocol, one per visitor,
 //! path and totals, plus the occasional trim and top pages write; the
-//! writer attribute (22 bytes) and the commit tokens (60 bytes) rarely move
-//! an item over a 1 KB write unit. A writer attribute stays on an item until
+//! writer attribute (22 bytes) and a token of 9 bytes per commit in
+//! `recent` rarely move an item over a 1 KB write unit. A writer attribute stays on an item until
 //! a day after its writer began (every writer is replaced after six hours),
 //! then the next addition from an environment that saw it removes it, or an
 //! extra write does once four have gathered: an item carries about one
@@ -91,7 +104,8 @@
 //!
 //! # How many visits the memory covers
 //!
-//! The item remembers at least [`RECENT_IDS`] visits: a redelivery arriving
+//! The item remembers at least [`RECENT_IDS`] visits (and the tokens of the
+//! commits among them): a redelivery arriving
 //! after more than that many later visits from the same visitor would count
 //! again. SQS redelivers a message once its visibility timeout runs out (six
 //! times the processor's timeout: three minutes with the stack's default of
@@ -120,7 +134,7 @@ mod commit;
 mod repair;
 mod top;
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
@@ -135,7 +149,7 @@ use visitor_model::{env, paths as page};
 
 use crate::classify::{classify, Kind};
 use addition::{Applied, Writers};
-use commit::VisitorCommit;
+use commit::{CommitError, VisitorCommit};
 
 pub use commit::visit_digest;
 pub use repair::RepairQueue;
@@ -285,6 +299,99 @@ struct PathDelta {
     page: bool,
 }
 
+/// One visitor's visits to commit together, and the token of an earlier
+/// commit of them that may have landed (from a repair).
+#[derive(Debug)]
+struct Group {
+    key: String,
+    prior: Option<String>,
+    /// A visits repair's own writer attribute and stamp.
+    own: Option<(String, String)>,
+    visits: Vec<Visit>,
+}
+
+/// What counted visits add to the paths and the totals.
+#[derive(Debug, Default)]
+struct Tally {
+    paths: BTreeMap<String, PathDelta>,
+    requests: u64,
+    page_views: u64,
+    new_visitors: u64,
+    bot_requests: u64,
+    other_requests: u64,
+}
+
+impl Tally {
+    fn count(&mut self, visit: &Visit) {
+        let mut path = |views| {
+            let entry = self
+                .paths
+                .entry(page::normalize(&visit.message.path))
+                .or_insert(PathDelta {
+                    page: page::is_page(&visit.message.path),
+                    ..PathDelta::default()
+                });
+            entry.requests += 1;
+            entry.views += views;
+        };
+        match visit.kind {
+            Kind::View => {
+                path(1);
+                self.requests += 1;
+                self.page_views += 1;
+            }
+            Kind::Request => {
+                path(0);
+                self.requests += 1;
+            }
+            Kind::Bot => self.bot_requests += 1,
+            Kind::Other => self.other_requests += 1,
+        }
+    }
+
+    /// The additions: one per path, one for the totals (if anything).
+    fn additions(self, writer: &str, stamp: &str) -> Vec<Addition> {
+        let stamped = |item, add| Addition {
+            item,
+            add,
+            writer: writer.to_owned(),
+            stamp: stamp.to_owned(),
+        };
+        let mut out: Vec<Addition> = self
+            .paths
+            .into_iter()
+            .map(|(path, delta)| {
+                let mut add = BTreeMap::from([(paths::COUNT.to_owned(), delta.requests)]);
+                if delta.views > 0 {
+                    add.insert(paths::VIEWS.to_owned(), delta.views);
+                }
+                stamped(
+                    AggregateItem::Path {
+                        path,
+                        page: delta.page,
+                    },
+                    add,
+                )
+            })
+            .collect();
+        let totals_add: BTreeMap<String, u64> = [
+            (totals::VISITS, self.page_views),
+            (totals::UNIQUE_VISITORS, self.new_visitors),
+            (totals::REQUESTS, self.requests),
+            (totals::BOT_REQUESTS, self.bot_requests),
+            (totals::OTHER_REQUESTS, self.other_requests),
+        ]
+        .into_iter()
+        .filter(|(_, amount)| *amount > 0)
+        .map(|(attr, amount)| (attr.to_owned(), amount))
+        .collect();
+        if !totals_add.is_empty() {
+            out.push(stamped(AggregateItem::Totals, totals_add));
+        }
+        out
+    }
+}
+
 /// A repair message of the batch and its SQS message ID.
 #[derive(Debug)]
 struct Received {
@@ -372,26 +479,65 @@ impl Processor {
             .max(Instant::now() + Duration::from_millis(500));
         let mut outcome = BatchOutcome::default();
         let mut seen = HashSet::new();
-        let mut by_visitor: BTreeMap<String, Vec<Visit>> = BTreeMap::new();
+        let mut groups: Vec<Group> = Vec::new();
         let mut received = Vec::new();
+        let mut bodies = Vec::new();
         for record in event.records {
             let message_id = record.message_id.unwrap_or_default();
             let body = record.body.unwrap_or_default();
-            if let Some(repair) = RepairMessage::parse(&body) {
-                match repair {
-                    Ok(m) => received.push(Received {
-                        message_id,
-                        repair: m.repair,
-                    }),
-                    Err(error) => {
-                        tracing::warn!(message_id = %message_id, %error, "malformed repair message");
-                        if !message_id.is_empty() {
-                            outcome.failed.push(message_id);
-                        }
+            match RepairMessage::parse(&body) {
+                Some(Ok(m)) => received.push(Received {
+                    message_id,
+                    repair: m.repair,
+                }),
+                Some(Err(error)) => {
+                    tracing::warn!(message_id = %message_id, %error, "malformed repair message");
+                    if !message_id.is_empty() {
+                        outcome.failed.push(message_id);
                     }
                 }
-                continue;
+                None => bodies.push((message_id, body)),
             }
+        }
+        // A repair's visits first: a visit both in a repair and delivered
+        // again is the repair's (whose commit may have landed).
+        let mut repairs = Vec::new();
+        for r in received {
+            match r.repair {
+                Repair::Visits {
+                    token,
+                    writer,
+                    stamp,
+                    messages,
+                } => {
+                    let mut visits = Vec::new();
+                    for message in messages {
+                        if seen.insert(message.id.clone()) {
+                            visits.push(self.visit(
+                                r.message_id.clone(),
+                                message.id.clone(),
+                                message,
+                            ));
+                        }
+                    }
+                    if let Some(first) = visits.first() {
+                        groups.push(Group {
+                            key: self.visitor_key(&first.message.ip),
+                            prior: Some(token),
+                            own: Some((writer, stamp)),
+                            visits,
+                        });
+                    }
+                    outcome.repaired += 1;
+                }
+                other => repairs.push(Received {
+                    message_id: r.message_id,
+                    repair: other,
+                }),
+            }
+        }
+        let mut by_visitor: BTreeMap<String, Vec<Visit>> = BTreeMap::new();
+        for (message_id, body) in bodies {
             let message = match VisitMessage::parse(&body) {
                 Ok(m) => m,
                 Err(e) => {
@@ -414,117 +560,120 @@ impl Processor {
                 continue;
             }
             let key = self.visitor_key(&message.ip);
-            by_visitor.entry(key).or_default().push(Visit {
-                message_id,
-                digest: visit_digest(&visit_id),
-                visit_id,
-                kind: classify(&message),
-                message,
-            });
+            by_visitor
+                .entry(key)
+                .or_default()
+                .push(self.visit(message_id, visit_id, message));
         }
+        groups.extend(by_visitor.into_iter().map(|(key, visits)| Group {
+            key,
+            prior: None,
+            own: None,
+            visits,
+        }));
 
-        let results: Vec<(Vec<Visit>, Result<VisitorCommit, String>)> = stream::iter(by_visitor)
-            .map(|(key, visits)| async move {
-                let result = self.commit_visitor(&key, &visits).await;
-                (visits, result)
+        let results: Vec<(Group, Result<VisitorCommit, CommitError>)> = stream::iter(groups)
+            .map(|group| async move {
+                let result = self
+                    .commit_visitor(&group.key, &group.visits, group.prior.as_deref())
+                    .await;
+                (group, result)
             })
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
 
-        let mut path_counts: HashMap<String, PathDelta> = HashMap::new();
-        let mut requests = 0u64;
-        for (visits, result) in results {
+        // What the counted visits add, by stamp: the batch's own (`None`),
+        // and each visits repair's, which carries its own writer and stamp
+        // so that a second delivery of it adds nothing again.
+        let mut tallies: BTreeMap<Option<(String, String)>, Tally> = BTreeMap::new();
+        let fail = |outcome: &mut BatchOutcome, visits: Vec<Visit>| {
+            for v in visits {
+                if !outcome.failed.contains(&v.message_id) {
+                    outcome.failed.push(v.message_id);
+                }
+            }
+        };
+        for (group, result) in results {
+            let visits = group.visits;
             match result {
                 Ok(commit) => {
                     outcome.duplicates += visits.len() - commit.fresh.len();
+                    let tally = tallies.entry(group.own).or_default();
                     if commit.new_visitor {
                         outcome.new_visitors += 1;
+                        tally.new_visitors += 1;
                     }
                     for visit in visits.iter().filter(|v| commit.fresh.contains(&v.visit_id)) {
                         outcome.counted += 1;
-                        let mut delta = |views| {
-                            let entry = path_counts
-                                .entry(page::normalize(&visit.message.path))
-                                .or_insert(PathDelta {
-                                    page: page::is_page(&visit.message.path),
-                                    ..PathDelta::default()
-                                });
-                            entry.requests += 1;
-                            entry.views += views;
-                            requests += 1;
-                        };
                         match visit.kind {
-                            Kind::View => {
-                                delta(1);
-                                outcome.page_views += 1;
-                            }
-                            Kind::Request => delta(0),
+                            Kind::View => outcome.page_views += 1,
                             Kind::Bot => outcome.bot_requests += 1,
                             Kind::Other => outcome.other_requests += 1,
+                            Kind::Request => {}
                         }
+                        tally.count(visit);
                     }
                 }
-                Err(error) => {
+                Err(CommitError::Failed(error)) => {
                     tracing::error!(%error, visits = visits.len(), "visitor update failed; the visits will be retried");
-                    outcome
-                        .failed
-                        .extend(visits.into_iter().map(|v| v.message_id));
+                    fail(&mut outcome, visits);
+                }
+                Err(CommitError::Unknown {
+                    token,
+                    error,
+                    visit_ids,
+                }) => {
+                    outcome.duplicates += visits.len() - visit_ids.len();
+                    let messages = visits
+                        .iter()
+                        .filter(|v| visit_ids.contains(&v.visit_id))
+                        .map(|v| VisitMessage {
+                            id: v.visit_id.clone(),
+                            ..v.message.clone()
+                        })
+                        .collect();
+                    // A writer of its own, used by this repair only.
+                    let repair = Repair::Visits {
+                        token,
+                        writer: self.writers.one_off().attr,
+                        stamp: commit::token(),
+                        messages,
+                    };
+                    match self.hand_over(repair).await {
+                        Ok(()) => {
+                            tracing::warn!(%error, visits = visits.len(), "visitor commit unresolved; handed over");
+                            outcome.handed_over += 1;
+                        }
+                        Err(send) => {
+                            tracing::error!(%error, %send, visits = visits.len(), "visitor commit unresolved and not handed over; the visits will be retried and may be taken for duplicates");
+                            fail(&mut outcome, visits);
+                        }
+                    }
                 }
             }
         }
 
         let writer = self.writers.take();
-        let stamp = commit::token();
-        let mut additions: Vec<Addition> = path_counts
-            .into_iter()
-            .map(|(path, delta)| {
-                let mut add = BTreeMap::from([(paths::COUNT.to_owned(), delta.requests)]);
-                if delta.views > 0 {
-                    add.insert(paths::VIEWS.to_owned(), delta.views);
-                }
-                Addition {
-                    item: AggregateItem::Path {
-                        path,
-                        page: delta.page,
-                    },
-                    add,
-                    writer: writer.attr.clone(),
-                    stamp: stamp.clone(),
-                }
-            })
-            .collect();
-        let totals_add: BTreeMap<String, u64> = [
-            (totals::VISITS, outcome.page_views),
-            (totals::UNIQUE_VISITORS, outcome.new_visitors),
-            (totals::REQUESTS, requests),
-            (totals::BOT_REQUESTS, outcome.bot_requests),
-            (totals::OTHER_REQUESTS, outcome.other_requests),
-        ]
-        .into_iter()
-        .filter(|(_, amount)| *amount > 0)
-        .map(|(attr, amount)| (attr.to_owned(), amount))
-        .collect();
-        if !totals_add.is_empty() {
-            additions.push(Addition {
-                item: AggregateItem::Totals,
-                add: totals_add,
-                writer: writer.attr.clone(),
-                stamp,
-            });
+        let batch_stamp = commit::token();
+        let mut additions: Vec<Addition> = Vec::new();
+        for (own, tally) in tallies {
+            let (writer, stamp) = own.unwrap_or_else(|| (writer.attr.clone(), batch_stamp.clone()));
+            additions.extend(tally.additions(&writer, &stamp));
         }
 
         // The batch's additions and its repairs' go out together.
         let mut work: Vec<(Option<String>, Addition)> =
             additions.into_iter().map(|a| (None, a)).collect();
         let mut refresh: Vec<(String, String)> = Vec::new();
-        for r in received {
+        for r in repairs {
             match r.repair {
                 Repair::Add(addition) => work.push((Some(r.message_id), addition)),
                 Repair::TopPages { paths } => {
                     outcome.repaired += 1;
                     refresh.extend(paths.into_iter().map(|p| (r.message_id.clone(), p)));
                 }
+                Repair::Visits { .. } => {}
             }
         }
         let applied: Vec<(Option<String>, Addition, Result<Applied, String>)> = stream::iter(work)
@@ -630,6 +779,16 @@ impl Processor {
             }
         }
         outcome
+    }
+
+    fn visit(&self, message_id: String, visit_id: String, message: VisitMessage) -> Visit {
+        Visit {
+            message_id,
+            digest: visit_digest(&visit_id),
+            visit_id,
+            kind: classify(&message),
+            message,
+        }
     }
 
     /// The key a visitor is stored under: the IP, or its salted hash.
