@@ -7,7 +7,8 @@ use std::net::IpAddr;
 
 use anyhow::{bail, Context, Result};
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
-use visitor_functions::processor::{visitor_key, IpStorage as Storage};
+use visitor_functions::processor::salt::{live_days, read_salt};
+use visitor_functions::processor::{hashed_key, visitor_key, IpStorage as Storage};
 use visitor_model::tables::visitors;
 use visitor_stack::IpStorage;
 
@@ -18,7 +19,7 @@ use crate::stack_config::ConfigArgs;
 /// Options of `cargo xtask forget`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Deletes the visitor item of one address from the stack's visitors table (what ip_storage\nkeeps: the address, or its salted hash, with its request and page-view counts and first and\nlast visit) and prints what it removed. The totals and per-page counts keep no address and\nare not changed. With ip_storage = \"hashed\" the salt the stack was deployed with is needed\n(--ip-salt or IP_SALT).\n\nExamples:\n  cargo xtask forget --aws --ip 203.0.113.7\n  cargo xtask forget --endpoint http://127.0.0.1:5000 --stack resume-local --ip 2001:db8::1"
+    after_help = "Deletes the visitor item of one address from the stack's visitors table (what ip_storage\nkeeps: the address, or its salted hash, with its request and page-view counts and first and\nlast visit) and prints what it removed. The totals and per-page counts keep no address and\nare not changed. With ip_storage = \"hashed\" the keys are hashes salted with the salt of\ntheir day, which the processor deletes an hour after the day ends: the records of today (and\nof yesterday, until 01:00 UTC) can be found, older ones no longer belong to any address\nanyone can name. With ip_storage = \"none\" nothing is stored per address.\n\nExamples:\n  cargo xtask forget --aws --ip 203.0.113.7\n  cargo xtask forget --endpoint http://127.0.0.1:5000 --stack resume-local --ip 2001:db8::1"
 )]
 pub struct Args {
     /// The visitor's address (IPv4 or IPv6).
@@ -27,9 +28,6 @@ pub struct Args {
     /// The stack [default: <app>-prod].
     #[arg(long)]
     pub stack: Option<String>,
-    /// The salt of hashed IP storage (default: the IP_SALT environment variable).
-    #[arg(long)]
-    pub ip_salt: Option<String>,
     #[command(flatten)]
     pub target: TargetArgs,
     #[command(flatten)]
@@ -44,11 +42,11 @@ pub fn run(args: &Args) -> Result<()> {
     let config = args.config.load()?;
     let storage = match config.ip_storage {
         IpStorage::Raw => Storage::Raw,
-        IpStorage::Hashed => Storage::Hashed {
-            salt: args.ip_salt.clone().or_else(|| std::env::var("IP_SALT").ok()).context(
-                "ip_storage is hashed: give the salt the stack was deployed with (--ip-salt or IP_SALT)",
-            )?,
-        },
+        IpStorage::Hashed => Storage::DailySalt,
+        IpStorage::None => {
+            println!("ip_storage is \"none\": the stack stores nothing per address, so there is nothing to forget");
+            return Ok(());
+        }
     };
     let stack = args
         .stack
@@ -122,9 +120,32 @@ pub async fn forget(
     }
     forms.dedup();
     let db = aws_sdk_dynamodb::Client::new(sdk);
+    let keys: Vec<String> = match storage {
+        Storage::DailySalt => {
+            let mut salts = Vec::new();
+            for day in live_days(chrono::Utc::now()) {
+                if let Some(salt) = read_salt(&db, table, day)
+                    .await
+                    .map_err(anyhow::Error::msg)
+                    .with_context(|| format!("reading the salt of {day} from {table}"))?
+                {
+                    salts.push(salt);
+                }
+            }
+            if salts.is_empty() {
+                bail!(
+                    "no salt of today or yesterday is left in {table}: no stored key can be linked to {address} (older records expire after ip_retention_days)"
+                );
+            }
+            salts
+                .iter()
+                .flat_map(|salt| forms.iter().map(move |f| hashed_key(salt, f)))
+                .collect()
+        }
+        other => forms.iter().filter_map(|f| visitor_key(other, f)).collect(),
+    };
     let mut found = None;
-    for form in &forms {
-        let key = visitor_key(storage, form);
+    for key in keys {
         let removed = db
             .delete_item()
             .table_name(table)

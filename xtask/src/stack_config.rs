@@ -17,8 +17,10 @@ pub const DEFAULT_FILE: &str = "resume.toml";
 pub enum IpStorageArg {
     /// Store client IPs as they are.
     Raw,
-    /// Store a salted SHA-256 hash (deploy asks for the salt).
+    /// Store a SHA-256 hash with a daily salt the processor makes and deletes.
     Hashed,
+    /// Store nothing per address: counts only.
+    None,
 }
 
 /// Configuration flags, shared by every command that builds a stack.
@@ -87,6 +89,7 @@ impl ConfigArgs {
             config.ip_storage = match v {
                 IpStorageArg::Raw => IpStorage::Raw,
                 IpStorageArg::Hashed => IpStorage::Hashed,
+                IpStorageArg::None => IpStorage::None,
             };
         }
         if let Some(v) = self.ip_retention_days {

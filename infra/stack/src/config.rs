@@ -17,8 +17,12 @@ pub const LOG_RETENTION_DAYS: &[u32] = &[
 pub enum IpStorage {
     /// As they arrive.
     Raw,
-    /// As a salted SHA-256 hash (the salt is a `NoEcho` template parameter).
+    /// As a SHA-256 hash salted with a salt of the day that the processor
+    /// makes and deletes an hour after the day ends (in no template,
+    /// parameter or environment variable): a visitor is unique per day.
     Hashed,
+    /// Not at all: counts only (no unique visitors).
+    None,
 }
 
 impl IpStorage {
@@ -27,6 +31,7 @@ impl IpStorage {
         match self {
             IpStorage::Raw => "raw",
             IpStorage::Hashed => "hashed",
+            IpStorage::None => "none",
         }
     }
 }

@@ -7,7 +7,7 @@ use infra::constructs::{
     RustFunction, RustFunctionProps, SiteCertificate, SqsSource, StaticSite, StaticSiteProps,
     StreamSource, Table, TableProps, WebSocketApi, WebSocketApiProps,
 };
-use infra::{fns, pseudo, sub, DeletionPolicy, Output, Param, Parameter, Template, Value};
+use infra::{fns, pseudo, sub, DeletionPolicy, Output, Parameter, Template, Value};
 use visitor_model::{env, tables};
 
 use infra::aws::lambda::function::Architecture;
@@ -51,8 +51,6 @@ pub enum StackError {
 pub mod parameters {
     /// The bucket holding function zips.
     pub const ARTIFACT_BUCKET: &str = "ArtifactBucket";
-    /// The salt for hashed IP storage.
-    pub const IP_SALT: &str = "IpSalt";
     /// The code key parameter of each Rust function: `<Function>CodeKey`.
     pub fn code_key(function: &str) -> String {
         format!("{function}CodeKey")
@@ -73,6 +71,9 @@ pub mod access {
     /// The processor updates a visitor, and reads it back after a
     /// conditional-check failure or a lost reply.
     pub const PROCESSOR_VISITORS: &[ItemAccess] = &[Get, Update];
+    /// With hashed IPs, the processor deletes each day's salt an hour after
+    /// the day (the salt lives in the visitors table).
+    pub const PROCESSOR_SALTS: &[ItemAccess] = &[Delete];
     /// The processor adds to path counts.
     pub const PROCESSOR_PATHS: &[ItemAccess] = &[Update];
     /// The processor adds to the totals, and reads and conditionally
@@ -210,16 +211,6 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             .description("Bucket holding the function zips")
             .min_length(3),
     );
-    let salt = (config.ip_storage == IpStorage::Hashed).then(|| {
-        t.parameter(
-            parameters::IP_SALT,
-            Parameter::string()
-                .description("Salt for hashing client IPs")
-                .min_length(16)
-                .no_echo(),
-        )
-    });
-
     let processor_timeout = i64::from(config.processor.timeout_s);
     let queue = Queue::new(
         &mut t,
@@ -308,7 +299,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         "Processor",
         config.processor,
         "aggregates visits into the tables",
-        processor_env(config, &queue, &totals, &visitors, &paths, salt.as_ref()),
+        processor_env(config, &queue, &totals, &visitors, &paths),
     );
     let mut counts = function(
         &mut t,
@@ -339,6 +330,9 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
     );
 
     visitors.grant(&mut t, &mut processor, access::PROCESSOR_VISITORS);
+    if config.ip_storage == IpStorage::Hashed {
+        visitors.grant(&mut t, &mut processor, access::PROCESSOR_SALTS);
+    }
     paths.grant(&mut t, &mut processor, access::PROCESSOR_PATHS);
     totals.grant(&mut t, &mut processor, access::PROCESSOR_TOTALS);
     // The processor hands what a batch could not finish back to its queue.
@@ -545,9 +539,8 @@ fn processor_env(
     totals: &Table,
     visitors: &Table,
     paths: &Table,
-    salt: Option<&Param<String>>,
 ) -> Vec<(&'static str, Value<String>)> {
-    let mut vars = vec![
+    let vars = vec![
         (env::TOTALS_TABLE, totals.name()),
         (env::VISITORS_TABLE, visitors.name()),
         (env::PATHS_TABLE, paths.name()),
@@ -561,8 +554,5 @@ fn processor_env(
             Value::Lit(config.ip_retention_days.to_string()),
         ),
     ];
-    if let Some(salt) = salt {
-        vars.push((env::IP_SALT, salt.reference()));
-    }
     vars
 }

@@ -20,8 +20,10 @@ use aws_sdk_dynamodb::operation::update_item::UpdateItemInput;
 use aws_sdk_dynamodb::types::AttributeValue;
 use serde_json::json;
 use support::{create_tables, number, Moto, Tables};
+use visitor_functions::processor::salt::{read_salt, salt_key};
 use visitor_functions::processor::{
-    visit_digest, BatchOutcome, IpStorage, Processor, Settings, RECENT_IDS, RECENT_IDS_MAX,
+    hashed_key, visit_digest, BatchOutcome, IpStorage, Processor, Settings, RECENT_IDS,
+    RECENT_IDS_MAX,
 };
 use visitor_model::message::VisitMessage;
 use visitor_model::tables::{paths, totals, visitors};
@@ -545,19 +547,39 @@ async fn whole_visit_ids_of_the_older_format_are_dropped_on_the_next_commit() {
     );
 }
 
+/// Hashed storage: the processor makes today's salt itself (in the visitors
+/// table), keys the visitor by the hash, deletes salts whose day ended, and
+/// hashes a visit of a day whose salt is gone with today's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hashed_storage_keeps_no_raw_ip() {
+async fn hashed_storage_keeps_no_raw_ip_and_salts_rotate_daily() {
     let moto = Moto::start();
-    let (processor, db, t) = setup(
-        &moto,
-        IpStorage::Hashed {
-            salt: "pepper-and-salt-16".into(),
-        },
-    )
-    .await;
-    processor
-        .handle(visits(&[visit("a", "203.0.113.50", "/")]))
-        .await;
+    let (processor, db, t) = setup(&moto, IpStorage::DailySalt).await;
+    let today = chrono::Utc::now().date_naive();
+    let old = today - chrono::Duration::days(2);
+    db.put_item()
+        .table_name(&t.visitors)
+        .item(visitors::PK, AttributeValue::S(salt_key(old)))
+        .item(visitors::SALT, AttributeValue::S("an-old-salt".into()))
+        .send()
+        .await
+        .unwrap();
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let mut fresh = visit("a", "203.0.113.50", "/");
+    fresh.time = now;
+    let mut late = visit("b", "203.0.113.50", "/style.css");
+    late.time = format!("{old}T23:59:00Z");
+    let outcome = processor.process(visits(&[fresh, late])).await;
+    assert_eq!((outcome.counted, outcome.new_visitors), (2, 1));
+    let salt = read_salt(&db, &t.visitors, today)
+        .await
+        .unwrap()
+        .expect("today's salt was made");
+    assert!(salt.len() >= 32);
+    assert_eq!(
+        read_salt(&db, &t.visitors, old).await.unwrap(),
+        None,
+        "the old salt went"
+    );
     let scan = db.scan().table_name(&t.visitors).send().await.unwrap();
     let keys: Vec<String> = scan
         .items
@@ -565,10 +587,47 @@ async fn hashed_storage_keeps_no_raw_ip() {
         .iter()
         .map(|i| i[visitors::PK].as_s().unwrap().clone())
         .collect();
-    assert_eq!(keys.len(), 1);
-    assert_ne!(keys[0], "203.0.113.50");
-    assert_eq!(keys[0], processor.visitor_key("203.0.113.50"));
-    assert_eq!(keys[0].len(), 32);
+    let visitors_kept: Vec<&String> = keys.iter().filter(|k| !k.starts_with('~')).collect();
+    // Both visits, today's and the one whose day's salt is gone, went to
+    // the one item hashed with today's salt.
+    assert_eq!(visitors_kept, [&hashed_key(&salt, "203.0.113.50")]);
+    assert!(!keys.iter().any(|k| k.contains("203.0.113.50")));
+    assert_eq!(
+        number(
+            &db,
+            &t.visitors,
+            visitors::PK,
+            visitors_kept[0],
+            visitors::COUNT
+        )
+        .await,
+        2
+    );
+}
+
+/// No storage: no item names an address, redeliveries are still caught
+/// (by digest buckets), and no unique visitors are counted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_storage_keeps_counts_only() {
+    let moto = Moto::start();
+    let (processor, db, t) = setup(&moto, IpStorage::None).await;
+    let batch = [
+        visit("a", "203.0.113.51", "/"),
+        visit("b", "203.0.113.51", "/style.css"),
+        visit("c", "203.0.113.52", "/"),
+    ];
+    assert_eq!(processor.process(visits(&batch)).await.counted, 3);
+    let again = processor.process(visits(&batch)).await;
+    assert_eq!((again.counted, again.duplicates), (0, 3));
+    assert_eq!(total(&db, &t, totals::VISITS).await, 2);
+    assert_eq!(total(&db, &t, totals::REQUESTS).await, 3);
+    assert_eq!(total(&db, &t, totals::UNIQUE_VISITORS).await, 0);
+    let scan = db.scan().table_name(&t.visitors).send().await.unwrap();
+    for item in scan.items.unwrap() {
+        let key = item[visitors::PK].as_s().unwrap();
+        assert!(key.starts_with(visitors::BUCKET_PREFIX), "{key}");
+        assert!(!format!("{item:?}").contains("203.0.113"), "{item:?}");
+    }
 }
 
 /// 1,000 messages over 40 IPs and 25 paths, in batches of 10, with every

@@ -8,10 +8,9 @@ pub const VISITORS_TABLE: &str = "VISITORS_TABLE";
 pub const PATHS_TABLE: &str = "PATHS_TABLE";
 /// Name of the WebSocket connections table.
 pub const CONNECTIONS_TABLE: &str = "CONNECTIONS_TABLE";
-/// How client IPs are stored: `raw` or `hashed` (salted SHA-256).
+/// How client IPs are stored: `raw`, `hashed` (SHA-256 with a daily salt
+/// the processor keeps itself) or `none`.
 pub const IP_STORAGE: &str = "IP_STORAGE";
-/// The salt for `hashed` IP storage.
-pub const IP_SALT: &str = "IP_SALT";
 /// Days a visitor record lives after the last visit.
 pub const IP_RETENTION_DAYS: &str = "IP_RETENTION_DAYS";
 /// Origins allowed to read the counts API (comma-separated).

@@ -32,6 +32,9 @@ pub enum Repair {
     /// (the call that sent it could not read the visitor item back): if it
     /// did, they are added everywhere; if not, they are committed again.
     Visits {
+        /// The visitor item's key (the day's salt may be gone by the time
+        /// the repair runs).
+        key: String,
         /// The commit's token.
         token: String,
         /// The writer attribute the visits' additions set (this repair's

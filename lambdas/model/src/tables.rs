@@ -46,6 +46,14 @@ pub mod visitors {
     /// followed by the commit's token marked with [`TOKEN_MARK`] (how a call
     /// whose update landed but whose reply was lost knows it was its own).
     pub const RECENT: &str = "recent";
+    /// What starts the key of a day's salt item (`~salt:2026-12-01`, for
+    /// `ip_storage = "hashed"`; never an address).
+    pub const SALT_PREFIX: &str = "~salt:";
+    /// The salt of a salt item.
+    pub const SALT: &str = "salt";
+    /// What starts the key of a dedupe bucket (`ip_storage = "none"`): the
+    /// visits whose digests begin with one character share one item.
+    pub const BUCKET_PREFIX: &str = "~bucket:";
     /// What starts a commit token in [`RECENT`] (never a digest's character).
     pub const TOKEN_MARK: char = '~';
     /// The token of the commit that brought this visitor's first page view

@@ -143,7 +143,7 @@ fn print_settings(app: &str, environment: &str, outputs: &BTreeMap<String, Strin
         return;
     };
     eprintln!(
-        "\nThe deploy role trusts jobs in the GitHub environment `{environment}` only. In the repository's\n  Settings -> Environments: create `{environment}`; under Deployment branches and tags choose\n    Selected branches and add `main` (so only main's runs get its token); add required\n    reviewers if a person should approve each deploy.\n  Settings -> Secrets and variables -> Actions: add the secrets\n    AWS_DEPLOY_ROLE_ARN = {role}\n    IP_SALT             = (16+ random characters; only if ip_storage is hashed)\nThen every push to main that passes CI deploys {} (.github/workflows/deploy.yml).",
+        "\nThe deploy role trusts jobs in the GitHub environment `{environment}` only. In the repository's\n  Settings -> Environments: create `{environment}`; under Deployment branches and tags choose\n    Selected branches and add `main` (so only main's runs get its token); add required\n    reviewers if a person should approve each deploy.\n  Settings -> Secrets and variables -> Actions: add the secret\n    AWS_DEPLOY_ROLE_ARN = {role}\nThen every push to main that passes CI deploys {} (.github/workflows/deploy.yml).",
         bootstrap::prod_stack_name(app)
     );
 }

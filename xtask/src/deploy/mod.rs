@@ -18,7 +18,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use visitor_stack::{parameters, IpStorage, StackConfig, Stage};
+use visitor_stack::{parameters, StackConfig, Stage};
 
 pub use apply::{apply, outputs as stack_outputs, stack_status, Applied, ApplyRequest};
 pub use artifacts::package_cached as package;
@@ -52,9 +52,6 @@ pub struct Args {
     /// Upload to this bucket instead of the bootstrap stack's.
     #[arg(long, value_name = "BUCKET")]
     pub artifact_bucket: Option<String>,
-    /// The salt for hashed IP storage (default: the IP_SALT environment variable).
-    #[arg(long)]
-    pub ip_salt: Option<String>,
     /// Longest wait for a stack to settle, in minutes.
     #[arg(long, default_value_t = 45)]
     pub timeout_minutes: u64,
@@ -250,8 +247,6 @@ pub struct DeployOptions {
     pub yes: bool,
     /// Upload here instead of the bootstrap stack's bucket.
     pub artifact_bucket: Option<String>,
-    /// The salt for hashed IP storage.
-    pub ip_salt: Option<String>,
     /// Longest wait for a stack.
     pub timeout: Duration,
     /// Function binaries to package instead of building them (tests).
@@ -270,10 +265,6 @@ impl Args {
         DeployOptions {
             yes: self.yes,
             artifact_bucket: self.artifact_bucket.clone(),
-            ip_salt: self
-                .ip_salt
-                .clone()
-                .or_else(|| std::env::var("IP_SALT").ok()),
             timeout: Duration::from_secs(self.timeout_minutes * 60),
             prebuilt: None,
             tags: BTreeMap::new(),
@@ -462,12 +453,6 @@ pub async fn deploy(
     }
     if uploaded == 0 {
         eprintln!("==> artifacts unchanged: nothing uploaded");
-    }
-    if config.ip_storage == IpStorage::Hashed {
-        let salt = args.ip_salt.clone().context(
-            "ip_storage is hashed: give the salt with --ip-salt or IP_SALT (16 characters or more)",
-        )?;
-        params.insert(parameters::IP_SALT.to_owned(), salt);
     }
 
     let config = &*with_site_dir(config, args.site_dir.as_deref())?;

@@ -103,7 +103,6 @@ pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -
         yes: true,
         timeout: Duration::from_secs(600),
         site_dir: site_dir.clone(),
-        ip_salt: Some("local-salt-not-a-secret".into()),
         ..DeployOptions::default()
     };
     let deployed = deploy::deploy(&target, Stage::Prod, &stack, config, &options).await?;

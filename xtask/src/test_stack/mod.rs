@@ -13,8 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{anyhow, bail, Context, Result};
 use futures::FutureExt;
-use visitor_functions::processor::{self, Processor, Settings};
-use visitor_stack::{outputs, IpStorage, StackConfig, Stage};
+use visitor_stack::{outputs, StackConfig, Stage};
 
 use crate::deploy::gc::{CREATED_TAG, RUN_TAG};
 use crate::deploy::{self, DeployOptions, Target, TargetArgs};
@@ -68,7 +67,6 @@ pub fn run(args: &Args) -> Result<()> {
     runtime.block_on(async {
         let target = args.target.resolve()?;
         let timeout = Duration::from_secs(args.timeout_minutes * 60);
-        let ip_salt = (config.ip_storage == IpStorage::Hashed).then(|| random_hex(32));
         test_stack(Run {
             target: &target,
             stack: unique_name(&config.app_name),
@@ -76,7 +74,6 @@ pub fn run(args: &Args) -> Result<()> {
             options: DeployOptions {
                 yes: true,
                 timeout,
-                ip_salt,
                 ..DeployOptions::default()
             },
             checks: suite::all(),
@@ -203,7 +200,7 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
     let ctx = suite::Ctx {
         sdk: sdk.clone(),
         run: random_hex(12),
-        visitor_key: visitor_key(sdk, run.config, &run.options, &outputs),
+        ip_storage: run.config.ip_storage,
         outputs,
     };
     eprintln!("==> running {} checks", run.checks.len());
@@ -352,31 +349,6 @@ async fn leftovers(sdk: &aws_config::SdkConfig, outputs: &BTreeMap<String, Strin
         bail!("the stack is gone but left {}", left.join(", "));
     }
     Ok(())
-}
-
-/// How the stack stores visitor IPs, to find a visitor's item.
-fn visitor_key(
-    sdk: &aws_config::SdkConfig,
-    config: &StackConfig,
-    options: &DeployOptions,
-    outputs: &BTreeMap<String, String>,
-) -> Box<dyn Fn(&str) -> String + Send + Sync> {
-    let ip_storage = match (&config.ip_storage, &options.ip_salt) {
-        (IpStorage::Hashed, Some(salt)) => processor::IpStorage::Hashed { salt: salt.clone() },
-        _ => processor::IpStorage::Raw,
-    };
-    let table = |name: &str| outputs.get(name).cloned().unwrap_or_default();
-    let processor = Processor::new(
-        aws_sdk_dynamodb::Client::new(sdk),
-        Settings {
-            totals_table: table(outputs::TOTALS_TABLE),
-            visitors_table: table(outputs::VISITORS_TABLE),
-            paths_table: table(outputs::PATHS_TABLE),
-            ip_storage,
-            ip_retention_days: config.ip_retention_days,
-        },
-    );
-    Box::new(move |ip| processor.visitor_key(ip))
 }
 
 fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {

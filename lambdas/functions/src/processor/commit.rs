@@ -156,8 +156,12 @@ impl Processor {
             .max()
             .unwrap_or_default();
         let pages = views_of(visits);
-        let expires = parse_time(last).unwrap_or_else(Utc::now).timestamp()
-            + i64::from(self.settings.ip_retention_days) * 86_400;
+        // A dedupe bucket (no addresses stored) need only outlive redeliveries.
+        let days = match self.settings.ip_storage {
+            super::IpStorage::None => 2,
+            _ => i64::from(self.settings.ip_retention_days),
+        };
+        let expires = parse_time(last).unwrap_or_else(Utc::now).timestamp() + days * 86_400;
         let mut set = String::from(
             "#first = if_not_exists(#first, :first), #last = :last, #exp = :exp, \
              #recent = list_append(if_not_exists(#recent, :empty), :ids)",

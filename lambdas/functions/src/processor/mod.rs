@@ -132,6 +132,7 @@
 mod addition;
 mod commit;
 mod repair;
+pub mod salt;
 mod top;
 
 use std::collections::{BTreeMap, HashSet};
@@ -173,11 +174,20 @@ const HAND_OVER_RESERVE: Duration = Duration::from_secs(3);
 pub enum IpStorage {
     /// As they arrive.
     Raw,
-    /// As a salted SHA-256 hash.
+    /// As a SHA-256 hash salted with a salt the caller holds (what
+    /// `forget` computes keys with; the stack's `hashed` is [`IpStorage::DailySalt`]).
     Hashed {
         /// The salt.
         salt: String,
     },
+    /// As a SHA-256 hash salted with the salt of the visit's UTC day, which
+    /// the processor makes and deletes an hour after the day ends
+    /// ([`salt`]): a visitor is unique per day.
+    DailySalt,
+    /// Not at all: no visitor items, only counts. Redeliveries are caught
+    /// by 64 buckets of recent visit digests (by the digest's first
+    /// character), and unique visitors are not counted.
+    None,
 }
 
 /// The processor's settings.
@@ -219,14 +229,13 @@ impl Settings {
         let storage = clients::required_env(env::IP_STORAGE).unwrap_or_else(|_| "raw".into());
         let ip_storage = match storage.as_str() {
             "raw" => IpStorage::Raw,
-            "hashed" => IpStorage::Hashed {
-                salt: clients::required_env(env::IP_SALT)?,
-            },
+            "hashed" => IpStorage::DailySalt,
+            "none" => IpStorage::None,
             _ => {
                 return Err(SetupError::Invalid {
                     name: env::IP_STORAGE,
                     value: storage,
-                    problem: "use raw or hashed",
+                    problem: "use raw, hashed or none",
                 })
             }
         };
@@ -279,6 +288,7 @@ pub struct Processor {
     settings: Settings,
     repairs: Option<RepairQueue>,
     writers: Writers,
+    salts: salt::Salts,
 }
 
 /// A parsed visit and the SQS message it came in.
@@ -408,6 +418,7 @@ impl Processor {
             settings,
             repairs: None,
             writers: Writers::default(),
+            salts: salt::Salts::default(),
         }
     }
 
@@ -505,6 +516,7 @@ impl Processor {
         for r in received {
             match r.repair {
                 Repair::Visits {
+                    key,
                     token,
                     writer,
                     stamp,
@@ -520,9 +532,9 @@ impl Processor {
                             ));
                         }
                     }
-                    if let Some(first) = visits.first() {
+                    if !visits.is_empty() {
                         groups.push(Group {
-                            key: self.visitor_key(&first.message.ip),
+                            key,
                             prior: Some(token),
                             own: Some((writer, stamp)),
                             visits,
@@ -559,7 +571,14 @@ impl Processor {
                 outcome.duplicates += 1;
                 continue;
             }
-            let key = self.visitor_key(&message.ip);
+            let key = match self.key_for(&message, &visit_id).await {
+                Ok(key) => key,
+                Err(error) => {
+                    tracing::error!(%error, "no salt for the visit's day; it will be retried");
+                    outcome.failed.push(message_id);
+                    continue;
+                }
+            };
             by_visitor
                 .entry(key)
                 .or_default()
@@ -600,7 +619,7 @@ impl Processor {
                 Ok(commit) => {
                     outcome.duplicates += visits.len() - commit.fresh.len();
                     let tally = tallies.entry(group.own).or_default();
-                    if commit.new_visitor {
+                    if commit.new_visitor && self.settings.ip_storage != IpStorage::None {
                         outcome.new_visitors += 1;
                         tally.new_visitors += 1;
                     }
@@ -635,6 +654,7 @@ impl Processor {
                         .collect();
                     // A writer of its own, used by this repair only.
                     let repair = Repair::Visits {
+                        key: group.key.clone(),
                         token,
                         writer: self.writers.one_off().attr,
                         stamp: commit::token(),
@@ -791,24 +811,52 @@ impl Processor {
         }
     }
 
-    /// The key a visitor is stored under: the IP, or its salted hash.
-    pub fn visitor_key(&self, ip: &str) -> String {
-        visitor_key(&self.settings.ip_storage, ip)
+    /// The key a visit's visitor item has: the address, its hash with the
+    /// caller's salt or the salt of the visit's day (today's, if that one
+    /// is gone), or, storing no addresses, the visit's dedupe bucket.
+    async fn key_for(&self, message: &VisitMessage, visit_id: &str) -> Result<String, String> {
+        match &self.settings.ip_storage {
+            IpStorage::Raw | IpStorage::Hashed { .. } => {
+                Ok(visitor_key(&self.settings.ip_storage, &message.ip).unwrap_or_default())
+            }
+            IpStorage::None => Ok(format!(
+                "{}{}",
+                visitor_model::tables::visitors::BUCKET_PREFIX,
+                &visit_digest(visit_id)[..1]
+            )),
+            IpStorage::DailySalt => {
+                let day = chrono::DateTime::parse_from_rfc3339(&message.time)
+                    .map(|t| t.with_timezone(&chrono::Utc).date_naive())
+                    .unwrap_or_else(|_| chrono::Utc::now().date_naive());
+                let salt = match self.salt(day).await? {
+                    Some(salt) => salt,
+                    None => self
+                        .salt(chrono::Utc::now().date_naive())
+                        .await?
+                        .ok_or("today's salt could not be made")?,
+                };
+                Ok(hashed_key(&salt, &message.ip))
+            }
+        }
     }
 }
 
 /// The key a visitor with address `ip` is stored under with `storage`: the
-/// address itself, or the first 16 bytes of SHA-256 over the salt and the
-/// address, as hex.
-pub fn visitor_key(storage: &IpStorage, ip: &str) -> String {
+/// address itself, or its hash with the given salt; `None` for the storage
+/// kinds whose key needs a day's salt or holds no address.
+pub fn visitor_key(storage: &IpStorage, ip: &str) -> Option<String> {
     match storage {
-        IpStorage::Raw => ip.to_owned(),
-        IpStorage::Hashed { salt } => {
-            let digest = Sha256::new()
-                .chain_update(salt.as_bytes())
-                .chain_update(ip.as_bytes())
-                .finalize();
-            digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
-        }
+        IpStorage::Raw => Some(ip.to_owned()),
+        IpStorage::Hashed { salt } => Some(hashed_key(salt, ip)),
+        IpStorage::DailySalt | IpStorage::None => None,
     }
+}
+
+/// The first 16 bytes of SHA-256 over `salt` and `ip`, as hex.
+pub fn hashed_key(salt: &str, ip: &str) -> String {
+    let digest = Sha256::new()
+        .chain_update(salt.as_bytes())
+        .chain_update(ip.as_bytes())
+        .finalize();
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
 }
