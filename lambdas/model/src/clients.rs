@@ -18,13 +18,7 @@ pub const DYNAMODB_ATTEMPT_TIMEOUT: std::time::Duration = std::time::Duration::f
 /// [`DYNAMODB_ATTEMPT_TIMEOUT`], its requests recorded when
 /// [`access_record::FILE_VAR`] asks for it.
 pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
-    let timeouts = config
-        .timeout_config()
-        .map(|t| t.to_builder())
-        .unwrap_or_default()
-        .operation_attempt_timeout(DYNAMODB_ATTEMPT_TIMEOUT)
-        .build();
-    let builder = aws_sdk_dynamodb::config::Builder::from(config).timeout_config(timeouts);
+    let builder = aws_sdk_dynamodb::config::Builder::from(config).timeout_config(bounded(config));
     let builder = recorded(builder, |b, r| b.interceptor(r));
     aws_sdk_dynamodb::Client::from_conf(builder.build())
 }
@@ -32,15 +26,19 @@ pub fn dynamodb(config: &aws_config::SdkConfig) -> aws_sdk_dynamodb::Client {
 /// An SQS client for `config` (the processor's repairs), each attempt
 /// bounded like DynamoDB's, its requests recorded like theirs.
 pub fn sqs(config: &aws_config::SdkConfig) -> aws_sdk_sqs::Client {
-    let timeouts = config
+    let builder = aws_sdk_sqs::config::Builder::from(config).timeout_config(bounded(config));
+    let builder = recorded(builder, |b, r| b.interceptor(r));
+    aws_sdk_sqs::Client::from_conf(builder.build())
+}
+
+/// `config`'s timeouts with each attempt bounded by [`DYNAMODB_ATTEMPT_TIMEOUT`].
+fn bounded(config: &aws_config::SdkConfig) -> aws_config::timeout::TimeoutConfig {
+    config
         .timeout_config()
         .map(|t| t.to_builder())
         .unwrap_or_default()
         .operation_attempt_timeout(DYNAMODB_ATTEMPT_TIMEOUT)
-        .build();
-    let builder = aws_sdk_sqs::config::Builder::from(config).timeout_config(timeouts);
-    let builder = recorded(builder, |b, r| b.interceptor(r));
-    aws_sdk_sqs::Client::from_conf(builder.build())
+        .build()
 }
 
 /// Records the requests of the client `builder` makes when
