@@ -73,9 +73,21 @@ const userAgent = (await browser.newPage().then(async (p) => {
 let failed = false;
 try {
   const page = await browser.newPage({ viewport: { width: 1100, height: 900 }, userAgent });
-  page.on("console", (m) => m.type() === "error" && console.log(`  page: ${m.text()}`));
-  await page.goto(url);
+  // The site runs under its response headers policy (the CloudFront
+  // stand-in applies it): anything the Content Security Policy blocks fails.
+  const violations = [];
+  page.on("console", (m) => {
+    if (m.type() !== "error") return;
+    console.log(`  page: ${m.text()}`);
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
+  const answer = await page.goto(url);
   await loaded(page);
+  const headers = answer.headers();
+  for (const name of ["content-security-policy", "strict-transport-security", "x-content-type-options", "x-frame-options", "referrer-policy"]) {
+    check(Boolean(headers[name]), `the page is served with ${name} (${headers[name]})`);
+  }
+  check(/frame-ancestors 'none'/.test(headers["content-security-policy"] || ""), "the policy lets no one frame the page");
   const first = await settled(page);
   check(Number.isInteger(first) && first >= 1, `the counter shows a number (${first})`);
   for (const name of ["unique", "page"]) {
@@ -113,6 +125,7 @@ try {
   await loaded(phone);
   await phone.screenshot({ path: screenshot.replace(/\.png$/, "-phone.png"), fullPage: true });
   console.log(`  screenshots: ${screenshot}`);
+  check(violations.length === 0, `nothing broke the Content Security Policy (${violations.length} violations)`);
 } catch (error) {
   failed = true;
   console.error(`  FAILED: ${error.message}`);

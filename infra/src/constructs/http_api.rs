@@ -1,8 +1,8 @@
 //! An HTTP API (API Gateway v2) with routes to functions.
 
 use crate::aws::apigatewayv2::api::Cors;
-use crate::aws::apigatewayv2::stage::RouteSettings;
-use crate::aws::{apigatewayv2, lambda};
+use crate::aws::apigatewayv2::stage::{AccessLogSettings, RouteSettings};
+use crate::aws::{apigatewayv2, lambda, logs};
 use crate::constructs::function::RustFunction;
 use crate::{fns, pseudo, sub, Handle, Template, Value};
 
@@ -17,6 +17,44 @@ pub struct HttpApiProps {
     pub throttle_rate: f64,
     /// Burst of requests allowed above the rate.
     pub throttle_burst: i64,
+    /// Access logs of the stage, if any.
+    pub access_logs: Option<AccessLogs>,
+}
+
+/// Access logs of an API stage: one JSON line per request into a log group
+/// `<id>AccessLogs` kept `retention_days`. HTTP APIs write them with their
+/// service-linked role, no account setting needed
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html>).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccessLogs {
+    /// Days the log group keeps them (a value CloudWatch Logs accepts).
+    pub retention_days: i64,
+    /// Whether each line carries the client's address
+    /// (`$context.identity.sourceIp`).
+    pub source_ip: bool,
+}
+
+impl AccessLogs {
+    /// The line format: request ID, route, status, latency (ms), and the
+    /// source IP if asked for
+    /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html>).
+    pub fn format(&self) -> String {
+        let mut fields = vec![
+            ("requestId", "$context.requestId"),
+            ("time", "$context.requestTime"),
+            ("routeKey", "$context.routeKey"),
+            ("status", "$context.status"),
+            ("latencyMs", "$context.responseLatency"),
+        ];
+        if self.source_ip {
+            fields.push(("sourceIp", "$context.identity.sourceIp"));
+        }
+        let inner: Vec<String> = fields
+            .iter()
+            .map(|(k, v)| format!("\"{k}\":\"{v}\""))
+            .collect();
+        format!("{{{}}}", inner.join(","))
+    }
 }
 
 /// An HTTP API with a `$default` stage that deploys automatically. Adds
@@ -47,16 +85,25 @@ impl HttpApi {
             );
         }
         let api = template.add(id, api);
-        let stage = template.add(
-            &format!("{id}Stage"),
-            apigatewayv2::Stage::new(&api, "$default")
-                .auto_deploy(true)
-                .default_route_settings(
-                    RouteSettings::new()
-                        .throttling_rate_limit(props.throttle_rate)
-                        .throttling_burst_limit(props.throttle_burst),
-                ),
-        );
+        let mut stage = apigatewayv2::Stage::new(&api, "$default")
+            .auto_deploy(true)
+            .default_route_settings(
+                RouteSettings::new()
+                    .throttling_rate_limit(props.throttle_rate)
+                    .throttling_burst_limit(props.throttle_burst),
+            );
+        if let Some(access) = &props.access_logs {
+            let group = template.add(
+                &format!("{id}AccessLogs"),
+                logs::LogGroup::new().retention_in_days(access.retention_days),
+            );
+            stage = stage.access_log_settings(
+                AccessLogSettings::new()
+                    .destination_arn(group.arn())
+                    .format(access.format()),
+            );
+        }
+        let stage = template.add(&format!("{id}Stage"), stage);
         HttpApi {
             id: id.to_owned(),
             api,

@@ -7,6 +7,7 @@
 //! `queue.grant_consume(...)`; wiring an event source grants what it needs.
 //! Action lists come from one table, [`perms`].
 
+mod alarms;
 mod bucket;
 mod edge;
 mod error;
@@ -21,6 +22,7 @@ mod table;
 mod waf;
 mod websocket;
 
+pub use alarms::{Alerts, Watch};
 pub use bucket::private_bucket;
 pub use edge::{EdgeFunction, EdgeFunctionProps};
 pub use error::ConstructError;
@@ -28,11 +30,11 @@ pub use event_source::{
     dynamodb_event_source, sqs_event_source, SqsSource, StartingPosition, StreamSource,
 };
 pub use function::{FunctionCode, RustFunction, RustFunctionProps};
-pub use http_api::{HttpApi, HttpApiProps};
+pub use http_api::{AccessLogs, HttpApi, HttpApiProps};
 pub use perms::ItemAccess;
 pub use queue::{Queue, QueueProps};
 pub use role_policy::{Grantee, RoleOptions, RolePolicy};
-pub use site::{SiteCertificate, StaticSite, StaticSiteProps};
+pub use site::{SecurityHeaders, SiteCertificate, StaticSite, StaticSiteProps, CSP_BASE};
 pub use table::{KeyAttribute, Table, TableProps};
 pub use waf::{rate_limit_acl, MIN_RATE_LIMIT};
 pub use websocket::{WebSocketApi, WebSocketApiProps};

@@ -79,6 +79,19 @@ impl Queue {
         self.queue.arn()
     }
 
+    /// The queue's name: `Fn::GetAtt QueueName`, which CloudFormation
+    /// documents though the registry schema's read-only properties leave
+    /// it out
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queue.html#aws-resource-sqs-queue-return-values>).
+    pub fn name(&self) -> Value<String> {
+        self.queue.attribute("QueueName")
+    }
+
+    /// The dead-letter queue's name (as [`Queue::name`]).
+    pub fn dead_letters_name(&self) -> Value<String> {
+        self.dead_letters.attribute("QueueName")
+    }
+
     /// Sending messages.
     pub fn grant_send(&self, template: &mut Template, grantee: &mut impl Grantee) {
         grantee.grant(

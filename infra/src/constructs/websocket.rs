@@ -142,6 +142,12 @@ impl WebSocketApi {
         sub!(self.api.api_endpoint(), "/", self.stage_name.as_str())
     }
 
+    /// The API's origin (`wss://<id>.execute-api.<region>.amazonaws.com`,
+    /// its `ApiEndpoint`): what a page's `connect-src` must allow.
+    pub fn origin(&self) -> Value<String> {
+        self.api.api_endpoint()
+    }
+
     /// The endpoint of the management API that `PostToConnection` calls.
     pub fn management_url(&self) -> Value<String> {
         sub!(

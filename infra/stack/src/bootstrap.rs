@@ -395,6 +395,21 @@ pub const UNLISTED_PERMISSIONS: &[(&str, &str)] = &[
     ),
 ];
 
+/// What API Gateway needs of the caller that turns on a stage's access
+/// logs, which the `AWS::ApiGatewayV2::Stage` schema does not list; none of
+/// them takes a resource ARN
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html>).
+pub const ACCESS_LOG_PERMISSIONS: &[&str] = &[
+    "logs:CreateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:DescribeLogGroups",
+    "logs:DescribeResourcePolicies",
+    "logs:GetLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:UpdateLogDelivery",
+];
+
 /// Every action the `prod` stack's resource types declare in their schemas'
 /// handlers, plus reading the artifacts the functions are created from; role
 /// management only on the app's roles, with the boundary; the Lambda@Edge
@@ -492,6 +507,12 @@ fn execution_policy(
                     [artifacts_arn.clone(), Value::from("/*".to_owned())],
                 )),
         );
+    policy = policy.statement(
+        Statement::allow()
+            .sid("DeliverApiAccessLogs")
+            .actions(ACCESS_LOG_PERMISSIONS.iter().copied())
+            .resource("*"),
+    );
     // Lambda@Edge associations (UNLISTED_PERMISSIONS): the documented
     // exception to the no-wildcard rule, scoped to the stack's functions'
     // versions and to the replicator's service-linked role.

@@ -112,6 +112,12 @@ pub struct StackConfig {
     /// Send each request's `Referer` header to the queue. Off by default:
     /// the referer then never leaves the edge.
     pub record_referer: bool,
+    /// An address the alarms notify (an SNS e-mail subscription; AWS sends
+    /// it a confirmation mail first). Without one the alarms still go to
+    /// the stack's alarm topic, for any other subscriber.
+    pub alarm_email: Option<String>,
+    /// When the alarms fire.
+    pub alarms: AlarmConfig,
     /// Every URI the site serves (`/`, `/index.html`, `/style.css`, ...).
     /// Not a resume.toml key: the command line lists the site's folder
     /// ([`crate::site_files::served_paths`]) when it makes the template. A
@@ -149,7 +155,42 @@ impl Default for StackConfig {
             api_burst_limit: 100,
             waf_rate_limit: None,
             record_referer: false,
+            alarm_email: None,
+            alarms: AlarmConfig::default(),
             site_paths: Vec::new(),
+        }
+    }
+}
+
+/// When the alarms fire (`[alarms]` in resume.toml). Every alarm returns to
+/// OK by itself once a period passes without the condition.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AlarmConfig {
+    /// The period each alarm looks at, in seconds (a multiple of 60).
+    pub period_s: u32,
+    /// The age in seconds the oldest waiting visit may reach before the
+    /// processor is taken to be stuck (`ApproximateAgeOfOldestMessage`).
+    pub queue_age_s: u32,
+    /// Errors of one function in a period that fire its alarm (throttles
+    /// fire from the first).
+    pub function_errors: u32,
+    /// The share of counts API requests answered 5xx in a period that
+    /// fires its alarm (0 to 1).
+    pub api_5xx_rate: f64,
+    /// Errors of the edge function in a period (execution or validation,
+    /// as CloudFront reports them) that fire its alarm.
+    pub edge_errors: u32,
+}
+
+impl Default for AlarmConfig {
+    fn default() -> Self {
+        AlarmConfig {
+            period_s: 300,
+            queue_age_s: 900,
+            function_errors: 1,
+            api_5xx_rate: 0.05,
+            edge_errors: 1,
         }
     }
 }
@@ -229,6 +270,37 @@ impl StackConfig {
                     &format!("domain_names[{i}]"),
                     format!("is {domain:?}, not a domain name (like \"www.example.com\", no scheme or path)"),
                 );
+            }
+        }
+        if let Some(email) = &self.alarm_email {
+            let (user, domain) = email.split_once('@').unwrap_or_default();
+            if user.is_empty() || !domain.contains('.') || email.contains(char::is_whitespace) {
+                return invalid(
+                    "alarm_email",
+                    format!("is {email:?}, not an e-mail address"),
+                );
+            }
+        }
+        let a = &self.alarms;
+        if a.period_s == 0 || !a.period_s.is_multiple_of(60) || a.period_s > 86_400 {
+            return invalid(
+                "alarms.period_s",
+                format!("is {}; use a multiple of 60 up to 86400", a.period_s),
+            );
+        }
+        if !(0.0..=1.0).contains(&a.api_5xx_rate) || a.api_5xx_rate.is_nan() {
+            return invalid(
+                "alarms.api_5xx_rate",
+                format!("is {}; use a share from 0 to 1", a.api_5xx_rate),
+            );
+        }
+        for (key, value) in [
+            ("alarms.queue_age_s", a.queue_age_s),
+            ("alarms.function_errors", a.function_errors),
+            ("alarms.edge_errors", a.edge_errors),
+        ] {
+            if value == 0 {
+                return invalid(key, "is 0; use 1 or more".into());
             }
         }
         if self.certificate_arn.is_some() && self.hosted_zone_id.is_some() {
@@ -465,6 +537,17 @@ mod tests {
         assert!(problem("certificate_arn = \"arn:aws:acm:eu-west-1:1:certificate/x\"\ndomain_names = [\"a.com\"]")
             .contains("us-east-1"));
         assert!(problem("ip_storage = \"encrypted\"").contains("ip_storage"));
+        assert!(problem("alarm_email = \"owner\"").contains("`alarm_email` is \"owner\""));
+        assert!(problem("[alarms]\nperiod_s = 90").contains("`alarms.period_s` is 90"));
+        assert!(problem("[alarms]\napi_5xx_rate = 5.0").contains("alarms.api_5xx_rate"));
+        assert!(problem("[alarms]\nqueue_age_s = 0").contains("alarms.queue_age_s"));
+        assert!(problem("[alarms]\nperiod = 60").contains("period"));
+        let c = StackConfig::from_toml(
+            "ip_storage = \"none\"\nalarm_email = \"me@example.com\"\n[alarms]\nperiod_s = 60\n",
+            "resume.toml",
+        )
+        .unwrap();
+        assert_eq!((c.ip_storage, c.alarms.period_s), (IpStorage::None, 60));
         assert!(problem("app_name = \"My App\"").contains("`app_name`"));
         assert!(problem("skip_paths = [\"/a\\\"b\"]").contains("`skip_paths[0]`"));
     }

@@ -8,10 +8,12 @@
 
 pub mod bootstrap;
 mod config;
+pub mod monitoring;
 pub mod site_files;
 mod stack;
 
 pub use config::{
-    ConfigError, CpuArchitecture, FunctionSize, IpStorage, StackConfig, LOG_RETENTION_DAYS,
+    AlarmConfig, ConfigError, CpuArchitecture, FunctionSize, IpStorage, StackConfig,
+    LOG_RETENTION_DAYS,
 };
 pub use stack::{access, build, logical_ids, outputs, parameters, roles, StackError, Stage};

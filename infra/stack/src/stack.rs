@@ -2,10 +2,10 @@
 
 use infra::aws::dynamodb::table::StreamViewType;
 use infra::constructs::{
-    dynamodb_event_source, rate_limit_acl, sqs_event_source, EdgeFunction, EdgeFunctionProps,
-    FunctionCode, HttpApi, HttpApiProps, KeyAttribute, Queue, QueueProps, RoleOptions,
-    RustFunction, RustFunctionProps, SiteCertificate, SqsSource, StaticSite, StaticSiteProps,
-    StreamSource, Table, TableProps, WebSocketApi, WebSocketApiProps,
+    dynamodb_event_source, rate_limit_acl, sqs_event_source, AccessLogs, EdgeFunction,
+    EdgeFunctionProps, FunctionCode, HttpApi, HttpApiProps, KeyAttribute, Queue, QueueProps,
+    RoleOptions, RustFunction, RustFunctionProps, SecurityHeaders, SiteCertificate, SqsSource,
+    StaticSite, StaticSiteProps, StreamSource, Table, TableProps, WebSocketApi, WebSocketApiProps,
 };
 use infra::{fns, pseudo, sub, DeletionPolicy, Output, Parameter, Template, Value};
 use visitor_model::{env, tables};
@@ -173,6 +173,10 @@ pub mod outputs {
     pub const CONNECTIONS_TABLE: &str = "ConnectionsTable";
     /// The edge recorder's function name (prod).
     pub const EDGE_FUNCTION: &str = "EdgeRecorderFunction";
+    /// The CloudWatch dashboard's console URL.
+    pub const DASHBOARD_URL: &str = "DashboardUrl";
+    /// The SNS topic the alarms notify.
+    pub const ALARM_TOPIC: &str = "AlarmTopic";
     /// A Rust function's name: `<Function>Function`.
     pub fn function(name: &str) -> String {
         format!("{name}Function")
@@ -361,6 +365,11 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             cors_origins: config.cors_origins(),
             throttle_rate: config.api_rate_limit,
             throttle_burst: i64::from(config.api_burst_limit),
+            // The address only where ip_storage keeps addresses as they are.
+            access_logs: Some(AccessLogs {
+                retention_days: i64::from(config.log_retention_days),
+                source_ip: config.ip_storage == IpStorage::Raw,
+            }),
         },
     );
     api.add_route(&mut t, "Counts", "GET /api/counts", &counts);
@@ -414,6 +423,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         },
     )?;
 
+    let mut distribution = None;
     if stage == Stage::Prod {
         let source = fns::sub_with(
             EDGE_RECORDER_SOURCE,
@@ -469,6 +479,11 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
                 viewer_request_function: Some(recorder.version_arn()),
                 deletion_policy: retain,
                 web_acl_arn: firewall,
+                // The page's only other origin is the live counts socket
+                // (the counts API is under /api/* of the site itself).
+                security_headers: Some(SecurityHeaders {
+                    connect_sources: vec![live.origin()],
+                }),
                 ..StaticSiteProps::default()
             },
         );
@@ -488,6 +503,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             outputs::EDGE_FUNCTION,
             Output::new(recorder.function.reference()).description("Lambda@Edge recorder"),
         );
+        distribution = Some(site.distribution);
     }
 
     t.output(
@@ -530,6 +546,22 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
     ] {
         t.output(&outputs::function(name), Output::new(f.name()));
     }
+    crate::monitoring::add(
+        &mut t,
+        config,
+        crate::monitoring::Watched {
+            queue: &queue,
+            functions: vec![
+                ("Processor", &processor),
+                ("CountsApi", &counts),
+                ("Connect", &connect),
+                ("Broadcaster", &broadcaster),
+            ],
+            processor: &processor,
+            api: &api,
+            distribution: distribution.as_ref(),
+        },
+    );
     Ok(t)
 }
 

@@ -529,3 +529,100 @@ fn bootstrap_reuses_an_existing_provider_and_checks_the_repository() {
         .unwrap();
     assert!(err.to_string().contains("OWNER/NAME"), "{err}");
 }
+
+/// Every function's errors and throttles, the dead-letter queue, the queue's
+/// age and the counts API's 5xx share are alarmed in both stages, the edge
+/// recorder's errors in prod; every alarm notifies the topic on ALARM and
+/// on OK, and `alarm_email` subscribes an address to it.
+#[test]
+fn alarms_watch_every_function_queue_api_and_edge() {
+    let config = StackConfig {
+        alarm_email: Some("owner@example.com".into()),
+        ..StackConfig::default()
+    };
+    for stage in [Stage::Test, Stage::Prod] {
+        let t = render(stage, &config);
+        let alarms = of_type(&t, "AWS::CloudWatch::Alarm");
+        let watched = |namespace: &str, metric: &str, dimension: &str, value: &Value| {
+            alarms.iter().any(|(_, a)| {
+                let p = &a["Properties"];
+                p["Namespace"] == namespace
+                    && p["MetricName"] == metric
+                    && p["Dimensions"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|d| d["Name"] == dimension && d["Value"] == *value)
+            })
+        };
+        for function in ["Processor", "CountsApi", "Connect", "Broadcaster"] {
+            for metric in ["Errors", "Throttles"] {
+                assert!(
+                    watched(
+                        "AWS/Lambda",
+                        metric,
+                        "FunctionName",
+                        &json!({ "Ref": function })
+                    ),
+                    "{stage:?}: {function} {metric}"
+                );
+            }
+        }
+        assert!(watched(
+            "AWS/SQS",
+            "ApproximateNumberOfMessagesVisible",
+            "QueueName",
+            &json!({ "Fn::GetAtt": ["VisitsDeadLetters", "QueueName"] })
+        ));
+        assert!(watched(
+            "AWS/SQS",
+            "ApproximateAgeOfOldestMessage",
+            "QueueName",
+            &json!({ "Fn::GetAtt": ["Visits", "QueueName"] })
+        ));
+        assert!(watched(
+            "AWS/ApiGateway",
+            "5xx",
+            "ApiId",
+            &json!({ "Ref": "Api" })
+        ));
+        let edge = watched(
+            "AWS/CloudFront",
+            "LambdaExecutionError",
+            "DistributionId",
+            &json!({ "Ref": "SiteDistribution" }),
+        );
+        assert_eq!(edge, stage == Stage::Prod, "{stage:?}: edge alarm");
+        for (id, alarm) in &alarms {
+            for actions in ["AlarmActions", "OKActions"] {
+                assert_eq!(
+                    alarm["Properties"][actions],
+                    json!([{ "Ref": "AlarmsTopic" }]),
+                    "{id} {actions}"
+                );
+            }
+        }
+        let email = of_type(&t, "AWS::SNS::Subscription");
+        assert_eq!(email.len(), 1);
+        assert_eq!(email[0].1["Properties"]["Endpoint"], "owner@example.com");
+        assert!(t["Outputs"][outputs::DASHBOARD_URL].is_object());
+    }
+}
+
+/// The site's responses carry the security headers policy, whose CSP allows
+/// connections only to the site and the live counts socket.
+#[test]
+fn the_site_sends_security_headers() {
+    let t = render(Stage::Prod, &StackConfig::default());
+    let policy = &t["Resources"]["SiteHeaders"]["Properties"]["ResponseHeadersPolicyConfig"]
+        ["SecurityHeadersConfig"];
+    assert_eq!(policy["StrictTransportSecurity"]["Override"], true);
+    assert_eq!(policy["FrameOptions"]["FrameOption"], "DENY");
+    let csp = policy["ContentSecurityPolicy"]["ContentSecurityPolicy"].to_string();
+    assert!(csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(csp.contains("\"Live\",\"ApiEndpoint\""), "{csp}");
+    let dist = &t["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"];
+    let id = json!({ "Fn::GetAtt": ["SiteHeaders", "Id"] });
+    assert_eq!(dist["DefaultCacheBehavior"]["ResponseHeadersPolicyId"], id);
+    assert_eq!(dist["CacheBehaviors"][0]["ResponseHeadersPolicyId"], id);
+}

@@ -20,7 +20,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Map, Value};
 
 use super::edge::EdgeHost;
-use super::topology::{Distribution, Origin};
+use super::topology::{Distribution, Origin, Part};
 
 /// What the distribution reaches.
 pub struct Cdn {
@@ -62,6 +62,55 @@ pub fn serve(listener: tokio::net::TcpListener, cdn: Cdn) -> std::io::Result<()>
 }
 
 async fn handle(
+    state: State<Arc<Shared>>,
+    peer: ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let shared = Arc::clone(&state.0);
+    let path = uri.path().to_owned();
+    let mut response = respond(state, peer, method, uri, headers, body).await;
+    // The behavior's response headers policy, over what the origin sent.
+    if let Some(behavior) = shared.cdn.distribution.behavior(&path) {
+        for header in &behavior.headers {
+            let Some(value) = policy_value(&shared.cdn, &header.value) else {
+                continue;
+            };
+            if let (Ok(name), Ok(value)) = (
+                HeaderName::try_from(header.name.as_str()),
+                HeaderValue::try_from(value),
+            ) {
+                response.headers_mut().insert(name, value);
+            }
+        }
+    }
+    response
+}
+
+/// A policy header's value with each API origin the served one; `None`
+/// when a part is an intrinsic the stand-in cannot fill.
+fn policy_value(cdn: &Cdn, parts: &[Part]) -> Option<String> {
+    let mut out = String::new();
+    for part in parts {
+        match part {
+            Part::Text(text) => out.push_str(text),
+            Part::ApiOrigin(id) => {
+                let base = cdn.apis.get(id)?;
+                let scheme_end = base.find("://")? + 3;
+                let host_end = base[scheme_end..]
+                    .find('/')
+                    .map_or(base.len(), |i| scheme_end + i);
+                out.push_str(&base[..host_end]);
+            }
+            Part::Unknown(_) => return None,
+        }
+    }
+    Some(out)
+}
+
+async fn respond(
     State(shared): State<Arc<Shared>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     method: Method,

@@ -161,6 +161,16 @@ pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -
                 apis.insert(id.clone(), base.to_owned());
             }
         }
+        // APIs a response header names (a CSP's connect-src) are served too.
+        for header in &behavior.headers {
+            for part in &header.value {
+                if let topology::Part::ApiOrigin(id) = part {
+                    if let Some(base) = served.api_endpoint(id) {
+                        apis.insert(id.clone(), base.to_owned());
+                    }
+                }
+            }
+        }
         let Some(function) = &behavior.viewer_request else {
             continue;
         };

@@ -87,6 +87,112 @@ pub struct Behavior {
     pub origin: Origin,
     /// The function (logical ID) run on viewer requests, if any.
     pub viewer_request: Option<String>,
+    /// The headers its response headers policy adds, if it has one.
+    pub headers: Vec<ResponseHeader>,
+}
+
+/// A header a response headers policy sets on every response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResponseHeader {
+    /// Its name.
+    pub name: String,
+    /// Its value, in parts.
+    pub value: Vec<Part>,
+}
+
+/// A piece of a header value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Part {
+    /// Literal text.
+    Text(String),
+    /// The origin of an API of the template (logical ID): served, the
+    /// stand-in's own.
+    ApiOrigin(String),
+    /// An intrinsic the stand-in cannot fill (the header is left out).
+    Unknown(String),
+}
+
+/// The headers of the response headers policy `policy` (a resource's
+/// properties), as CloudFront writes them
+/// (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/understanding-response-headers-policies.html>).
+fn policy_headers(template: &Template, policy: &Value) -> Vec<ResponseHeader> {
+    let config = &policy["ResponseHeadersPolicyConfig"];
+    let security = &config["SecurityHeadersConfig"];
+    let text = |name: &str, value: String| ResponseHeader {
+        name: name.to_owned(),
+        value: vec![Part::Text(value)],
+    };
+    let mut out = Vec::new();
+    let hsts = &security["StrictTransportSecurity"];
+    if let Some(age) = hsts["AccessControlMaxAgeSec"].as_i64() {
+        let mut value = format!("max-age={age}");
+        if hsts["IncludeSubdomains"] == true {
+            value.push_str("; includeSubDomains");
+        }
+        if hsts["Preload"] == true {
+            value.push_str("; preload");
+        }
+        out.push(text("strict-transport-security", value));
+    }
+    if security["ContentTypeOptions"].is_object() {
+        out.push(text("x-content-type-options", "nosniff".into()));
+    }
+    if let Some(option) = security["FrameOptions"]["FrameOption"].as_str() {
+        out.push(text("x-frame-options", option.to_owned()));
+    }
+    if let Some(policy) = security["ReferrerPolicy"]["ReferrerPolicy"].as_str() {
+        out.push(text("referrer-policy", policy.to_owned()));
+    }
+    let csp = &security["ContentSecurityPolicy"]["ContentSecurityPolicy"];
+    if !csp.is_null() {
+        out.push(ResponseHeader {
+            name: "content-security-policy".into(),
+            value: parts(template, csp),
+        });
+    }
+    for header in config["CustomHeadersConfig"]["Items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        if let (Some(name), Some(value)) = (header["Header"].as_str(), header["Value"].as_str()) {
+            out.push(text(&name.to_ascii_lowercase(), value.to_owned()));
+        }
+    }
+    out
+}
+
+/// A value's parts: literal text, or the origin of an API it names.
+fn parts(template: &Template, value: &Value) -> Vec<Part> {
+    let api = |part: &Value| {
+        let id = first_reference(part)?;
+        (template.resource(&id)?.resource_type() == "AWS::ApiGatewayV2::Api").then_some(id)
+    };
+    match value {
+        Value::String(s) => vec![Part::Text(s.clone())],
+        Value::Object(map) if map.contains_key("Fn::Join") => {
+            let join = &value["Fn::Join"];
+            let delimiter = join[0].as_str().unwrap_or_default();
+            let mut out = Vec::new();
+            for (i, part) in join[1].as_array().into_iter().flatten().enumerate() {
+                if i > 0 && !delimiter.is_empty() {
+                    out.push(Part::Text(delimiter.to_owned()));
+                }
+                out.push(match part {
+                    Value::String(s) => Part::Text(s.clone()),
+                    other => match api(other) {
+                        Some(id) => Part::ApiOrigin(id),
+                        None => Part::Unknown(other.to_string()),
+                    },
+                });
+            }
+            out
+        }
+        other => match api(other) {
+            Some(id) => vec![Part::ApiOrigin(id)],
+            None => vec![Part::Unknown(other.to_string())],
+        },
+    }
 }
 
 /// A CloudFront distribution.
@@ -186,12 +292,20 @@ fn distribution(template: &Template, id: &str, config: &Value) -> Distribution {
                 }
             })
     };
+    let headers = |b: &Value| {
+        first_reference(&b["ResponseHeadersPolicyId"])
+            .and_then(|id| template.resource(&id))
+            .filter(|r| r.resource_type() == "AWS::CloudFront::ResponseHeadersPolicy")
+            .map(|r| policy_headers(template, &r.properties()))
+            .unwrap_or_default()
+    };
     let behavior = |b: &Value, pattern: Option<String>| {
         let origin = origins.get(b["TargetOriginId"].as_str()?)?.clone();
         Some(Behavior {
             path_pattern: pattern,
             origin,
             viewer_request: viewer_request(b),
+            headers: headers(b),
         })
     };
     let mut behaviors: Vec<Behavior> = config["CacheBehaviors"]

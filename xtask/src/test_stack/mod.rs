@@ -201,6 +201,7 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
         sdk: sdk.clone(),
         run: random_hex(12),
         ip_storage: run.config.ip_storage,
+        template: template.render()?.json().clone(),
         outputs,
     };
     eprintln!("==> running {} checks", run.checks.len());

@@ -33,6 +33,8 @@ pub struct Ctx {
     pub run: String,
     /// How the stack stores visitor IPs.
     pub ip_storage: visitor_stack::IpStorage,
+    /// The deployed template (what the alarms are, where moto keeps none).
+    pub template: Value,
 }
 
 /// A future a check returns.
@@ -355,6 +357,39 @@ async fn malformed_goes_to_dead_letters(ctx: &Ctx) -> Result<()> {
     ensure!(count == 2, "the two good neighbours counted {count} times");
 
     let deadline = Instant::now() + limit;
+    // The dead-letter alarm: moto keeps no SQS metrics and no alarms from a
+    // template, so the check reads the alarm from the deployed template and
+    // the depth CloudWatch would report from the queue itself.
+    let depth = loop {
+        let attributes = sqs
+            .get_queue_attributes()
+            .queue_url(dead_letters)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .send()
+            .await
+            .map_err(sdk_error)
+            .context("reading the dead-letter queue's depth")?;
+        let depth: f64 = attributes
+            .attributes()
+            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0.0);
+        if depth > 0.0 {
+            break depth;
+        }
+        if Instant::now() > deadline {
+            bail!(
+                "the malformed message did not reach {dead_letters} within {}s",
+                limit.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
+    };
+    let (alarm, threshold) = dead_letter_alarm(&ctx.template)?;
+    ensure!(
+        depth > threshold,
+        "the dead-letter queue holds {depth} messages, not above the threshold {threshold} of {alarm}"
+    );
     loop {
         let received = sqs
             .receive_message()
@@ -385,6 +420,54 @@ async fn malformed_goes_to_dead_letters(ctx: &Ctx) -> Result<()> {
             );
         }
     }
+}
+
+/// The alarm on the dead-letter queue's depth in `template`, checked to be
+/// wired as AWS needs it: SQS's `ApproximateNumberOfMessagesVisible` of the
+/// queue the redrive policy names, its maximum above a threshold,
+/// notifying a topic on ALARM and on OK. Its logical ID and threshold.
+fn dead_letter_alarm(template: &Value) -> Result<(String, f64)> {
+    let resources = template["Resources"]
+        .as_object()
+        .context("the template has no resources")?;
+    let dead_letters = resources
+        .values()
+        .filter(|r| r["Type"] == "AWS::SQS::Queue")
+        .find_map(|r| {
+            r["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]["Fn::GetAtt"][0].as_str()
+        })
+        .context("no queue of the template has a dead-letter queue")?;
+    let (id, alarm) = resources
+        .iter()
+        .filter(|(_, r)| r["Type"] == "AWS::CloudWatch::Alarm")
+        .find(|(_, r)| {
+            let p = &r["Properties"];
+            p["Namespace"] == "AWS/SQS"
+                && p["MetricName"] == "ApproximateNumberOfMessagesVisible"
+                && p["Dimensions"].as_array().is_some_and(|d| {
+                    d.iter().any(|d| {
+                        d["Name"] == "QueueName"
+                            && d["Value"]["Fn::GetAtt"]
+                                == serde_json::json!([dead_letters, "QueueName"])
+                    })
+                })
+        })
+        .with_context(|| format!("no alarm watches the depth of {dead_letters}"))?;
+    let p = &alarm["Properties"];
+    ensure!(
+        p["Statistic"] == "Maximum" && p["ComparisonOperator"] == "GreaterThanThreshold",
+        "{id} must fire on the maximum above its threshold: {p}"
+    );
+    for actions in ["AlarmActions", "OKActions"] {
+        ensure!(
+            p[actions].as_array().is_some_and(|a| !a.is_empty()),
+            "{id} notifies no one ({actions} is empty)"
+        );
+    }
+    let threshold = p["Threshold"]
+        .as_f64()
+        .context("the alarm has no threshold")?;
+    Ok((id.clone(), threshold))
 }
 
 async fn live_client_gets_new_count(ctx: &Ctx) -> Result<()> {
