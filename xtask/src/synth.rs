@@ -127,12 +127,15 @@ pub fn all_sources() -> Result<Vec<Source>> {
             "prod-existing-certificate",
             variant_existing_certificate(),
         ),
-        // Every optional part on: the WAF rate limit, reserved concurrency.
+        // Every optional part on: the WAF rate limit, reserved concurrency,
+        // CloudFront's standard logs, an alarm address.
         stage(
             Stage::Prod,
             "prod-with-limits",
             StackConfig {
                 waf_rate_limit: Some(1000),
+                cloudfront_log_days: Some(30),
+                alarm_email: Some("owner@example.com".into()),
                 processor: visitor_stack::FunctionSize {
                     reserved_concurrency: Some(5),
                     ..StackConfig::default().processor

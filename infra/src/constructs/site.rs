@@ -5,7 +5,7 @@
 use crate::aws::certificatemanager::certificate::DomainValidationOption;
 use crate::aws::cloudfront::distribution::{
     CacheBehavior, CustomOriginConfig, DefaultCacheBehavior, DistributionConfig, HttpVersion,
-    LambdaFunctionAssociation, MinimumProtocolVersion, Origin, PriceClass, S3OriginConfig,
+    LambdaFunctionAssociation, Logging, MinimumProtocolVersion, Origin, PriceClass, S3OriginConfig,
     SslSupportMethod, ViewerCertificate, ViewerProtocolPolicy,
 };
 use crate::aws::cloudfront::origin_access_control::OriginAccessControlConfig;
@@ -14,6 +14,10 @@ use crate::aws::cloudfront::response_headers_policy::{
     ResponseHeadersPolicyConfig, SecurityHeadersConfig, StrictTransportSecurity,
 };
 use crate::aws::route53::record_set::AliasTarget;
+use crate::aws::s3::bucket::{
+    LifecycleConfiguration, ObjectOwnership, OwnershipControls, OwnershipControlsRule, Rule,
+    RuleStatus,
+};
 use crate::aws::{certificatemanager, cloudfront, route53, s3};
 use crate::constructs::bucket::private_bucket;
 use crate::constructs::perms;
@@ -131,6 +135,10 @@ pub struct StaticSiteProps {
     pub web_acl_arn: Option<Value<String>>,
     /// Security headers on every response (`None`: the origin's only).
     pub security_headers: Option<SecurityHeaders>,
+    /// CloudFront standard logs (one line per request, with the viewer's
+    /// address) into a private bucket `<id>Logs` that deletes them after
+    /// this many days; `None` (the default) writes none.
+    pub access_log_days: Option<i64>,
 }
 
 impl Default for StaticSiteProps {
@@ -144,13 +152,14 @@ impl Default for StaticSiteProps {
             deletion_policy: DeletionPolicy::Delete,
             web_acl_arn: None,
             security_headers: Some(SecurityHeaders::default()),
+            access_log_days: None,
         }
     }
 }
 
 /// A static site behind CloudFront. Adds `<id>Bucket`, `<id>BucketPolicy`,
 /// `<id>OriginAccess`, `<id>Distribution`, `<id>Headers` (unless
-/// `security_headers` is `None`), and with a DNS-validated
+/// `security_headers` is `None`), `<id>Logs` with `access_log_days`, and with a DNS-validated
 /// certificate `<id>Certificate` and alias records.
 #[derive(Debug, Clone)]
 pub struct StaticSite {
@@ -243,6 +252,32 @@ impl StaticSite {
             .price_class(props.price_class);
         if let Some(acl) = props.web_acl_arn {
             config = config.web_acl_id(acl);
+        }
+        if let Some(days) = props.access_log_days {
+            // Standard logging writes with an ACL grant to CloudFront's log
+            // delivery account, so the bucket keeps ACLs enabled (owner
+            // preferred) while blocking every public one
+            // (<https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging-legacy-s3.html>).
+            let logs = template.add_with(
+                &format!("{id}Logs"),
+                private_bucket()
+                    .ownership_controls(OwnershipControls::new(vec![OwnershipControlsRule::new()
+                        .object_ownership(ObjectOwnership::BucketOwnerPreferred)]))
+                    .lifecycle_configuration(LifecycleConfiguration::new(vec![Rule::new(
+                        RuleStatus::Enabled,
+                    )
+                    .id("expire-logs")
+                    .expiration_in_days(days)])),
+                Attributes::new()
+                    .deletion_policy(props.deletion_policy)
+                    .update_replace_policy(props.deletion_policy.on_replace()),
+            );
+            config = config.logging(
+                Logging::new()
+                    .bucket(logs.domain_name())
+                    .include_cookies(false)
+                    .prefix("cloudfront/"),
+            );
         }
         if let Some(api) = &props.api_domain {
             origins.push(Origin::new(api.clone(), API_ORIGIN).custom_origin_config(

@@ -112,6 +112,11 @@ pub struct StackConfig {
     /// Send each request's `Referer` header to the queue. Off by default:
     /// the referer then never leaves the edge.
     pub record_referer: bool,
+    /// Keep CloudFront's standard logs (every request, with the viewer's
+    /// address) this many days in a private bucket (prod). Off by default:
+    /// the counter needs none, and they hold addresses whatever
+    /// `ip_storage` says.
+    pub cloudfront_log_days: Option<u32>,
     /// An address the alarms notify (an SNS e-mail subscription; AWS sends
     /// it a confirmation mail first). Without one the alarms still go to
     /// the stack's alarm topic, for any other subscriber.
@@ -155,6 +160,7 @@ impl Default for StackConfig {
             api_burst_limit: 100,
             waf_rate_limit: None,
             record_referer: false,
+            cloudfront_log_days: None,
             alarm_email: None,
             alarms: AlarmConfig::default(),
             site_paths: Vec::new(),
@@ -269,6 +275,14 @@ impl StackConfig {
                 return invalid(
                     &format!("domain_names[{i}]"),
                     format!("is {domain:?}, not a domain name (like \"www.example.com\", no scheme or path)"),
+                );
+            }
+        }
+        if let Some(days) = self.cloudfront_log_days {
+            if !(1..=3650).contains(&days) {
+                return invalid(
+                    "cloudfront_log_days",
+                    format!("is {days}; use 1 to 3650 days, or leave it out for no logs"),
                 );
             }
         }

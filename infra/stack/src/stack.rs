@@ -484,6 +484,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
                 security_headers: Some(SecurityHeaders {
                     connect_sources: vec![live.origin()],
                 }),
+                access_log_days: config.cloudfront_log_days.map(i64::from),
                 ..StaticSiteProps::default()
             },
         );

@@ -626,3 +626,37 @@ fn the_site_sends_security_headers() {
     assert_eq!(dist["DefaultCacheBehavior"]["ResponseHeadersPolicyId"], id);
     assert_eq!(dist["CacheBehaviors"][0]["ResponseHeadersPolicyId"], id);
 }
+
+/// CloudFront's standard logs are off by default; on, they go to a private
+/// bucket with ACLs for CloudFront's log delivery and a lifecycle rule.
+#[test]
+fn cloudfront_logs_are_optional_and_expire() {
+    let off = render(Stage::Prod, &StackConfig::default());
+    assert!(off["Resources"]["SiteLogs"].is_null());
+    let on = render(
+        Stage::Prod,
+        &StackConfig {
+            cloudfront_log_days: Some(30),
+            ..StackConfig::default()
+        },
+    );
+    let bucket = &on["Resources"]["SiteLogs"]["Properties"];
+    assert_eq!(
+        bucket["OwnershipControls"]["Rules"][0]["ObjectOwnership"],
+        "BucketOwnerPreferred"
+    );
+    assert_eq!(
+        bucket["LifecycleConfiguration"]["Rules"][0]["ExpirationInDays"],
+        30
+    );
+    assert_eq!(
+        bucket["PublicAccessBlockConfiguration"]["BlockPublicAcls"],
+        true
+    );
+    let logging =
+        &on["Resources"]["SiteDistribution"]["Properties"]["DistributionConfig"]["Logging"];
+    assert_eq!(
+        logging["Bucket"],
+        json!({ "Fn::GetAtt": ["SiteLogs", "DomainName"] })
+    );
+}
