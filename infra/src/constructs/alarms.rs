@@ -31,14 +31,13 @@ pub struct Watch {
 }
 
 impl Watch {
-    /// Fires when `metric`'s sum over a period reaches `threshold` (a count
-    /// of errors, throttles, ...). Missing data (nothing happened) is OK.
-    pub fn sum_at_least(
+    /// A watch on `metric` over periods of `period_s`, to be finished by
+    /// one of the conditions below.
+    pub fn metric(
         description: impl Into<String>,
         namespace: &str,
         metric: &str,
         dimensions: Vec<(&str, Value<String>)>,
-        threshold: f64,
         period_s: i64,
     ) -> Watch {
         Watch {
@@ -52,55 +51,47 @@ impl Watch {
             statistic: Statistic::Sum,
             period_s,
             evaluation_periods: 1,
-            threshold,
+            threshold: 0.0,
             comparison: ComparisonOperator::GreaterThanOrEqualToThreshold,
         }
     }
 
-    /// Fires when `metric`'s maximum over a period passes `threshold` (a
-    /// queue's depth or age).
-    pub fn max_above(
-        description: impl Into<String>,
-        namespace: &str,
-        metric: &str,
-        dimensions: Vec<(&str, Value<String>)>,
-        threshold: f64,
-        period_s: i64,
-    ) -> Watch {
-        Watch {
-            statistic: Statistic::Maximum,
-            comparison: ComparisonOperator::GreaterThanThreshold,
-            ..Watch::sum_at_least(
-                description,
-                namespace,
-                metric,
-                dimensions,
-                threshold,
-                period_s,
-            )
-        }
+    /// Fires when the sum over a period reaches `threshold` (a count of
+    /// errors, throttles, ...). Missing data (nothing happened) is OK.
+    pub fn sum_at_least(self, threshold: f64) -> Watch {
+        self.when(
+            Statistic::Sum,
+            ComparisonOperator::GreaterThanOrEqualToThreshold,
+            threshold,
+        )
     }
 
-    /// Fires when `metric`'s average passes `threshold` (API Gateway's `5xx`
+    /// Fires when the maximum over a period passes `threshold` (a queue's
+    /// depth or age).
+    pub fn max_above(self, threshold: f64) -> Watch {
+        self.when(
+            Statistic::Maximum,
+            ComparisonOperator::GreaterThanThreshold,
+            threshold,
+        )
+    }
+
+    /// Fires when the average passes `threshold` (API Gateway's `5xx`
     /// averages to the share of requests that failed).
-    pub fn average_above(
-        description: impl Into<String>,
-        namespace: &str,
-        metric: &str,
-        dimensions: Vec<(&str, Value<String>)>,
-        threshold: f64,
-        period_s: i64,
-    ) -> Watch {
+    pub fn average_above(self, threshold: f64) -> Watch {
+        self.when(
+            Statistic::Average,
+            ComparisonOperator::GreaterThanThreshold,
+            threshold,
+        )
+    }
+
+    fn when(self, statistic: Statistic, comparison: ComparisonOperator, threshold: f64) -> Watch {
         Watch {
-            statistic: Statistic::Average,
-            ..Watch::max_above(
-                description,
-                namespace,
-                metric,
-                dimensions,
-                threshold,
-                period_s,
-            )
+            statistic,
+            comparison,
+            threshold,
+            ..self
         }
     }
 }

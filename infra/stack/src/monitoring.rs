@@ -55,19 +55,19 @@ pub fn add(t: &mut Template, config: &StackConfig, watched: Watched<'_>) -> Aler
     alerts.watch(
         t,
         "DeadLetters",
-        Watch::max_above(
-            "Visit messages are in the dead-letter queue: the processor refused them (see cargo xtask logs processor)",
+        Watch::metric(
+            "Visit messages are in the dead-letter queue: the processor refused them (see its logs)",
             "AWS/SQS",
             "ApproximateNumberOfMessagesVisible",
             vec![("QueueName", dead_letters.clone())],
-            0.0,
             60,
-        ),
+        )
+        .max_above(0.0),
     );
     alerts.watch(
         t,
         "QueueAge",
-        Watch::max_above(
+        Watch::metric(
             format!(
                 "A visit has waited over {} s in the queue: the processor is failing or throttled",
                 a.queue_age_s
@@ -75,9 +75,9 @@ pub fn add(t: &mut Template, config: &StackConfig, watched: Watched<'_>) -> Aler
             "AWS/SQS",
             "ApproximateAgeOfOldestMessage",
             vec![("QueueName", visits.clone())],
-            f64::from(a.queue_age_s),
             period,
-        ),
+        )
+        .max_above(f64::from(a.queue_age_s)),
     );
     for (name, function) in &watched.functions {
         for (metric, threshold, what) in [
@@ -87,14 +87,14 @@ pub fn add(t: &mut Template, config: &StackConfig, watched: Watched<'_>) -> Aler
             alerts.watch(
                 t,
                 &format!("{name}{metric}"),
-                Watch::sum_at_least(
+                Watch::metric(
                     format!("{name} {what} (Lambda {metric}) in the last {period} s"),
                     "AWS/Lambda",
                     metric,
                     vec![("FunctionName", function.name())],
-                    threshold,
                     period,
-                ),
+                )
+                .sum_at_least(threshold),
             );
         }
     }
@@ -107,7 +107,7 @@ pub fn add(t: &mut Template, config: &StackConfig, watched: Watched<'_>) -> Aler
     alerts.watch(
         t,
         "CountsApi5xx",
-        Watch::average_above(
+        Watch::metric(
             format!(
                 "Over {:.0}% of counts API requests failed (5xx) in the last {period} s",
                 a.api_5xx_rate * 100.0
@@ -115,16 +115,16 @@ pub fn add(t: &mut Template, config: &StackConfig, watched: Watched<'_>) -> Aler
             "AWS/ApiGateway",
             "5xx",
             api_dimensions(),
-            a.api_5xx_rate,
             period,
-        ),
+        )
+        .average_above(a.api_5xx_rate),
     );
     if let Some(distribution) = watched.distribution {
         for metric in ["LambdaExecutionError", "LambdaValidationError"] {
             alerts.watch(
                 t,
                 &format!("Edge{metric}"),
-                Watch::sum_at_least(
+                Watch::metric(
                     format!(
                         "The edge recorder failed ({metric}): visits are served but not recorded"
                     ),
@@ -134,9 +134,9 @@ pub fn add(t: &mut Template, config: &StackConfig, watched: Watched<'_>) -> Aler
                         ("DistributionId", distribution.reference()),
                         ("Region", Value::Lit("Global".to_owned())),
                     ],
-                    f64::from(a.edge_errors),
                     period,
-                ),
+                )
+                .sum_at_least(f64::from(a.edge_errors)),
             );
         }
     }

@@ -543,19 +543,7 @@ async fn run_case(moto: &Moto, case: Case, seen: &Seen) -> Result<(), TestCaseEr
             context
         );
     }
-    let top = db
-        .get_item()
-        .table_name(&t.totals)
-        .key(
-            totals::PK,
-            aws_sdk_dynamodb::types::AttributeValue::S(totals::TOP_PAGES.into()),
-        )
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap_or_default();
+    let top = support::item(&db, &t.totals, totals::PK, totals::TOP_PAGES).await;
     prop_assert_eq!(
         top_pages_of(&top),
         merge_top(

@@ -43,8 +43,20 @@ pub async fn number(
     key: &str,
     attr: &str,
 ) -> u64 {
-    let item = db
-        .get_item()
+    match item(db, table, pk, key).await.get(attr) {
+        Some(AttributeValue::N(n)) => n.parse().unwrap(),
+        _ => 0,
+    }
+}
+
+/// An item, read consistently (empty when there is none).
+pub async fn item(
+    db: &aws_sdk_dynamodb::Client,
+    table: &str,
+    pk: &str,
+    key: &str,
+) -> std::collections::HashMap<String, AttributeValue> {
+    db.get_item()
         .table_name(table)
         .key(pk, AttributeValue::S(key.into()))
         .consistent_read(true)
@@ -52,9 +64,5 @@ pub async fn number(
         .await
         .unwrap()
         .item
-        .unwrap_or_default();
-    match item.get(attr) {
-        Some(AttributeValue::N(n)) => n.parse().unwrap(),
-        _ => 0,
-    }
+        .unwrap_or_default()
 }
