@@ -94,7 +94,7 @@ impl Writers {
     }
 
     /// A writer for one repair only: never in the pool.
-    pub(super) fn one_off(&self) -> Writer {
+    pub(super) fn one_off() -> Writer {
         Writer::new(hour_now())
     }
 

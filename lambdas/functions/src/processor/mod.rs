@@ -83,8 +83,11 @@
 //! times after DynamoDB refused its addition (a count lost, logged as "count
 //! lost" with what it held, and counted in the batch's `lost`); and a
 //! commit that times out, is read back as not landed, and lands after that
-//! read (DynamoDB ends a request long before the SDK's retries and the read
-//! that follow a timeout are done). `lambdas/functions/tests/faults.rs`
+//! read, or an addition that lands after its writer moved on to another
+//! batch (DynamoDB ends a request long before the SDK's retries and the
+//! read that follow a timeout are done, and the processor's own timeout on
+//! an addition ends its attempts, so that addition is handed over and its
+//! writer retired). `lambdas/functions/tests/faults.rs`
 //! checks the rest: random throttles, timeouts and lost replies on every
 //! request to the three tables, redeliveries in any order and concurrent
 //! batches end with exact counts.
@@ -511,8 +514,14 @@ impl Processor {
             }
         }
         // A repair's visits first: a visit both in a repair and delivered
-        // again is the repair's (whose commit may have landed).
+        // again is the repair's (whose commit may have landed). Two
+        // deliveries of one repair (the same commit token) are one group:
+        // both would find the token and count the visits. Repairs of the
+        // same visits with different tokens (one handed over again after
+        // its own commit's outcome was lost) are groups of their own: at
+        // most one of their commits landed, so at most one counts them.
         let mut repairs = Vec::new();
+        let mut tokens = HashSet::new();
         for r in received {
             match r.repair {
                 Repair::Visits {
@@ -522,14 +531,17 @@ impl Processor {
                     stamp,
                     messages,
                 } => {
-                    let mut visits = Vec::new();
-                    for message in messages {
-                        if seen.insert(message.id.clone()) {
-                            visits.push(self.visit(
-                                r.message_id.clone(),
-                                message.id.clone(),
-                                message,
-                            ));
+                    let mut visits: Vec<Visit> = Vec::new();
+                    if tokens.insert((key.clone(), token.clone())) {
+                        for message in messages {
+                            seen.insert(message.id.clone());
+                            if visits.iter().all(|v| v.visit_id != message.id) {
+                                visits.push(self.visit(
+                                    r.message_id.clone(),
+                                    message.id.clone(),
+                                    message,
+                                ));
+                            }
                         }
                     }
                     if !visits.is_empty() {
@@ -652,12 +664,18 @@ impl Processor {
                             ..v.message.clone()
                         })
                         .collect();
-                    // A writer of its own, used by this repair only.
+                    // A writer of its own, used by this repair only; a
+                    // visits repair handed over again keeps its own, which
+                    // its earlier deliveries may have added with already.
+                    let (writer, stamp) = group
+                        .own
+                        .clone()
+                        .unwrap_or_else(|| (Writers::one_off().attr, commit::token()));
                     let repair = Repair::Visits {
                         key: group.key.clone(),
                         token,
-                        writer: self.writers.one_off().attr,
-                        stamp: commit::token(),
+                        writer,
+                        stamp,
                         messages,
                     };
                     match self.hand_over(repair).await {
