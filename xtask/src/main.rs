@@ -13,6 +13,7 @@ mod forget;
 mod invoke;
 mod lint;
 mod local;
+mod logs;
 mod pyenv;
 mod readme;
 mod sdk_error;
@@ -54,6 +55,8 @@ enum Cmd {
     Bench(bench::Args),
     /// Run the whole site and its live counter on this machine (embedded emulator).
     Local(Box<local::Args>),
+    /// Print the functions' logs, newest last (local run by default; --aws: CloudWatch Logs).
+    Logs(Box<logs::Args>),
     /// Deploy a throw-away test stack, run the integration suite on it, tear it down.
     TestStack(Box<test_stack::Args>),
     /// Delete a stack; what its template retains (tables, site bucket, edge versions) stays, listed with how to delete it.
@@ -86,6 +89,7 @@ fn main() -> ExitCode {
         Cmd::Deploy(args) => deploy::run(args),
         Cmd::Bench(args) => bench::run(args),
         Cmd::Local(args) => local::run(args),
+        Cmd::Logs(args) => logs::run(args),
         Cmd::TestStack(args) => test_stack::run(args),
         Cmd::Destroy(args) => deploy::run_destroy(args),
         Cmd::Gc(args) => deploy::run_gc(args),

@@ -21,10 +21,16 @@ pub struct HttpApiProps {
     pub access_logs: Option<AccessLogs>,
 }
 
-/// Access logs of an API stage: one JSON line per request into a log group
+/// Access logs of an API stage: one JSON line per request (HTTP) or per
+/// connect, message and disconnect (WebSocket) into a log group
 /// `<id>AccessLogs` kept `retention_days`. HTTP APIs write them with their
 /// service-linked role, no account setting needed
-/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html>).
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging.html>);
+/// WebSocket APIs write them with the role the account's API Gateway
+/// settings name in each Region (`AWS::ApiGateway::Account`'s
+/// `CloudWatchRoleArn`, trusted by `apigateway.amazonaws.com`; without it
+/// the stage fails to deploy:
+/// <https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-logging.html>).
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccessLogs {
     /// Days the log group keeps them (a value CloudWatch Logs accepts).
@@ -34,18 +40,41 @@ pub struct AccessLogs {
     pub source_ip: bool,
 }
 
+/// Which kind of API a stage belongs to: their `$context` variables differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApiProtocol {
+    /// An HTTP API.
+    Http,
+    /// A WebSocket API.
+    WebSocket,
+}
+
 impl AccessLogs {
-    /// The line format: request ID, route, status, latency (ms), and the
-    /// source IP if asked for
+    /// An HTTP API's line format: request ID, time, route, status, latency
+    /// (ms), and the source IP if asked for
     /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html>).
     pub fn format(&self) -> String {
+        self.format_for(ApiProtocol::Http)
+    }
+
+    /// The line format for `protocol`. WebSocket lines carry the event
+    /// (`CONNECT`, `MESSAGE`, `DISCONNECT`) and the connection, and the
+    /// integration's latency (WebSocket stages have no response latency).
+    pub fn format_for(&self, protocol: ApiProtocol) -> String {
         let mut fields = vec![
             ("requestId", "$context.requestId"),
             ("time", "$context.requestTime"),
             ("routeKey", "$context.routeKey"),
             ("status", "$context.status"),
-            ("latencyMs", "$context.responseLatency"),
         ];
+        match protocol {
+            ApiProtocol::Http => fields.push(("latencyMs", "$context.responseLatency")),
+            ApiProtocol::WebSocket => fields.extend([
+                ("latencyMs", "$context.integrationLatency"),
+                ("eventType", "$context.eventType"),
+                ("connectionId", "$context.connectionId"),
+            ]),
+        }
         if self.source_ip {
             fields.push(("sourceIp", "$context.identity.sourceIp"));
         }
@@ -54,6 +83,25 @@ impl AccessLogs {
             .map(|(k, v)| format!("\"{k}\":\"{v}\""))
             .collect();
         format!("{{{}}}", inner.join(","))
+    }
+
+    /// Adds the log group `<id>AccessLogs` and points `stage` at it.
+    pub(crate) fn attach(
+        &self,
+        template: &mut Template,
+        id: &str,
+        protocol: ApiProtocol,
+        stage: apigatewayv2::Stage,
+    ) -> apigatewayv2::Stage {
+        let group = template.add(
+            &format!("{id}AccessLogs"),
+            logs::LogGroup::new().retention_in_days(self.retention_days),
+        );
+        stage.access_log_settings(
+            AccessLogSettings::new()
+                .destination_arn(group.arn())
+                .format(self.format_for(protocol)),
+        )
     }
 }
 
@@ -93,15 +141,7 @@ impl HttpApi {
                     .throttling_burst_limit(props.throttle_burst),
             );
         if let Some(access) = &props.access_logs {
-            let group = template.add(
-                &format!("{id}AccessLogs"),
-                logs::LogGroup::new().retention_in_days(access.retention_days),
-            );
-            stage = stage.access_log_settings(
-                AccessLogSettings::new()
-                    .destination_arn(group.arn())
-                    .format(access.format()),
-            );
+            stage = access.attach(template, id, ApiProtocol::Http, stage);
         }
         let stage = template.add(&format!("{id}Stage"), stage);
         HttpApi {

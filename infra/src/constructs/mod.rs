@@ -30,7 +30,7 @@ pub use event_source::{
     dynamodb_event_source, sqs_event_source, SqsSource, StartingPosition, StreamSource,
 };
 pub use function::{FunctionCode, RustFunction, RustFunctionProps};
-pub use http_api::{AccessLogs, HttpApi, HttpApiProps};
+pub use http_api::{AccessLogs, ApiProtocol, HttpApi, HttpApiProps};
 pub use perms::ItemAccess;
 pub use queue::{Queue, QueueProps};
 pub use role_policy::{Grantee, RoleOptions, RolePolicy};

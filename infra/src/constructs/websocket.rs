@@ -4,6 +4,7 @@
 use crate::aws::apigatewayv2::stage::RouteSettings;
 use crate::aws::{apigatewayv2, lambda};
 use crate::constructs::function::RustFunction;
+use crate::constructs::http_api::{AccessLogs, ApiProtocol};
 use crate::constructs::perms;
 use crate::constructs::role_policy::Grantee;
 use crate::policy::Statement;
@@ -20,6 +21,9 @@ pub struct WebSocketApiProps {
     pub throttle_rate: f64,
     /// Burst allowed above the rate.
     pub throttle_burst: i64,
+    /// Access logs of the stage, if any (the account's API Gateway settings
+    /// must name a CloudWatch role in the Region: see [`AccessLogs`]).
+    pub access_logs: Option<AccessLogs>,
 }
 
 /// A WebSocket API routed on `$request.body.action`, with one auto-deployed
@@ -45,16 +49,17 @@ impl WebSocketApi {
                 .protocol_type("WEBSOCKET")
                 .route_selection_expression("$request.body.action"),
         );
-        let stage = template.add(
-            &format!("{id}Stage"),
-            apigatewayv2::Stage::new(&api, props.stage_name.clone())
-                .auto_deploy(true)
-                .default_route_settings(
-                    RouteSettings::new()
-                        .throttling_rate_limit(props.throttle_rate)
-                        .throttling_burst_limit(props.throttle_burst),
-                ),
-        );
+        let mut stage = apigatewayv2::Stage::new(&api, props.stage_name.clone())
+            .auto_deploy(true)
+            .default_route_settings(
+                RouteSettings::new()
+                    .throttling_rate_limit(props.throttle_rate)
+                    .throttling_burst_limit(props.throttle_burst),
+            );
+        if let Some(access) = &props.access_logs {
+            stage = access.attach(template, id, ApiProtocol::WebSocket, stage);
+        }
+        let stage = template.add(&format!("{id}Stage"), stage);
         WebSocketApi {
             id: id.to_owned(),
             stage_name: props.stage_name,

@@ -6,15 +6,17 @@
 //! the `prod` stack declare in their registry schemas (no wildcard action);
 //! the deploy role can run change sets on that one stack, pass only the
 //! execution role, write artifacts and the site, and invalidate the CDN.
+//! It also names the account's API Gateway logging role in its Region,
+//! which the WebSocket API's access logs need.
 
 use std::collections::BTreeSet;
 
-use infra::aws::iam;
 use infra::aws::s3;
 use infra::aws::s3::bucket::{LifecycleConfiguration, NoncurrentVersionExpiration, Rule};
+use infra::aws::{apigateway, iam};
 use infra::constructs::private_bucket;
 use infra::policy::{PolicyDocument, Principal, Statement};
-use infra::{fns, Output, Template, Value};
+use infra::{fns, pseudo, sub, Output, Template, Value};
 
 use crate::config::StackConfig;
 use crate::stack::{build, roles, StackError, Stage};
@@ -143,6 +145,7 @@ pub fn bootstrap(
         outputs::ROLE_BOUNDARY,
         Output::new(boundary.reference()).description("Permissions boundary of the site's roles"),
     );
+    api_gateway_logging(&mut t);
     let Some(github) = github else {
         return Ok(t);
     };
@@ -394,6 +397,40 @@ pub const UNLISTED_PERMISSIONS: &[(&str, &str)] = &[
         "the first Lambda@Edge association creates the replicator's service-linked role: https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/lambda-edge-permissions.html",
     ),
 ];
+
+/// The account's API Gateway logging role in the stacks' Region: WebSocket
+/// stages (unlike HTTP ones) write access logs with the role the account's
+/// API Gateway settings name, one setting per account and Region
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html>),
+/// trusted by `apigateway.amazonaws.com` with AWS's managed policy for it.
+/// An account that already names a role gets this one instead (any role
+/// with that policy serves every API in the Region).
+fn api_gateway_logging(t: &mut Template) {
+    let role = t.add(
+        "ApiGatewayLogsRole",
+        iam::Role::new(
+            PolicyDocument::new().statement(
+                Statement::allow()
+                    .action("sts:AssumeRole")
+                    .principal(Principal::service("apigateway.amazonaws.com")),
+            ),
+        )
+        .description("API Gateway writes the WebSocket API's access logs with this role")
+        .managed_policy_arns(vec![sub!(
+            "arn:",
+            pseudo::partition(),
+            ":iam::aws:policy/service-role/",
+            API_GATEWAY_LOGS_POLICY
+        )]),
+    );
+    t.add(
+        "ApiGatewayAccount",
+        apigateway::Account::new().cloud_watch_role_arn(role.arn()),
+    );
+}
+
+/// AWS's managed policy that lets API Gateway write to CloudWatch Logs.
+pub const API_GATEWAY_LOGS_POLICY: &str = "AmazonAPIGatewayPushToCloudWatchLogs";
 
 /// What API Gateway needs of the caller that turns on a stage's access
 /// logs, which the `AWS::ApiGatewayV2::Stage` schema does not list; none of

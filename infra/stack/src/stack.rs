@@ -357,6 +357,12 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
     paths.grant(&mut t, &mut counts, access::COUNTS_PATHS);
     connections.grant(&mut t, &mut connect, access::CONNECT_CONNECTIONS);
 
+    // Both API stages' access logs; the address only where ip_storage keeps
+    // addresses as they are.
+    let access_logs = AccessLogs {
+        retention_days: i64::from(config.log_retention_days),
+        source_ip: config.ip_storage == IpStorage::Raw,
+    };
     let api = HttpApi::new(
         &mut t,
         "Api",
@@ -365,11 +371,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             cors_origins: config.cors_origins(),
             throttle_rate: config.api_rate_limit,
             throttle_burst: i64::from(config.api_burst_limit),
-            // The address only where ip_storage keeps addresses as they are.
-            access_logs: Some(AccessLogs {
-                retention_days: i64::from(config.log_retention_days),
-                source_ip: config.ip_storage == IpStorage::Raw,
-            }),
+            access_logs: Some(access_logs.clone()),
         },
     );
     api.add_route(&mut t, "Counts", "GET /api/counts", &counts);
@@ -382,6 +384,9 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             stage_name: "live".into(),
             throttle_rate: config.api_rate_limit,
             throttle_burst: i64::from(config.api_burst_limit),
+            // The bootstrap stack names the account's API Gateway logging
+            // role, which WebSocket access logs need.
+            access_logs: Some(access_logs),
         },
     );
     for (name, key) in [

@@ -516,9 +516,14 @@ fn bootstrap_reuses_an_existing_provider_and_checks_the_repository() {
     assert!(of_type(&t, "AWS::IAM::OIDCProvider").is_empty());
     assert!(t.to_string().contains(arn));
     let plain = bootstrap_template(None);
-    assert!(
-        of_type(&plain, "AWS::IAM::Role").is_empty(),
-        "no roles without a repository"
+    let roles: Vec<&String> = of_type(&plain, "AWS::IAM::Role")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(
+        roles,
+        vec!["ApiGatewayLogsRole"],
+        "no deploy roles without a repository"
     );
     let bad = visitor_stack::bootstrap::GitHubDeploy {
         repo: "not a repo".into(),
@@ -659,4 +664,114 @@ fn cloudfront_logs_are_optional_and_expire() {
         logging["Bucket"],
         json!({ "Fn::GetAtt": ["SiteLogs", "DomainName"] })
     );
+}
+
+/// `$context` variables API Gateway documents for access logs: HTTP APIs
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html>)
+/// and WebSocket APIs
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-logging.html>),
+/// the ones a format here may use. A variable of the other kind is logged
+/// as a dash, or makes the stage fail to deploy.
+const HTTP_LOG_VARIABLES: &[&str] = &[
+    "requestId",
+    "requestTime",
+    "routeKey",
+    "status",
+    "responseLatency",
+    "integrationLatency",
+    "identity.sourceIp",
+];
+const WEBSOCKET_LOG_VARIABLES: &[&str] = &[
+    "requestId",
+    "requestTime",
+    "routeKey",
+    "status",
+    "integrationLatency",
+    "eventType",
+    "connectionId",
+    "identity.sourceIp",
+];
+
+#[test]
+fn both_api_stages_log_access_with_documented_variables_and_the_address_only_when_kept() {
+    for storage in [IpStorage::Raw, IpStorage::Hashed, IpStorage::None] {
+        let config = StackConfig {
+            ip_storage: storage,
+            ..StackConfig::default()
+        };
+        let t = render(Stage::Prod, &config);
+        let apis: std::collections::BTreeMap<&String, &str> = of_type(&t, "AWS::ApiGatewayV2::Api")
+            .into_iter()
+            .map(|(id, r)| (id, r["Properties"]["ProtocolType"].as_str().unwrap()))
+            .collect();
+        let stages = of_type(&t, "AWS::ApiGatewayV2::Stage");
+        assert_eq!(stages.len(), 2);
+        for (id, stage) in stages {
+            let api = stage["Properties"]["ApiId"]["Ref"].as_str().unwrap();
+            let documented = match apis[&api.to_owned()] {
+                "HTTP" => HTTP_LOG_VARIABLES,
+                "WEBSOCKET" => WEBSOCKET_LOG_VARIABLES,
+                other => panic!("{other}"),
+            };
+            let settings = &stage["Properties"]["AccessLogSettings"];
+            let group = settings["DestinationArn"]["Fn::GetAtt"][0]
+                .as_str()
+                .unwrap();
+            assert_eq!(
+                t["Resources"][group]["Properties"]["RetentionInDays"],
+                json!(config.log_retention_days),
+                "{id}"
+            );
+            let format: Value = serde_json::from_str(settings["Format"].as_str().unwrap())
+                .expect("the format is a JSON line");
+            for (field, variable) in format.as_object().unwrap() {
+                let name = variable.as_str().unwrap().trim_start_matches("$context.");
+                assert!(
+                    documented.contains(&name),
+                    "{id}: {field} logs {name}, not documented for its API kind"
+                );
+            }
+            for field in ["requestId", "routeKey", "status", "latencyMs"] {
+                assert!(format.get(field).is_some(), "{id} logs no {field}");
+            }
+            assert_eq!(
+                format.get("sourceIp").is_some(),
+                storage == IpStorage::Raw,
+                "{id} with {storage:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn websocket_access_logs_have_the_account_role_they_need_from_the_bootstrap() {
+    // A WebSocket stage writes its access logs with the role the account's
+    // API Gateway settings name in its Region; without one the stage fails
+    // to deploy (https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html).
+    let t = bootstrap_template(None);
+    let accounts = of_type(&t, "AWS::ApiGateway::Account");
+    assert_eq!(accounts.len(), 1);
+    let role = accounts[0].1["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+        .as_str()
+        .unwrap();
+    let role = &t["Resources"][role]["Properties"];
+    assert_eq!(
+        role["AssumeRolePolicyDocument"]["Statement"][0]["Principal"]["Service"],
+        "apigateway.amazonaws.com"
+    );
+    let policies = role["ManagedPolicyArns"].to_string();
+    assert!(
+        policies.contains(&format!(
+            "iam::aws:policy/service-role/{}",
+            visitor_stack::bootstrap::API_GATEWAY_LOGS_POLICY
+        )),
+        "{policies}"
+    );
+    // The stacks are in the bootstrap's Region (us-east-1, for the edge).
+    for (_, stage) in of_type(
+        &render(Stage::Prod, &StackConfig::default()),
+        "AWS::ApiGatewayV2::Stage",
+    ) {
+        assert!(stage["Properties"]["AccessLogSettings"].is_object());
+    }
 }

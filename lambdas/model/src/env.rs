@@ -21,3 +21,14 @@ pub const WEBSOCKET_ENDPOINT: &str = "WEBSOCKET_ENDPOINT";
 pub const CONNECTION_TTL_SECONDS: &str = "CONNECTION_TTL_SECONDS";
 /// The visit queue's URL: where the processor hands over a repair.
 pub const VISITS_QUEUE_URL: &str = "VISITS_QUEUE_URL";
+/// Set only where functions run on this machine (`cargo xtask local`, the
+/// emulator's test stack): a folder where each function also appends its
+/// log lines, with their time, to [`local_log_file`] (what `cargo xtask
+/// logs` reads there). On Lambda, logs go to CloudWatch only.
+pub const LOCAL_LOG_DIR: &str = "VISITOR_LOG_DIR";
+
+/// The local log file of the function `name` (a Rust function's binary
+/// name, the edge function's logical ID) in `dir`.
+pub fn local_log_file(dir: &std::path::Path, name: &str) -> std::path::PathBuf {
+    dir.join(format!("{name}.log"))
+}

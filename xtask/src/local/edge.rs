@@ -17,8 +17,22 @@ use crate::pyenv::PyEnv;
 
 /// Loads the handler and answers one JSON event per line.
 const HARNESS: &str = r#"
-import json, sys, traceback, types
-source_path, handler_name = sys.argv[1], sys.argv[2]
+import datetime, json, logging, sys, traceback, types
+source_path, handler_name, log_path = sys.argv[1], sys.argv[2], sys.argv[3]
+
+class JsonLines(logging.Formatter):
+    """One JSON line per record, with its time (what `cargo xtask logs` reads)."""
+    def format(self, record):
+        time = datetime.datetime.fromtimestamp(record.created, datetime.timezone.utc)
+        line = {"timestamp": time.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                "level": record.levelname, "message": record.getMessage()}
+        if record.exc_info:
+            line["error"] = self.formatException(record.exc_info)
+        return json.dumps(line)
+
+handler_out = logging.FileHandler(log_path)
+handler_out.setFormatter(JsonLines())
+logging.getLogger().addHandler(handler_out)
 module = types.ModuleType("index")
 exec(compile(open(source_path).read(), "index.py", "exec"), module.__dict__)
 handler = getattr(module, handler_name)
@@ -123,12 +137,14 @@ fn substitute(
 }
 
 impl EdgeHost {
-    /// Starts the managed Python on `code` (written to `dir`).
+    /// Starts the managed Python on `code` (written to `dir`); what the
+    /// function logs goes to `log`, one JSON line per record.
     pub async fn start(
         env: &PyEnv,
         code: &str,
         handler: &str,
         dir: &Path,
+        log: &Path,
         endpoint: &str,
     ) -> Result<Self> {
         std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -138,6 +154,7 @@ impl EdgeHost {
             .args(["-u", "-c", HARNESS])
             .arg(&source)
             .arg(handler)
+            .arg(log)
             .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_ACCESS_KEY_ID", emulator::ACCESS_KEY)
             .env("AWS_SECRET_ACCESS_KEY", emulator::ACCESS_KEY)

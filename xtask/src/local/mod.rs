@@ -28,6 +28,16 @@ use edge::EdgeHost;
 use serve::{serve, ServeRequest, Served};
 use topology::Origin;
 
+/// The folder under the local run's directory where each function writes
+/// its own log (see [`logs_dir`]).
+const LOGS: &str = "logs";
+
+/// Where the functions of `cargo xtask local` write their logs, one file
+/// per function (what `cargo xtask logs` reads by default).
+pub fn logs_dir() -> Result<PathBuf> {
+    Ok(workspace::target_dir()?.join("local").join(LOGS))
+}
+
 /// Options of `cargo xtask local`.
 #[derive(Debug, clap::Args)]
 #[command(
@@ -71,7 +81,7 @@ pub fn run(args: &Args) -> Result<()> {
         // Claimed before "up" is said: a signal sent in answer finds it.
         let serving = signals::waiter();
         eprintln!(
-            "\n==> the site is up: {}\n    emulator at {}; Ctrl-C stops everything\n",
+            "\n==> the site is up: {}\n    emulator at {}; Ctrl-C stops everything\n    the functions' logs: cargo xtask logs --follow\n",
             running.url, running.endpoint
         );
         // Ctrl-C, a closed terminal (SIGHUP) or SIGTERM: the way to stop.
@@ -121,6 +131,7 @@ pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -
         template: &template,
         env: &env,
         log: &dir.join("functions.log"),
+        log_dir: &dir.join(LOGS),
         http_addr: ([127, 0, 0, 1], 0).into(),
         log_invocations: true,
         record_calls: None,
@@ -196,8 +207,17 @@ pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -
                 .with_context(|| format!("the stack has no resource {id} to fill ${{{id}}}"))
         };
         let (code, handler) = edge::inline_code(&template, function, &reference)?;
-        let host =
-            Arc::new(EdgeHost::start(&env, &code, &handler, &dir.join(function), &endpoint).await?);
+        let host = Arc::new(
+            EdgeHost::start(
+                &env,
+                &code,
+                &handler,
+                &dir.join(function),
+                &visitor_model::env::local_log_file(&dir.join(LOGS), function),
+                &endpoint,
+            )
+            .await?,
+        );
         hosts.push(host.clone());
         edge.insert(function.clone(), host);
     }

@@ -103,6 +103,9 @@ pub struct ServeRequest<'a> {
     pub env: &'a PyEnv,
     /// Where the functions' output goes.
     pub log: &'a Path,
+    /// Where each function also writes its own log lines, with their time
+    /// (emptied first; what `cargo xtask logs` reads).
+    pub log_dir: &'a Path,
     /// Address of the first HTTP API (port 0 for any).
     pub http_addr: SocketAddr,
     /// Print one line per invocation.
@@ -159,6 +162,11 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
             file.to_string_lossy().into_owned(),
         );
     }
+    clear_dir(request.log_dir)?;
+    vars.insert(
+        visitor_model::env::LOCAL_LOG_DIR.into(),
+        request.log_dir.to_string_lossy().into_owned(),
+    );
     vars.insert("AWS_ENDPOINT_URL".into(), request.endpoint.to_owned());
     vars.insert("AWS_REGION".into(), emulator::REGION.to_owned());
     vars.insert("AWS_ACCESS_KEY_ID".into(), emulator::ACCESS_KEY.to_owned());
@@ -260,7 +268,7 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
 }
 
 /// Logical ID → physical ID of every resource in the stack.
-async fn physical_ids(cfn: &Cfn, stack: &str) -> Result<HashMap<String, String>> {
+pub async fn physical_ids(cfn: &Cfn, stack: &str) -> Result<HashMap<String, String>> {
     let resources = cfn
         .describe_stack_resources()
         .stack_name(stack)
@@ -441,4 +449,14 @@ async fn poll_stream(mut reader: StreamReader, function: String, invoke: Invoke)
             }
         }
     }
+}
+
+/// Makes `dir` an empty folder (a new run's logs start over).
+pub fn clear_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("emptying {}", dir.display())),
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
 }

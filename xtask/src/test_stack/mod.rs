@@ -56,8 +56,9 @@ pub struct Run<'a> {
     pub checks: Vec<Check>,
     /// Keep the stack afterwards.
     pub keep: bool,
-    /// Check the functions' calls against their roles after the checks (on
-    /// an emulator; the full suite is what makes the calls worth checking).
+    /// Check the functions' calls against their roles, and the log lines
+    /// each wrote, after the checks (on an emulator; the full suite is what
+    /// makes the calls and the lines worth checking).
     pub check_access: bool,
 }
 
@@ -174,8 +175,9 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
         Some(endpoint) => {
             let env = PyEnv::ensure()?;
             eprintln!(
-                "==> starting the functions (cargo lambda watch; output in {})",
-                log.display()
+                "==> starting the functions (cargo lambda watch; output in {}, each function's log in {})",
+                log.display(),
+                log.with_extension("logs").display()
             );
             let serving = served.insert(
                 serve(&ServeRequest {
@@ -185,6 +187,7 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
                     template: &template,
                     env: &env,
                     log: &log,
+                    log_dir: &log.with_extension("logs"),
                     http_addr: ([127, 0, 0, 1], 0).into(),
                     log_invocations: false,
                     record_calls: Some(&calls),
@@ -231,6 +234,9 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
         );
     }
     eprintln!("==> all {} checks passed", run.checks.len());
+    if served.is_some() && run.check_access {
+        check_logs(&log.with_extension("logs")).await?;
+    }
     match &served {
         Some(_) if !run.check_access => Ok(()),
         Some(served) => check_access(run, sdk, &template, served, &calls).await,
@@ -239,6 +245,40 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
             Ok(())
         }
     }
+}
+
+/// What `cargo xtask logs --dir DIR` reads after a run on the emulator:
+/// every Rust function wrote its own file, each line with its time, and
+/// the processor logged the batches it counted.
+async fn check_logs(dir: &std::path::Path) -> Result<()> {
+    let sources = crate::build::BINARIES
+        .iter()
+        .map(|(id, binary)| stack_logs::Source {
+            name: (*id).to_owned(),
+            place: stack_logs::Place::File(visitor_model::env::local_log_file(dir, binary)),
+        })
+        .collect();
+    let lines = stack_logs::Reader::new(sources, stack_logs::Query::default())
+        .next()
+        .await?;
+    for (id, _) in crate::build::BINARIES {
+        let own = lines.iter().filter(|l| l.source == id).count();
+        if own == 0 || lines.iter().any(|l| l.source == id && l.time_ms == 0) {
+            bail!("{id} wrote no timed log lines to {}", dir.display());
+        }
+    }
+    if !lines.iter().any(|l| {
+        l.source == "Processor" && stack_logs::readable(&l.text).contains("batch processed")
+    }) {
+        bail!("the processor logged no batch in {}", dir.display());
+    }
+    eprintln!(
+        "==> logs: {} timed lines from {} functions in {} (cargo xtask logs --dir reads them)",
+        lines.len(),
+        crate::build::BINARIES.len(),
+        dir.display()
+    );
+    Ok(())
 }
 
 /// The functions' recorded calls against their roles; then the same calls

@@ -1,0 +1,242 @@
+//! `cargo xtask logs [FUNCTION]`: the functions' log lines, newest last,
+//! each with its function's name in front. From this machine's last
+//! `cargo xtask local` run by default, or from CloudWatch Logs with
+//! `--aws` (or `--endpoint`): the Rust functions' log groups, and the edge
+//! recorder's in every Region it ran in. Reading and interleaving is the
+//! `stack-logs` library's; this is the command line over it.
+
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use anyhow::{bail, Context, Result};
+use stack_logs::{edge_sources, parse_since, readable, Line, Place, Query, Reader, Source};
+
+use crate::access::EDGE_PRINCIPAL;
+use crate::build::BINARIES;
+use crate::deploy::TargetArgs;
+use crate::stack_config::ConfigArgs;
+
+/// How often `--follow` asks for new lines.
+const POLL: Duration = Duration::from_secs(2);
+
+/// Options of `cargo xtask logs`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Without --aws or --endpoint, the lines come from the files the functions of the last\n`cargo xtask local` run wrote (target/local/logs; --dir reads another folder, such as a\ntest stack's target/test-stack/<stack>.logs). With --aws, from CloudWatch Logs: each Rust\nfunction's log group, and the edge recorder's log groups in every Region it ran in\n(Lambda@Edge logs where it runs, closest to the viewer). Lines print as\n`<time> <function> <level> <message> <fields> [<request id>]`; --json prints them as written.\n\nExamples:\n  cargo xtask logs --follow\n  cargo xtask logs processor --since 1h --filter \"handed over\"\n  cargo xtask logs --aws --stack resume-prod --since 30m\n  cargo xtask logs EdgeRecorder --aws --json"
+)]
+pub struct Args {
+    /// The function: its logical ID (Processor, CountsApi, Connect, Broadcaster, EdgeRecorder) or
+    /// binary name (counts-api), any case; all of them, interleaved by time, when left out.
+    pub function: Option<String>,
+    /// Keep printing new lines as they arrive (Ctrl-C stops).
+    #[arg(long, short)]
+    pub follow: bool,
+    /// How far back to start: 90s, 10m, 2h, 1d, 1h30m.
+    #[arg(long, default_value = "10m", value_name = "DURATION")]
+    pub since: String,
+    /// Only lines containing this text (case-sensitive).
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Print each line as the function wrote it (JSON), after its time and function.
+    #[arg(long)]
+    pub json: bool,
+    /// The stack, with --aws or --endpoint [default: <app>-prod].
+    #[arg(long)]
+    pub stack: Option<String>,
+    /// The folder of local log files [default: target/local/logs].
+    #[arg(long, value_name = "DIR", conflicts_with_all = ["aws", "endpoint"])]
+    pub dir: Option<PathBuf>,
+    /// Regions to search for the edge recorder's logs, comma-separated [default: every
+    /// Region enabled by default].
+    #[arg(long, value_delimiter = ',', value_name = "REGIONS")]
+    pub edge_regions: Vec<String>,
+    #[command(flatten)]
+    pub target: TargetArgs,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// The functions, by logical ID, with their local file's name.
+fn functions() -> Vec<(&'static str, &'static str)> {
+    BINARIES
+        .iter()
+        .copied()
+        .chain([(EDGE_PRINCIPAL, EDGE_PRINCIPAL)])
+        .collect()
+}
+
+/// The functions `asked` names (all of them for `None`).
+fn selected(asked: Option<&str>) -> Result<Vec<(&'static str, &'static str)>> {
+    let all = functions();
+    let Some(asked) = asked else {
+        return Ok(all);
+    };
+    let wanted = asked.to_ascii_lowercase().replace(['-', '_'], "");
+    let chosen: Vec<_> = all
+        .iter()
+        .copied()
+        .filter(|(id, binary)| {
+            id.to_ascii_lowercase() == wanted || binary.replace('-', "") == wanted
+        })
+        .collect();
+    if chosen.is_empty() {
+        let names: Vec<&str> = all.iter().map(|(id, _)| *id).collect();
+        bail!(
+            "there is no function `{asked}`: use one of {} (or its binary name, such as counts-api)",
+            names.join(", ")
+        );
+    }
+    Ok(chosen)
+}
+
+pub fn run(args: &Args) -> Result<()> {
+    let since = parse_since(&args.since)?;
+    let chosen = selected(args.function.as_deref())?;
+    let now_ms = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0);
+    let query = Query {
+        start_ms: now_ms - since.as_millis() as i64,
+        filter: args.filter.clone(),
+    };
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async {
+        let waiting = crate::signals::waiter();
+        let work = async {
+            let mut reader = if args.target.aws || args.target.endpoint.is_some() {
+                cloud_reader(args, &chosen, query).await?
+            } else {
+                local_reader(args, &chosen, query)?
+            };
+            let width = reader
+                .sources()
+                .iter()
+                .map(|s| s.name.len())
+                .max()
+                .unwrap_or(0);
+            print_lines(&reader.next().await?, width, args.json);
+            if !args.follow {
+                return Ok(());
+            }
+            loop {
+                tokio::time::sleep(POLL).await;
+                print_lines(&reader.next().await?, width, args.json);
+            }
+        };
+        tokio::select! {
+            result = work => result,
+            // Ctrl-C is how following ends.
+            signal = waiting.signal() => match args.follow {
+                true => Ok(()),
+                false => Err(crate::signals::Interrupted(signal).into()),
+            },
+        }
+    })
+}
+
+fn local_reader(args: &Args, chosen: &[(&str, &str)], query: Query) -> Result<Reader> {
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => crate::local::logs_dir()?,
+    };
+    let sources: Vec<Source> = chosen
+        .iter()
+        .map(|(id, file)| Source {
+            name: (*id).to_owned(),
+            place: Place::File(visitor_model::env::local_log_file(&dir, file)),
+        })
+        .collect();
+    let any = sources
+        .iter()
+        .any(|s| matches!(&s.place, Place::File(p) if p.exists()));
+    if !any && !args.follow {
+        bail!(
+            "no local logs in {}: start `cargo xtask local` (its functions write there), give --dir, or read a deployed stack with --aws",
+            dir.display()
+        );
+    }
+    Ok(Reader::new(sources, query))
+}
+
+async fn cloud_reader(args: &Args, chosen: &[(&str, &str)], query: Query) -> Result<Reader> {
+    let config = args.config.load()?;
+    let stack = args
+        .stack
+        .clone()
+        .unwrap_or_else(|| format!("{}-prod", config.app_name));
+    let target = args.target.existing()?;
+    let sdk = target.sdk_config().await;
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let physical = crate::local::serve::physical_ids(&cfn, &stack).await?;
+    let mut sources = Vec::new();
+    for (id, _) in chosen {
+        if *id == EDGE_PRINCIPAL {
+            let name = physical
+                .get(*id)
+                .with_context(|| format!("the stack {stack} has no {id}"))?;
+            let default: Vec<&str> = stack_logs::EDGE_REGIONS.to_vec();
+            let regions: Vec<&str> = if args.edge_regions.is_empty() {
+                default
+            } else {
+                args.edge_regions.iter().map(String::as_str).collect()
+            };
+            let search = edge_sources(&sdk, id, name, &regions).await;
+            for (region, why) in &search.skipped {
+                eprintln!("warning: the edge recorder's logs in {region} were not searched: {why}");
+            }
+            if search.sources.is_empty() {
+                eprintln!(
+                    "note: {id} has no log group yet in {} (it logs where it runs, once it has run there)",
+                    regions.join(", ")
+                );
+            }
+            sources.extend(search.sources);
+        } else {
+            let group = physical
+                .get(&format!("{id}Logs"))
+                .with_context(|| format!("the stack {stack} has no log group {id}Logs"))?;
+            sources.push(Source {
+                name: (*id).to_owned(),
+                place: Place::Group {
+                    group: group.clone(),
+                    region: None,
+                },
+            });
+        }
+    }
+    Ok(Reader::new(sources, query).with_aws(sdk))
+}
+
+fn print_lines(lines: &[Line], width: usize, json: bool) {
+    for line in lines {
+        let text = if json {
+            line.text.clone()
+        } else {
+            readable(&line.text)
+        };
+        println!("{} {:<width$} {text}", line.time(), line.source);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn functions_are_named_by_logical_id_or_binary_in_any_case() {
+        assert_eq!(
+            selected(Some("counts-api")).unwrap(),
+            vec![("CountsApi", "counts-api")]
+        );
+        assert_eq!(selected(Some("countsapi")).unwrap()[0].0, "CountsApi");
+        assert_eq!(selected(Some("Processor")).unwrap()[0].1, "processor");
+        assert_eq!(
+            selected(Some("edge_recorder")).unwrap()[0].0,
+            "EdgeRecorder"
+        );
+        assert_eq!(selected(None).unwrap().len(), 5);
+        let error = selected(Some("nope")).unwrap_err().to_string();
+        assert!(error.contains("Processor, CountsApi"), "{error}");
+    }
+}
