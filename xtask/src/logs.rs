@@ -5,11 +5,13 @@
 //! recorder's in every Region it ran in. Reading and interleaving is the
 //! `stack-logs` library's; this is the command line over it.
 
+use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use anyhow::{bail, Context, Result};
-use stack_logs::{edge_sources, parse_since, readable, Line, Place, Query, Reader, Source};
+use stack_logs::{edge_sources, parse_since, readable, Place, Query, Reader, Source};
 
 use crate::access::EDGE_PRINCIPAL;
 use crate::build::BINARIES;
@@ -115,13 +117,21 @@ pub fn run(args: &Args) -> Result<()> {
                 .map(|s| s.name.len())
                 .max()
                 .unwrap_or(0);
-            print_lines(&reader.next().await?, width, args.json);
-            if !args.follow {
+            let mut failing = BTreeMap::new();
+            let mut first = reader.next().await;
+            if first.lines.is_empty() && first.errors.len() == reader.sources().len() {
+                if let Some((name, error)) = first.errors.pop() {
+                    return Err(anyhow::Error::new(error).context(format!("reading {name}'s logs")));
+                }
+            }
+            if !show(first, width, args.json, &mut failing) || !args.follow {
                 return Ok(());
             }
             loop {
                 tokio::time::sleep(POLL).await;
-                print_lines(&reader.next().await?, width, args.json);
+                if !show(reader.next().await, width, args.json, &mut failing) {
+                    return Ok(());
+                }
             }
         };
         tokio::select! {
@@ -208,15 +218,36 @@ async fn cloud_reader(args: &Args, chosen: &[(&str, &str)], query: Query) -> Res
     Ok(Reader::new(sources, query).with_aws(sdk))
 }
 
-fn print_lines(lines: &[Line], width: usize, json: bool) {
-    for line in lines {
+/// Prints a batch's lines, and each source's error once (until it
+/// changes or the source reads again). False when standard output is gone
+/// (`cargo xtask logs | head`): there is nobody left to print for.
+fn show(
+    batch: stack_logs::Batch,
+    width: usize,
+    json: bool,
+    failing: &mut BTreeMap<String, String>,
+) -> bool {
+    let failed: Vec<String> = batch.errors.iter().map(|(n, _)| n.clone()).collect();
+    failing.retain(|name, _| failed.contains(name));
+    for (name, error) in batch.errors {
+        let text = error.to_string();
+        if failing.get(&name) != Some(&text) {
+            eprintln!("warning: {name}'s logs could not be read (asked again next time): {text}");
+            failing.insert(name, text);
+        }
+    }
+    let mut out = std::io::stdout().lock();
+    for line in &batch.lines {
         let text = if json {
             line.text.clone()
         } else {
             readable(&line.text)
         };
-        println!("{} {:<width$} {text}", line.time(), line.source);
+        if writeln!(out, "{} {:<width$} {text}", line.time(), line.source).is_err() {
+            return false;
+        }
     }
+    out.flush().is_ok()
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use infra::aws::s3::bucket::{LifecycleConfiguration, NoncurrentVersionExpiration
 use infra::aws::{apigateway, iam};
 use infra::constructs::private_bucket;
 use infra::policy::{PolicyDocument, Principal, Statement};
-use infra::{fns, pseudo, sub, Output, Template, Value};
+use infra::{fns, pseudo, sub, Attributes, DeletionPolicy, Output, Template, Value};
 
 use crate::config::StackConfig;
 use crate::stack::{build, roles, StackError, Stage};
@@ -34,6 +34,10 @@ pub mod outputs {
     pub const EXECUTION_ROLE: &str = "ExecutionRoleArn";
     /// The permissions boundary of every role of the site's stacks.
     pub const ROLE_BOUNDARY: &str = "RoleBoundaryArn";
+    /// The role the account's API Gateway settings name (a bootstrap stack
+    /// without this output predates it: the WebSocket stage's access logs
+    /// would fail to deploy).
+    pub const API_GATEWAY_LOGS_ROLE: &str = "ApiGatewayLogsRoleArn";
 }
 
 /// Who may deploy from GitHub Actions.
@@ -404,9 +408,18 @@ pub const UNLISTED_PERMISSIONS: &[(&str, &str)] = &[
 /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/set-up-logging.html>),
 /// trusted by `apigateway.amazonaws.com` with AWS's managed policy for it.
 /// An account that already names a role gets this one instead (any role
-/// with that policy serves every API in the Region).
+/// with that policy serves every API in the Region). Both are retained when
+/// the stack goes: CloudFormation leaves the account setting in place when
+/// it deletes the resource
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-apigateway-account.html>),
+/// and it must not name a deleted role.
 fn api_gateway_logging(t: &mut Template) {
-    let role = t.add(
+    let kept = || {
+        Attributes::new()
+            .deletion_policy(DeletionPolicy::Retain)
+            .update_replace_policy(DeletionPolicy::Retain)
+    };
+    let role = t.add_with(
         "ApiGatewayLogsRole",
         iam::Role::new(
             PolicyDocument::new().statement(
@@ -422,10 +435,18 @@ fn api_gateway_logging(t: &mut Template) {
             ":iam::aws:policy/service-role/",
             API_GATEWAY_LOGS_POLICY
         )]),
+        kept(),
     );
-    t.add(
+    t.add_with(
         "ApiGatewayAccount",
         apigateway::Account::new().cloud_watch_role_arn(role.arn()),
+        kept(),
+    );
+    t.output(
+        outputs::API_GATEWAY_LOGS_ROLE,
+        Output::new(role.arn()).description(
+            "The account's API Gateway logging role in this Region (WebSocket access logs)",
+        ),
     );
 }
 

@@ -52,6 +52,18 @@ pub enum Repair {
     },
 }
 
+impl Repair {
+    /// The writer attribute whose stamp makes applying the repair twice
+    /// apply it once (none for top pages merges, which are idempotent).
+    pub fn writer(&self) -> Option<&str> {
+        match self {
+            Repair::Add(addition) => Some(&addition.writer),
+            Repair::Visits { writer, .. } => Some(writer),
+            Repair::TopPages { .. } => None,
+        }
+    }
+}
+
 /// An addition to one aggregate item, stamped so that applying it twice
 /// applies it once.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,8 @@
 //! ran in, which [`edge_sources`] finds) or a local file of JSON lines (what
 //! functions run on this machine write). [`Reader`] reads them all and
 //! interleaves them by time; called again, it returns only lines it has not
-//! returned yet, which is what following is. [`readable`] turns the JSON
+//! returned yet, which is what following is (a source that fails is named
+//! in the batch and asked again next time, the others' lines still come). [`readable`] turns the JSON
 //! lines functions and Lambda write into one readable line.
 //!
 //! Nothing here prints: the caller decides what to show and how.
@@ -23,7 +24,7 @@ pub use cloudwatch::{edge_group_prefix, edge_sources, EdgeSearch, EDGE_REGIONS};
 pub use error::LogsError;
 pub use line::{readable, Line};
 pub use local::LOCAL_TIME_FIELD;
-pub use reader::{Query, Reader};
+pub use reader::{Batch, Query, Reader, LATE_MS};
 pub use since::parse_since;
 
 /// Where one function's lines are.

@@ -1,33 +1,48 @@
 //! Reading every source at once, interleaved by time, and again for what
 //! arrived since (following).
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 use aws_config::SdkConfig;
 
 use crate::cloudwatch::{client, events_from};
-use crate::local::read_from;
-use crate::{Line, LogsError, Place, Source};
+use crate::local::{read_from, FilePosition};
+use crate::{readable, Line, LogsError, Place, Source};
+
+/// How late an event may reach CloudWatch Logs (after events of other
+/// streams with later times) and still be returned when following: each
+/// read asks again from this far before the newest event seen, and drops
+/// the ones it returned already.
+pub const LATE_MS: i64 = 60_000;
 
 /// Which lines to return.
 #[derive(Debug, Clone, Default)]
 pub struct Query {
     /// Lines written from this time on, in milliseconds since the epoch.
     pub start_ms: i64,
-    /// Only lines containing this text (case-sensitive, as written).
+    /// Only lines containing this text (case-sensitive), as written or as
+    /// [`readable`] prints them.
     pub filter: Option<String>,
 }
 
-/// Where a source's reading stopped.
+/// What one read returned.
 #[derive(Debug, Default)]
+pub struct Batch {
+    /// The new lines of every source read, oldest first.
+    pub lines: Vec<Line>,
+    /// The sources that could not be read this time, by name, and why
+    /// (they are asked again from where they were by the next read).
+    pub errors: Vec<(String, LogsError)>,
+}
+
+/// Where a source's reading stopped.
+#[derive(Debug)]
 enum Cursor {
-    #[default]
-    Start,
-    /// A file's byte offset.
-    Offset(u64),
-    /// A group's latest event time, and the IDs of its events at that time
-    /// already returned.
-    Time(i64, HashSet<String>),
+    /// A file's position.
+    File(FilePosition),
+    /// A group's newest event time, and the events returned from
+    /// [`LATE_MS`] before it on (ID → time).
+    Group(i64, HashMap<String, i64>),
 }
 
 /// Reads sources, each time returning the lines not returned before.
@@ -63,103 +78,96 @@ impl Reader {
     }
 
     /// The lines written since the last call (since the query's start on
-    /// the first), of every source, oldest first; lines of one source at
-    /// the same time keep their order.
-    pub async fn next(&mut self) -> Result<Vec<Line>, LogsError> {
+    /// the first), of every source that could be read, oldest first; lines
+    /// of one source at the same time keep their order.
+    pub async fn next(&mut self) -> Batch {
         let start_ms = self.query.start_ms;
         let reads = self.sources.iter().enumerate().map(|(i, source)| {
-            let cursor = self.cursors.remove(&i).unwrap_or_default();
+            let cursor = self.cursors.remove(&i);
             let sdk = self.sdk.clone();
             async move {
                 let read = read_source(source, cursor, start_ms, sdk.as_ref()).await;
                 (i, read)
             }
         });
-        let mut lines = Vec::new();
-        let mut first_error = None;
-        for (i, read) in futures::future::join_all(reads).await {
+        let mut batch = Batch::default();
+        for (i, (cursor, read)) in futures::future::join_all(reads).await {
+            if let Some(cursor) = cursor {
+                self.cursors.insert(i, cursor);
+            }
             match read {
-                Ok((cursor, mut read)) => {
-                    self.cursors.insert(i, cursor);
-                    lines.append(&mut read);
-                }
-                Err((cursor, error)) => {
-                    self.cursors.insert(i, cursor);
-                    first_error.get_or_insert(error);
-                }
+                Ok(mut lines) => batch.lines.append(&mut lines),
+                Err(error) => batch.errors.push((self.sources[i].name.clone(), error)),
             }
         }
-        if let Some(error) = first_error {
-            return Err(error);
-        }
         if let Some(filter) = &self.query.filter {
-            lines.retain(|l| l.text.contains(filter.as_str()));
+            batch.lines.retain(|l| {
+                l.text.contains(filter.as_str()) || readable(&l.text).contains(filter.as_str())
+            });
         }
-        lines.sort_by_key(|l| l.time_ms);
-        Ok(lines)
+        batch.lines.sort_by_key(|l| l.time_ms);
+        batch
     }
 }
 
+/// One source's new lines, and its cursor for the next read (unchanged
+/// when the read failed).
 async fn read_source(
     source: &Source,
-    cursor: Cursor,
+    cursor: Option<Cursor>,
     start_ms: i64,
     sdk: Option<&SdkConfig>,
-) -> Result<(Cursor, Vec<Line>), (Cursor, LogsError)> {
+) -> (Option<Cursor>, Result<Vec<Line>, LogsError>) {
     match &source.place {
         Place::File(path) => {
-            let offset = match cursor {
-                Cursor::Offset(o) => o,
-                _ => 0,
+            let at = match cursor {
+                Some(Cursor::File(at)) => at,
+                _ => FilePosition::default(),
             };
-            match read_from(path, &source.name, offset) {
-                Ok((lines, end)) => Ok((
-                    Cursor::Offset(end),
-                    lines
+            match read_from(path, &source.name, at.clone()) {
+                Ok((lines, end)) => (
+                    Some(Cursor::File(end)),
+                    Ok(lines
                         .into_iter()
                         .filter(|l| l.time_ms >= start_ms)
-                        .collect(),
-                )),
-                Err(e) => Err((Cursor::Offset(offset), e)),
+                        .collect()),
+                ),
+                Err(e) => (Some(Cursor::File(at)), Err(e)),
             }
         }
         Place::Group { group, region } => {
-            let (from, mut seen) = match cursor {
-                Cursor::Time(t, seen) => (t, seen),
-                _ => (start_ms, HashSet::new()),
+            let (newest, mut seen) = match cursor {
+                Some(Cursor::Group(t, seen)) => (t, seen),
+                _ => (start_ms, HashMap::new()),
             };
             let Some(sdk) = sdk else {
-                return Err((
-                    Cursor::Time(from, seen),
-                    LogsError::CloudWatch {
+                return (
+                    Some(Cursor::Group(newest, seen)),
+                    Err(LogsError::CloudWatch {
                         group: group.clone(),
                         region: region.clone().unwrap_or_default(),
                         message: "no AWS configuration was given to read it with".into(),
-                    },
-                ));
+                    }),
+                );
             };
-            let events =
-                match events_from(&client(sdk, region.as_deref()), &source.name, group, from).await
-                {
-                    Ok(events) => events,
-                    Err(e) => return Err((Cursor::Time(from, seen), e)),
-                };
-            let mut latest = from;
+            let from = (newest - LATE_MS).max(start_ms);
+            let client = client(sdk, region.as_deref());
+            let events = match events_from(&client, &source.name, group, from).await {
+                Ok(events) => events,
+                Err(e) => return (Some(Cursor::Group(newest, seen)), Err(e)),
+            };
+            let mut newest = newest;
             let mut lines = Vec::new();
             for (id, line) in events {
-                if line.time_ms == from && seen.contains(&id) {
+                if seen.contains_key(&id) {
                     continue;
                 }
-                if line.time_ms > latest {
-                    latest = line.time_ms;
-                    seen.clear();
-                }
-                if line.time_ms == latest {
-                    seen.insert(id);
-                }
+                newest = newest.max(line.time_ms);
+                seen.insert(id, line.time_ms);
                 lines.push(line);
             }
-            Ok((Cursor::Time(latest, seen), lines))
+            seen.retain(|_, t| *t >= newest - LATE_MS);
+            (Some(Cursor::Group(newest, seen)), Ok(lines))
         }
     }
 }

@@ -47,6 +47,13 @@ async fn put(client: &Client, group: &str, events: &[(i64, &str)]) {
     request.send().await.unwrap();
 }
 
+/// A read that must succeed for every source.
+async fn read(reader: &mut Reader) -> Vec<stack_logs::Line> {
+    let batch = reader.next().await;
+    assert!(batch.errors.is_empty(), "{:?}", batch.errors);
+    batch.lines
+}
+
 fn regional(sdk: &aws_config::SdkConfig, region: &str) -> Client {
     Client::from_conf(
         aws_sdk_cloudwatchlogs::config::Builder::from(sdk)
@@ -122,7 +129,7 @@ async fn groups_and_files_interleave_by_time_and_follow_returns_what_is_new() {
         },
     )
     .with_aws(sdk.clone());
-    let first = reader.next().await.unwrap();
+    let first = read(&mut reader).await;
     let seen: Vec<(&str, &str)> = first
         .iter()
         .map(|l| (l.source.as_str(), l.text.as_str()))
@@ -134,7 +141,7 @@ async fn groups_and_files_interleave_by_time_and_follow_returns_what_is_new() {
     assert_eq!(seen.len(), 4);
 
     // Following: only what arrived since.
-    assert!(reader.next().await.unwrap().is_empty());
+    assert!(read(&mut reader).await.is_empty());
     put(
         &home,
         "/app/processor",
@@ -150,10 +157,8 @@ async fn groups_and_files_interleave_by_time_and_follow_returns_what_is_new() {
         rfc3339(t0 + 4_000)
     )
     .unwrap();
-    let more: Vec<String> = reader
-        .next()
+    let more: Vec<String> = read(&mut reader)
         .await
-        .unwrap()
         .into_iter()
         .map(|l| l.text)
         .collect();
@@ -161,6 +166,21 @@ async fn groups_and_files_interleave_by_time_and_follow_returns_what_is_new() {
     assert_eq!(more[0], "processor three again");
     assert!(more[1].contains("api four"));
     assert_eq!(more[2], "processor five");
+
+    // An event that reaches CloudWatch late, behind a newer one, still comes.
+    put(
+        &home,
+        "/app/processor",
+        &[(t0 + 4_500, "processor four and a half, late")],
+    )
+    .await;
+    let late: Vec<String> = read(&mut reader)
+        .await
+        .into_iter()
+        .map(|l| l.text)
+        .collect();
+    assert_eq!(late, vec!["processor four and a half, late"]);
+    assert!(read(&mut reader).await.is_empty());
 
     // A start time and a filter.
     let mut later = Reader::new(
@@ -171,33 +191,55 @@ async fn groups_and_files_interleave_by_time_and_follow_returns_what_is_new() {
         },
     )
     .with_aws(sdk);
-    let texts: Vec<String> = later
-        .next()
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|l| l.text)
-        .collect();
+    let texts: Vec<String> = read(&mut later).await.into_iter().map(|l| l.text).collect();
     assert_eq!(texts, vec!["processor three", "processor three again"]);
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[tokio::test]
-async fn a_missing_group_is_an_error_that_names_it() {
+async fn a_missing_group_is_named_and_the_other_sources_still_read() {
     let moto = emulator::Moto::start().unwrap_or_else(|e| panic!("{e}"));
     let sdk = moto.sdk_config().await;
+    let dir = std::env::temp_dir().join(format!("stack-logs-missing-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("connect.log");
+    std::fs::write(
+        &file,
+        "{\"timestamp\":\"2026-12-01T10:00:00Z\",\"level\":\"INFO\",\"fields\":{\"message\":\"connected\"}}\n",
+    )
+    .unwrap();
     let mut reader = Reader::new(
-        vec![Source {
-            name: "Processor".into(),
-            place: Place::Group {
-                group: "/app/absent".into(),
-                region: Some("us-east-1".into()),
+        vec![
+            Source {
+                name: "Processor".into(),
+                place: Place::Group {
+                    group: "/app/absent".into(),
+                    region: Some("us-east-1".into()),
+                },
             },
-        }],
-        Query::default(),
+            Source {
+                name: "Connect".into(),
+                place: Place::File(file),
+            },
+        ],
+        Query {
+            start_ms: 0,
+            // Matched as printed (`INFO  connected`), not only as written.
+            filter: Some("INFO  connected".into()),
+        },
     )
     .with_aws(sdk);
-    let error = reader.next().await.unwrap_err().to_string();
+    let batch = reader.next().await;
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        batch.lines.len(),
+        1,
+        "the file's line comes despite the failing group"
+    );
+    assert_eq!(batch.errors.len(), 1);
+    let (source, error) = &batch.errors[0];
+    assert_eq!(source, "Processor");
+    let error = error.to_string();
     assert!(
         error.contains("/app/absent") && error.contains("us-east-1"),
         "{error}"

@@ -385,6 +385,11 @@ pub async fn deploy(
             };
             let outputs = if found.contains_key(visitor_stack::bootstrap::outputs::ARTIFACT_BUCKET)
             {
+                if !found.contains_key(visitor_stack::bootstrap::outputs::API_GATEWAY_LOGS_ROLE) {
+                    bail!(
+                        "the bootstrap stack {name} predates the WebSocket API's access logs, which need the account's API Gateway logging role it now sets: run `cargo xtask bootstrap` for this target (with the --github-repo options you bootstrapped with, if any) to update it, then deploy again"
+                    );
+                }
                 found
             } else {
                 let rendered = visitor_stack::bootstrap::bootstrap(config, None)?.render()?;

@@ -465,6 +465,79 @@ async fn bootstrap_creates_the_deployment_roles_and_deploy_keeps_them() {
     assert_eq!(again, first, "bootstrapping again changes nothing");
 }
 
+/// A bootstrap stack from before the account's API Gateway logging role:
+/// a deploy stops and says to bootstrap again (the WebSocket stage's access
+/// logs would fail on AWS without the role), and deploys once that is done.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bootstrap_from_before_the_logging_role_is_named_before_a_deploy_fails_on_it() {
+    use visitor_stack::bootstrap::outputs;
+
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let config = StackConfig::default();
+    let mut old = visitor_stack::bootstrap::bootstrap(&config, None)
+        .unwrap()
+        .render()
+        .unwrap()
+        .json()
+        .clone();
+    for id in ["ApiGatewayAccount", "ApiGatewayLogsRole"] {
+        old["Resources"].as_object_mut().unwrap().remove(id);
+    }
+    old["Outputs"]
+        .as_object_mut()
+        .unwrap()
+        .remove(outputs::API_GATEWAY_LOGS_ROLE);
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    cfn.create_stack()
+        .stack_name("resume-bootstrap")
+        .template_body(old.to_string())
+        .send()
+        .await
+        .unwrap();
+    let Err(error) = deploy(
+        &target,
+        Stage::Test,
+        "after-old-bootstrap",
+        &config,
+        &options(),
+    )
+    .await
+    else {
+        panic!("a deploy over an old bootstrap stack went ahead");
+    };
+    let text = format!("{error:#}");
+    assert!(
+        text.contains("predates") && text.contains("cargo xtask bootstrap"),
+        "{text}"
+    );
+    let args = super::bootstrap::Args {
+        github_repo: None,
+        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
+        oidc_provider_arn: None,
+        target: super::TargetArgs {
+            endpoint: Some(moto.endpoint().to_owned()),
+            aws: false,
+        },
+        yes: true,
+        config: crate::stack_config::ConfigArgs::default(),
+    };
+    let updated = super::bootstrap::apply_bootstrap(&target, &config, &args)
+        .await
+        .unwrap();
+    assert!(updated.contains_key(outputs::API_GATEWAY_LOGS_ROLE));
+    deploy(
+        &target,
+        Stage::Test,
+        "after-old-bootstrap",
+        &config,
+        &options(),
+    )
+    .await
+    .unwrap();
+}
+
 /// IAM returns policy documents URL-encoded.
 fn urlencoding_decode(text: &str) -> String {
     let bytes = text.as_bytes();

@@ -258,9 +258,13 @@ async fn check_logs(dir: &std::path::Path) -> Result<()> {
             place: stack_logs::Place::File(visitor_model::env::local_log_file(dir, binary)),
         })
         .collect();
-    let lines = stack_logs::Reader::new(sources, stack_logs::Query::default())
+    let batch = stack_logs::Reader::new(sources, stack_logs::Query::default())
         .next()
-        .await?;
+        .await;
+    if let Some((name, error)) = batch.errors.into_iter().next() {
+        return Err(anyhow::Error::new(error).context(format!("reading {name}'s log")));
+    }
+    let lines = batch.lines;
     for (id, _) in crate::build::BINARIES {
         let own = lines.iter().filter(|l| l.source == id).count();
         if own == 0 || lines.iter().any(|l| l.source == id && l.time_ms == 0) {

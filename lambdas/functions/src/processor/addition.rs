@@ -130,6 +130,15 @@ pub(super) fn hour_now() -> u64 {
         .unwrap_or(0)
 }
 
+/// Whether a repair stamped by writer `attr` comes too late to be applied
+/// safely at `now` (hours since the epoch): its writer began so long ago
+/// that the attribute, which is what makes applying it twice apply it
+/// once, may have been pruned (an hour before [`PRUNE_AFTER_HOURS`], for
+/// the hour's rounding). An attribute that is no writer's counts as late.
+pub(super) fn too_late_to_repair(attr: &str, now: u64) -> bool {
+    writer_hour(attr).is_none_or(|h| now + 1 > h + PRUNE_AFTER_HOURS)
+}
+
 /// The writer attributes of `item` whose writers began more than
 /// [`PRUNE_AFTER_HOURS`] before `now` (hours since the epoch).
 pub(super) fn stale_writers(item: &Item, now: u64) -> Vec<String> {
@@ -290,7 +299,11 @@ mod tests {
         .into_iter()
         .collect();
         assert!(stale_writers(&item, 492_020).is_empty());
-        assert_eq!(stale_writers(&item, 492_025), vec![writer.attr]);
+        assert_eq!(stale_writers(&item, 492_025), vec![writer.attr.clone()]);
+        // Repairs stop an hour before their writer's mark may go.
+        assert!(!too_late_to_repair(&writer.attr, 492_023));
+        assert!(too_late_to_repair(&writer.attr, 492_024));
+        assert!(too_late_to_repair("visits", 492_000));
     }
 
     #[test]

@@ -78,6 +78,12 @@
 //! Visits whose commit fails are reported in `batchItemFailures` and come
 //! back; malformed messages too, and end in the dead-letter queue.
 //!
+//! A repair is applied only while its writer's mark is surely kept (writer
+//! attributes are pruned a day after their writer began): one redriven
+//! from the dead-letter queue later than that is logged as "count lost"
+//! with what it held, and not applied, rather than risk counting twice.
+//! The dead-letter alarm tells the owner within minutes.
+//!
 //! What is not covered: the function dying (killed, out of memory) between
 //! a commit and the hand over of its additions; SQS refusing a repair four
 //! times after DynamoDB refused its addition (a count lost, logged as "count
@@ -152,7 +158,7 @@ use visitor_model::tables::{paths, totals};
 use visitor_model::{env, paths as page};
 
 use crate::classify::{classify, Kind};
-use addition::{Applied, Writers};
+use addition::{too_late_to_repair, Applied, Writers};
 use commit::{CommitError, VisitorCommit};
 
 pub use commit::visit_digest;
@@ -496,10 +502,21 @@ impl Processor {
         let mut groups: Vec<Group> = Vec::new();
         let mut received = Vec::new();
         let mut bodies = Vec::new();
+        let hour = addition::hour_now();
         for record in event.records {
             let message_id = record.message_id.unwrap_or_default();
             let body = record.body.unwrap_or_default();
             match RepairMessage::parse(&body) {
+                Some(Ok(m))
+                    if m.repair
+                        .writer()
+                        .is_some_and(|w| too_late_to_repair(w, hour)) =>
+                {
+                    // Applied now it might count twice; not applied, its
+                    // counts are lost: logged with what it held.
+                    tracing::error!(message_id = %message_id, repair = ?m.repair, "count lost: a repair older than its writer's mark (a day) is not applied, so that it cannot count twice; redrive the dead-letter queue within a day");
+                    outcome.lost += 1;
+                }
                 Some(Ok(m)) => received.push(Received {
                     message_id,
                     repair: m.repair,
