@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use stack_logs::{edge_sources, parse_since, readable, Place, Query, Reader, Source};
 
 use crate::access::EDGE_PRINCIPAL;
@@ -177,21 +177,43 @@ async fn cloud_reader(args: &Args, chosen: &[(&str, &str)], query: Query) -> Res
         .unwrap_or_else(|| format!("{}-prod", config.app_name));
     let target = args.target.existing()?;
     let sdk = target.sdk_config().await;
-    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
-    let physical = crate::local::serve::physical_ids(&cfn, &stack).await?;
+    let regions: Vec<&str> = if args.edge_regions.is_empty() {
+        stack_logs::EDGE_REGIONS.to_vec()
+    } else {
+        args.edge_regions.iter().map(String::as_str).collect()
+    };
+    let sources = stack_sources(&sdk, &stack, chosen, args.function.is_some(), &regions).await?;
+    Ok(Reader::new(sources, query).with_aws(sdk))
+}
+
+/// The log groups of `chosen` in `stack`: each Rust function's `<Id>Logs`
+/// group, and the edge recorder's group in each of `regions` it ran in.
+/// With `named` (the user asked for these), a function the stack lacks is
+/// an error; otherwise it is left out (the test stage has no edge recorder).
+pub(crate) async fn stack_sources(
+    sdk: &aws_config::SdkConfig,
+    stack: &str,
+    chosen: &[(&str, &str)],
+    named: bool,
+    regions: &[&str],
+) -> Result<Vec<Source>> {
+    let cfn = aws_sdk_cloudformation::Client::new(sdk);
+    let physical = crate::local::serve::physical_ids(&cfn, stack).await?;
     let mut sources = Vec::new();
     for (id, _) in chosen {
+        let resource = if *id == EDGE_PRINCIPAL {
+            (*id).to_owned()
+        } else {
+            format!("{id}Logs")
+        };
+        let Some(physical_id) = physical.get(&resource) else {
+            if named {
+                bail!("the stack {stack} has no {resource}: is {id} part of this stage?");
+            }
+            continue;
+        };
         if *id == EDGE_PRINCIPAL {
-            let name = physical
-                .get(*id)
-                .with_context(|| format!("the stack {stack} has no {id}"))?;
-            let default: Vec<&str> = stack_logs::EDGE_REGIONS.to_vec();
-            let regions: Vec<&str> = if args.edge_regions.is_empty() {
-                default
-            } else {
-                args.edge_regions.iter().map(String::as_str).collect()
-            };
-            let search = edge_sources(&sdk, id, name, &regions).await;
+            let search = edge_sources(sdk, id, physical_id, regions).await;
             for (region, why) in &search.skipped {
                 eprintln!("warning: the edge recorder's logs in {region} were not searched: {why}");
             }
@@ -203,19 +225,19 @@ async fn cloud_reader(args: &Args, chosen: &[(&str, &str)], query: Query) -> Res
             }
             sources.extend(search.sources);
         } else {
-            let group = physical
-                .get(&format!("{id}Logs"))
-                .with_context(|| format!("the stack {stack} has no log group {id}Logs"))?;
             sources.push(Source {
                 name: (*id).to_owned(),
                 place: Place::Group {
-                    group: group.clone(),
+                    group: physical_id.clone(),
                     region: None,
                 },
             });
         }
     }
-    Ok(Reader::new(sources, query).with_aws(sdk))
+    if sources.is_empty() && !chosen.iter().any(|(id, _)| *id == EDGE_PRINCIPAL) {
+        bail!("the stack {stack} has none of the functions' log groups");
+    }
+    Ok(sources)
 }
 
 /// Prints a batch's lines, and each source's error once (until it
@@ -253,6 +275,104 @@ fn show(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::deploy::{deploy, tests::options, Target};
+    use visitor_stack::{StackConfig, Stage};
+
+    /// On a deployed stack (the test stage, on moto): each Rust function's
+    /// log group is found from the stack, the edge recorder the stage lacks
+    /// is left out unless asked for, and a line written to the processor's
+    /// group comes back with its function's name.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_deployed_stacks_log_groups_are_read() {
+        let moto = emulator::Moto::start().unwrap_or_else(|e| panic!("{e}"));
+        let sdk = moto.sdk_config().await;
+        let target = Target::Endpoint(moto.endpoint().to_owned());
+        let deployed = deploy(
+            &target,
+            Stage::Test,
+            "logs-test",
+            &StackConfig::default(),
+            &options(),
+        )
+        .await
+        .unwrap();
+        let physical = crate::local::serve::physical_ids(
+            &aws_sdk_cloudformation::Client::new(&sdk),
+            "logs-test",
+        )
+        .await
+        .unwrap();
+        drop(deployed);
+        let sources = stack_sources(
+            &sdk,
+            "logs-test",
+            &selected(None).unwrap(),
+            false,
+            &["us-east-1"],
+        )
+        .await
+        .unwrap();
+        let names: Vec<&str> = sources.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(
+            names,
+            vec!["Processor", "CountsApi", "Connect", "Broadcaster"]
+        );
+        let error = stack_sources(
+            &sdk,
+            "logs-test",
+            &selected(Some("EdgeRecorder")).unwrap(),
+            true,
+            &["us-east-1"],
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("has no EdgeRecorder"), "{error}");
+
+        let group = &physical["ProcessorLogs"];
+        let logs = aws_sdk_cloudwatchlogs::Client::new(&sdk);
+        let _ = logs
+            .create_log_stream()
+            .log_group_name(group)
+            .log_stream_name("2026/12/01/[$LATEST]abc")
+            .send()
+            .await;
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as i64;
+        logs.put_log_events()
+            .log_group_name(group)
+            .log_stream_name("2026/12/01/[$LATEST]abc")
+            .log_events(
+                aws_sdk_cloudwatchlogs::types::InputLogEvent::builder()
+                    .timestamp(now)
+                    .message(
+                        r#"{"level":"INFO","fields":{"message":"batch processed","counted":1}}"#,
+                    )
+                    .build()
+                    .unwrap(),
+            )
+            .send()
+            .await
+            .unwrap();
+        let mut reader = Reader::new(
+            sources,
+            Query {
+                start_ms: now - 60_000,
+                filter: None,
+            },
+        )
+        .with_aws(sdk);
+        let batch = reader.next().await;
+        assert!(batch.errors.is_empty(), "{:?}", batch.errors);
+        assert_eq!(batch.lines.len(), 1);
+        assert_eq!(batch.lines[0].source, "Processor");
+        assert_eq!(
+            readable(&batch.lines[0].text),
+            "INFO  batch processed counted=1"
+        );
+    }
 
     #[test]
     fn functions_are_named_by_logical_id_or_binary_in_any_case() {

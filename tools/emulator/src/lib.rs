@@ -1,6 +1,7 @@
 //! The embedded AWS emulator: a moto server (from the project's managed
 //! Python environment) on a free loopback port, stopped when dropped.
 
+pub mod pyenv;
 pub mod sqs_source;
 pub mod stream_source;
 
@@ -26,9 +27,12 @@ pub enum EmulatorError {
     /// The directory holds no Python with moto installed.
     #[error("no python with moto_server in {0}: `cargo xtask` installs the pinned moto into the managed Python environment")]
     NotInstalled(PathBuf),
-    /// [`PYENV_BIN_VAR`] is not set.
-    #[error("{PYENV_BIN_VAR} is not set: run through `cargo xtask` (which installs the pinned moto and sets it), or point it at the bin directory of a Python environment with moto installed")]
+    /// [`PYENV_BIN_VAR`] is not set and no target directory is known.
+    #[error("{PYENV_BIN_VAR} is not set and this is not a test under a cargo target directory: run through `cargo xtask` (which installs the pinned moto and sets it), or point it at the bin directory of a Python environment with moto installed")]
     NoPyEnv,
+    /// The managed environment could not be made.
+    #[error(transparent)]
+    PyEnv(#[from] pyenv::PyEnvError),
     /// The process could not be started.
     #[error("starting moto_server: {0}")]
     Spawn(std::io::Error),
@@ -52,10 +56,17 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts moto from the environment named by [`PYENV_BIN_VAR`].
+    /// Starts moto from the environment named by [`PYENV_BIN_VAR`] or, in
+    /// a test run by plain `cargo test`, from the managed environment in
+    /// its target directory (installed first if missing, as `cargo xtask`
+    /// would).
     pub fn start() -> Result<Moto, EmulatorError> {
-        let bin = std::env::var_os(PYENV_BIN_VAR).ok_or(EmulatorError::NoPyEnv)?;
-        Self::start_from(Path::new(&bin))
+        if let Some(bin) = std::env::var_os(PYENV_BIN_VAR) {
+            return Self::start_from(Path::new(&bin));
+        }
+        let target = pyenv::test_target_dir().ok_or(EmulatorError::NoPyEnv)?;
+        let root = pyenv::ensure(&pyenv::build_workspace(), &target)?;
+        Self::start_from(&root.join("bin"))
     }
 
     /// Starts moto's server from the Python environment at `bin` on a free

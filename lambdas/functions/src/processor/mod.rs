@@ -635,6 +635,10 @@ impl Processor {
         // and each visits repair's, which carries its own writer and stamp
         // so that a second delivery of it adds nothing again.
         let mut tallies: BTreeMap<Option<(String, String)>, Tally> = BTreeMap::new();
+        // A visits repair's writer → its messages: if one of its additions
+        // can be neither applied nor handed over, the repair itself comes
+        // back (its next delivery adds again under the same stamp).
+        let mut repair_messages: BTreeMap<String, Vec<String>> = BTreeMap::new();
         let fail = |outcome: &mut BatchOutcome, visits: Vec<Visit>| {
             for v in visits {
                 if !outcome.failed.contains(&v.message_id) {
@@ -647,6 +651,11 @@ impl Processor {
             match result {
                 Ok(commit) => {
                     outcome.duplicates += visits.len() - commit.fresh.len();
+                    if let Some((writer, _)) = &group.own {
+                        let ids = repair_messages.entry(writer.clone()).or_default();
+                        ids.extend(visits.iter().map(|v| v.message_id.clone()));
+                        ids.dedup();
+                    }
                     let tally = tallies.entry(group.own).or_default();
                     if commit.new_visitor && self.settings.ip_storage != IpStorage::None {
                         outcome.new_visitors += 1;
@@ -771,13 +780,26 @@ impl Processor {
                     outcome.failed.push(message_id);
                 }
                 (Err(error), None) => {
-                    retired = true;
-                    match self.hand_over(Repair::Add(addition.clone())).await {
-                        Ok(()) => {
+                    let from_repair = repair_messages.get(&addition.writer);
+                    // Only the batch's own writer is the pool's to retire.
+                    retired |= addition.writer == writer.attr;
+                    match (
+                        self.hand_over(Repair::Add(addition.clone())).await,
+                        from_repair,
+                    ) {
+                        (Ok(()), _) => {
                             tracing::warn!(%error, item = ?addition.item, "addition handed over as a repair");
                             outcome.handed_over += 1;
                         }
-                        Err(send) => {
+                        (Err(send), Some(messages)) => {
+                            tracing::warn!(%error, %send, item = ?addition.item, "a visits repair's addition failed and could not be handed over; SQS delivers the repair again");
+                            for id in messages {
+                                if !outcome.failed.contains(id) {
+                                    outcome.failed.push(id.clone());
+                                }
+                            }
+                        }
+                        (Err(send), None) => {
                             tracing::error!(%error, %send, ?addition, "count lost: the addition failed and its repair could not be sent");
                             outcome.lost += 1;
                         }
