@@ -86,7 +86,7 @@ impl AccessLogs {
     }
 
     /// Adds the log group `<id>AccessLogs` and points `stage` at it.
-    pub(crate) fn attach(
+    fn attach(
         &self,
         template: &mut Template,
         id: &str,
@@ -103,6 +103,29 @@ impl AccessLogs {
                 .format(self.format_for(protocol)),
         )
     }
+}
+
+/// Adds `<id>Stage`, the auto-deployed stage `name` of `api` with its
+/// (rate, burst) throttle and, if given, its access logs.
+pub(crate) fn add_stage(
+    template: &mut Template,
+    id: &str,
+    api: &Handle<apigatewayv2::Api>,
+    name: &str,
+    (rate, burst): (f64, i64),
+    access_logs: Option<(&AccessLogs, ApiProtocol)>,
+) -> Handle<apigatewayv2::Stage> {
+    let mut stage = apigatewayv2::Stage::new(api, name.to_owned())
+        .auto_deploy(true)
+        .default_route_settings(
+            RouteSettings::new()
+                .throttling_rate_limit(rate)
+                .throttling_burst_limit(burst),
+        );
+    if let Some((access, protocol)) = access_logs {
+        stage = access.attach(template, id, protocol, stage);
+    }
+    template.add(&format!("{id}Stage"), stage)
 }
 
 /// An HTTP API with a `$default` stage that deploys automatically. Adds
@@ -133,17 +156,14 @@ impl HttpApi {
             );
         }
         let api = template.add(id, api);
-        let mut stage = apigatewayv2::Stage::new(&api, "$default")
-            .auto_deploy(true)
-            .default_route_settings(
-                RouteSettings::new()
-                    .throttling_rate_limit(props.throttle_rate)
-                    .throttling_burst_limit(props.throttle_burst),
-            );
-        if let Some(access) = &props.access_logs {
-            stage = access.attach(template, id, ApiProtocol::Http, stage);
-        }
-        let stage = template.add(&format!("{id}Stage"), stage);
+        let stage = add_stage(
+            template,
+            id,
+            &api,
+            "$default",
+            (props.throttle_rate, props.throttle_burst),
+            props.access_logs.as_ref().map(|a| (a, ApiProtocol::Http)),
+        );
         HttpApi {
             id: id.to_owned(),
             api,

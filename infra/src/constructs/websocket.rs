@@ -1,10 +1,9 @@
 //! A WebSocket API (API Gateway v2) with `$connect`, `$disconnect` and
 //! `$default` routes, and the grant to post to its connections.
 
-use crate::aws::apigatewayv2::stage::RouteSettings;
 use crate::aws::{apigatewayv2, lambda};
 use crate::constructs::function::RustFunction;
-use crate::constructs::http_api::{AccessLogs, ApiProtocol};
+use crate::constructs::http_api::{add_stage, AccessLogs, ApiProtocol};
 use crate::constructs::perms;
 use crate::constructs::role_policy::Grantee;
 use crate::policy::Statement;
@@ -49,17 +48,17 @@ impl WebSocketApi {
                 .protocol_type("WEBSOCKET")
                 .route_selection_expression("$request.body.action"),
         );
-        let mut stage = apigatewayv2::Stage::new(&api, props.stage_name.clone())
-            .auto_deploy(true)
-            .default_route_settings(
-                RouteSettings::new()
-                    .throttling_rate_limit(props.throttle_rate)
-                    .throttling_burst_limit(props.throttle_burst),
-            );
-        if let Some(access) = &props.access_logs {
-            stage = access.attach(template, id, ApiProtocol::WebSocket, stage);
-        }
-        let stage = template.add(&format!("{id}Stage"), stage);
+        let stage = add_stage(
+            template,
+            id,
+            &api,
+            &props.stage_name,
+            (props.throttle_rate, props.throttle_burst),
+            props
+                .access_logs
+                .as_ref()
+                .map(|a| (a, ApiProtocol::WebSocket)),
+        );
         WebSocketApi {
             id: id.to_owned(),
             stage_name: props.stage_name,

@@ -414,17 +414,7 @@ async fn bootstrap_creates_the_deployment_roles_and_deploy_keeps_them() {
     let sdk = moto.sdk_config().await;
     let target = Target::Endpoint(moto.endpoint().to_owned());
     let config = StackConfig::default();
-    let args = super::bootstrap::Args {
-        github_repo: Some("octo/resume".into()),
-        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
-        oidc_provider_arn: None,
-        target: super::TargetArgs {
-            endpoint: Some(moto.endpoint().to_owned()),
-            aws: false,
-        },
-        yes: true,
-        config: crate::stack_config::ConfigArgs::default(),
-    };
+    let args = bootstrap_args(&moto, Some("octo/resume"));
     let first = super::bootstrap::apply_bootstrap(&target, &config, &args)
         .await
         .unwrap();
@@ -512,17 +502,7 @@ async fn a_bootstrap_from_before_the_logging_role_is_named_before_a_deploy_fails
         text.contains("predates") && text.contains("cargo xtask bootstrap"),
         "{text}"
     );
-    let args = super::bootstrap::Args {
-        github_repo: None,
-        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
-        oidc_provider_arn: None,
-        target: super::TargetArgs {
-            endpoint: Some(moto.endpoint().to_owned()),
-            aws: false,
-        },
-        yes: true,
-        config: crate::stack_config::ConfigArgs::default(),
-    };
+    let args = bootstrap_args(&moto, None);
     let updated = super::bootstrap::apply_bootstrap(&target, &config, &args)
         .await
         .unwrap();
@@ -536,6 +516,21 @@ async fn a_bootstrap_from_before_the_logging_role_is_named_before_a_deploy_fails
     )
     .await
     .unwrap();
+}
+
+/// `cargo xtask bootstrap --endpoint <moto> --yes [--github-repo REPO]`.
+fn bootstrap_args(moto: &emulator::Moto, github_repo: Option<&str>) -> super::bootstrap::Args {
+    super::bootstrap::Args {
+        github_repo: github_repo.map(str::to_owned),
+        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
+        oidc_provider_arn: None,
+        target: super::TargetArgs {
+            endpoint: Some(moto.endpoint().to_owned()),
+            aws: false,
+        },
+        yes: true,
+        config: crate::stack_config::ConfigArgs::default(),
+    }
 }
 
 /// IAM returns policy documents URL-encoded.
@@ -595,17 +590,7 @@ async fn the_deploy_role_allows_every_call_of_a_prod_deploy() {
     let sdk = moto.sdk_config().await;
     let target = Target::Endpoint(moto.endpoint().to_owned());
     let config = StackConfig::default();
-    let args = super::bootstrap::Args {
-        github_repo: Some("octo/resume".into()),
-        environment: visitor_stack::bootstrap::DEPLOY_ENVIRONMENT.into(),
-        oidc_provider_arn: None,
-        target: super::TargetArgs {
-            endpoint: Some(moto.endpoint().to_owned()),
-            aws: false,
-        },
-        yes: true,
-        config: crate::stack_config::ConfigArgs::default(),
-    };
+    let args = bootstrap_args(&moto, Some("octo/resume"));
     super::bootstrap::apply_bootstrap(&target, &config, &args)
         .await
         .unwrap();
