@@ -10,15 +10,9 @@ use anyhow::{bail, Context, Result};
 use crate::pyenv::PyEnv;
 use crate::workspace;
 
-/// The crate holding the functions, and its binaries.
-pub const FUNCTIONS_PACKAGE: &str = "visitor-functions";
-/// Binary name of each function (the stack's logical ID → binary).
-pub const BINARIES: [(&str, &str); 4] = [
-    ("Processor", "processor"),
-    ("CountsApi", "counts-api"),
-    ("Connect", "connect"),
-    ("Broadcaster", "broadcaster"),
-];
+/// The crate holding the functions, and its binaries (declared once, in
+/// the stack's manifest).
+pub use visitor_stack::manifest::{BINARIES, FUNCTIONS_PACKAGE};
 
 /// Target CPU.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

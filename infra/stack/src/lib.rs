@@ -8,6 +8,7 @@
 
 pub mod bootstrap;
 mod config;
+pub mod manifest;
 pub mod monitoring;
 pub mod site_files;
 mod stack;

@@ -13,6 +13,7 @@ use visitor_model::{env, tables};
 use infra::aws::lambda::function::Architecture;
 
 use crate::config::{CpuArchitecture, FunctionSize, IpStorage, StackConfig};
+use crate::manifest::{self, FunctionSpec};
 
 /// Which system to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -55,8 +56,6 @@ pub mod parameters {
     pub fn code_key(function: &str) -> String {
         format!("{function}CodeKey")
     }
-    /// The Rust functions, by logical ID (and crate: see `lambdas/`).
-    pub const FUNCTIONS: [&str; 4] = ["Processor", "CountsApi", "Connect", "Broadcaster"];
 }
 
 /// What each function does with each table, declared once: the stack's
@@ -94,7 +93,7 @@ pub mod access {
     /// Grants a test stack's calls may leave unused, by function and
     /// action, with the reason (the access check reports them as kept).
     pub const KEPT: &[(&str, &str, &str)] = &[(
-        "Processor",
+        crate::manifest::PROCESSOR.logical_id,
         "sqs:SendMessage",
         "the processor sends a repair to its queue only when an addition fails \
          after its retries (lambdas/functions/src/processor/mod.rs); \
@@ -266,10 +265,10 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
     );
 
     let function = |t: &mut Template,
-                    id: &str,
+                    spec: FunctionSpec,
                     size: FunctionSize,
-                    description: &str,
                     vars: Vec<(&str, Value<String>)>| {
+        let id = spec.logical_id;
         let key = t.parameter(
             &parameters::code_key(id),
             Parameter::string()
@@ -287,7 +286,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         .memory_mb(i64::from(size.memory_mb))
         .timeout_s(i64::from(size.timeout_s))
         .log_retention_days(i64::from(config.log_retention_days))
-        .description(format!("{}: {description}", config.app_name))
+        .description(format!("{}: {}", config.app_name, spec.description))
         .role(role_options(config));
         if let Some(n) = size.reserved_concurrency {
             props = props.reserved_concurrency(i64::from(n));
@@ -300,16 +299,14 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
 
     let mut processor = function(
         &mut t,
-        "Processor",
+        manifest::PROCESSOR,
         config.processor,
-        "aggregates visits into the tables",
         processor_env(config, &queue, &totals, &visitors, &paths),
     );
     let mut counts = function(
         &mut t,
-        "CountsApi",
+        manifest::COUNTS_API,
         config.api_functions,
-        "serves the counts",
         vec![
             (env::TOTALS_TABLE, totals.name()),
             (env::PATHS_TABLE, paths.name()),
@@ -321,9 +318,8 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
     );
     let mut connect = function(
         &mut t,
-        "Connect",
+        manifest::CONNECT,
         config.api_functions,
-        "tracks WebSocket connections",
         vec![
             (env::CONNECTIONS_TABLE, connections.name()),
             (
@@ -398,9 +394,8 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
     }
     let mut broadcaster = function(
         &mut t,
-        "Broadcaster",
+        manifest::BROADCASTER,
         config.api_functions,
-        "pushes live counts",
         vec![
             (env::CONNECTIONS_TABLE, connections.name()),
             (env::TOTALS_TABLE, totals.name()),
@@ -544,12 +539,13 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
     ] {
         t.output(name, Output::new(table.name()));
     }
-    for (name, f) in [
-        ("Processor", &processor),
-        ("CountsApi", &counts),
-        ("Connect", &connect),
-        ("Broadcaster", &broadcaster),
-    ] {
+    let functions = vec![
+        (manifest::PROCESSOR.logical_id, &processor),
+        (manifest::COUNTS_API.logical_id, &counts),
+        (manifest::CONNECT.logical_id, &connect),
+        (manifest::BROADCASTER.logical_id, &broadcaster),
+    ];
+    for (name, f) in &functions {
         t.output(&outputs::function(name), Output::new(f.name()));
     }
     crate::monitoring::add(
@@ -557,12 +553,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         config,
         crate::monitoring::Watched {
             queue: &queue,
-            functions: vec![
-                ("Processor", &processor),
-                ("CountsApi", &counts),
-                ("Connect", &connect),
-                ("Broadcaster", &broadcaster),
-            ],
+            functions,
             processor: &processor,
             api: &api,
             distribution: distribution.as_ref(),

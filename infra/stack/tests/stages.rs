@@ -123,8 +123,8 @@ fn test_stage_is_the_counters_only() {
             "test stage lacks output {name}"
         );
     }
-    for f in parameters::FUNCTIONS {
-        assert!(t["Outputs"].get(outputs::function(f)).is_some());
+    for f in visitor_stack::manifest::RUST_FUNCTIONS {
+        assert!(t["Outputs"].get(outputs::function(f.logical_id)).is_some());
     }
 }
 
