@@ -49,6 +49,18 @@ pub enum EmulatorError {
 /// concurrent updates of one item interleave and lose one's changes).
 pub const LAUNCHER: &str = include_str!("moto_server.py");
 
+/// The managed Python environment's `bin` directory: the one
+/// [`PYENV_BIN_VAR`] names or, in a test run by plain `cargo test`, the one
+/// in its target directory (installed first if missing, as `cargo xtask`
+/// would).
+pub fn pyenv_bin() -> Result<PathBuf, EmulatorError> {
+    if let Some(bin) = std::env::var_os(PYENV_BIN_VAR) {
+        return Ok(PathBuf::from(bin));
+    }
+    let target = pyenv::test_target_dir().ok_or(EmulatorError::NoPyEnv)?;
+    Ok(pyenv::ensure(&pyenv::build_workspace(), &target)?.join("bin"))
+}
+
 /// A running moto server.
 pub struct Moto {
     child: Child,
@@ -61,12 +73,7 @@ impl Moto {
     /// its target directory (installed first if missing, as `cargo xtask`
     /// would).
     pub fn start() -> Result<Moto, EmulatorError> {
-        if let Some(bin) = std::env::var_os(PYENV_BIN_VAR) {
-            return Self::start_from(Path::new(&bin));
-        }
-        let target = pyenv::test_target_dir().ok_or(EmulatorError::NoPyEnv)?;
-        let root = pyenv::ensure(&pyenv::build_workspace(), &target)?;
-        Self::start_from(&root.join("bin"))
+        Self::start_from(&pyenv_bin()?)
     }
 
     /// Starts moto's server from the Python environment at `bin` on a free
