@@ -140,7 +140,9 @@ fn describe(step: Step) -> &'static str {
         Step::Browser => "the site in headless Chromium against cargo xtask local",
         Step::Signals => "SIGTERM/SIGHUP mid-work leave no process, stack, table or queue",
         Step::Bench => "the benchmark on a tiny workload (cargo xtask bench --smoke)",
-        Step::Readme => "README example and output match the code",
+        Step::Readme => {
+            "README example and output match the code; ARCHITECTURE.md's map matches the tree"
+        }
     }
 }
 
