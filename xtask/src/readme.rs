@@ -75,6 +75,9 @@ fn map_problems(text: &str, root: &std::path::Path) -> Vec<String> {
         .collect();
     for folder in MAPPED_FOLDERS {
         let Ok(entries) = std::fs::read_dir(root.join(folder)) else {
+            problems.push(format!(
+                "{folder} (whose entries it must name) does not exist"
+            ));
             continue;
         };
         let mut names: Vec<String> = entries

@@ -50,14 +50,10 @@ pub enum ApiProtocol {
 }
 
 impl AccessLogs {
-    /// An HTTP API's line format: request ID, time, route, status, latency
-    /// (ms), and the source IP if asked for
+    /// The line format for `protocol`: request ID, time, route, status,
+    /// latency (ms), and the source IP if asked for
     /// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-logging-variables.html>).
-    pub fn format(&self) -> String {
-        self.format_for(ApiProtocol::Http)
-    }
-
-    /// The line format for `protocol`. WebSocket lines carry the event
+    /// WebSocket lines carry the event
     /// (`CONNECT`, `MESSAGE`, `DISCONNECT`) and the connection, and the
     /// integration's latency (WebSocket stages have no response latency).
     pub fn format_for(&self, protocol: ApiProtocol) -> String {

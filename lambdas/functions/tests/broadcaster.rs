@@ -321,17 +321,8 @@ fn processor_for(
     db: &aws_sdk_dynamodb::Client,
     t: &support::Tables,
 ) -> visitor_functions::processor::Processor {
-    use visitor_functions::processor::{IpStorage, Processor, Settings};
-    Processor::new(
-        db.clone(),
-        Settings {
-            totals_table: t.totals.clone(),
-            visitors_table: t.visitors.clone(),
-            paths_table: t.paths.clone(),
-            ip_storage: IpStorage::Raw,
-            ip_retention_days: 30,
-        },
-    )
+    use visitor_functions::processor::{IpStorage, Processor};
+    Processor::new(db.clone(), support::processor_settings(t, IpStorage::Raw))
 }
 
 /// Records connections as the connect function would.

@@ -32,7 +32,7 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use serde_json::json;
 use support::{create_tables, number, Moto, Tables};
 use visitor_functions::processor::{
-    merge_top, top_pages_of, BatchOutcome, IpStorage, Processor, RepairQueue, Settings,
+    merge_top, top_pages_of, BatchOutcome, IpStorage, Processor, RepairQueue,
 };
 use visitor_model::fixtures::BROWSER_USER_AGENT;
 use visitor_model::message::VisitMessage;
@@ -333,13 +333,7 @@ async fn run_case(moto: &Moto, case: Case, seen: &Seen) -> Result<(), TestCaseEr
             )
             .build(),
     );
-    let settings = Settings {
-        totals_table: t.totals.clone(),
-        visitors_table: t.visitors.clone(),
-        paths_table: t.paths.clone(),
-        ip_storage: IpStorage::Raw,
-        ip_retention_days: 30,
-    };
+    let settings = support::processor_settings(&t, IpStorage::Raw);
     let queue = RepairQueue {
         sqs: sqs.clone(),
         url: url.clone(),

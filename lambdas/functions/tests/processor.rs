@@ -64,13 +64,7 @@ fn visits(list: &[VisitMessage]) -> SqsEvent {
 }
 
 fn settings(tables: &Tables, storage: IpStorage) -> Settings {
-    Settings {
-        totals_table: tables.totals.clone(),
-        visitors_table: tables.visitors.clone(),
-        paths_table: tables.paths.clone(),
-        ip_storage: storage,
-        ip_retention_days: 30,
-    }
+    support::processor_settings(tables, storage)
 }
 
 async fn setup(moto: &Moto, storage: IpStorage) -> (Processor, aws_sdk_dynamodb::Client, Tables) {

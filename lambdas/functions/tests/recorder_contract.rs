@@ -9,7 +9,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 use support::{create_tables, number, Moto};
-use visitor_functions::processor::{IpStorage, Processor, Settings};
+use visitor_functions::processor::{IpStorage, Processor};
 use visitor_model::fixtures::{event, EventKind, EventOptions};
 use visitor_model::message::VisitMessage;
 use visitor_model::tables::totals;
@@ -125,16 +125,7 @@ async fn what_the_python_recorder_sends_the_rust_processor_reads_and_counts() {
     // The real processor counts them: one visit, redelivered (same request ID).
     let db = moto.dynamodb().await;
     let t = create_tables(&db, "contract").await;
-    let processor = Processor::new(
-        db.clone(),
-        Settings {
-            totals_table: t.totals.clone(),
-            visitors_table: t.visitors.clone(),
-            paths_table: t.paths.clone(),
-            ip_storage: IpStorage::Raw,
-            ip_retention_days: 30,
-        },
-    );
+    let processor = Processor::new(db.clone(), support::processor_settings(&t, IpStorage::Raw));
     let records: Vec<Value> = received
         .iter()
         .map(|m| json!({"messageId": m.message_id, "receiptHandle": "r", "body": m.body, "eventSource": "aws:sqs"}))

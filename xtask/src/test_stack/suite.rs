@@ -311,25 +311,31 @@ async fn visits_are_counted_exactly(ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// Every attribute of the queue at `url` (`what` names it in errors).
+async fn queue_attributes(
+    sqs: &aws_sdk_sqs::Client,
+    url: &str,
+    what: &str,
+) -> Result<std::collections::HashMap<QueueAttributeName, String>> {
+    let out = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::All)
+        .send()
+        .await
+        .map_err(sdk_error)
+        .with_context(|| format!("reading the attributes of {what}"))?;
+    Ok(out.attributes().cloned().unwrap_or_default())
+}
+
 async fn malformed_goes_to_dead_letters(ctx: &Ctx) -> Result<()> {
     let sqs = aws_sdk_sqs::Client::new(&ctx.sdk);
     let queue = ctx.output(outputs::QUEUE_URL)?;
     let dead_letters = ctx.output(outputs::DEAD_LETTER_QUEUE_URL)?;
     // Redelivery takes a visibility timeout per receive on AWS.
-    let attributes = sqs
-        .get_queue_attributes()
-        .queue_url(queue)
-        .attribute_names(QueueAttributeName::All)
-        .send()
-        .await
-        .map_err(sdk_error)
-        .context("reading the visit queue's attributes")?;
-    let attribute = |name: QueueAttributeName| {
-        attributes
-            .attributes()
-            .and_then(|a| a.get(&name))
-            .cloned()
-            .unwrap_or_default()
+    let attribute = {
+        let attributes = queue_attributes(&sqs, queue, "the visit queue").await?;
+        move |name: QueueAttributeName| attributes.get(&name).cloned().unwrap_or_default()
     };
     let visibility: u64 = attribute(QueueAttributeName::VisibilityTimeout)
         .parse()
@@ -361,17 +367,9 @@ async fn malformed_goes_to_dead_letters(ctx: &Ctx) -> Result<()> {
     // template, so the check reads the alarm from the deployed template and
     // the depth CloudWatch would report from the queue itself.
     let depth = loop {
-        let attributes = sqs
-            .get_queue_attributes()
-            .queue_url(dead_letters)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .send()
-            .await
-            .map_err(sdk_error)
-            .context("reading the dead-letter queue's depth")?;
-        let depth: f64 = attributes
-            .attributes()
-            .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessages))
+        let depth: f64 = queue_attributes(&sqs, dead_letters, "the dead-letter queue")
+            .await?
+            .get(&QueueAttributeName::ApproximateNumberOfMessages)
             .and_then(|v| v.parse().ok())
             .unwrap_or(0.0);
         if depth > 0.0 {

@@ -144,7 +144,7 @@ mod repair;
 pub mod salt;
 mod top;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::{Duration, Instant};
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
@@ -638,7 +638,7 @@ impl Processor {
         // A visits repair's writer → its messages: if one of its additions
         // can be neither applied nor handed over, the repair itself comes
         // back (its next delivery adds again under the same stamp).
-        let mut repair_messages: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut repair_messages: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
         let fail = |outcome: &mut BatchOutcome, visits: Vec<Visit>| {
             for v in visits {
                 if !outcome.failed.contains(&v.message_id) {
@@ -654,7 +654,6 @@ impl Processor {
                     if let Some((writer, _)) = &group.own {
                         let ids = repair_messages.entry(writer.clone()).or_default();
                         ids.extend(visits.iter().map(|v| v.message_id.clone()));
-                        ids.dedup();
                     }
                     let tally = tallies.entry(group.own).or_default();
                     if commit.new_visitor && self.settings.ip_storage != IpStorage::None {

@@ -66,3 +66,17 @@ pub async fn item(
         .item
         .unwrap_or_default()
 }
+
+/// The processor's settings for `tables`, storing IPs as `storage`.
+pub fn processor_settings(
+    tables: &Tables,
+    storage: visitor_functions::processor::IpStorage,
+) -> visitor_functions::processor::Settings {
+    visitor_functions::processor::Settings {
+        totals_table: tables.totals.clone(),
+        visitors_table: tables.visitors.clone(),
+        paths_table: tables.paths.clone(),
+        ip_storage: storage,
+        ip_retention_days: 30,
+    }
+}
