@@ -2,6 +2,7 @@
 //! driven in a real headless Chromium (Debian's `chromium`) by playwright-core
 //! (pinned in `tools/browser/package-lock.json`, installed there on first use).
 
+use crate::stack_config::Load as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

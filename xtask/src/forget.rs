@@ -3,6 +3,7 @@
 //! visitors table, and says what it removed. The counts they contributed to
 //! (totals, per page) hold no address and stay.
 
+use crate::stack_config::Load as _;
 use std::net::IpAddr;
 
 use anyhow::{bail, Context, Result};

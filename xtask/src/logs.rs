@@ -5,6 +5,7 @@
 //! recorder's in every Region it ran in. Reading and interleaving is the
 //! `stack-logs` library's; this is the command line over it.
 
+use crate::stack_config::Load as _;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::PathBuf;

@@ -18,9 +18,7 @@ mod pyenv;
 mod readme;
 mod sdk_error;
 mod signals;
-mod stack_config;
 mod stop_check;
-mod synth;
 mod test_cmd;
 mod test_stack;
 mod workflows;
@@ -29,6 +27,7 @@ mod workspace;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+pub(crate) use xtask_front::{stack_config, synth};
 
 /// Typed CloudFormation for a serverless visitor counter: generate, synthesize,
 /// lint and test it.
@@ -41,7 +40,6 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Cmd {
-    /// Render a template (JSON by default) to standard output or a file.
     Synth(Box<synth::Args>),
     /// Run cfn-lint (pinned, in the managed Python environment) on every template.
     Lint,
@@ -76,7 +74,7 @@ enum Cmd {
 }
 
 fn main() -> ExitCode {
-    forget_cargo_run_env();
+    xtask_args::workspace::forget_cargo_run_env();
     let cli = Cli::parse();
     if let Err(e) = signals::install() {
         eprintln!("warning: {e:#}; SIGTERM and SIGHUP will stop xtask without tearing down");
@@ -112,29 +110,5 @@ fn main() -> ExitCode {
                 None => ExitCode::FAILURE,
             }
         }
-    }
-}
-
-/// `cargo run` describes xtask's own package in the environment
-/// (`CARGO_MANIFEST_DIR`, `CARGO_PKG_*`, ...). The cargo commands xtask runs
-/// would inherit it, and build scripts that watch those variables (ring's
-/// does) would then rebuild whenever the same crate is built outside xtask.
-fn forget_cargo_run_env() {
-    let inherited: Vec<String> = std::env::vars_os()
-        .filter_map(|(k, _)| k.into_string().ok())
-        .filter(|k| {
-            k.starts_with("CARGO_PKG_")
-                || matches!(
-                    k.as_str(),
-                    "CARGO_MANIFEST_DIR"
-                        | "CARGO_MANIFEST_PATH"
-                        | "CARGO_CRATE_NAME"
-                        | "CARGO_BIN_NAME"
-                        | "CARGO_PRIMARY_PACKAGE"
-                )
-        })
-        .collect();
-    for k in inherited {
-        std::env::remove_var(k);
     }
 }

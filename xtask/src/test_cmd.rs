@@ -1,5 +1,6 @@
 //! `cargo xtask test`: every check the project has, in one command (what CI runs).
 
+use crate::stack_config::Load as _;
 use std::process::Command;
 use std::time::Instant;
 

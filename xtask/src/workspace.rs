@@ -6,14 +6,7 @@ use std::sync::OnceLock;
 
 use anyhow::{Context, Result};
 
-/// The workspace root (the directory of the top-level `Cargo.toml`).
-pub fn root() -> Result<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
-        .parent()
-        .map(PathBuf::from)
-        .context("xtask's manifest directory has no parent")
-}
+pub use xtask_args::workspace::{cargo, root};
 
 /// The cargo target directory (honours `CARGO_TARGET_DIR` and config).
 pub fn target_dir() -> Result<PathBuf> {
@@ -33,9 +26,4 @@ pub fn target_dir() -> Result<PathBuf> {
         .map(PathBuf::from)
         .context("cargo metadata did not name a target directory")?;
     Ok(DIR.get_or_init(|| dir).clone())
-}
-
-/// The cargo that runs us.
-pub fn cargo() -> String {
-    std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned())
 }

@@ -4,6 +4,7 @@
 //! `bench/report.md` with a chart (`bench/wru.svg`) under the cargo target
 //! directory.
 
+mod edit_synth;
 mod init;
 mod naive;
 mod progress;
@@ -100,6 +101,10 @@ async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
 
     eprintln!("==> synth: building and rendering the prod template");
     m.synth_ms = median(&synth_times(if smoke { 3 } else { 20 })?);
+    eprintln!("==> edit to template: `cargo xtask synth --stage test` after an edit to the stack");
+    let edits = edit_synth::edit_synth_s(if smoke { 1 } else { 3 }).await?;
+    m.edit_synth_s = median(&edits);
+    eprintln!("    {edits:.2?} s, median {:.2} s", m.edit_synth_s);
 
     for batch in BATCH_SIZES {
         let units = ours_write_units(&sdk, &work, batch).await?;

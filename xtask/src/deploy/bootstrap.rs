@@ -2,6 +2,7 @@
 //! applied through the same engine as every deploy; with `--github-repo`,
 //! the OIDC provider and roles GitHub Actions deploys with.
 
+use crate::stack_config::Load as _;
 use std::collections::BTreeMap;
 use std::time::Duration;
 

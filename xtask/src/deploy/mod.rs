@@ -12,6 +12,7 @@ pub mod retained;
 pub mod site;
 mod template_body;
 
+use crate::stack_config::Load as _;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -288,7 +289,7 @@ pub struct Deployed {
 
 pub fn run(args: &Args) -> Result<()> {
     let config = args.config.load()?;
-    let stage: Stage = args.stage.into();
+    let stage: Stage = crate::synth::stage(args.stage);
     let stack = args
         .stack
         .clone()

@@ -10,6 +10,7 @@ pub mod functions;
 pub mod serve;
 pub mod topology;
 
+use crate::stack_config::Load as _;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;

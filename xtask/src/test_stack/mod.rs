@@ -6,6 +6,7 @@
 pub mod client;
 pub mod suite;
 
+use crate::stack_config::Load as _;
 use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::panic::AssertUnwindSafe;

@@ -1,62 +1,18 @@
 //! `cargo xtask synth`: render a stage's template (or a library example) to
 //! standard output or a file.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use visitor_stack::{IpStorage, StackConfig, Stage};
+pub use xtask_args::synth::{examples, render_example, Args, Format, StageArg};
 
-use crate::stack_config::ConfigArgs;
-use crate::workspace;
+use crate::stack_config::Load;
 
-/// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    /// Canonical JSON (sorted keys, two-space indent): what deploy sends.
-    Json,
-    /// YAML with the same key order.
-    Yaml,
-}
-
-/// `--stage` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum StageArg {
-    /// The whole system: CloudFront, the edge recorder, the site (us-east-1).
-    Prod,
-    /// The counters only, for integration tests.
-    Test,
-}
-
-impl From<StageArg> for Stage {
-    fn from(s: StageArg) -> Self {
-        match s {
-            StageArg::Prod => Stage::Prod,
-            StageArg::Test => Stage::Test,
-        }
+/// The stage a `--stage` value names.
+pub fn stage(arg: StageArg) -> Stage {
+    match arg {
+        StageArg::Prod => Stage::Prod,
+        StageArg::Test => Stage::Test,
     }
-}
-
-/// Options of `cargo xtask synth`.
-#[derive(Debug, clap::Args)]
-#[command(
-    after_help = "Examples:\n  cargo xtask synth                      # prod, JSON, to stdout\n  cargo xtask synth --stage test --format yaml\n  cargo xtask synth --domain cv.example.com --hosted-zone-id Z0123456789ABC --out prod.json\n  cargo xtask synth --example quickstart  # the library's README example"
-)]
-pub struct Args {
-    /// Which stage to render.
-    #[arg(long, value_enum, default_value_t = StageArg::Prod)]
-    pub stage: StageArg,
-    /// Render a library example from infra/examples/ instead of a stage.
-    #[arg(long, value_name = "NAME", conflicts_with = "stage")]
-    pub example: Option<String>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = Format::Json)]
-    pub format: Format,
-    /// Write to FILE instead of standard output.
-    #[arg(long, value_name = "FILE")]
-    pub out: Option<PathBuf>,
-    #[command(flatten)]
-    pub config: ConfigArgs,
 }
 
 /// Something that renders to a template.
@@ -89,7 +45,7 @@ pub fn run(args: &Args) -> Result<()> {
     let source = match &args.example {
         Some(name) => Source::Example(name.clone()),
         None => Source::Stage {
-            stage: args.stage.into(),
+            stage: stage(args.stage),
             config: Box::new(args.config.load()?),
             label: String::new(),
         },
@@ -172,23 +128,6 @@ pub fn variant_existing_certificate() -> StackConfig {
     }
 }
 
-/// The library's examples, by file name.
-pub fn examples() -> Result<Vec<String>> {
-    let dir = workspace::root()?.join("infra").join("examples");
-    let mut names: Vec<String> = std::fs::read_dir(&dir)
-        .with_context(|| format!("listing {}", dir.display()))?
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            e.file_name()
-                .to_str()?
-                .strip_suffix(".rs")
-                .map(str::to_owned)
-        })
-        .collect();
-    names.sort();
-    Ok(names)
-}
-
 pub fn render(source: &Source, format: Format) -> Result<String> {
     match source {
         Source::Bootstrap => {
@@ -216,27 +155,6 @@ pub fn render(source: &Source, format: Format) -> Result<String> {
                 Format::Yaml => rendered.yaml_text(),
             })
         }
-        Source::Example(name) => {
-            let known = examples()?;
-            if !known.contains(name) {
-                bail!("no example `{name}`; choose one of: {}", known.join(", "));
-            }
-            let mut cmd = Command::new(workspace::cargo());
-            cmd.args(["run", "--quiet", "-p", "infra", "--example", name]);
-            if format == Format::Yaml {
-                cmd.args(["--", "--yaml"]);
-            }
-            let out = cmd
-                .current_dir(workspace::root()?)
-                .output()
-                .with_context(|| format!("running example {name}"))?;
-            if !out.status.success() {
-                bail!(
-                    "example {name} failed:\n{}",
-                    String::from_utf8_lossy(&out.stderr)
-                );
-            }
-            String::from_utf8(out.stdout).context("the example printed non-UTF-8")
-        }
+        Source::Example(name) => render_example(name, format),
     }
 }

@@ -1,0 +1,57 @@
+//! The stack configuration flags: a TOML file (by default `resume.toml` at
+//! the workspace root, when present) and flags that override its keys
+//! (`xtask-front` turns them into a `StackConfig`).
+
+use std::path::PathBuf;
+
+/// The default configuration file, at the workspace root.
+pub const DEFAULT_FILE: &str = "resume.toml";
+
+/// `--ip-storage` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum IpStorageArg {
+    /// Store client IPs as they are.
+    Raw,
+    /// Store a SHA-256 hash with a daily salt the processor makes and deletes.
+    Hashed,
+    /// Store nothing per address: counts only.
+    None,
+}
+
+/// Configuration flags, shared by every command that builds a stack.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ConfigArgs {
+    /// Configuration file (TOML) [default: resume.toml when it exists].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Overrides `app_name`.
+    #[arg(long, value_name = "NAME")]
+    pub app_name: Option<String>,
+    /// Overrides `domain_names` (repeat for several).
+    #[arg(long = "domain", value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// Overrides `certificate_arn`.
+    #[arg(long, value_name = "ARN")]
+    pub certificate_arn: Option<String>,
+    /// Overrides `hosted_zone_id`.
+    #[arg(long, value_name = "ZONE_ID")]
+    pub hosted_zone_id: Option<String>,
+    /// Overrides `allowed_origins` (repeat for several).
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+    /// Overrides `ip_storage`.
+    #[arg(long, value_enum)]
+    pub ip_storage: Option<IpStorageArg>,
+    /// Overrides `ip_retention_days`.
+    #[arg(long, value_name = "DAYS")]
+    pub ip_retention_days: Option<u32>,
+    /// Overrides `log_retention_days`.
+    #[arg(long, value_name = "DAYS")]
+    pub log_retention_days: Option<u32>,
+    /// Overrides `api_rate_limit` (requests per second).
+    #[arg(long, value_name = "RPS")]
+    pub api_rate_limit: Option<f64>,
+    /// Overrides `api_burst_limit`.
+    #[arg(long, value_name = "REQUESTS")]
+    pub api_burst_limit: Option<u32>,
+}
