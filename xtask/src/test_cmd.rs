@@ -161,7 +161,22 @@ fn run_step(step: Step) -> Result<()> {
             "--",
             "-D",
             "warnings",
-        ]),
+        ])
+        .and_then(|()| {
+            // The front door's binary needs its own feature (see its
+            // Cargo.toml), so the workspace run skips it.
+            cargo(&[
+                "clippy",
+                "--package",
+                "xtask-front",
+                "--features",
+                "dylib",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+        }),
         Step::Unit => {
             // The integration tests start moto from the managed environment.
             let env = PyEnv::ensure()?;

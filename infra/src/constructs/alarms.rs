@@ -30,7 +30,90 @@ pub struct Watch {
     pub comparison: ComparisonOperator,
 }
 
+/// A queue's metrics in `AWS/SQS`, by the queue's name
+/// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QueueMetric {
+    /// `ApproximateAgeOfOldestMessage`: seconds the oldest message has waited.
+    OldestMessageAge,
+    /// `ApproximateNumberOfMessagesVisible`: messages waiting to be received.
+    MessagesVisible,
+    /// `NumberOfMessagesSent`: messages added.
+    MessagesSent,
+}
+
+impl QueueMetric {
+    /// The metric's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            QueueMetric::OldestMessageAge => "ApproximateAgeOfOldestMessage",
+            QueueMetric::MessagesVisible => "ApproximateNumberOfMessagesVisible",
+            QueueMetric::MessagesSent => "NumberOfMessagesSent",
+        }
+    }
+}
+
+/// A function's metrics in `AWS/Lambda`, by the function's name
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html>).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FunctionMetric {
+    /// `Errors`: invocations that failed.
+    Errors,
+    /// `Throttles`: invocations refused for lack of concurrency.
+    Throttles,
+    /// `Invocations`: every invocation.
+    Invocations,
+    /// `Duration`: milliseconds per invocation.
+    Duration,
+}
+
+impl FunctionMetric {
+    /// The metric's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            FunctionMetric::Errors => "Errors",
+            FunctionMetric::Throttles => "Throttles",
+            FunctionMetric::Invocations => "Invocations",
+            FunctionMetric::Duration => "Duration",
+        }
+    }
+}
+
 impl Watch {
+    /// A watch on a queue's `metric` (the queue by name:
+    /// `Queue::name`, `Queue::dead_letters_name`).
+    pub fn queue(
+        description: impl Into<String>,
+        queue_name: Value<String>,
+        metric: QueueMetric,
+        period_s: i64,
+    ) -> Watch {
+        Watch::metric(
+            description,
+            "AWS/SQS",
+            metric.name(),
+            vec![("QueueName", queue_name)],
+            period_s,
+        )
+    }
+
+    /// A watch on a function's `metric` (the function by name:
+    /// `RustFunction::name`).
+    pub fn function(
+        description: impl Into<String>,
+        function_name: Value<String>,
+        metric: FunctionMetric,
+        period_s: i64,
+    ) -> Watch {
+        Watch::metric(
+            description,
+            "AWS/Lambda",
+            metric.name(),
+            vec![("FunctionName", function_name)],
+            period_s,
+        )
+    }
+
     /// A watch on `metric` over periods of `period_s`, to be finished by
     /// one of the conditions below.
     pub fn metric(

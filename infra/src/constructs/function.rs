@@ -10,7 +10,7 @@ use crate::aws::{iam, lambda, logs};
 use crate::constructs::perms;
 use crate::constructs::role_policy::{Grantee, RoleOptions, RolePolicy};
 use crate::policy::{PolicyDocument, Principal, Statement};
-use crate::{Handle, Template, Value};
+use crate::{Handle, Param, Parameter, Template, Value};
 
 /// Where a function's deployment package is: typically two template
 /// parameters, so the template (and its snapshot) does not change when the
@@ -21,6 +21,51 @@ pub struct FunctionCode {
     pub bucket: Value<String>,
     /// The object key of the zip.
     pub key: Value<String>,
+}
+
+/// The template parameters that say where each function's zip is: one
+/// bucket parameter and one object key per function. A deploy tool fills
+/// them after uploading the zips, so the template (and its snapshot) stays
+/// the same when the code changes.
+#[derive(Debug, Clone)]
+pub struct CodeParameters {
+    bucket: Param<String>,
+}
+
+impl CodeParameters {
+    /// The bucket parameter's logical ID.
+    pub const BUCKET: &'static str = "ArtifactBucket";
+
+    /// The object key parameter of the function `function_id`.
+    pub fn key_parameter(function_id: &str) -> String {
+        format!("{function_id}CodeKey")
+    }
+
+    /// Adds the bucket parameter.
+    pub fn new(template: &mut Template) -> Self {
+        CodeParameters {
+            bucket: template.parameter(
+                Self::BUCKET,
+                Parameter::string()
+                    .description("Bucket holding the function zips")
+                    .min_length(3),
+            ),
+        }
+    }
+
+    /// Adds the key parameter of `function_id` and returns its code.
+    pub fn code(&self, template: &mut Template, function_id: &str) -> FunctionCode {
+        let key = template.parameter(
+            &Self::key_parameter(function_id),
+            Parameter::string()
+                .description(format!("Object key of the {function_id} zip"))
+                .min_length(1),
+        );
+        FunctionCode {
+            bucket: self.bucket.reference(),
+            key: key.reference(),
+        }
+    }
 }
 
 /// Settings of a [`RustFunction`], with the defaults a small API function wants.

@@ -107,3 +107,10 @@ pub const WEBSOCKET_MANAGE: &[&str] = &["execute-api:ManageConnections"];
 
 /// CloudFront reading site objects through origin access control.
 pub const SITE_READ: &[&str] = &["s3:GetObject"];
+
+/// Publishing to an SNS topic.
+pub const TOPIC_PUBLISH: &[&str] = &["sns:Publish"];
+
+/// Reading objects from an S3 bucket (`HeadObject` is authorized as
+/// `GetObject`).
+pub const BUCKET_READ: &[&str] = &["s3:GetObject"];

@@ -17,6 +17,15 @@ pub enum Format {
     Yaml,
 }
 
+/// `--app` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AppArg {
+    /// The visitor counter (infra/stack).
+    Visitor,
+    /// The uploads pipeline (apps/uploads/stack).
+    Uploads,
+}
+
 /// `--stage` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum StageArg {
@@ -29,15 +38,19 @@ pub enum StageArg {
 /// Render a template (JSON by default) to standard output or a file.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Examples:\n  cargo xtask synth                      # prod, JSON, to stdout\n  cargo xtask synth --stage test --format yaml\n  cargo xtask synth --domain cv.example.com --hosted-zone-id Z0123456789ABC --out prod.json\n  cargo xtask synth --example quickstart  # the library's README example"
+    after_help = "Examples:\n  cargo xtask synth                      # prod, JSON, to stdout\n  cargo xtask synth --stage test --format yaml\n  cargo xtask synth --domain cv.example.com --hosted-zone-id Z0123456789ABC --out prod.json\n  cargo xtask synth --example quickstart  # the library's README example\n  cargo xtask synth --app uploads         # the second application (apps/uploads)"
 )]
 pub struct Args {
     /// Which stage to render.
     #[arg(long, value_enum, default_value_t = StageArg::Prod)]
     pub stage: StageArg,
     /// Render a library example from infra/examples/ instead of a stage.
-    #[arg(long, value_name = "NAME", conflicts_with = "stage")]
+    #[arg(long, value_name = "NAME", conflicts_with_all = ["stage", "app"])]
     pub example: Option<String>,
+    /// Which application: the visitor counter (whose stage --stage picks)
+    /// or the uploads pipeline (apps/uploads; one stage, no configuration).
+    #[arg(long, value_enum, default_value_t = AppArg::Visitor)]
+    pub app: AppArg,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Json)]
     pub format: Format,

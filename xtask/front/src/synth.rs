@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use visitor_stack::{IpStorage, StackConfig, Stage};
-pub use xtask_args::synth::{examples, render_example, Args, Format, StageArg};
+pub use xtask_args::synth::{examples, render_example, AppArg, Args, Format, StageArg};
 
 use crate::stack_config::Load;
 
@@ -29,6 +29,8 @@ pub enum Source {
     Example(String),
     /// The bootstrap stack with GitHub deployment roles for an example repository.
     Bootstrap,
+    /// The uploads pipeline (apps/uploads).
+    Uploads,
 }
 
 impl Source {
@@ -37,14 +39,16 @@ impl Source {
             Source::Stage { label, .. } => label.clone(),
             Source::Example(name) => format!("example-{name}"),
             Source::Bootstrap => "bootstrap".into(),
+            Source::Uploads => "uploads".into(),
         }
     }
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let source = match &args.example {
-        Some(name) => Source::Example(name.clone()),
-        None => Source::Stage {
+    let source = match (&args.example, args.app) {
+        (Some(name), _) => Source::Example(name.clone()),
+        (None, AppArg::Uploads) => Source::Uploads,
+        (None, AppArg::Visitor) => Source::Stage {
             stage: stage(args.stage),
             config: Box::new(args.config.load()?),
             label: String::new(),
@@ -101,6 +105,7 @@ pub fn all_sources() -> Result<Vec<Source>> {
         ),
     ];
     sources.push(Source::Bootstrap);
+    sources.push(Source::Uploads);
     sources.extend(examples()?.into_iter().map(Source::Example));
     Ok(sources)
 }
@@ -130,6 +135,15 @@ pub fn variant_existing_certificate() -> StackConfig {
 
 pub fn render(source: &Source, format: Format) -> Result<String> {
     match source {
+        Source::Uploads => {
+            let rendered = uploads_stack::build()?
+                .render()
+                .context("the uploads template is invalid")?;
+            Ok(match format {
+                Format::Json => rendered.json_text().to_owned(),
+                Format::Yaml => rendered.yaml_text(),
+            })
+        }
         Source::Bootstrap => {
             let github = visitor_stack::bootstrap::GitHubDeploy {
                 repo: "octo/resume".into(),

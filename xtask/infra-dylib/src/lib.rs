@@ -5,7 +5,6 @@
 //! milliseconds. Rust links such a binary's standard library dynamically
 //! too; `cargo run` puts both libraries on the library path.
 
-pub use anyhow;
 pub use clap;
 pub use infra::*;
 pub use serde;
