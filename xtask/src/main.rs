@@ -21,6 +21,7 @@ mod signals;
 mod stop_check;
 mod test_cmd;
 mod test_stack;
+mod uploads;
 mod workflows;
 mod workspace;
 

@@ -1,7 +1,8 @@
 //! Keeps the docs honest: the README's example is `infra/examples/quickstart.rs`
 //! verbatim and the output it shows is what that example prints, and
 //! ARCHITECTURE.md's map names only paths that exist and every part a
-//! newcomer looks for (each crate folder, each xtask module).
+//! newcomer looks for (each crate folder, each xtask module), and every
+//! crate depends only on the crates its rules allow.
 
 use anyhow::{bail, Context, Result};
 
@@ -24,11 +25,112 @@ pub fn check() -> Result<()> {
             problems.join("; ")
         );
     }
+    let problems = dependency_problems(&text, &workspace_edges()?);
+    if !problems.is_empty() {
+        bail!(
+            "the crates' dependencies break ARCHITECTURE.md's rules: {}",
+            problems.join("; ")
+        );
+    }
     Ok(())
 }
 
+/// Each workspace crate and the workspace crates it depends on (any kind:
+/// normal, dev, build), from `cargo metadata`.
+fn workspace_edges() -> Result<std::collections::BTreeMap<String, Vec<String>>> {
+    let out = std::process::Command::new(workspace::cargo())
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
+        .current_dir(workspace::root()?)
+        .output()
+        .context("running cargo metadata")?;
+    let meta: serde_json::Value =
+        serde_json::from_slice(&out.stdout).context("reading cargo metadata's output")?;
+    let packages = meta["packages"].as_array().cloned().unwrap_or_default();
+    let names: std::collections::BTreeSet<&str> =
+        packages.iter().filter_map(|p| p["name"].as_str()).collect();
+    Ok(packages
+        .iter()
+        .filter_map(|p| {
+            let mut deps: Vec<String> = p["dependencies"]
+                .as_array()?
+                .iter()
+                .filter_map(|d| d["name"].as_str())
+                .filter(|d| names.contains(d))
+                .map(str::to_owned)
+                .collect();
+            deps.sort();
+            deps.dedup();
+            Some((p["name"].as_str()?.to_owned(), deps))
+        })
+        .collect())
+}
+
+/// What breaks the `## Crate dependencies` block of `text` (one
+/// `crate: allowed, crates` line each, `-` for none): a crate without a
+/// line, a line for no crate, an edge its line does not allow.
+fn dependency_problems(
+    text: &str,
+    edges: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Vec<String> {
+    let Some(block) = text
+        .split_once("## Crate dependencies\n")
+        .and_then(|(_, rest)| rest.split_once("```text\n"))
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(block, _)| block)
+    else {
+        return vec!["it has no `## Crate dependencies` text block".into()];
+    };
+    let allowed: std::collections::BTreeMap<&str, Vec<&str>> = block
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .map(|(name, list)| {
+            let list = list
+                .split(',')
+                .map(str::trim)
+                .filter(|d| !d.is_empty() && *d != "-")
+                .collect();
+            (name.trim(), list)
+        })
+        .collect();
+    let mut problems = Vec::new();
+    for (name, deps) in edges {
+        let Some(ok) = allowed.get(name.as_str()) else {
+            problems.push(format!("crate {name} has no line"));
+            continue;
+        };
+        for dep in deps {
+            if !ok.contains(&dep.as_str()) {
+                problems.push(format!(
+                    "{name} depends on {dep}, which its line does not allow"
+                ));
+            }
+        }
+    }
+    for name in allowed.keys() {
+        if !edges.contains_key(*name) {
+            problems.push(format!(
+                "the line for {name} names no crate of the workspace"
+            ));
+        }
+    }
+    problems
+}
+
 /// The folders whose every entry the map must name.
-const MAPPED_FOLDERS: &[&str] = &["apps/uploads", "lambdas", "tools", "xtask", "xtask/src"];
+const MAPPED_FOLDERS: &[&str] = &[
+    "apps/uploads",
+    "engine",
+    "lambdas",
+    "tools",
+    "xtask",
+    "xtask/src",
+];
 
 /// What is wrong with the map in `text` against the tree at `root`: paths
 /// it names that do not exist, and entries of [`MAPPED_FOLDERS`] it does
@@ -136,6 +238,33 @@ fn block<'a>(text: &'a str, begin: &str) -> Option<&'a str> {
 #[cfg(test)]
 mod map_tests {
     use super::*;
+
+    #[test]
+    fn the_crates_depend_only_as_the_rules_allow() {
+        let root = workspace::root().unwrap();
+        let text = std::fs::read_to_string(root.join("ARCHITECTURE.md")).unwrap();
+        assert_eq!(
+            dependency_problems(&text, &workspace_edges().unwrap()),
+            Vec::<String>::new()
+        );
+    }
+
+    #[test]
+    fn a_forbidden_or_unlisted_edge_is_named() {
+        let text = "## Crate dependencies\n\n```text\ninfra: -\nold: infra\n```\n";
+        let edges = std::collections::BTreeMap::from([
+            ("infra".to_owned(), vec!["xtask".to_owned()]),
+            ("xtask".to_owned(), vec![]),
+        ]);
+        assert_eq!(
+            dependency_problems(text, &edges),
+            [
+                "infra depends on xtask, which its line does not allow",
+                "crate xtask has no line",
+                "the line for old names no crate of the workspace",
+            ]
+        );
+    }
 
     #[test]
     fn the_architecture_map_matches_the_tree() {

@@ -9,6 +9,7 @@ use anyhow::{bail, Context, Result};
 use crate::deploy::TargetArgs;
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
+use crate::synth::AppArg;
 use crate::{
     access, bench, browser, codegen, lint, readme, stop_check, test_stack, workflows, workspace,
 };
@@ -33,8 +34,9 @@ pub enum Step {
     /// (xtask/src/workflows.rs): shells with pipefail, the OIDC claims
     /// against the deploy role's trust policy, shellcheck on every script.
     Workflows,
-    /// A throw-away test stack on the embedded emulator passes the integration
-    /// suite and leaves nothing behind (`cargo xtask test-stack`).
+    /// Throw-away test stacks on the embedded emulator pass their suites
+    /// and leave nothing behind (`cargo xtask test-stack`, then with
+    /// `--app uploads`).
     Stack,
     /// The site in headless Chromium against `cargo xtask local`: the counter
     /// counts a reload once and updates live.
@@ -137,7 +139,7 @@ fn describe(step: Step) -> &'static str {
         Step::Workflows => {
             "workflows: actionlint, bash with pipefail, OIDC claims vs the deploy role, shellcheck"
         }
-        Step::Stack => "test stack on the embedded emulator: deploy, integration suite, teardown",
+        Step::Stack => "test stacks on the embedded emulator (the counter's, then the uploads app's): deploy, suite, teardown",
         Step::Browser => "the site in headless Chromium against cargo xtask local",
         Step::Signals => "SIGTERM/SIGHUP mid-work leave no process, stack, table or queue",
         Step::Bench => "the benchmark on a tiny workload (cargo xtask bench --smoke)",
@@ -227,15 +229,20 @@ fn run_step(step: Step) -> Result<()> {
             eprintln!("==> {} workflows pass actionlint", files.len());
             workflows::check(&root)
         }
-        Step::Stack => test_stack::run(&test_stack::Args {
-            target: TargetArgs {
-                endpoint: None,
-                aws: false,
-            },
-            keep: false,
-            timeout_minutes: 10,
-            config: ConfigArgs::default(),
-        }),
+        Step::Stack => [AppArg::Visitor, AppArg::Uploads]
+            .into_iter()
+            .try_for_each(|app| {
+                test_stack::run(&test_stack::Args {
+                    target: TargetArgs {
+                        endpoint: None,
+                        aws: false,
+                    },
+                    keep: false,
+                    timeout_minutes: 10,
+                    config: ConfigArgs::default(),
+                    app,
+                })
+            }),
         Step::Browser => browser::run(),
         Step::Signals => stop_check::run(),
         Step::Bench => bench::run(&bench::Args {

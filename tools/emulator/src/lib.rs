@@ -4,6 +4,7 @@
 pub mod pyenv;
 pub mod sqs_source;
 pub mod stream_source;
+pub mod wiring;
 
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;

@@ -4,14 +4,33 @@ use std::path::PathBuf;
 
 use anyhow::{Context, Result};
 
-/// The workspace root (the directory of the top-level `Cargo.toml`).
+/// The workspace root (the directory of the top-level `Cargo.toml`): the
+/// nearest folder at or above the current one whose `Cargo.toml` has a
+/// `[workspace]` (cargo runs `cargo xtask` and tests inside it). Not the
+/// compile-time `CARGO_MANIFEST_DIR`: cargo names the artifacts of a path
+/// crate by its place in the workspace, so two checkouts sharing one target
+/// directory share this crate's build, and the path baked into it can be
+/// the other checkout's.
 pub fn root() -> Result<PathBuf> {
-    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    manifest
+    static ROOT: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    if let Some(root) = ROOT.get() {
+        return Ok(root.clone());
+    }
+    let here = std::env::current_dir().context("reading the current directory")?;
+    let found = here
         .ancestors()
-        .nth(2)
+        .find(|dir| {
+            std::fs::read_to_string(dir.join("Cargo.toml"))
+                .is_ok_and(|text| text.lines().any(|l| l.trim() == "[workspace]"))
+        })
         .map(PathBuf::from)
-        .context("xtask-args' manifest directory is not two levels below the workspace")
+        .with_context(|| {
+            format!(
+                "{} is not inside the workspace (no Cargo.toml with [workspace] above it); run cargo xtask from the project's checkout",
+                here.display()
+            )
+        })?;
+    Ok(ROOT.get_or_init(|| found).clone())
 }
 
 /// The cargo that runs us.

@@ -10,22 +10,13 @@ use anyhow::{bail, Result};
 use super::destroy::destroy;
 use crate::sdk_error::sdk_error;
 
-/// Tag naming the run that created a test stack.
-pub const RUN_TAG: &str = "visitor:test-run";
-/// Tag holding a test stack's creation time (Unix seconds).
-pub const CREATED_TAG: &str = "visitor:created";
+pub use stack_deploy::guard::{is_test_run, CREATED_TAG, RUN_TAG};
 
 /// The youngest age gc collects without `--force`. A test run waits at most
 /// `--timeout-minutes` (45 by default) for its stack to deploy and as long
 /// again to delete, plus its suite (minutes): a stack younger than two hours
 /// may belong to a run still going, whose teardown would then fail.
 pub const MIN_AGE: Duration = Duration::from_secs(2 * 3600);
-
-/// Whether a stack named `name`, tagged with `run_tag`, is one of `app`'s
-/// test runs (see `test_stack::unique_name`).
-pub fn is_test_run(app: &str, name: &str, run_tag: Option<&str>) -> bool {
-    name.starts_with(&format!("{app}-test-")) && run_tag == Some(name)
-}
 
 /// Fails when `older_than` could collect a run still going, unless forced.
 pub fn check_age(older_than: Duration, force: bool) -> Result<()> {

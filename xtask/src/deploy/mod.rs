@@ -3,14 +3,13 @@
 //! AWS-compatible endpoint, or (opt-in) real AWS.
 
 mod apply;
-mod artifacts;
+pub mod artifacts;
 pub mod bootstrap;
 mod destroy;
 pub mod emulate;
 pub mod gc;
 pub mod retained;
 pub mod site;
-mod template_body;
 
 use crate::stack_config::Load as _;
 use std::collections::BTreeMap;
@@ -21,10 +20,10 @@ use std::time::Duration;
 use anyhow::{bail, Context, Result};
 use visitor_stack::{parameters, StackConfig, Stage};
 
+pub use apply::TemplateStore;
 pub use apply::{apply, outputs as stack_outputs, stack_status, Applied, ApplyRequest};
 pub use artifacts::package_cached as package;
 pub use destroy::destroy as destroy_stack;
-pub use template_body::TemplateStore;
 
 use crate::build::{self, Arch, BINARIES};
 use crate::pyenv::PyEnv;

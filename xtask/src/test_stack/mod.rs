@@ -8,7 +8,6 @@ pub mod suite;
 
 use crate::stack_config::Load as _;
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hasher};
 use std::panic::AssertUnwindSafe;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -21,6 +20,7 @@ use crate::deploy::{self, DeployOptions, Target, TargetArgs};
 use crate::local::serve::{serve, ServeRequest};
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
+use crate::synth::AppArg;
 use crate::{access, signals, workspace};
 
 pub use suite::Check;
@@ -28,7 +28,7 @@ pub use suite::Check;
 /// Options of `cargo xtask test-stack`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "The stack is named <app>-test-<utc time>-<random> and tagged with the run and its\ncreation time, so `cargo xtask gc` finds it if this command is killed.\n\nExamples:\n  cargo xtask test-stack                        # embedded emulator, nothing to set up\n  cargo xtask test-stack --endpoint http://127.0.0.1:5000\n  cargo xtask test-stack --aws --keep           # real AWS; keep the stack to look at"
+    after_help = "The stack is named <app>-test-<utc time>-<random> and tagged with the run and its\ncreation time, so `cargo xtask gc` finds it if this command is killed.\n\nExamples:\n  cargo xtask test-stack                        # embedded emulator, nothing to set up\n  cargo xtask test-stack --endpoint http://127.0.0.1:5000\n  cargo xtask test-stack --aws --keep           # real AWS; keep the stack to look at\n  cargo xtask test-stack --app uploads          # the second application (emulator)"
 )]
 pub struct Args {
     #[command(flatten)]
@@ -41,6 +41,10 @@ pub struct Args {
     pub timeout_minutes: u64,
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Which application's test stack: the visitor counter's (test stage)
+    /// or the uploads pipeline's (apps/uploads; emulator only).
+    #[arg(long, value_enum, default_value_t = AppArg::Visitor)]
+    pub app: AppArg,
 }
 
 /// What one run is.
@@ -64,8 +68,15 @@ pub struct Run<'a> {
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let config = args.config.load()?;
     let runtime = tokio::runtime::Runtime::new()?;
+    if args.app == AppArg::Uploads {
+        return runtime.block_on(async {
+            let target = args.target.resolve()?;
+            let timeout = Duration::from_secs(args.timeout_minutes * 60);
+            crate::uploads::test_stack(&target, args.keep, timeout).await
+        });
+    }
+    let config = args.config.load()?;
     runtime.block_on(async {
         let target = args.target.resolve()?;
         let timeout = Duration::from_secs(args.timeout_minutes * 60);
@@ -86,26 +97,9 @@ pub fn run(args: &Args) -> Result<()> {
     })
 }
 
-/// `<app>-test-<utc time>-<random>`.
+/// `<app>-test-<utc time>-<random>` (the engine's test-stack name).
 pub fn unique_name(app: &str) -> String {
-    let now = chrono::Utc::now().format("%Y%m%d-%H%M%S");
-    format!("{app}-test-{now}-{}", &random_hex(6))
-}
-
-fn random_hex(len: usize) -> String {
-    let mut out = String::new();
-    while out.len() < len {
-        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-        hasher.write_u128(
-            SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        out.push_str(&format!("{:016x}", hasher.finish()));
-    }
-    out.truncate(len);
-    out
+    stack_deploy::guard::TestStack::new(app).name
 }
 
 /// Deploys, checks and tears down; `Ok` only when every check passed and
@@ -129,7 +123,7 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
     let outcome = tokio::select! {
         result = work => match result {
             Ok(result) => result,
-            Err(panic) => Err(anyhow!("a check panicked: {}", panic_message(&panic))),
+            Err(panic) => Err(anyhow!("a check panicked: {}", stack_deploy::guard::panic_message(&panic))),
         },
         signal = waiting.signal() => Err(signals::Interrupted(signal).into()),
     };
@@ -203,7 +197,7 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
 
     let ctx = suite::Ctx {
         sdk: sdk.clone(),
-        run: random_hex(12),
+        run: stack_deploy::guard::random_hex(12),
         ip_storage: run.config.ip_storage,
         template: template.render()?.json().clone(),
         outputs,
@@ -395,14 +389,6 @@ async fn leftovers(sdk: &aws_config::SdkConfig, outputs: &BTreeMap<String, Strin
         bail!("the stack is gone but left {}", left.join(", "));
     }
     Ok(())
-}
-
-fn panic_message(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "(no message)".into())
 }
 
 #[cfg(test)]

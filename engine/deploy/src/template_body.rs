@@ -8,10 +8,10 @@
 //! caller's credentials, so the deploy role may `s3:GetObject` it):
 //! <https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_CreateChangeSet.html>.
 
-use anyhow::{bail, Context, Result};
 use sha2::{Digest, Sha256};
 
-use crate::sdk_error::sdk_error;
+use crate::error::{aws, ApplyError};
+use crate::progress::{Observer, Progress};
 
 /// Where large templates are uploaded.
 #[derive(Clone, Copy)]
@@ -32,9 +32,8 @@ pub enum TemplateSource {
 }
 
 /// `template` without whitespace (the same JSON).
-pub fn compact(template: &str) -> Result<String> {
-    let value: serde_json::Value =
-        serde_json::from_str(template).context("the template is not JSON")?;
+pub fn compact(template: &str) -> Result<String, ApplyError> {
+    let value: serde_json::Value = serde_json::from_str(template)?;
     Ok(value.to_string())
 }
 
@@ -52,24 +51,28 @@ pub fn url(bucket: &str, region: &str, key: &str) -> String {
 
 /// How `template` is sent: inline when its compact form fits, else uploaded
 /// to `store` (once per content) and referenced.
-pub async fn source(template: &str, store: Option<TemplateStore<'_>>) -> Result<TemplateSource> {
+pub async fn source(
+    template: &str,
+    store: Option<TemplateStore<'_>>,
+    observer: &dyn Observer,
+) -> Result<TemplateSource, ApplyError> {
     let body = compact(template)?;
     if body.len() <= infra::MAX_INLINE_BODY_BYTES {
         return Ok(TemplateSource::Body(body));
     }
     if body.len() > infra::MAX_BODY_BYTES {
-        bail!(
-            "the template is {} bytes, over CloudFormation's {}-byte limit even from S3: split it (nested stacks) or shorten it",
-            body.len(),
-            infra::MAX_BODY_BYTES
-        );
+        return Err(ApplyError::TooLarge {
+            bytes: body.len(),
+            limit: infra::MAX_BODY_BYTES,
+            what: "limit even from S3: split it (nested stacks) or shorten it",
+        });
     }
     let Some(store) = store else {
-        bail!(
-            "the template is {} bytes, over CloudFormation's {}-byte inline limit, and there is no bucket to upload it to (deploy uses the bootstrap stack's artifact bucket)",
-            body.len(),
-            infra::MAX_INLINE_BODY_BYTES
-        );
+        return Err(ApplyError::TooLarge {
+            bytes: body.len(),
+            limit: infra::MAX_INLINE_BODY_BYTES,
+            what: "inline limit, and there is no bucket to upload it to",
+        });
     };
     let key = key(&body);
     let region = store
@@ -86,6 +89,7 @@ pub async fn source(template: &str, store: Option<TemplateStore<'_>>) -> Result<
         .send()
         .await
         .is_ok();
+    let location = format!("s3://{}/{key}", store.bucket);
     if !exists {
         store
             .s3
@@ -96,27 +100,33 @@ pub async fn source(template: &str, store: Option<TemplateStore<'_>>) -> Result<
             .content_type("application/json")
             .send()
             .await
-            .map_err(sdk_error)
-            .with_context(|| format!("uploading the template to s3://{}/{key}", store.bucket))?;
+            .map_err(aws(format!("uploading the template to {location}")))?;
     }
-    eprintln!(
-        "==> template is {} bytes (over the {}-byte inline limit): sent as s3://{}/{key}",
-        body.len(),
-        infra::MAX_INLINE_BODY_BYTES,
-        store.bucket
-    );
+    observer.progress(Progress::Uploaded {
+        bytes: body.len(),
+        location: &location,
+    });
     Ok(TemplateSource::Url(url(store.bucket, &region, &key)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::progress::Change;
+
+    struct Quiet;
+    impl Observer for Quiet {
+        fn progress(&self, _: Progress<'_>) {}
+        fn confirm(&self, _: &str, _: &[Change]) -> bool {
+            true
+        }
+    }
 
     #[tokio::test]
     async fn small_templates_go_inline_compact() {
         let pretty = "{\n  \"Resources\": {\n    \"Q\": {\n      \"Type\": \"AWS::SQS::Queue\"\n    }\n  }\n}\n";
         assert_eq!(
-            source(pretty, None).await.unwrap(),
+            source(pretty, None, &Quiet).await.unwrap(),
             TemplateSource::Body(r#"{"Resources":{"Q":{"Type":"AWS::SQS::Queue"}}}"#.into())
         );
     }
@@ -124,10 +134,10 @@ mod tests {
     #[tokio::test]
     async fn a_large_template_without_a_bucket_is_a_clear_error() {
         let big = serde_json::json!({ "Description": "x".repeat(60_000) }).to_string();
-        let err = source(&big, None).await.unwrap_err().to_string();
+        let err = source(&big, None, &Quiet).await.unwrap_err().to_string();
         assert!(err.contains("51200-byte inline limit"), "{err}");
         let huge = serde_json::json!({ "Description": "x".repeat(1_100_000) }).to_string();
-        let err = source(&huge, None).await.unwrap_err().to_string();
+        let err = source(&huge, None, &Quiet).await.unwrap_err().to_string();
         assert!(err.contains("even from S3"), "{err}");
     }
 

@@ -1,0 +1,29 @@
+//! Any rendered CloudFormation template to a running stack.
+//!
+//! [`apply()`] is one idempotent change-set apply: it creates or updates the
+//! stack, previews the change set, asks the caller's [`Observer`] to
+//! confirm, executes it, reports every stack event while it waits, names
+//! every failure reason, and returns the outputs. It recovers what it can
+//! on its own: a stack that a failed first create left behind is deleted
+//! and created again; a change set without changes is discarded; on an
+//! emulator (moto), a create that fails inside the execute call is rolled
+//! back by deleting the stack, and the outputs moto does not compute on a
+//! change set are refreshed. Templates over CloudFormation's inline limit go
+//! through S3 ([`TemplateStore`]).
+//!
+//! [`guard::guard`] runs a test stack: a unique tagged name, a deploy, a
+//! suite on its outputs, and a teardown whatever happened.
+//!
+//! Nothing here prints or prompts: progress is an [`Observer`]'s to show,
+//! confirmation its to decide, and errors are [`ApplyError`]s.
+
+mod apply;
+mod error;
+pub mod guard;
+mod progress;
+mod template_body;
+
+pub use apply::{apply, creates, delete, outputs, stack_status, Applied, ApplyRequest};
+pub use error::ApplyError;
+pub use progress::{Change, Observer, Progress, StackEvent};
+pub use template_body::{compact, key, source, url, TemplateSource, TemplateStore};
