@@ -49,7 +49,7 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
         let template = uploads_stack::build()?.render()?;
         // The event source mapping would make moto try Docker on every
         // message: it is taken out, and the suite polls as Lambda would.
-        let emulated = crate::deploy::emulate::for_emulator(template.json());
+        let emulated = stack_local::emulate::for_emulator(template.json());
         let body = emulated.template.to_string();
         let request = crate::deploy::ApplyRequest {
             stack: &stack.name,

@@ -24,13 +24,36 @@ fn rfc3339(ms: i64) -> String {
 }
 
 async fn put(client: &Client, group: &str, events: &[(i64, &str)]) {
-    let _ = client.create_log_group().log_group_name(group).send().await;
-    let _ = client
-        .create_log_stream()
-        .log_group_name(group)
-        .log_stream_name("s")
-        .send()
-        .await;
+    // Each create must succeed or find the group (or stream) there: an
+    // error swallowed here once surfaced only as "the specified log group
+    // does not exist" from the put below. A passing fault is tried again.
+    let exists =
+        |text: &str| text.contains("ResourceAlreadyExists") || text.contains("already exists");
+    for attempt in 1..=3 {
+        let created = client.create_log_group().log_group_name(group).send().await;
+        match created.map_err(|e| aws_sdk_cloudwatchlogs::error::DisplayErrorContext(e).to_string())
+        {
+            Ok(_) => break,
+            Err(e) if exists(&e) => break,
+            Err(e) if attempt == 3 => panic!("creating log group {group}: {e}"),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
+    for attempt in 1..=3 {
+        let created = client
+            .create_log_stream()
+            .log_group_name(group)
+            .log_stream_name("s")
+            .send()
+            .await;
+        match created.map_err(|e| aws_sdk_cloudwatchlogs::error::DisplayErrorContext(e).to_string())
+        {
+            Ok(_) => break,
+            Err(e) if exists(&e) => break,
+            Err(e) if attempt == 3 => panic!("creating a stream in {group}: {e}"),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    }
     let mut request = client
         .put_log_events()
         .log_group_name(group)

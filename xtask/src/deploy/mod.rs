@@ -6,7 +6,7 @@ mod apply;
 pub mod artifacts;
 pub mod bootstrap;
 mod destroy;
-pub mod emulate;
+pub use stack_local::emulate;
 pub mod gc;
 pub mod retained;
 pub mod site;
@@ -466,7 +466,7 @@ pub async fn deploy(
     let body = if target.is_emulated() {
         let emulated = emulate::for_emulator(rendered.json());
         eprintln!("==> served by xtask instead of the emulator's CloudFormation (read from the template):");
-        for line in crate::local::topology::of(&template).describe() {
+        for line in stack_local::topology::of(&template).describe() {
             eprintln!("    {line}");
         }
         let removed: Vec<String> = emulated.served_locally.iter().cloned().collect();

@@ -20,7 +20,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Map, Value};
 
 use super::edge::EdgeHost;
-use super::topology::{Distribution, Origin, Part};
+use stack_local::topology::{Distribution, Origin, Part};
 
 /// What the distribution reaches.
 pub struct Cdn {

@@ -8,7 +8,6 @@ pub mod cdn;
 pub mod edge;
 pub mod functions;
 pub mod serve;
-pub mod topology;
 
 use crate::stack_config::Load as _;
 use std::collections::HashMap;
@@ -19,7 +18,6 @@ use std::time::Duration;
 use anyhow::{anyhow, Context, Result};
 use visitor_stack::{outputs, StackConfig, Stage};
 
-use crate::deploy::emulate::ServedApi;
 use crate::deploy::site::{self, SiteConfig};
 use crate::deploy::{self, DeployOptions, Target};
 use crate::pyenv::PyEnv;
@@ -27,7 +25,8 @@ use crate::stack_config::ConfigArgs;
 use crate::{signals, workspace};
 use edge::EdgeHost;
 use serve::{serve, ServeRequest, Served};
-use topology::Origin;
+use stack_local::emulate::ServedApi;
+use stack_local::topology::{self, Origin};
 
 /// The folder under the local run's directory where each function writes
 /// its own log (see [`logs_dir`]).

@@ -22,11 +22,11 @@ use serde_json::Value;
 use tokio::task::JoinHandle;
 
 use super::functions::FunctionHost;
-use super::topology::{self, Source, Topology};
 use crate::build::BINARIES;
-use crate::deploy::emulate::{resolve_placeholders, ServedApi};
 use crate::pyenv::PyEnv;
 use crate::sdk_error::sdk_error;
+use stack_local::emulate::{resolve_placeholders, ServedApi};
+use stack_local::topology::{self, Source, Topology};
 
 /// How long a poller rests when its source was empty.
 const IDLE: Duration = Duration::from_millis(200);
