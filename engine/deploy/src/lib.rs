@@ -11,6 +11,9 @@
 //! change set are refreshed. Templates over CloudFormation's inline limit go
 //! through S3 ([`TemplateStore`]).
 //!
+//! [`artifacts`] packages a function binary as a deterministic zip named by
+//! its hash, and uploads it once.
+//!
 //! [`guard::guard`] runs a test stack: a unique tagged name, a deploy, a
 //! suite on its outputs, and a teardown whatever happened.
 //!
@@ -18,6 +21,7 @@
 //! confirmation its to decide, and errors are [`ApplyError`]s.
 
 mod apply;
+pub mod artifacts;
 mod error;
 pub mod guard;
 mod progress;

@@ -3,7 +3,7 @@
 //! AWS-compatible endpoint, or (opt-in) real AWS.
 
 mod apply;
-pub mod artifacts;
+pub use stack_deploy::artifacts;
 pub mod bootstrap;
 mod destroy;
 pub use stack_local::emulate;

@@ -4,9 +4,40 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::sdk_error::sdk_error;
-use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
+
+/// Why a function could not be packaged or uploaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ArtifactError {
+    /// The binary, or the cache, could not be read or written.
+    #[error("{what} {path}: {source}")]
+    File {
+        /// What was being done (`reading`, `caching`).
+        what: &'static str,
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The zip could not be written.
+    #[error("zipping the binary: {0}")]
+    Zip(#[from] zip::result::ZipError),
+    /// The upload failed.
+    #[error("uploading {key} to {bucket}: {message}")]
+    Upload {
+        /// The object key.
+        key: String,
+        /// The bucket.
+        bucket: String,
+        /// What S3 said.
+        message: String,
+    },
+}
+
+fn file(what: &'static str, path: &Path) -> impl FnOnce(std::io::Error) -> ArtifactError {
+    let path = path.to_path_buf();
+    move |source| ArtifactError::File { what, path, source }
+}
 
 /// A packaged function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -20,19 +51,19 @@ pub struct Package {
 /// Zips `binary` as `bootstrap` (the same bytes for the same binary),
 /// remembered in `cache` by the binary's sha256: compressing
 /// is the slow part of a redeploy where nothing changed.
-pub fn package_cached(binary: &Path, cache: &Path) -> Result<Package> {
-    let content = std::fs::read(binary).with_context(|| format!("reading {}", binary.display()))?;
+pub fn package_cached(binary: &Path, cache: &Path) -> Result<Package, ArtifactError> {
+    let content = std::fs::read(binary).map_err(file("reading", binary))?;
     let cached = cache.join(format!("{}.zip", hex(&Sha256::digest(&content))));
     if let Ok(bytes) = std::fs::read(&cached) {
         return Ok(named(bytes));
     }
     let package = zip_bytes(&content)?;
-    std::fs::create_dir_all(cache).with_context(|| format!("creating {}", cache.display()))?;
+    std::fs::create_dir_all(cache).map_err(file("creating", cache))?;
     // A partly written file never has the final name.
     let partial = cached.with_extension("partial");
     std::fs::write(&partial, &package.bytes)
         .and_then(|()| std::fs::rename(&partial, &cached))
-        .with_context(|| format!("caching {}", cached.display()))?;
+        .map_err(file("caching", &cached))?;
     Ok(package)
 }
 
@@ -46,7 +77,7 @@ fn named(bytes: Vec<u8>) -> Package {
 }
 
 /// Zips the binary as `bootstrap`, the same bytes for the same binary.
-fn zip_bytes(content: &[u8]) -> Result<Package> {
+fn zip_bytes(content: &[u8]) -> Result<Package, ArtifactError> {
     let mut buffer = std::io::Cursor::new(Vec::new());
     {
         let mut zip = zip::ZipWriter::new(&mut buffer);
@@ -56,14 +87,18 @@ fn zip_bytes(content: &[u8]) -> Result<Package> {
             .last_modified_time(zip::DateTime::default())
             .unix_permissions(0o755);
         zip.start_file("bootstrap", options)?;
-        zip.write_all(content)?;
+        zip.write_all(content).map_err(zip::result::ZipError::Io)?;
         zip.finish()?;
     }
     Ok(named(buffer.into_inner()))
 }
 
 /// Uploads `package` unless the bucket already holds its key; says which.
-pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, package: &Package) -> Result<bool> {
+pub async fn upload(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    package: &Package,
+) -> Result<bool, ArtifactError> {
     if s3
         .head_object()
         .bucket(bucket)
@@ -81,8 +116,11 @@ pub async fn upload(s3: &aws_sdk_s3::Client, bucket: &str, package: &Package) ->
         .content_type("application/zip")
         .send()
         .await
-        .map_err(sdk_error)
-        .with_context(|| format!("uploading {} to {bucket}", package.key))?;
+        .map_err(|e| ArtifactError::Upload {
+            key: package.key.clone(),
+            bucket: bucket.to_owned(),
+            message: aws_sdk_s3::error::DisplayErrorContext(e).to_string(),
+        })?;
     Ok(true)
 }
 
@@ -92,7 +130,7 @@ mod tests {
 
     #[test]
     fn the_same_binary_gives_the_same_zip() {
-        let dir = std::env::temp_dir().join(format!("xtask-zip-{}", std::process::id()));
+        let dir = std::env::temp_dir().join(format!("stack-deploy-zip-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let binary = dir.join("bin");
         std::fs::write(&binary, b"\x7fELF pretend binary").unwrap();
