@@ -256,6 +256,40 @@ impl Drop for Waiter {
     }
 }
 
+/// The cancellation a `stack_deploy::guard` run races its work and its
+/// teardown against: each [`Cancel::next`] claims the next signal, and the
+/// signal is kept, so [`Cancel::error`] can make the guard's error one that
+/// `main` exits with 128 + the signal's number.
+#[derive(Default)]
+pub struct Cancel {
+    caught: Mutex<Option<Signal>>,
+}
+
+impl Cancel {
+    /// Nothing caught yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Resolves with the next signal's name (the waiter is claimed now).
+    pub fn next(&self) -> impl Future<Output = String> + '_ {
+        let waiter = waiter();
+        async move {
+            let signal = waiter.signal().await;
+            *self.caught.lock().unwrap_or_else(|p| p.into_inner()) = Some(signal);
+            signal.name().to_owned()
+        }
+    }
+
+    /// `e`, as an [`Interrupted`] when a signal stopped the run.
+    pub fn error(&self, e: stack_deploy::guard::GuardError) -> anyhow::Error {
+        match *self.caught.lock().unwrap_or_else(|p| p.into_inner()) {
+            Some(signal) => anyhow::Error::new(Interrupted(signal)).context(e.to_string()),
+            None => e.into(),
+        }
+    }
+}
+
 /// Runs `work` on `runtime` until it ends or a signal comes; on a signal,
 /// `work` is dropped (stopping what it started) and the result is
 /// [`Interrupted`].

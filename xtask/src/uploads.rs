@@ -72,29 +72,22 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
         Ok::<_, BoxError>(applied.outputs().clone())
     };
     let suite = |outputs| async { suite(&sdk, outputs).await.map_err(BoxError::from) };
-    // The signal itself, for the exit code (128 + its number) main gives.
-    let caught = std::sync::Mutex::new(None);
-    let cancelled = || {
-        let waiter = signals::waiter();
-        let caught = &caught;
-        async move {
-            let signal = waiter.signal().await;
-            *caught.lock().unwrap_or_else(|p| p.into_inner()) = Some(signal);
-            signal.name().to_owned()
-        }
-    };
+    let cancel = signals::Cancel::new();
     let options = GuardOptions {
         keep,
         teardown_timeout: timeout,
     };
-    let outcome = guard(&cfn, &stack, options, deploy, suite, cancelled, &show).await;
-    if let Err(e) = outcome {
-        let signal = *caught.lock().unwrap_or_else(|p| p.into_inner());
-        return Err(match signal {
-            Some(signal) => anyhow::Error::new(signals::Interrupted(signal)).context(e.to_string()),
-            None => e.into(),
-        });
-    }
+    guard(
+        &cfn,
+        &stack,
+        options,
+        deploy,
+        suite,
+        || cancel.next(),
+        &show,
+    )
+    .await
+    .map_err(|e| cancel.error(e))?;
     eprintln!("==> the uploads pipeline works end to end");
     Ok(())
 }

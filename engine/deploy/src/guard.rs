@@ -38,17 +38,26 @@ pub struct TestStack {
 impl TestStack {
     /// A new, unique test stack of `app`.
     pub fn new(app: &str) -> Self {
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        let name = format!("{app}-test-{}-{}", utc_stamp(now), random_hex(6));
+        let name = format!("{app}-test-{}-{}", utc_stamp(unix_now()), random_hex(6));
+        Self::named(name)
+    }
+
+    /// A test stack under a name already chosen (see [`TestStack::new`]),
+    /// tagged as created now.
+    pub fn named(name: String) -> Self {
         let tags = BTreeMap::from([
             (RUN_TAG.to_owned(), name.clone()),
-            (CREATED_TAG.to_owned(), now.to_string()),
+            (CREATED_TAG.to_owned(), unix_now().to_string()),
         ]);
         TestStack { name, tags }
     }
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }
 
 /// Whether a stack named `name`, tagged with `run_tag`, is one of `app`'s

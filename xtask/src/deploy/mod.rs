@@ -23,7 +23,6 @@ use visitor_stack::{parameters, StackConfig, Stage};
 pub use apply::TemplateStore;
 pub use apply::{apply, outputs as stack_outputs, stack_status, Applied, ApplyRequest};
 pub use artifacts::package_cached as package;
-pub use destroy::destroy as destroy_stack;
 
 use crate::build::{self, Arch, BINARIES};
 use crate::pyenv::PyEnv;

@@ -8,14 +8,12 @@ pub mod suite;
 
 use crate::stack_config::Load as _;
 use std::collections::BTreeMap;
-use std::panic::AssertUnwindSafe;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use anyhow::{anyhow, bail, Context, Result};
-use futures::FutureExt;
+use anyhow::{bail, Context, Result};
+use stack_deploy::guard::{guard, BoxError, GuardError, GuardOptions, GuardStep, Phase, TestStack};
 use visitor_stack::{outputs, StackConfig, Stage};
 
-use crate::deploy::gc::{CREATED_TAG, RUN_TAG};
 use crate::deploy::{self, DeployOptions, Target, TargetArgs};
 use crate::local::serve::{serve, ServeRequest};
 use crate::pyenv::PyEnv;
@@ -102,63 +100,86 @@ pub fn unique_name(app: &str) -> String {
     stack_deploy::guard::TestStack::new(app).name
 }
 
-/// Deploys, checks and tears down; `Ok` only when every check passed and
-/// nothing was left behind.
+/// Deploys, checks and tears down through the engine's guard
+/// (`stack_deploy::guard`); `Ok` only when every check passed and nothing
+/// was left behind.
 pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
-    let waiting = signals::waiter();
+    let cancel = signals::Cancel::new();
     let sdk = run.target.sdk_config().await;
-    let created = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    run.options
-        .tags
-        .insert(RUN_TAG.to_owned(), run.stack.clone());
-    run.options
-        .tags
-        .insert(CREATED_TAG.to_owned(), created.to_string());
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let stack = TestStack::named(run.stack.clone());
+    run.options.tags.extend(stack.tags.clone());
     eprintln!("==> test stack {} on {}", run.stack, run.target.describe());
+    let run = &run;
 
-    let work = AssertUnwindSafe(deploy_and_check(&run, &sdk)).catch_unwind();
-    let outcome = tokio::select! {
-        result = work => match result {
-            Ok(result) => result,
-            Err(panic) => Err(anyhow!("a check panicked: {}", stack_deploy::guard::panic_message(&panic))),
-        },
-        signal = waiting.signal() => Err(signals::Interrupted(signal).into()),
+    // What the stack made, for the check that its tables and queues went.
+    let seen = std::sync::Mutex::new(BTreeMap::new());
+    let deploy = || async {
+        let deployed = deploy::deploy(
+            run.target,
+            Stage::Test,
+            &run.stack,
+            run.config,
+            &run.options,
+        )
+        .await?;
+        Ok::<_, BoxError>(deployed.outputs)
     };
+    let suite = |outputs: BTreeMap<String, String>| async {
+        *seen.lock().unwrap_or_else(|p| p.into_inner()) = outputs.clone();
+        check(run, &sdk, outputs).await.map_err(BoxError::from)
+    };
+    let show = |step: GuardStep<'_>| match step {
+        GuardStep::Began(Phase::Teardown) => eprintln!("==> tearing down {}", run.stack),
+        GuardStep::Kept(name) => eprintln!(
+            "==> kept stack {name} (--keep); remove it with `cargo xtask destroy --stack {name}`"
+        ),
+        GuardStep::Began(_) | GuardStep::TornDown(_) => {}
+    };
+    let options = GuardOptions {
+        keep: run.keep,
+        teardown_timeout: run.options.timeout,
+    };
+    let outcome = guard(
+        &cfn,
+        &stack,
+        options,
+        deploy,
+        suite,
+        || cancel.next(),
+        &show,
+    )
+    .await;
+    // Tables and queues are checked only once the stack was deleted.
+    let deleted = !run.keep
+        && !matches!(
+            &outcome,
+            Err(GuardError::TeardownCancelled { .. } | GuardError::Teardown { .. })
+        );
+    let outcome = outcome.map_err(|e| match e {
+        GuardError::TeardownCancelled { .. } => cancel.error(e).context(format!(
+            "`cargo xtask destroy --stack {}` (or `cargo xtask gc`) removes it",
+            run.stack
+        )),
+        other => cancel.error(other),
+    });
     if let Err(e) = &outcome {
         eprintln!("==> FAILED: {e:#}");
     }
-
-    let teardown = if run.keep {
-        eprintln!(
-            "==> kept stack {} (--keep); remove it with `cargo xtask destroy --stack {}`",
-            run.stack, run.stack
-        );
-        Ok(())
-    } else {
-        tear_down(&run, &sdk).await
-    };
-    match (outcome, teardown) {
-        (Ok(()), Ok(())) => Ok(()),
-        (Err(e), Ok(())) => Err(e),
-        (Ok(()), Err(t)) => Err(t.context("every check passed, but the teardown failed")),
-        (Err(e), Err(t)) => Err(e.context(format!("and the teardown failed too: {t:#}"))),
+    if deleted {
+        let outputs = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        leftovers(&sdk, &outputs).await?;
     }
+    outcome
 }
 
-async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<()> {
-    let deployed = deploy::deploy(
-        run.target,
-        Stage::Test,
-        &run.stack,
-        run.config,
-        &run.options,
-    )
-    .await
-    .context("deploying the test stack")?;
-
+/// The suite on a deployed stack: on an emulator, the functions and what
+/// else it cannot run are served here first.
+async fn check(
+    run: &Run<'_>,
+    sdk: &aws_config::SdkConfig,
+    deployed: BTreeMap<String, String>,
+) -> Result<()> {
     // Where the functions' output goes, when they run here (on an emulator).
     let log = workspace::target_dir()?
         .join("test-stack")
@@ -190,9 +211,9 @@ async fn deploy_and_check(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<
                 .await
                 .context("serving what the emulator does not run")?,
             );
-            serving.outputs(&deployed.outputs)
+            serving.outputs(&deployed)
         }
-        None => deployed.outputs.clone(),
+        None => deployed.clone(),
     };
 
     let ctx = suite::Ctx {
@@ -320,37 +341,6 @@ async fn check_access(
             broken.summary()
         ),
     }
-}
-
-/// Deletes the stack and makes sure its tables and queues went with it. A
-/// second Ctrl-C leaves it for `cargo xtask gc`.
-async fn tear_down(run: &Run<'_>, sdk: &aws_config::SdkConfig) -> Result<()> {
-    let cfn = aws_sdk_cloudformation::Client::new(sdk);
-    if deploy::stack_status(&cfn, &run.stack).await?.is_none() {
-        eprintln!(
-            "==> nothing to tear down: stack {} was never created",
-            run.stack
-        );
-        return Ok(());
-    }
-    let outputs = deploy::stack_outputs(&cfn, &run.stack)
-        .await
-        .unwrap_or_default();
-    let waiting = signals::waiter();
-    eprintln!("==> tearing down {}", run.stack);
-    let deletion = deploy::destroy_stack(sdk, &run.stack, run.options.timeout);
-    let left = tokio::select! {
-        left = deletion => left.with_context(|| format!("deleting test stack {}", run.stack))?,
-        signal = waiting.signal() => bail!(
-            "{} during the teardown: stack {} may be left; `cargo xtask destroy --stack {}` (or `cargo xtask gc`) removes it",
-            signal.name(), run.stack, run.stack
-        ),
-    };
-    if !left.is_empty() {
-        let names: Vec<&str> = left.iter().map(|r| r.physical_id.as_str()).collect();
-        bail!("stack {} left {} behind", run.stack, names.join(", "));
-    }
-    leftovers(sdk, &outputs).await
 }
 
 /// Fails when a table or queue named in the outputs still exists.
