@@ -14,7 +14,6 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
@@ -94,7 +93,8 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
 
 /// Builds the functions, uploads their zips; the code parameters.
 async fn upload_functions(sdk: &aws_config::SdkConfig) -> Result<BTreeMap<String, String>> {
-    let status = Command::new(workspace::cargo())
+    // Async, so a signal during the build is taken by the guard's race.
+    let status = tokio::process::Command::new(workspace::cargo())
         .args([
             "build",
             "--quiet",
@@ -103,7 +103,9 @@ async fn upload_functions(sdk: &aws_config::SdkConfig) -> Result<BTreeMap<String
             "--bins",
         ])
         .current_dir(workspace::root()?)
+        .kill_on_drop(true)
         .status()
+        .await
         .context("building the uploads functions")?;
     ensure!(
         status.success(),

@@ -350,7 +350,16 @@ async fn follow_events(
                 delay = (delay * 2).min(Duration::from_secs(10));
             }
         }
-        if let Some(status) = stack_status(cfn, stack).await? {
+        // A failed status read is a passing fault too: the stack keeps
+        // changing whether or not this read worked.
+        let status = match stack_status(cfn, stack).await {
+            Ok(status) => status,
+            Err(e) => {
+                observer.progress(Progress::Waiting(&e.to_string()));
+                None
+            }
+        };
+        if let Some(status) = status {
             if !status.as_str().ends_with("_IN_PROGRESS") {
                 if !failures.is_empty() {
                     observer.progress(Progress::Failures(&failures));

@@ -101,7 +101,7 @@ pub enum GuardStep<'a> {
 /// Why a guarded run failed.
 #[derive(Debug, thiserror::Error)]
 pub enum GuardError {
-    /// The deploy failed (the stack is torn down).
+    /// The deploy failed.
     #[error("deploying test stack {stack}")]
     Deploy {
         /// The stack.
@@ -109,7 +109,7 @@ pub enum GuardError {
         /// Why.
         source: BoxError,
     },
-    /// The suite failed (the stack is torn down).
+    /// The suite failed.
     #[error("the suite failed on test stack {stack}")]
     Suite {
         /// The stack.
@@ -117,7 +117,7 @@ pub enum GuardError {
         /// Why.
         source: BoxError,
     },
-    /// The deploy or the suite panicked (the stack is torn down).
+    /// The deploy or the suite panicked.
     #[error("{phase} test stack {stack} panicked: {message}")]
     Panicked {
         /// The stack.
@@ -127,8 +127,8 @@ pub enum GuardError {
         /// The panic's message.
         message: String,
     },
-    /// The caller cancelled (the stack is torn down).
-    #[error("{reason} while {phase} test stack {stack}; it is torn down")]
+    /// The caller cancelled.
+    #[error("{reason} while {phase} test stack {stack}")]
     Cancelled {
         /// The stack.
         stack: String,
@@ -147,13 +147,16 @@ pub enum GuardError {
         /// Why the teardown failed.
         teardown: ApplyError,
     },
-    /// A second cancellation stopped the teardown.
-    #[error("{reason} during the teardown: test stack {stack} may be left; delete it (its tags let a garbage collector find it)")]
+    /// A cancellation stopped the teardown, after what the run ended with
+    /// (if it failed).
+    #[error("{}{reason} during the teardown: test stack {stack} may be left; delete it (its tags let a garbage collector find it)", .outcome.as_ref().map(|o| format!("{o}; then ")).unwrap_or_default())]
     TeardownCancelled {
         /// The stack.
         stack: String,
         /// What the cancellation said.
         reason: String,
+        /// How the run itself ended, when it failed.
+        outcome: Option<Box<GuardError>>,
     },
 }
 
@@ -168,9 +171,13 @@ pub struct GuardOptions {
 
 /// Runs `deploy` (which returns the stack's outputs), then `suite` on the
 /// outputs, and deletes `stack` afterwards unless `options.keep`.
-/// `cancelled()` is raced against the work and, separately, against the
-/// teardown: each call must return a future that resolves with a reason
-/// when the caller wants to stop (a signal).
+///
+/// `cancelled` is called twice: once for a future raced against the work,
+/// then once for a future raced against the teardown. Each must resolve
+/// with a reason on a cancellation that arrives after it was made (an
+/// edge, such as the next signal), not on one already seen: a source that
+/// stays cancelled would stop every teardown at once. When a cancellation
+/// and the work's end are ready together, the cancellation wins.
 pub async fn guard<T, D, DF, S, SF, C, CF>(
     cfn: &Client,
     stack: &TestStack,
@@ -196,7 +203,12 @@ where
     };
     let work = async {
         on(GuardStep::Began(Phase::Deploy));
-        let outputs = match AssertUnwindSafe(deploy()).catch_unwind().await {
+        // Inside the async block, so a closure that panics before it
+        // returns its future is caught too.
+        let outputs = match AssertUnwindSafe(async { deploy().await })
+            .catch_unwind()
+            .await
+        {
             Ok(Ok(outputs)) => outputs,
             Ok(Err(source)) => {
                 return Err(GuardError::Deploy {
@@ -214,7 +226,10 @@ where
         };
         phase.store(1, Ordering::SeqCst);
         on(GuardStep::Began(Phase::Suite));
-        match AssertUnwindSafe(suite(outputs)).catch_unwind().await {
+        match AssertUnwindSafe(async { suite(outputs).await })
+            .catch_unwind()
+            .await
+        {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(source)) => Err(GuardError::Suite {
                 stack: name.clone(),
@@ -228,12 +243,13 @@ where
         }
     };
     let outcome = tokio::select! {
-        result = work => result,
+        biased;
         reason = cancelled() => Err(GuardError::Cancelled {
             stack: name.clone(),
             phase: current(&phase),
             reason,
         }),
+        result = work => result,
     };
     if options.keep {
         on(GuardStep::Kept(&name));
@@ -242,7 +258,13 @@ where
     on(GuardStep::Began(Phase::Teardown));
     let teardown = tokio::select! {
         result = delete(cfn, &name, options.teardown_timeout) => result,
-        reason = cancelled() => return Err(GuardError::TeardownCancelled { stack: name, reason }),
+        reason = cancelled() => {
+            return Err(GuardError::TeardownCancelled {
+                stack: name,
+                reason,
+                outcome: outcome.err().map(Box::new),
+            })
+        }
     };
     match (outcome, teardown) {
         (outcome, Ok(())) => {

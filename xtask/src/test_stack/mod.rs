@@ -168,7 +168,13 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
     }
     if deleted {
         let outputs = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
-        leftovers(&sdk, &outputs).await?;
+        if let Err(left) = leftovers(&sdk, &outputs).await {
+            // The run's own error (and its exit code) comes first.
+            return Err(match outcome {
+                Ok(()) => left,
+                Err(e) => e.context(format!("and after the teardown: {left:#}")),
+            });
+        }
     }
     outcome
 }

@@ -1,9 +1,12 @@
-//! The hourly report: EventBridge invokes it at every hour with a
+//! The hourly report: EventBridge invokes it once an hour (`rate(1 hour)`
+//! fires at an offset from when the rule was made, not on the hour) with a
 //! scheduled event whose `time` is when the rule fired
 //! (<https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-scheduled.html>);
-//! it reads the totals of the hour before and writes them as that hour's
-//! report (an hour without uploads gets a report of zeros). Running it
-//! twice for one hour writes the same report.
+//! it reads the totals of the clock hour before that time and writes them
+//! as that hour's report (an hour without uploads gets a report of zeros).
+//! The report holds the totals as they are when it runs: an upload indexed
+//! late (a retried message) is in the hour's totals, and in a report made
+//! again, not in one already made.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use chrono::{DateTime, Duration, Utc};

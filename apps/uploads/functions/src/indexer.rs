@@ -10,6 +10,7 @@
 //! Nothing already counted is lost or counted twice.
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use serde::Deserialize;
 use uploads_model::table;
@@ -219,36 +220,47 @@ impl Indexer {
             .expression_attribute_values(":size", n(upload.size))
             .build()
             .map_err(|e| IndexError::Write(e.to_string()))?;
-        let result = self
-            .db
-            .transact_write_items()
-            .transact_items(TransactWriteItem::builder().put(put).build())
-            .transact_items(TransactWriteItem::builder().update(add).build())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) => {
-                let service = e.as_service_error();
-                let already = service
-                    .and_then(|s| match s {
-                        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError::TransactionCanceledException(c) => Some(c),
-                        _ => None,
-                    })
-                    .is_some_and(|c| {
-                        c.cancellation_reasons()
-                            .first()
-                            .and_then(|r| r.code())
-                            == Some("ConditionalCheckFailed")
-                    });
-                if already {
-                    Ok(false)
-                } else {
-                    Err(IndexError::Write(
-                        aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string(),
-                    ))
-                }
+        // Every upload of an hour adds to one item, so batches running at
+        // once can cancel each other's transactions (`TransactionConflict`,
+        // <https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/transaction-apis.html#transaction-conflict-handling>):
+        // those are tried again here, with a growing pause, before the
+        // message is handed back to SQS.
+        let mut pause = std::time::Duration::from_millis(50);
+        let mut attempt = 1;
+        loop {
+            let result = self
+                .db
+                .transact_write_items()
+                .transact_items(TransactWriteItem::builder().put(put.clone()).build())
+                .transact_items(TransactWriteItem::builder().update(add.clone()).build())
+                .send()
+                .await;
+            let e = match result {
+                Ok(_) => return Ok(true),
+                Err(e) => e,
+            };
+            let codes: Vec<&str> = match e.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(c)) => c
+                    .cancellation_reasons()
+                    .iter()
+                    .map(|r| r.code().unwrap_or("None"))
+                    .collect(),
+                _ => Vec::new(),
+            };
+            // The put comes first: its condition failed, so this event is
+            // already indexed.
+            if codes.first() == Some(&"ConditionalCheckFailed") {
+                return Ok(false);
             }
+            if attempt < 5 && codes.contains(&"TransactionConflict") {
+                tokio::time::sleep(pause).await;
+                pause *= 2;
+                attempt += 1;
+                continue;
+            }
+            return Err(IndexError::Write(
+                aws_sdk_dynamodb::error::DisplayErrorContext(&e).to_string(),
+            ));
         }
     }
 }
