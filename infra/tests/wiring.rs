@@ -52,6 +52,11 @@ fn a_subscribed_queue_lets_only_its_topic_send() {
             "RawMessageDelivery": true,
         })
     );
+    assert_eq!(
+        r["WorkSubscription"]["DependsOn"],
+        json!(["WorkSubscriptionQueuePolicy"]),
+        "SNS delivers only once the queue allows it"
+    );
     let policy = &r["WorkSubscriptionQueuePolicy"]["Properties"];
     assert_eq!(policy["Queues"], json!([{"Ref": "Work"}]));
     assert_eq!(

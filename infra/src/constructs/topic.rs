@@ -6,7 +6,7 @@ use crate::constructs::perms;
 use crate::constructs::queue::Queue;
 use crate::constructs::role_policy::Grantee;
 use crate::policy::{PolicyDocument, Principal, Statement};
-use crate::{Handle, Json, Template, ToJson, Value};
+use crate::{Attributes, Handle, Json, Template, ToJson, Value};
 
 /// An SNS topic. Adds `<id>`.
 ///
@@ -100,7 +100,7 @@ impl Topic {
                 .resource(queue.arn())
                 .condition("ArnEquals", "aws:SourceArn", [self.arn()]),
         );
-        template.add(
+        let queue_policy = template.add(
             &format!("{id}QueuePolicy"),
             sqs::QueuePolicy::new(policy, vec![queue.url()]),
         );
@@ -110,6 +110,12 @@ impl Topic {
         if let Some(filter) = options.filter_policy {
             subscription = subscription.filter_policy(filter);
         }
-        Ok(template.add(id, subscription))
+        // After the policy: SNS cannot deliver to the queue before it
+        // allows it, and would drop what it tried to send meanwhile.
+        Ok(template.add_with(
+            id,
+            subscription,
+            Attributes::new().depends_on(&queue_policy),
+        ))
     }
 }

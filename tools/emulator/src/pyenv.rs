@@ -165,8 +165,25 @@ pub fn test_target_dir() -> Option<PathBuf> {
     (deps.file_name()? == "deps").then(|| deps.parent()?.parent().map(Path::to_path_buf))?
 }
 
-/// The workspace this crate was built in (for tests run by plain `cargo
-/// test`).
+/// The workspace of the test being run (for tests run by plain `cargo
+/// test`): the nearest folder with a `[workspace]` Cargo.toml above the
+/// package cargo runs the test in (`CARGO_MANIFEST_DIR` at run time), or
+/// above the current directory. The compile-time path comes last: cargo
+/// names a path crate's artifacts by its place in the workspace, so two
+/// checkouts sharing a target directory share this crate's build, and the
+/// path baked into it can be the other checkout's.
 pub fn build_workspace() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let above = |dir: PathBuf| {
+        dir.ancestors()
+            .find(|d| {
+                std::fs::read_to_string(d.join("Cargo.toml"))
+                    .is_ok_and(|text| text.lines().any(|l| l.trim() == "[workspace]"))
+            })
+            .map(Path::to_path_buf)
+    };
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .and_then(above)
+        .or_else(|| std::env::current_dir().ok().and_then(above))
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
