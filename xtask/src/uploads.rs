@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use anyhow::{bail, ensure, Context, Result};
 use infra::constructs::CodeParameters;
-use stack_deploy::guard::{guard, BoxError, GuardOptions, GuardStep, TestStack};
+use stack_deploy::guard::{guard, BoxError, GuardOptions, TestStack};
 use uploads_functions::{hourly::Hourly, indexer::Indexer};
 
 use crate::deploy::{artifacts, Target};
@@ -36,13 +36,7 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
     let stack = TestStack::new("uploads");
     eprintln!("==> test stack {} on {}", stack.name, target.describe());
-    let show = |step: GuardStep<'_>| match step {
-        GuardStep::Began(phase) => eprintln!("==> {phase}"),
-        GuardStep::Kept(name) => eprintln!(
-            "==> kept stack {name} (--keep); remove it with `cargo xtask destroy --stack {name}`"
-        ),
-        GuardStep::TornDown(name) => eprintln!("==> stack {name} is gone"),
-    };
+    let show = crate::test_stack::show;
     let deploy = || async {
         let parameters = upload_functions(&sdk).await?;
         let template = uploads_stack::build()?.render()?;
@@ -62,7 +56,8 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
             store: None,
         };
         let applied = crate::deploy::apply(&cfn, &request).await?;
-        let wired = emulator::wiring::complete(&sdk, &stack.name, &emulated.template).await?;
+        let physical = crate::local::serve::physical_ids(&cfn, &stack.name).await?;
+        let wired = emulator::wiring::complete(&sdk, &physical, &emulated.template).await?;
         eprintln!(
             "==> made what moto's CloudFormation skips: {} subscriptions, {} bucket notifications",
             wired.subscriptions.len(),

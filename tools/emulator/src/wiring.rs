@@ -7,7 +7,7 @@
 //! intrinsics those properties use are resolved: `Ref` (a resource's
 //! physical ID) and `Fn::GetAtt` of a queue's `Arn`.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 
 use serde_json::Value;
 
@@ -50,32 +50,16 @@ pub struct Completed {
 }
 
 /// Makes the subscriptions and bucket notifications of `template` (the
-/// rendered JSON) for the deployed `stack`.
+/// rendered JSON) for a deployed stack whose resources have the physical
+/// IDs `physical` (by logical ID, as `DescribeStackResources` lists them).
 pub async fn complete(
     sdk: &aws_config::SdkConfig,
-    stack: &str,
+    physical: &HashMap<String, String>,
     template: &Value,
 ) -> Result<Completed, WiringError> {
-    let cfn = aws_sdk_cloudformation::Client::new(sdk);
-    let resources = cfn
-        .describe_stack_resources()
-        .stack_name(stack)
-        .send()
-        .await
-        .map_err(aws(format!("listing stack {stack}'s resources")))?;
-    let physical: BTreeMap<String, String> = resources
-        .stack_resources()
-        .iter()
-        .filter_map(|r| {
-            Some((
-                r.logical_resource_id()?.to_owned(),
-                r.physical_resource_id()?.to_owned(),
-            ))
-        })
-        .collect();
     let sqs = aws_sdk_sqs::Client::new(sdk);
     let resolver = Resolver {
-        physical: &physical,
+        physical,
         sqs: &sqs,
     };
     let empty = serde_json::Map::new();
@@ -174,7 +158,7 @@ pub async fn complete(
 }
 
 struct Resolver<'a> {
-    physical: &'a BTreeMap<String, String>,
+    physical: &'a HashMap<String, String>,
     sqs: &'a aws_sdk_sqs::Client,
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use stack_deploy::guard::{guard, BoxError, GuardError, GuardOptions, GuardStep, Phase, TestStack};
+use stack_deploy::guard::{guard, BoxError, GuardError, GuardOptions, GuardStep, TestStack};
 use visitor_stack::{outputs, StackConfig, Stage};
 
 use crate::deploy::{self, DeployOptions, Target, TargetArgs};
@@ -129,13 +129,6 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
         *seen.lock().unwrap_or_else(|p| p.into_inner()) = outputs.clone();
         check(run, &sdk, outputs).await.map_err(BoxError::from)
     };
-    let show = |step: GuardStep<'_>| match step {
-        GuardStep::Began(Phase::Teardown) => eprintln!("==> tearing down {}", run.stack),
-        GuardStep::Kept(name) => eprintln!(
-            "==> kept stack {name} (--keep); remove it with `cargo xtask destroy --stack {name}`"
-        ),
-        GuardStep::Began(_) | GuardStep::TornDown(_) => {}
-    };
     let options = GuardOptions {
         keep: run.keep,
         teardown_timeout: run.options.timeout,
@@ -177,6 +170,17 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
         }
     }
     outcome
+}
+
+/// What the guard does, as a line each (both apps' test stacks).
+pub fn show(step: GuardStep<'_>) {
+    match step {
+        GuardStep::Began(phase) => eprintln!("==> {phase}"),
+        GuardStep::Kept(name) => eprintln!(
+            "==> kept stack {name} (--keep); remove it with `cargo xtask destroy --stack {name}`"
+        ),
+        GuardStep::TornDown(name) => eprintln!("==> stack {name} is gone"),
+    }
 }
 
 /// The suite on a deployed stack: on an emulator, the functions and what
