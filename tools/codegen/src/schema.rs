@@ -4,11 +4,10 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use anyhow::{bail, Context, Result};
 use serde_json::{json, Value as Json};
 
 use super::services::{module_name, SERVICES};
-use crate::pyenv::PyEnv;
+use crate::{CodegenError, Result};
 
 /// Where the vendored schemas live, relative to the workspace root.
 pub const SCHEMA_DIR: &str = "infra/schemas";
@@ -18,32 +17,20 @@ const REGION: &str = "us-east-1";
 /// The schemas of one service, sorted by file name.
 pub fn load_service(root: &Path, service: &str) -> Result<Vec<Json>> {
     let dir = root.join(SCHEMA_DIR).join(module_name(service));
+    let none = || CodegenError::NoSchemas {
+        service: service.to_owned(),
+        dir: dir.clone(),
+    };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .with_context(|| {
-            format!(
-                "no vendored schemas for {service} in {}: run `cargo xtask codegen --refresh-schemas`",
-                dir.display()
-            )
-        })?
+        .map_err(|_| none())?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
     if files.is_empty() {
-        bail!(
-            "{} has no schemas: run `cargo xtask codegen --refresh-schemas`",
-            dir.display()
-        );
+        return Err(none());
     }
-    files
-        .iter()
-        .map(|f| {
-            let text =
-                std::fs::read_to_string(f).with_context(|| format!("reading {}", f.display()))?;
-            serde_json::from_str(&text)
-                .with_context(|| format!("{} is not valid JSON", f.display()))
-        })
-        .collect()
+    files.iter().map(|f| read_json(f)).collect()
 }
 
 /// The IAM actions that exist, by service prefix (lower case), vendored from
@@ -56,7 +43,6 @@ const ACTIONS_FILE: &str = "iam-actions.json";
 /// Reads the vendored list of IAM actions.
 pub fn known_actions(root: &Path) -> Result<KnownActions> {
     read_json(&root.join(SCHEMA_DIR).join(ACTIONS_FILE))
-        .with_context(|| format!("no {ACTIONS_FILE}: run `cargo xtask codegen --refresh-schemas`"))
 }
 
 /// Whether IAM has `action` (`s3:GetObject`); some schemas list actions
@@ -84,40 +70,53 @@ pub fn handler_permissions(schema: &Json) -> Vec<String> {
     actions
 }
 
+/// Where [`refresh`] copies from: an installed cfn-lint package.
+#[derive(Debug, Clone)]
+pub struct CfnLintPackage {
+    /// The `cfnlint` package's directory (holding `data/`).
+    pub dir: PathBuf,
+    /// What `cfn-lint --version` printed, recorded in `source.json`.
+    pub version: String,
+}
+
+/// What [`refresh`] vendored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Refreshed {
+    /// Schema files copied.
+    pub schemas: usize,
+    /// Services they belong to.
+    pub services: usize,
+}
+
 /// Copies the schemas of every listed service from the pinned cfn-lint into
 /// `infra/schemas/`, with a `source.json` recording the version and date.
-pub fn refresh(root: &Path) -> Result<()> {
-    let env = PyEnv::ensure()?;
-    let data = env.package_dir("cfnlint")?.join("data").join("schemas");
+pub fn refresh(root: &Path, cfn_lint: &CfnLintPackage) -> Result<Refreshed> {
+    let data = cfn_lint.dir.join("data").join("schemas");
     let providers: BTreeMap<String, String> =
         read_json(&data.join("providers").join(format!("{REGION}.json")))?;
     let version: Json = read_json(&data.join("version.json"))?;
-    let cfn_lint = env
-        .command("cfn-lint")
-        .arg("--version")
-        .output()
-        .context("running cfn-lint --version")?;
     let out_dir = root.join(SCHEMA_DIR);
     let mut total = 0;
     for service in SERVICES {
         let dir = out_dir.join(module_name(service));
         if dir.exists() {
-            std::fs::remove_dir_all(&dir)?;
+            std::fs::remove_dir_all(&dir).map_err(CodegenError::io("removing", &dir))?;
         }
-        std::fs::create_dir_all(&dir)?;
+        std::fs::create_dir_all(&dir).map_err(CodegenError::io("creating", &dir))?;
         let prefix = format!("AWS::{service}::");
         for (type_name, file) in providers.iter().filter(|(t, _)| t.starts_with(&prefix)) {
             let source = data.join("resources").join(format!("{file}.json"));
             let short = &type_name[prefix.len()..];
             std::fs::copy(&source, dir.join(format!("{short}.json")))
-                .with_context(|| format!("copying {}", source.display()))?;
+                .map_err(CodegenError::io("copying", &source))?;
             total += 1;
         }
     }
     // The IAM actions of every service a vendored handler names, and of
     // every service the access check maps calls to.
     let policies: BTreeMap<String, Json> = read_json(
-        &env.package_dir("cfnlint")?
+        &cfn_lint
+            .dir
             .join("data")
             .join("AdditionalSpecs")
             .join("Policies.json"),
@@ -144,30 +143,34 @@ pub fn refresh(root: &Path) -> Result<()> {
             Some((p, actions.keys().cloned().collect()))
         })
         .collect();
-    let mut text = serde_json::to_string_pretty(&known)?;
-    text.push('\n');
-    std::fs::write(out_dir.join(ACTIONS_FILE), text)?;
-
+    write_json(&out_dir.join(ACTIONS_FILE), &json!(known))?;
     let source = json!({
         "source": "cfn-lint (PyPI), cfnlint/data/schemas and data/AdditionalSpecs/Policies.json",
-        "cfn_lint": String::from_utf8_lossy(&cfn_lint.stdout).trim(),
+        "cfn_lint": cfn_lint.version.trim(),
         "region": REGION,
         "schema_date": version["schema_date"],
         "services": SERVICES,
     });
-    std::fs::write(
-        out_dir.join("source.json"),
-        serde_json::to_string_pretty(&source)? + "\n",
-    )?;
-    eprintln!(
-        "==> vendored {total} schemas of {} services into {SCHEMA_DIR}",
-        SERVICES.len()
-    );
-    Ok(())
+    write_json(&out_dir.join("source.json"), &source)?;
+    Ok(Refreshed {
+        schemas: total,
+        services: SERVICES.len(),
+    })
+}
+
+fn write_json(path: &Path, value: &Json) -> Result<()> {
+    let mut text = serde_json::to_string_pretty(value).map_err(|source| CodegenError::Json {
+        path: path.to_owned(),
+        source,
+    })?;
+    text.push('\n');
+    std::fs::write(path, text).map_err(CodegenError::io("writing", path))
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
-    serde_json::from_str(&text).with_context(|| format!("parsing {}", path.display()))
+    let text = std::fs::read_to_string(path).map_err(CodegenError::io("reading", path))?;
+    serde_json::from_str(&text).map_err(|source| CodegenError::Json {
+        path: path.to_owned(),
+        source,
+    })
 }

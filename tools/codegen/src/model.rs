@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use anyhow::{bail, Context, Result};
+use crate::{CodegenError, Result};
 use serde_json::{Map, Value as Json};
 
 use super::names::{camel, singular, snake};
@@ -93,6 +93,8 @@ const HANDLE_METHODS: &[&str] = &[
 ];
 
 struct Builder<'a> {
+    /// The schema's `typeName`, for errors.
+    type_name: String,
     definitions: &'a Map<String, Json>,
     taken: BTreeSet<String>,
     /// Definition name → its type, once resolved (and while being built).
@@ -106,16 +108,21 @@ struct Builder<'a> {
 pub fn build(schema: &Json) -> Result<ResourceModel> {
     let type_name = schema["typeName"]
         .as_str()
-        .context("schema has no typeName")?
+        .ok_or_else(|| CodegenError::schema("?", "the schema has no typeName"))?
         .to_owned();
     let parts: Vec<&str> = type_name.split("::").collect();
     let [_, _, short] = parts.as_slice() else {
-        bail!("unexpected type name {type_name}");
+        return Err(CodegenError::schema(
+            &type_name,
+            "a type name has three parts (AWS::Service::Resource)",
+        ));
     };
-    let resource_name = camel(short).context("unusable resource name")?;
+    let resource_name = camel(short)
+        .ok_or_else(|| CodegenError::schema(&type_name, "the resource name makes no Rust name"))?;
     let empty = Map::new();
     let definitions = schema["definitions"].as_object().unwrap_or(&empty);
     let mut b = Builder {
+        type_name: type_name.clone(),
         definitions,
         taken: RESERVED.iter().map(|s| s.to_string()).collect(),
         defs: BTreeMap::new(),
@@ -443,7 +450,10 @@ impl Builder<'_> {
         }
         if let Some(patterns) = node["patternProperties"].as_object() {
             if patterns.len() == 1 {
-                let value = patterns.values().next().context("one pattern")?;
+                let value = patterns
+                    .values()
+                    .next()
+                    .ok_or_else(|| CodegenError::schema(&self.type_name, "an empty pattern"))?;
                 return Ok(Ty::Map(Box::new(self.resolve(
                     value,
                     &format!("{hint}Value"),
@@ -477,11 +487,9 @@ impl Builder<'_> {
             return Ok(Ty::Tag);
         }
         let def = def.clone();
-        let name = self
-            .def_names
-            .get(&key)
-            .cloned()
-            .context("definition without a name")?;
+        let name = self.def_names.get(&key).cloned().ok_or_else(|| {
+            CodegenError::schema(&self.type_name, format!("{reference} has no reserved name"))
+        })?;
         let is_struct = def["properties"].as_object().is_some_and(|p| !p.is_empty())
             && (def.get("type").is_none() || def["type"] == "object");
         if is_struct {
@@ -588,12 +596,21 @@ fn box_recursion(model: &mut ResourceModel) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::codegen::schema::load_service;
-    use crate::codegen::services::SERVICES;
+    use crate::schema::load_service;
+    use crate::services::SERVICES;
     use serde_json::json;
 
+    /// The checkout under test: cargo sets `CARGO_MANIFEST_DIR` when it runs
+    /// a test, which is right even when another checkout shares the target
+    /// directory (the compile-time value may be that checkout's).
+    fn workspace_root() -> std::path::PathBuf {
+        let manifest = std::env::var("CARGO_MANIFEST_DIR")
+            .unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").into());
+        std::path::Path::new(&manifest).join("../..")
+    }
+
     fn vendored(service: &str, type_name: &str) -> ResourceModel {
-        let root = crate::workspace::root().unwrap();
+        let root = workspace_root();
         let schema = load_service(&root, service)
             .unwrap()
             .into_iter()
@@ -618,7 +635,7 @@ mod tests {
 
     #[test]
     fn every_vendored_schema_generates_with_unique_names() {
-        let root = crate::workspace::root().unwrap();
+        let root = workspace_root();
         let mut count = 0;
         for service in SERVICES {
             for schema in load_service(&root, service).unwrap() {
