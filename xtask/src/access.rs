@@ -13,9 +13,9 @@ use infra::access::principals::{function_roles, role, Deployment};
 use serde_json::Value;
 
 use crate::build::BINARIES;
-use crate::local::serve::Served;
 use crate::sdk_error::sdk_error;
 use crate::workspace;
+use stack_serve::Served;
 
 /// `target/access`: the recorded calls and the report.
 pub fn dir() -> Result<PathBuf> {

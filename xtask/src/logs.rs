@@ -199,7 +199,7 @@ pub(crate) async fn stack_sources(
     regions: &[&str],
 ) -> Result<Vec<Source>> {
     let cfn = aws_sdk_cloudformation::Client::new(sdk);
-    let physical = crate::local::serve::physical_ids(&cfn, stack).await?;
+    let physical = stack_serve::physical_ids(&cfn, stack).await?;
     let mut sources = Vec::new();
     for (id, _) in chosen {
         let resource = if *id == EDGE_PRINCIPAL {
@@ -297,12 +297,10 @@ mod tests {
         )
         .await
         .unwrap();
-        let physical = crate::local::serve::physical_ids(
-            &aws_sdk_cloudformation::Client::new(&sdk),
-            "logs-test",
-        )
-        .await
-        .unwrap();
+        let physical =
+            stack_serve::physical_ids(&aws_sdk_cloudformation::Client::new(&sdk), "logs-test")
+                .await
+                .unwrap();
         drop(deployed);
         let sources = stack_sources(
             &sdk,

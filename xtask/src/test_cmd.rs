@@ -36,7 +36,8 @@ pub enum Step {
     Workflows,
     /// Throw-away test stacks on the embedded emulator pass their suites
     /// and leave nothing behind (`cargo xtask test-stack`, then with
-    /// `--app uploads`).
+    /// `--app uploads`), and the uploads app's local run indexes an upload
+    /// (`cargo xtask local --app uploads`).
     Stack,
     /// The site in headless Chromium against `cargo xtask local`: the counter
     /// counts a reload once and updates live.
@@ -139,7 +140,7 @@ fn describe(step: Step) -> &'static str {
         Step::Workflows => {
             "workflows: actionlint, bash with pipefail, OIDC claims vs the deploy role, shellcheck"
         }
-        Step::Stack => "test stacks on the embedded emulator (the counter's, then the uploads app's): deploy, suite, teardown",
+        Step::Stack => "test stacks on the embedded emulator (the counter's, then the uploads app's): deploy, suite, teardown; then the uploads app's local run",
         Step::Browser => "the site in headless Chromium against cargo xtask local",
         Step::Signals => "SIGTERM/SIGHUP mid-work leave no process, stack, table or queue",
         Step::Bench => "the benchmark on a tiny workload (cargo xtask bench --smoke)",
@@ -242,7 +243,8 @@ fn run_step(step: Step) -> Result<()> {
                     config: ConfigArgs::default(),
                     app,
                 })
-            }),
+            })
+            .and_then(|()| crate::local::uploads::check()),
         Step::Browser => browser::run(),
         Step::Signals => stop_check::run(),
         Step::Bench => bench::run(&bench::Args {

@@ -7,22 +7,29 @@
 //! The suite drives the pipeline the template wired: an object put into
 //! the inbox bucket must reach the work queue through the topic (moto sends
 //! S3's notifications and SNS's deliveries as AWS does, so a missing
-//! notification, subscription or raw delivery fails here); the indexer and
-//! the hourly report then run on what arrived and write to the stack's
-//! table. The emulator runs no function, so they run in this process, from
-//! the same library their binaries wrap.
+//! notification, subscription or raw delivery fails here) and be indexed
+//! into the stack's table by the indexer; the hourly report then runs on
+//! the schedule's event. The emulator runs no function: `stack_serve` runs
+//! the built binaries under `cargo lambda watch` and polls the queue into
+//! the indexer as Lambda's event source mapping would, the same calls
+//! `cargo xtask local --app uploads` makes (`local/uploads.rs`).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
-use std::time::Duration;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::{bail, ensure, Context, Result};
 use infra::constructs::CodeParameters;
 use stack_deploy::guard::{guard, BoxError, GuardOptions, TestStack};
-use uploads_functions::{hourly::Hourly, indexer::Indexer};
+use stack_serve::{serve, RustFunctions, ServeRequest, Served};
 
 use crate::deploy::{artifacts, Target};
-use crate::{signals, workspace};
+use crate::pyenv::PyEnv;
+use crate::{local, signals, workspace};
+
+/// Longest wait for an upload to be indexed: the first invocation builds
+/// the indexer under `cargo lambda watch`.
+const INDEXED_WITHIN: Duration = Duration::from_secs(300);
 
 /// The bucket the zips go to on an emulator.
 const ARTIFACTS: &str = "uploads-artifacts";
@@ -38,34 +45,18 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
     eprintln!("==> test stack {} on {}", stack.name, target.describe());
     let show = crate::test_stack::show;
     let deploy = || async {
-        let parameters = upload_functions(&sdk).await?;
-        let template = uploads_stack::build()?.render()?;
-        // The event source mapping would make moto try Docker on every
-        // message: it is taken out, and the suite polls as Lambda would.
-        let emulated = stack_local::emulate::for_emulator(template.json());
-        let body = emulated.template.to_string();
-        let request = crate::deploy::ApplyRequest {
-            stack: &stack.name,
-            template: &body,
-            parameters: &parameters,
-            tags: &stack.tags,
-            yes: true,
-            timeout,
-            emulator: true,
-            role_arn: None,
-            store: None,
-        };
-        let applied = crate::deploy::apply(&cfn, &request).await?;
-        let physical = crate::local::serve::physical_ids(&cfn, &stack.name).await?;
-        let wired = emulator::wiring::complete(&sdk, &physical, &emulated.template).await?;
-        eprintln!(
-            "==> made what moto's CloudFormation skips: {} subscriptions, {} bucket notifications",
-            wired.subscriptions.len(),
-            wired.notifying_buckets.len()
-        );
-        Ok::<_, BoxError>(applied.outputs().clone())
+        deploy_emulated(&sdk, &stack.name, &stack.tags, timeout)
+            .await
+            .map_err(BoxError::from)
     };
-    let suite = |outputs| async { suite(&sdk, outputs).await.map_err(BoxError::from) };
+    let log = workspace::target_dir()?
+        .join("test-stack")
+        .join(format!("{}.log", stack.name));
+    let endpoint = target.endpoint().unwrap_or_default();
+    let suite = |outputs| async {
+        let served = serve_functions(&sdk, endpoint, &stack.name, &log).await?;
+        suite(&sdk, &served, outputs).await.map_err(BoxError::from)
+    };
     let cancel = signals::Cancel::new();
     let options = GuardOptions {
         keep,
@@ -84,6 +75,86 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
     .map_err(|e| cancel.error(e))?;
     eprintln!("==> the uploads pipeline works end to end");
     Ok(())
+}
+
+/// Builds and uploads the functions, then applies the template on an
+/// emulator as `stack` (tagged `tags`), with what moto's CloudFormation
+/// skips made afterwards; the stack's outputs.
+pub async fn deploy_emulated(
+    sdk: &aws_config::SdkConfig,
+    stack: &str,
+    tags: &BTreeMap<String, String>,
+    timeout: Duration,
+) -> Result<BTreeMap<String, String>> {
+    let cfn = aws_sdk_cloudformation::Client::new(sdk);
+    let parameters = upload_functions(sdk).await?;
+    let template = uploads_stack::build()?.render()?;
+    // The event source mapping would make moto try Docker on every
+    // message: it is taken out, and stack_serve polls as Lambda would.
+    let emulated = stack_local::emulate::for_emulator(template.json());
+    let body = emulated.template.to_string();
+    let request = crate::deploy::ApplyRequest {
+        stack,
+        template: &body,
+        parameters: &parameters,
+        tags,
+        yes: true,
+        timeout,
+        emulator: true,
+        role_arn: None,
+        store: None,
+    };
+    let applied = crate::deploy::apply(&cfn, &request).await?;
+    let physical = stack_serve::physical_ids(&cfn, stack).await?;
+    let wired = emulator::wiring::complete(sdk, &physical, &emulated.template).await?;
+    eprintln!(
+        "==> made what moto's CloudFormation skips: {} subscriptions, {} bucket notifications",
+        wired.subscriptions.len(),
+        wired.notifying_buckets.len()
+    );
+    Ok(applied.outputs().clone())
+}
+
+/// Serves the deployed stack's functions and event sources (what the
+/// emulator does not run); their output goes to `log`.
+pub async fn serve_functions(
+    sdk: &aws_config::SdkConfig,
+    endpoint: &str,
+    stack: &str,
+    log: &Path,
+) -> Result<Served> {
+    let env = PyEnv::ensure()?;
+    eprintln!(
+        "==> starting the functions (cargo lambda watch; output in {})",
+        log.display()
+    );
+    let served = serve(&ServeRequest {
+        sdk,
+        endpoint,
+        stack,
+        template: &uploads_stack::build()?,
+        functions: &functions()?,
+        tools: &local::tools(&env)?,
+        log,
+        extra_env: BTreeMap::new(),
+        http_addr: ([127, 0, 0, 1], 0).into(),
+        events: local::print_events(false),
+    })
+    .await
+    .context("serving the uploads functions")?;
+    Ok(served)
+}
+
+/// Where the app's functions are: its crate and the binaries its stack
+/// declares.
+fn functions() -> Result<RustFunctions> {
+    Ok(RustFunctions {
+        package_dir: workspace::root()?.join("apps/uploads/functions"),
+        binaries: uploads_stack::FUNCTIONS
+            .iter()
+            .map(|(id, binary)| (id.to_string(), binary.to_string()))
+            .collect(),
+    })
 }
 
 /// Builds the functions, uploads their zips; the code parameters.
@@ -128,8 +199,12 @@ async fn upload_functions(sdk: &aws_config::SdkConfig) -> Result<BTreeMap<String
 }
 
 /// An upload through the stack's own bucket, topic and queue, indexed into
-/// its table and reported on.
-async fn suite(sdk: &aws_config::SdkConfig, outputs: BTreeMap<String, String>) -> Result<()> {
+/// its table by the served indexer, and the hourly report on it.
+pub async fn suite(
+    sdk: &aws_config::SdkConfig,
+    served: &Served,
+    outputs: BTreeMap<String, String>,
+) -> Result<()> {
     use uploads_stack::outputs as out;
     let output = |name: &str| {
         outputs
@@ -137,17 +212,13 @@ async fn suite(sdk: &aws_config::SdkConfig, outputs: BTreeMap<String, String>) -
             .cloned()
             .with_context(|| format!("the stack has no output {name}: {outputs:?}"))
     };
-    let (bucket, table, queue_url) = (
-        output(out::BUCKET)?,
-        output(out::TABLE)?,
-        output(out::QUEUE_URL)?,
-    );
+    let (bucket, table) = (output(out::BUCKET)?, output(out::TABLE)?);
     let s3 = aws_sdk_s3::Client::new(sdk);
-    let sqs = aws_sdk_sqs::Client::new(sdk);
     let db = aws_sdk_dynamodb::Client::new(sdk);
+    let key = "reports/q4 2026.csv";
     s3.put_object()
         .bucket(&bucket)
-        .key("reports/q4 2026.csv")
+        .key(key)
         .body(vec![b'x'; 1234].into())
         .send()
         .await
@@ -155,76 +226,55 @@ async fn suite(sdk: &aws_config::SdkConfig, outputs: BTreeMap<String, String>) -
         .context("uploading to the inbox")?;
     eprintln!("    ok      an upload to {bucket}");
 
-    let queue_arn = sqs
-        .get_queue_attributes()
-        .queue_url(&queue_url)
-        .attribute_names(aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .map_err(crate::sdk_error::sdk_error)?
-        .attributes()
-        .and_then(|a| {
-            a.get(&aws_sdk_sqs::types::QueueAttributeName::QueueArn)
-                .cloned()
-        })
-        .context("the work queue has no ARN")?;
-    let source = emulator::sqs_source::SqsSourceConfig {
-        queue_url,
-        queue_arn,
-        batch_size: 10,
-        batching_window: Duration::from_millis(500),
-        report_batch_item_failures: true,
-    };
-    let indexer = Indexer::new(db.clone(), table.clone());
-    let mut delivered = 0;
-    for _ in 0..10 {
-        let outcome = emulator::sqs_source::poll_once(&sqs, &source, |event| async {
-            let event = serde_json::from_value(event).map_err(|e| e.to_string())?;
-            serde_json::to_value(indexer.handle(event).await).map_err(|e| e.to_string())
-        })
-        .await
-        .map_err(|e| anyhow::anyhow!("polling the work queue: {e}"))?;
-        ensure!(
-            outcome.retried == 0,
-            "the indexer refused a message: {outcome:?}"
-        );
-        delivered += outcome.delivered;
-        if delivered > 0 && outcome.delivered == 0 {
+    // Through the topic, the queue and the served indexer.
+    let started = Instant::now();
+    loop {
+        let items = db
+            .scan()
+            .table_name(&table)
+            .send()
+            .await
+            .map_err(crate::sdk_error::sdk_error)?;
+        let indexed = items.items().iter().any(|i| {
+            i.get(uploads_model::table::KEY)
+                .and_then(|k| k.as_s().ok())
+                .is_some_and(|k| k == key)
+        });
+        if indexed {
             break;
         }
+        if started.elapsed() > INDEXED_WITHIN {
+            bail!(
+                "the upload was not indexed within {}s: the bucket's notification, the topic's subscription or its raw delivery is not wired, or the indexer failed (its output is in the functions' log)",
+                INDEXED_WITHIN.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(500)).await;
     }
-    ensure!(
-        delivered > 0,
-        "nothing reached the work queue: the bucket's notification, the topic's subscription or its raw delivery is not wired"
+    eprintln!(
+        "    ok      the topic and the queue brought it to the indexer, which indexed it under its decoded key ({:.1}s)",
+        started.elapsed().as_secs_f64()
     );
-    eprintln!("    ok      the topic delivered {delivered} notifications to the queue, indexed");
 
-    let items = db
-        .scan()
-        .table_name(&table)
-        .send()
+    // The schedule's next run reports on this hour.
+    let next_hour = chrono::Utc::now() + chrono::Duration::hours(1);
+    let rule = format!(
+        "arn:aws:events:{}:{}:rule/hourly",
+        emulator::REGION,
+        emulator::ACCOUNT
+    );
+    let event = stack_serve::scheduled_event(&rule, next_hour);
+    let report = served
+        .invoke(uploads_stack::FUNCTIONS[1].0, event)
         .await
-        .map_err(crate::sdk_error::sdk_error)?;
-    let hour = items
-        .items()
-        .iter()
-        .find_map(|i| {
-            let pk = i.get(uploads_model::table::PK)?.as_s().ok()?;
-            pk.strip_prefix("hour#").map(str::to_owned)
-        })
-        .context("the index has no hour's totals")?;
+        .map_err(|e| anyhow::anyhow!("the hourly report failed: {e}"))?;
     ensure!(
-        items.items().iter().any(|i| i
-            .get(uploads_model::table::KEY)
-            .and_then(|k| k.as_s().ok())
-            .is_some_and(|k| k == "reports/q4 2026.csv")),
-        "the upload is not in the index under its decoded key"
+        (report["uploads"].as_i64(), report["bytes"].as_i64()) == (Some(1), Some(1234)),
+        "the hourly report is off: {report}"
     );
-    let report = Hourly::new(db, table).report(&hour).await?;
-    ensure!(
-        (report.uploads, report.bytes) == (1, 1234),
-        "the hourly report is off: {report:?}"
+    eprintln!(
+        "    ok      the hourly report on {}: 1 upload, 1234 bytes",
+        report["hour"].as_str().unwrap_or("?")
     );
-    eprintln!("    ok      the hourly report on {hour}: 1 upload, 1234 bytes");
     Ok(())
 }

@@ -56,12 +56,38 @@ pub enum Source {
         /// Longest wait, in seconds, for a batch to fill.
         batching_window_s: u64,
     },
+    /// An EventBridge rule's schedule, by the rule's logical ID.
+    Schedule {
+        /// The rule's logical ID.
+        rule: String,
+        /// Its `ScheduleExpression`, as written.
+        expression: String,
+        /// Seconds between runs for a `rate(...)` expression; `None` for
+        /// `cron(...)`, which has no fixed period.
+        every_s: Option<u64>,
+    },
 }
 
-/// An event source mapping.
+/// The period of an EventBridge `rate(N unit)` expression, in seconds
+/// (<https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html#eb-rate-expressions>):
+/// `minute(s)`, `hour(s)` or `day(s)`; `None` for anything else.
+pub fn rate_seconds(expression: &str) -> Option<u64> {
+    let inner = expression.strip_prefix("rate(")?.strip_suffix(')')?;
+    let (value, unit) = inner.trim().split_once(' ')?;
+    let value: u64 = value.parse().ok().filter(|v| *v > 0)?;
+    let unit = match unit.trim() {
+        "minute" | "minutes" => 60,
+        "hour" | "hours" => 3600,
+        "day" | "days" => 86_400,
+        _ => return None,
+    };
+    Some(value * unit)
+}
+
+/// An event source mapping, or a scheduled rule's function target.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventSource {
-    /// The mapping's logical ID.
+    /// The mapping's (or the rule's) logical ID.
     pub id: String,
     /// The function's logical ID.
     pub function: String,
@@ -398,6 +424,7 @@ impl Topology {
                     if *latest { "LATEST" } else { "TRIM_HORIZON" },
                     if *bisect_on_error { ", bisect" } else { "" }
                 ),
+                Source::Schedule { expression, .. } => format!("schedule {expression}"),
             };
             lines.push(format!("event source {}: {what} -> {}", e.id, e.function));
         }
@@ -494,6 +521,32 @@ pub fn of(template: &Template) -> Topology {
                     source,
                 });
             }
+            "AWS::Events::Rule" => {
+                let Some(expression) = p["ScheduleExpression"].as_str() else {
+                    continue;
+                };
+                if p["State"].as_str().is_some_and(|s| s != "ENABLED") {
+                    continue;
+                }
+                for t in p["Targets"].as_array().into_iter().flatten() {
+                    let Some(function) = target(&t["Arn"]).filter(|f| {
+                        template
+                            .resource(f)
+                            .is_some_and(|r| r.resource_type() == "AWS::Lambda::Function")
+                    }) else {
+                        continue;
+                    };
+                    topology.event_sources.push(EventSource {
+                        id: r.logical_id().to_owned(),
+                        function,
+                        source: Source::Schedule {
+                            rule: r.logical_id().to_owned(),
+                            expression: expression.to_owned(),
+                            every_s: rate_seconds(expression),
+                        },
+                    });
+                }
+            }
             _ => {}
         }
     }
@@ -503,6 +556,16 @@ pub fn of(template: &Template) -> Topology {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rate_expressions() {
+        assert_eq!(rate_seconds("rate(1 hour)"), Some(3600));
+        assert_eq!(rate_seconds("rate(5 minutes)"), Some(300));
+        assert_eq!(rate_seconds("rate(2 days)"), Some(172_800));
+        assert_eq!(rate_seconds("rate(0 days)"), None);
+        assert_eq!(rate_seconds("rate(1 week)"), None);
+        assert_eq!(rate_seconds("cron(0 * * * ? *)"), None);
+    }
 
     #[test]
     fn cloudfront_path_patterns() {

@@ -6,7 +6,8 @@
 use infra::aws::dynamodb::table::StreamViewType;
 use infra::constructs::{
     dynamodb_event_source, sqs_event_source, FunctionCode, KeyAttribute, Queue, QueueProps,
-    RustFunction, RustFunctionProps, SqsSource, StreamSource, Table, TableProps,
+    RateUnit, RustFunction, RustFunctionProps, Schedule, ScheduleExpr, SqsSource, StreamSource,
+    Table, TableProps,
 };
 use infra::{Output, Template, Value};
 use stack_local::emulate::{for_emulator, placeholder};
@@ -42,6 +43,9 @@ fn template() -> Template {
         StreamSource::default(),
     )
     .unwrap();
+    let report = RustFunction::new(&mut t, "Report", RustFunctionProps::new(code()));
+    let every = ScheduleExpr::every(15, RateUnit::Minute).unwrap();
+    Schedule::new(&mut t, "Quarterly", &every, &report);
     t.output("Mapping", Output::new(mapping.reference()));
     t
 }
@@ -68,6 +72,14 @@ fn event_sources_are_read_from_any_template() {
     );
     assert!(
         matches!(by_function("Mailer"), Source::Stream { table, latest: true, .. } if table == "Orders")
+    );
+    assert_eq!(
+        by_function("Report"),
+        Source::Schedule {
+            rule: "Quarterly".into(),
+            expression: "rate(15 minutes)".into(),
+            every_s: Some(900),
+        }
     );
 }
 

@@ -22,6 +22,10 @@ pub const ACCESS_KEY: &str = "testing";
 /// The region everything runs in.
 pub const REGION: &str = "us-east-1";
 
+/// The account moto puts everything in (its default, `MOTO_ACCOUNT_ID`
+/// unset).
+pub const ACCOUNT: &str = "123456789012";
+
 /// Why the emulator did not start.
 #[derive(Debug, thiserror::Error)]
 pub enum EmulatorError {

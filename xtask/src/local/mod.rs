@@ -1,32 +1,29 @@
 //! `cargo xtask local`: the whole site and its live counter on one machine.
 //! The `prod` stage is deployed to the embedded emulator through the same
-//! path as AWS, then what the emulator cannot run is served here, read from
-//! the template: the functions (`functions`), the APIs and event sources
-//! (`serve`), the edge recorder (`edge`) and the distribution (`cdn`).
+//! path as AWS, then what the emulator cannot run is served by
+//! `stack_serve`, read from the template: the functions, the APIs and event
+//! sources, the edge recorder and the distribution. `--app uploads` serves
+//! the second application through the same calls (`uploads.rs`).
 
-pub mod cdn;
-pub mod edge;
-pub mod functions;
-pub mod serve;
+pub mod uploads;
 
 use crate::stack_config::Load as _;
-use std::collections::HashMap;
-use std::path::PathBuf;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context, Result};
 use visitor_stack::{outputs, StackConfig, Stage};
 
+use crate::build::BINARIES;
 use crate::deploy::site::{self, SiteConfig};
 use crate::deploy::{self, DeployOptions, Target};
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
+use crate::synth::AppArg;
 use crate::{signals, workspace};
-use edge::EdgeHost;
-use serve::{serve, ServeRequest, Served};
-use stack_local::emulate::ServedApi;
-use stack_local::topology::{self, Origin};
+use stack_serve::{serve, EdgeRequest, Event, Events, RustFunctions, ServeRequest, Served, Tools};
 
 /// The folder under the local run's directory where each function writes
 /// its own log (see [`logs_dir`]).
@@ -41,12 +38,16 @@ pub fn logs_dir() -> Result<PathBuf> {
 /// Options of `cargo xtask local`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Everything runs on loopback: moto (the emulator), the functions under cargo lambda\nwatch, the APIs, the queue and stream pollers, the edge recorder and a CloudFront\nstand-in serving the site. Ctrl-C stops all of it.\n\nExamples:\n  cargo xtask local\n  cargo xtask local --port 3000"
+    after_help = "Everything runs on loopback: moto (the emulator), the functions under cargo lambda\nwatch, the APIs, the queue, stream and schedule pollers, the edge recorder and a\nCloudFront stand-in serving the site. Ctrl-C stops all of it.\n\nExamples:\n  cargo xtask local\n  cargo xtask local --port 3000\n  cargo xtask local --app uploads        # the second application: its bucket, queue and indexer"
 )]
 pub struct Args {
     /// Port of the site (127.0.0.1); 0 picks a free one.
     #[arg(long, default_value_t = 8080)]
     pub port: u16,
+    /// Which application to run: the visitor counter's prod stage, or the
+    /// uploads pipeline (apps/uploads; no site, so no port).
+    #[arg(long, value_enum, default_value_t = AppArg::Visitor)]
+    pub app: AppArg,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -57,32 +58,45 @@ pub struct Running {
     pub url: String,
     /// The emulator's endpoint.
     pub endpoint: String,
-    _served: Served,
-    _edge: Vec<Arc<EdgeHost>>,
+    served: Served,
     _target: Target,
 }
 
 impl Running {
     /// A deployed resource's physical ID (a table's name) by logical ID.
     pub fn physical_id(&self, logical_id: &str) -> Option<&str> {
-        self._served.physical_id(logical_id)
+        self.served.physical_id(logical_id)
     }
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let config = args.config.load()?;
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let starting = signals::waiter();
-        let running = tokio::select! {
-            running = start(&config, args.port, None) => running?,
-            signal = starting.signal() => return Err(signals::Interrupted(signal).into()),
+        let (running, url, endpoint) = match args.app {
+            AppArg::Visitor => {
+                let config = args.config.load()?;
+                let running = tokio::select! {
+                    running = start(&config, args.port, None) => running?,
+                    signal = starting.signal() => return Err(signals::Interrupted(signal).into()),
+                };
+                let (url, endpoint) = (running.url.clone(), running.endpoint.clone());
+                (Box::new(running) as Box<dyn Send>, url, endpoint)
+            }
+            AppArg::Uploads => {
+                let running = tokio::select! {
+                    running = uploads::start() => running?,
+                    signal = starting.signal() => return Err(signals::Interrupted(signal).into()),
+                };
+                let url = format!("s3://{} (put files there)", running.bucket);
+                let endpoint = running.endpoint.clone();
+                (Box::new(running) as Box<dyn Send>, url, endpoint)
+            }
         };
         // Claimed before "up" is said: a signal sent in answer finds it.
         let serving = signals::waiter();
         eprintln!(
-            "\n==> the site is up: {}\n    emulator at {}; Ctrl-C stops everything\n    the functions' logs: cargo xtask logs --follow\n",
-            running.url, running.endpoint
+            "\n==> up: {url}\n    emulator at {endpoint}; Ctrl-C stops everything\n    the functions' logs: cargo xtask logs --follow\n"
         );
         // Ctrl-C, a closed terminal (SIGHUP) or SIGTERM: the way to stop.
         let signal = serving.signal().await;
@@ -92,18 +106,97 @@ pub fn run(args: &Args) -> Result<()> {
     })
 }
 
-/// Deploys `prod` to a fresh embedded emulator and serves it on `port`.
-pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -> Result<Running> {
-    let config = &*deploy::with_site_dir(config, site_dir.as_deref())?;
-    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+/// The managed Python environment's tools and the target directory, as
+/// `stack_serve` runs them.
+pub fn tools(env: &PyEnv) -> Result<Tools> {
+    Ok(Tools {
+        bin_dir: env.bin_dir(),
+        target_dir: workspace::target_dir()?,
+    })
+}
+
+/// Where the counter's Rust functions are (its manifest's binaries).
+pub fn counter_functions() -> Result<RustFunctions> {
+    Ok(RustFunctions {
+        package_dir: workspace::root()?.join("lambdas/functions"),
+        binaries: BINARIES
+            .iter()
+            .map(|(id, binary)| (id.to_string(), binary.to_string()))
+            .collect(),
+    })
+}
+
+/// What serving reports, printed: each invocation when `invocations`
+/// (local mode), always what went wrong.
+pub fn print_events(invocations: bool) -> Events {
+    Arc::new(move |event| {
+        match event {
+        Event::Invoked {
+            function,
+            what,
+            elapsed,
+            error,
+        } => {
+            if invocations || error.is_some() {
+                let outcome = error.map_or_else(|| "ok".to_owned(), |e| format!("FAILED: {e}"));
+                eprintln!(
+                    "    {function:<12} {what} ({} ms) {outcome}",
+                    elapsed.as_millis()
+                );
+            }
+        }
+        Event::Retried {
+            function,
+            retried,
+            delivered,
+        } => eprintln!(
+            "    {function}: {retried} of {delivered} messages failed and go back to the queue"
+        ),
+        Event::Skipped { function, skipped } => {
+            eprintln!("    {function}: {skipped} stream records skipped after retries")
+        }
+        Event::PollFailed {
+            function,
+            source,
+            error,
+        } => eprintln!("    polling {source} for {function}: {error}"),
+        Event::NotScheduled {
+            function,
+            rule,
+            expression,
+        } => eprintln!(
+            "    {function}: {rule}'s {expression} is not kept locally (only rate(...) is); invoke it with `cargo xtask invoke`"
+        ),
+    }
+    })
+}
+
+/// Makes `dir` an empty folder (a new run's logs start over).
+pub fn clear_dir(dir: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(e).with_context(|| format!("emptying {}", dir.display())),
+    }
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))
+}
+
+/// Binds the site's port, with a message that says what to do when taken.
+pub async fn listen(port: u16) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(("127.0.0.1", port))
         .await
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::AddrInUse => {
                 anyhow!("port {port} is in use: pass --port with a free one (--port 0 picks any)")
             }
             _ => anyhow!("cannot listen on 127.0.0.1:{port}: {e}"),
-        })?;
-    let url = format!("http://{}", listener.local_addr()?);
+        })
+}
+
+/// Deploys `prod` to a fresh embedded emulator and serves it on `port`.
+pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -> Result<Running> {
+    let config = &*deploy::with_site_dir(config, site_dir.as_deref())?;
+    let listener = listen(port).await?;
     let env = PyEnv::ensure()?;
     let moto = emulator::Moto::start_from(&env.bin_dir())?;
     let target = Target::Embedded(moto);
@@ -124,113 +217,37 @@ pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -
         "==> starting the functions (cargo lambda watch; their output is in {})",
         dir.join("functions.log").display()
     );
+    let log_dir = dir.join(LOGS);
+    clear_dir(&log_dir)?;
+    let tools = tools(&env)?;
     let mut served = serve(&ServeRequest {
         sdk: &sdk,
         endpoint: &endpoint,
         stack: &stack,
         template: &template,
-        env: &env,
+        functions: &counter_functions()?,
+        tools: &tools,
         log: &dir.join("functions.log"),
-        log_dir: &dir.join(LOGS),
+        extra_env: BTreeMap::from([(
+            visitor_model::env::LOCAL_LOG_DIR.to_owned(),
+            log_dir.to_string_lossy().into_owned(),
+        )]),
         http_addr: ([127, 0, 0, 1], 0).into(),
-        log_invocations: true,
-        record_calls: None,
+        events: print_events(true),
     })
     .await?;
-
-    let topology = topology::of(&template);
-    let distribution = topology
-        .distributions
-        .first()
-        .cloned()
-        .context("the prod stage has no CloudFront distribution to serve")?;
-    served.add(
-        &distribution.id,
-        ServedApi {
-            id: "LOCAL".into(),
-            endpoint: url.clone(),
-            execute_api: url.clone(),
-        },
-    );
-    let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let mut buckets = HashMap::new();
-    let mut apis = HashMap::new();
-    let mut edge = HashMap::new();
-    let mut hosts = Vec::new();
-    for behavior in &distribution.behaviors {
-        match &behavior.origin {
-            Origin::Bucket(id) => {
-                let name = served
-                    .physical_id(id)
-                    .with_context(|| format!("the stack has no bucket {id}"))?;
-                buckets.insert(id.clone(), name.to_owned());
-            }
-            Origin::Api(id) => {
-                let base = served
-                    .api_endpoint(id)
-                    .with_context(|| format!("API {id} is not served"))?;
-                apis.insert(id.clone(), base.to_owned());
-            }
-        }
-        // APIs a response header names (a CSP's connect-src) are served too.
-        for header in &behavior.headers {
-            for part in &header.value {
-                if let topology::Part::ApiOrigin(id) = part {
-                    if let Some(base) = served.api_endpoint(id) {
-                        apis.insert(id.clone(), base.to_owned());
-                    }
-                }
-            }
-        }
-        let Some(function) = &behavior.viewer_request else {
-            continue;
-        };
-        if edge.contains_key(function) {
-            continue;
-        }
-        // `Fn::Sub` fills a queue's `Ref` with its URL, as the endpoint reports it.
-        let mut references = HashMap::new();
-        for r in template.resources() {
-            if let Some(id) = served.physical_id(r.logical_id()) {
-                let value = if r.resource_type() == "AWS::SQS::Queue" {
-                    serve::queue_url(&sqs, id).await?
-                } else {
-                    id.to_owned()
-                };
-                references.insert(r.logical_id().to_owned(), value);
-            }
-        }
-        let reference = |id: &str| {
-            references
-                .get(id)
-                .cloned()
-                .with_context(|| format!("the stack has no resource {id} to fill ${{{id}}}"))
-        };
-        let (code, handler) = edge::inline_code(&template, function, &reference)?;
-        let host = Arc::new(
-            EdgeHost::start(
-                &env,
-                &code,
-                &handler,
-                &dir.join(function),
-                &visitor_model::env::local_log_file(&dir.join(LOGS), function),
-                &endpoint,
-            )
-            .await?,
-        );
-        hosts.push(host.clone());
-        edge.insert(function.clone(), host);
-    }
-    cdn::serve(
-        listener,
-        cdn::Cdn {
-            distribution,
-            buckets,
-            apis,
-            edge,
-            s3: aws_sdk_s3::Client::new(&sdk),
-        },
-    )?;
+    let url = served
+        .serve_distribution(
+            &template,
+            listener,
+            &EdgeRequest {
+                tools: &tools,
+                code_dir: &dir,
+                log_file: &|function| visitor_model::env::local_log_file(&log_dir, function),
+            },
+        )
+        .await
+        .context("serving the prod stage's CloudFront distribution")?;
 
     // The page's config.json names what is served here.
     let resolved = served.outputs(&deployed.outputs);
@@ -248,8 +265,7 @@ pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -
     Ok(Running {
         url,
         endpoint,
-        _served: served,
-        _edge: hosts,
+        served,
         _target: target,
     })
 }

@@ -15,11 +15,11 @@ use stack_deploy::guard::{guard, BoxError, GuardError, GuardOptions, GuardStep, 
 use visitor_stack::{outputs, StackConfig, Stage};
 
 use crate::deploy::{self, DeployOptions, Target, TargetArgs};
-use crate::local::serve::{serve, ServeRequest};
 use crate::pyenv::PyEnv;
 use crate::stack_config::ConfigArgs;
 use crate::synth::AppArg;
 use crate::{access, signals, workspace};
+use stack_serve::{serve, ServeRequest};
 
 pub use suite::Check;
 
@@ -200,6 +200,8 @@ async fn check(
     let outputs = match run.target.endpoint() {
         Some(endpoint) => {
             let env = PyEnv::ensure()?;
+            let log_dir = log.with_extension("logs");
+            crate::local::clear_dir(&log_dir)?;
             eprintln!(
                 "==> starting the functions (cargo lambda watch; output in {}, each function's log in {})",
                 log.display(),
@@ -211,12 +213,21 @@ async fn check(
                     endpoint,
                     stack: &run.stack,
                     template: &template,
-                    env: &env,
+                    functions: &crate::local::counter_functions()?,
+                    tools: &crate::local::tools(&env)?,
                     log: &log,
-                    log_dir: &log.with_extension("logs"),
+                    extra_env: BTreeMap::from([
+                        (
+                            access_record::FILE_VAR.to_owned(),
+                            calls.to_string_lossy().into_owned(),
+                        ),
+                        (
+                            visitor_model::env::LOCAL_LOG_DIR.to_owned(),
+                            log_dir.to_string_lossy().into_owned(),
+                        ),
+                    ]),
                     http_addr: ([127, 0, 0, 1], 0).into(),
-                    log_invocations: false,
-                    record_calls: Some(&calls),
+                    events: crate::local::print_events(false),
                 })
                 .await
                 .context("serving what the emulator does not run")?,
@@ -318,7 +329,7 @@ async fn check_access(
     run: &Run<'_>,
     sdk: &aws_config::SdkConfig,
     template: &infra::Template,
-    served: &crate::local::serve::Served,
+    served: &stack_serve::Served,
     calls: &std::path::Path,
 ) -> Result<()> {
     let template = template.render()?.json().clone();

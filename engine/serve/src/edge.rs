@@ -6,14 +6,14 @@
 use std::path::Path;
 use std::process::Stdio;
 
-use anyhow::{bail, Context, Result};
 use infra::Template;
 use serde_json::Value;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, Lines};
 use tokio::process::{Child, ChildStdin, ChildStdout};
 use tokio::sync::Mutex;
 
-use crate::pyenv::PyEnv;
+use crate::error::{Result, ServeError};
+use crate::functions::Tools;
 
 /// Loads the handler and answers one JSON event per line.
 const HARNESS: &str = r#"
@@ -58,28 +58,34 @@ pub struct EdgeHost {
 pub fn inline_code(
     template: &Template,
     function: &str,
-    reference: &dyn Fn(&str) -> Result<String>,
+    reference: &dyn Fn(&str) -> Option<String>,
 ) -> Result<(String, String)> {
+    let problem = |problem: String| ServeError::EdgeCode {
+        function: function.to_owned(),
+        problem,
+    };
     let resource = template
         .resource(function)
-        .with_context(|| format!("the template has no function {function}"))?;
+        .ok_or_else(|| problem("the template has no such function".into()))?;
     let props = resource.properties();
     let runtime = props["Runtime"].as_str().unwrap_or_default();
     if !runtime.starts_with("python") {
-        bail!("{function} runs {runtime}; only Python edge functions run locally");
+        return Err(problem(format!(
+            "it runs {runtime}; only Python edge functions run locally"
+        )));
     }
     let handler = props["Handler"]
         .as_str()
         .and_then(|h| h.split_once('.'))
         .map(|(_, name)| name.to_owned())
-        .with_context(|| format!("{function} has no Handler of the form module.function"))?;
+        .ok_or_else(|| problem("it has no Handler of the form module.function".into()))?;
     let code = &props["Code"]["ZipFile"];
     let text = match code {
         Value::String(s) => s.clone(),
         other => {
             let sub = other
                 .get("Fn::Sub")
-                .with_context(|| format!("{function}'s inline code is neither text nor Fn::Sub"))?;
+                .ok_or_else(|| problem("its inline code is neither text nor Fn::Sub".into()))?;
             let (text, vars) = match sub {
                 Value::String(s) => (s.clone(), Value::Null),
                 Value::Array(a) => (
@@ -89,9 +95,9 @@ pub fn inline_code(
                         .to_owned(),
                     a.get(1).cloned().unwrap_or(Value::Null),
                 ),
-                _ => bail!("{function}'s Fn::Sub is malformed"),
+                _ => return Err(problem("its Fn::Sub is malformed".into())),
             };
-            substitute(&text, &vars, reference)?
+            substitute(&text, &vars, reference).map_err(problem)?
         }
     };
     Ok((text, handler))
@@ -101,14 +107,19 @@ pub fn inline_code(
 fn substitute(
     text: &str,
     vars: &Value,
-    reference: &dyn Fn(&str) -> Result<String>,
-) -> Result<String> {
+    reference: &dyn Fn(&str) -> Option<String>,
+) -> std::result::Result<String, String> {
+    let resolve = |id: &str| {
+        reference(id).ok_or_else(|| format!("the stack has no resource {id} to fill ${{{id}}}"))
+    };
     let mut out = String::new();
     let mut rest = text;
     while let Some(start) = rest.find("${") {
         out.push_str(&rest[..start]);
         let after = &rest[start + 2..];
-        let end = after.find('}').context("an unclosed ${ in Fn::Sub")?;
+        let end = after
+            .find('}')
+            .ok_or_else(|| "an unclosed ${ in Fn::Sub".to_owned())?;
         let name = &after[..end];
         if let Some(literal) = name.strip_prefix('!') {
             out.push_str("${");
@@ -118,15 +129,15 @@ fn substitute(
             let value = match &vars[name] {
                 Value::String(s) => s.clone(),
                 Value::Object(map) if map.contains_key("Ref") => {
-                    reference(map["Ref"].as_str().unwrap_or_default())?
+                    resolve(map["Ref"].as_str().unwrap_or_default())?
                 }
                 Value::Null => match name {
                     "AWS::Region" => emulator::REGION.to_owned(),
                     "AWS::Partition" => "aws".to_owned(),
                     "AWS::URLSuffix" => "amazonaws.com".to_owned(),
-                    other => reference(other)?,
+                    other => resolve(other)?,
                 },
-                other => bail!("cannot fill ${{{name}}} from {other}"),
+                other => return Err(format!("cannot fill ${{{name}}} from {other}")),
             };
             out.push_str(&value);
         }
@@ -140,17 +151,19 @@ impl EdgeHost {
     /// Starts the managed Python on `code` (written to `dir`); what the
     /// function logs goes to `log`, one JSON line per record.
     pub async fn start(
-        env: &PyEnv,
+        tools: &Tools,
         code: &str,
         handler: &str,
         dir: &Path,
         log: &Path,
         endpoint: &str,
     ) -> Result<Self> {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::create_dir_all(dir)
+            .map_err(ServeError::io(format!("creating {}", dir.display())))?;
         let source = dir.join("index.py");
-        std::fs::write(&source, code).with_context(|| format!("writing {}", source.display()))?;
-        let mut child = tokio::process::Command::new(env.bin("python"))
+        std::fs::write(&source, code)
+            .map_err(ServeError::io(format!("writing {}", source.display())))?;
+        let mut child = tokio::process::Command::new(tools.bin_dir.join("python"))
             .args(["-u", "-c", HARNESS])
             .arg(&source)
             .arg(handler)
@@ -164,9 +177,17 @@ impl EdgeHost {
             .stderr(Stdio::inherit())
             .kill_on_drop(true)
             .spawn()
-            .context("starting the edge function under the managed Python")?;
-        let stdin = child.stdin.take().context("no stdin")?;
-        let stdout = child.stdout.take().context("no stdout")?;
+            .map_err(|e| {
+                ServeError::Start(format!(
+                    "starting the edge function under {}/python: {e}",
+                    tools.bin_dir.display()
+                ))
+            })?;
+        let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err(ServeError::Start(
+                "the edge function's pipes did not open".into(),
+            ));
+        };
         Ok(EdgeHost {
             _child: child,
             pipe: Mutex::new((stdin, BufReader::new(stdout).lines())),
@@ -205,12 +226,7 @@ mod tests {
     #[test]
     fn substitution_fills_refs_literals_and_pseudo_parameters() {
         let vars = json!({ "QueueUrl": { "Ref": "Visits" }, "Skip": "[\"/api/\"]" });
-        let reference = |id: &str| -> Result<String> {
-            match id {
-                "Visits" => Ok("http://127.0.0.1:1/123/q".into()),
-                other => bail!("no {other}"),
-            }
-        };
+        let reference = |id: &str| (id == "Visits").then(|| "http://127.0.0.1:1/123/q".to_owned());
         let out = substitute(
             "Q=\"${QueueUrl}\" S=${Skip} R=${AWS::Region} L=${!Literal}",
             &vars,

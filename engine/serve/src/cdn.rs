@@ -20,6 +20,7 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::{json, Map, Value};
 
 use super::edge::EdgeHost;
+use crate::serve::{Event, Events};
 use stack_local::topology::{Distribution, Origin, Part};
 
 /// What the distribution reaches.
@@ -34,6 +35,8 @@ pub struct Cdn {
     pub edge: HashMap<String, Arc<EdgeHost>>,
     /// The emulator's S3.
     pub s3: aws_sdk_s3::Client,
+    /// Where each viewer request is reported.
+    pub events: Events,
 }
 
 struct Shared {
@@ -42,8 +45,11 @@ struct Shared {
     next: AtomicU64,
 }
 
-/// Serves `cdn` on `listener` until the runtime stops.
-pub fn serve(listener: tokio::net::TcpListener, cdn: Cdn) -> std::io::Result<()> {
+/// Serves `cdn` on `listener` until the returned task is aborted.
+pub fn serve(
+    listener: tokio::net::TcpListener,
+    cdn: Cdn,
+) -> std::io::Result<tokio::task::JoinHandle<()>> {
     let host = listener.local_addr()?.to_string();
     let shared = Arc::new(Shared {
         cdn,
@@ -51,14 +57,13 @@ pub fn serve(listener: tokio::net::TcpListener, cdn: Cdn) -> std::io::Result<()>
         next: AtomicU64::new(1),
     });
     let app = axum::Router::new().fallback(handle).with_state(shared);
-    tokio::spawn(async move {
+    Ok(tokio::spawn(async move {
         let _ = axum::serve(
             listener,
             app.into_make_service_with_connect_info::<SocketAddr>(),
         )
         .await;
-    });
-    Ok(())
+    }))
 }
 
 async fn handle(
@@ -135,16 +140,12 @@ async fn respond(
         let event = viewer_request(&shared.host, id, peer, &method, &path, &query, &headers);
         let started = Instant::now();
         let result = edge.invoke(&event).await;
-        eprintln!(
-            "    {function:<12} viewer-request {} {path} ({} ms){}",
-            method.as_str(),
-            started.elapsed().as_millis(),
-            result
-                .as_ref()
-                .err()
-                .map(|e| format!(": {e}"))
-                .unwrap_or_default()
-        );
+        (cdn.events)(Event::Invoked {
+            function: function.clone(),
+            what: format!("viewer-request {} {path}", method.as_str()),
+            elapsed: started.elapsed(),
+            error: result.as_ref().err().cloned(),
+        });
         match result {
             // CloudFront answers 503 when the function fails.
             Err(_) => {

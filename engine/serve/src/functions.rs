@@ -11,14 +11,40 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context, Result};
 use aws_sdk_lambda::primitives::Blob;
 use serde_json::Value;
 
-use crate::build::FUNCTIONS_PACKAGE;
-use crate::pyenv::PyEnv;
-use crate::sdk_error::sdk_error;
-use crate::workspace;
+use crate::error::{Result, ServeError};
+
+/// Where an application's Rust functions are: one crate, one binary per
+/// function (`cargo lambda watch` serves every binary of the crate).
+#[derive(Debug, Clone)]
+pub struct RustFunctions {
+    /// The crate's directory.
+    pub package_dir: PathBuf,
+    /// (logical ID in the template, binary name) of each function.
+    pub binaries: Vec<(String, String)>,
+}
+
+impl RustFunctions {
+    /// The binary built for the function `logical_id`.
+    pub fn binary(&self, logical_id: &str) -> Option<&str> {
+        self.binaries
+            .iter()
+            .find(|(id, _)| id == logical_id)
+            .map(|(_, binary)| binary.as_str())
+    }
+}
+
+/// The tools serving runs.
+#[derive(Debug, Clone)]
+pub struct Tools {
+    /// A `bin` folder holding `cargo-lambda` and `python` (the managed
+    /// Python environment's).
+    pub bin_dir: PathBuf,
+    /// The cargo target directory the functions are built into.
+    pub target_dir: PathBuf,
+}
 
 /// Longest wait for `cargo lambda watch` to listen.
 const START_LIMIT: Duration = Duration::from_secs(120);
@@ -31,40 +57,54 @@ pub struct FunctionHost {
 }
 
 impl FunctionHost {
-    /// Starts `cargo lambda watch` for every binary of the functions crate,
+    /// Starts `cargo lambda watch` for every binary of `functions`' crate,
     /// with `vars` in their environment; its output goes to `log`.
-    pub async fn start(env: &PyEnv, vars: &BTreeMap<String, String>, log: &Path) -> Result<Self> {
-        let port = emulator::free_port()?;
-        let dir = log.parent().context("the log file needs a directory")?;
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    pub async fn start(
+        tools: &Tools,
+        functions: &RustFunctions,
+        vars: &BTreeMap<String, String>,
+        log: &Path,
+    ) -> Result<Self> {
+        let port = emulator::free_port().map_err(|e| ServeError::Start(e.to_string()))?;
+        let dir = log
+            .parent()
+            .ok_or_else(|| ServeError::Missing(format!("{} has no folder", log.display())))?;
+        std::fs::create_dir_all(dir)
+            .map_err(ServeError::io(format!("creating {}", dir.display())))?;
         let env_file = dir.join("functions.env");
         let mut text = String::new();
         for (k, v) in vars {
             if v.contains('\n') {
-                bail!("environment variable {k} holds a line break; cargo lambda cannot pass it");
+                return Err(ServeError::Environment(format!(
+                    "environment variable {k} holds a line break; cargo lambda cannot pass it"
+                )));
             }
             text.push_str(&format!("{k}={v}\n"));
         }
         std::fs::write(&env_file, text)
-            .with_context(|| format!("writing {}", env_file.display()))?;
-        let out = File::create(log).with_context(|| format!("creating {}", log.display()))?;
-        let err = out.try_clone()?;
-        let package = workspace::root()?.join("lambdas/functions");
-        let path = match std::env::var_os("PATH") {
-            Some(p) => std::env::join_paths(
-                std::iter::once(env.bin_dir()).chain(std::env::split_paths(&p)),
-            )?,
-            None => env.bin_dir().into_os_string(),
-        };
-        let child = Command::new(env.bin("cargo-lambda"))
+            .map_err(ServeError::io(format!("writing {}", env_file.display())))?;
+        let out =
+            File::create(log).map_err(ServeError::io(format!("creating {}", log.display())))?;
+        let err = out
+            .try_clone()
+            .map_err(ServeError::io(format!("opening {}", log.display())))?;
+        let path = std::env::join_paths(
+            std::iter::once(tools.bin_dir.clone()).chain(
+                std::env::var_os("PATH")
+                    .iter()
+                    .flat_map(std::env::split_paths),
+            ),
+        )
+        .map_err(|e| ServeError::Environment(format!("PATH: {e}")))?;
+        let child = Command::new(tools.bin_dir.join("cargo-lambda"))
             .args(["lambda", "watch", "--ignore-changes", "--quiet"])
             .args(["--invoke-address", "127.0.0.1"])
             .args(["--invoke-port", &port.to_string()])
             .arg("--env-file")
             .arg(&env_file)
-            .current_dir(&package)
+            .current_dir(&functions.package_dir)
             .env("PATH", path)
-            .env("CARGO_TARGET_DIR", workspace::target_dir()?)
+            .env("CARGO_TARGET_DIR", &tools.target_dir)
             .stdin(Stdio::null())
             .stdout(out)
             .stderr(err)
@@ -72,9 +112,12 @@ impl FunctionHost {
             // functions it started too.
             .process_group(0)
             .spawn()
-            .context(
-                "starting `cargo lambda watch` (is the managed Python environment complete?)",
-            )?;
+            .map_err(|e| {
+                ServeError::Start(format!(
+                    "starting `cargo lambda watch` from {} ({e}): is the managed Python environment complete?",
+                    tools.bin_dir.display()
+                ))
+            })?;
         let endpoint = format!("http://127.0.0.1:{port}");
         let config = emulator::sdk_config_for(&endpoint).await;
         let mut host = FunctionHost {
@@ -83,19 +126,20 @@ impl FunctionHost {
             log: log.to_owned(),
         };
         let deadline = Instant::now() + START_LIMIT;
+        let package = functions.package_dir.display();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Some(status) = host.child.try_wait()? {
-                bail!(
-                    "`cargo lambda watch` for {FUNCTIONS_PACKAGE} exited ({status}); see {}",
+            if let Ok(Some(status)) = host.child.try_wait() {
+                return Err(ServeError::Start(format!(
+                    "`cargo lambda watch` for {package} exited ({status}); see {}",
                     host.log.display()
-                );
+                )));
             }
             if Instant::now() > deadline {
-                bail!(
-                    "`cargo lambda watch` did not listen on port {port} within {}s; see {}",
+                return Err(ServeError::Start(format!(
+                    "`cargo lambda watch` for {package} did not listen on port {port} within {}s; see {}",
                     START_LIMIT.as_secs(),
                     host.log.display()
-                );
+                )));
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
@@ -112,7 +156,7 @@ impl FunctionHost {
             .payload(Blob::new(event.to_string()))
             .send()
             .await
-            .map_err(|e| sdk_error(&e).to_string())?;
+            .map_err(|e| aws_sdk_lambda::error::DisplayErrorContext(&e).to_string())?;
         let payload = out
             .payload()
             .map(|b| String::from_utf8_lossy(b.as_ref()).into_owned())
