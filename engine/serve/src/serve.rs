@@ -72,8 +72,9 @@ pub type Events = Arc<dyn Fn(Event) + Send + Sync>;
 
 /// What is running for a stack; dropping it stops everything.
 pub struct Served {
-    /// Held so that the functions stop with the rest.
-    _host: Arc<FunctionHost>,
+    /// Held so that the functions stop with the rest (none when the stack
+    /// has no Rust functions).
+    _host: Option<Arc<FunctionHost>>,
     apis: BTreeMap<String, ServedApi>,
     physical: HashMap<String, String>,
     tasks: Vec<JoinHandle<()>>,
@@ -336,9 +337,15 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
         "AWS_SECRET_ACCESS_KEY".into(),
         emulator::ACCESS_KEY.to_owned(),
     );
-    let host =
-        Arc::new(FunctionHost::start(request.tools, request.functions, &vars, request.log).await?);
-    let _ = slot.set(host.clone());
+    let host = if request.functions.binaries.is_empty() {
+        None
+    } else {
+        let host = Arc::new(
+            FunctionHost::start(request.tools, request.functions, &vars, request.log).await?,
+        );
+        let _ = slot.set(host.clone());
+        Some(host)
+    };
 
     let mut tasks = Vec::new();
     for source in &topology.event_sources {
@@ -509,13 +516,13 @@ fn invoker(
         Box::pin(async move {
             let started = std::time::Instant::now();
             let what = summary(&event);
+            let binary = functions
+                .binary(&function)
+                .ok_or_else(|| format!("no Rust function is built for {function}"))?;
             let host = slot
                 .get()
                 .cloned()
                 .ok_or_else(|| "the functions are still starting".to_owned())?;
-            let binary = functions
-                .binary(&function)
-                .ok_or_else(|| format!("no Rust function is built for {function}"))?;
             let result = host.invoke(binary, &event).await;
             events(Event::Invoked {
                 function,
