@@ -14,6 +14,12 @@
 //! [`artifacts`] packages a function binary as a deterministic zip named by
 //! its hash, and uploads it once.
 //!
+//! [`site`] publishes a static site (content types, cache headers,
+//! unchanged files skipped, removed ones pruned, the distribution
+//! invalidated). [`destroy::destroy`] deletes a stack, emptying the buckets
+//! it does not retain and naming what it leaves ([`retained`]);
+//! [`gc::collect`] deletes the test stacks a crashed run left.
+//!
 //! [`guard::guard`] runs a test stack: a unique tagged name, a deploy, a
 //! suite on its outputs, and a teardown whatever happened.
 //!
@@ -22,9 +28,13 @@
 
 mod apply;
 pub mod artifacts;
+pub mod destroy;
 mod error;
+pub mod gc;
 pub mod guard;
 mod progress;
+pub mod retained;
+pub mod site;
 mod template_body;
 
 pub use apply::{apply, creates, delete, outputs, stack_status, Applied, ApplyRequest};

@@ -1,35 +1,12 @@
-//! `cargo xtask gc`: deletes the throw-away test stacks a crashed run left
-//! behind: only stacks whose name is this app's test-stack name
-//! (`<app>-test-...`) and whose run tag names that same stack, and only
-//! once they are older than any run can still be going.
+//! `cargo xtask gc`: stack_deploy's collection of leaked test stacks, with
+//! its age given as people write it.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use anyhow::{bail, Result};
+use stack_deploy::gc::GcStep;
 
-use super::destroy::destroy;
-use crate::sdk_error::sdk_error;
-
-pub use stack_deploy::guard::{is_test_run, CREATED_TAG, RUN_TAG};
-
-/// The youngest age gc collects without `--force`. A test run waits at most
-/// `--timeout-minutes` (45 by default) for its stack to deploy and as long
-/// again to delete, plus its suite (minutes): a stack younger than two hours
-/// may belong to a run still going, whose teardown would then fail.
-pub const MIN_AGE: Duration = Duration::from_secs(2 * 3600);
-
-/// Fails when `older_than` could collect a run still going, unless forced.
-pub fn check_age(older_than: Duration, force: bool) -> Result<()> {
-    if older_than < MIN_AGE && !force {
-        bail!(
-            "--older-than {}m could delete the stack of a test run still going (a run can take up to {}m with the default timeouts); use {}m or more, or add --force if you know no run is going",
-            older_than.as_secs() / 60,
-            MIN_AGE.as_secs() / 60,
-            MIN_AGE.as_secs() / 60
-        );
-    }
-    Ok(())
-}
+pub use stack_deploy::gc::check_age;
 
 /// Parses `90m`, `2h`, `1d`, `45s`.
 pub fn parse_age(text: &str) -> Result<Duration> {
@@ -51,8 +28,8 @@ pub fn parse_age(text: &str) -> Result<Duration> {
     Ok(Duration::from_secs(seconds))
 }
 
-/// Deletes `app`'s test stacks created more than `older_than` ago; returns
-/// their names.
+/// Deletes `app`'s test stacks created more than `older_than` ago, printing
+/// each; returns their names.
 pub async fn collect(
     sdk: &aws_config::SdkConfig,
     app: &str,
@@ -60,41 +37,13 @@ pub async fn collect(
     dry_run: bool,
 ) -> Result<Vec<String>> {
     let cfn = aws_sdk_cloudformation::Client::new(sdk);
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_secs();
-    let mut leaked = Vec::new();
-    let mut pages = cfn.describe_stacks().into_paginator().send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(sdk_error)?;
-        for stack in page.stacks() {
-            let tag = |key: &str| {
-                stack
-                    .tags()
-                    .iter()
-                    .find(|t| t.key() == Some(key))
-                    .and_then(|t| t.value())
-            };
-            let name = stack.stack_name().unwrap_or_default();
-            if !is_test_run(app, name, tag(RUN_TAG)) {
-                continue;
-            }
-            let Some(created) = tag(CREATED_TAG).and_then(|v| v.parse::<u64>().ok()) else {
-                continue;
-            };
-            if now.saturating_sub(created) >= older_than.as_secs() {
-                leaked.push(name.to_owned());
-            }
-        }
-    }
-    for name in &leaked {
-        if dry_run {
-            eprintln!("==> would delete {name}");
-        } else {
-            destroy(sdk, name, Duration::from_secs(45 * 60)).await?;
-        }
-    }
+    let s3 = aws_sdk_s3::Client::new(sdk);
+    let show = |step: GcStep<'_>| match step {
+        GcStep::WouldDelete(name) => eprintln!("==> would delete {name}"),
+        GcStep::Deleting(name) => eprintln!("==> deleting {name}"),
+        GcStep::Destroy(step) => super::destroy::show(step),
+    };
+    let leaked = stack_deploy::gc::collect(&cfn, &s3, app, older_than, dry_run, &show).await?;
     if leaked.is_empty() {
         eprintln!("==> no test stack of {app} older than {older_than:?}");
     }
@@ -112,28 +61,5 @@ mod tests {
         assert_eq!(parse_age("1d").unwrap(), Duration::from_secs(86_400));
         assert!(parse_age("soon").is_err());
         assert!(parse_age("3w").is_err());
-    }
-
-    #[test]
-    fn young_ages_need_force() {
-        let err = check_age(Duration::from_secs(600), false)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.contains("--older-than 10m") && err.contains("120m"),
-            "{err}"
-        );
-        assert!(check_age(Duration::from_secs(600), true).is_ok());
-        assert!(check_age(MIN_AGE, false).is_ok());
-    }
-
-    #[test]
-    fn only_this_apps_tagged_test_stacks_are_runs() {
-        let name = "resume-test-20261201-101010-abcdef";
-        assert!(is_test_run("resume", name, Some(name)));
-        assert!(!is_test_run("resume", name, None));
-        assert!(!is_test_run("resume", name, Some("resume-test-other")));
-        assert!(!is_test_run("other", name, Some(name)));
-        assert!(!is_test_run("resume", "resume-prod", Some("resume-prod")));
     }
 }

@@ -8,7 +8,6 @@ pub mod bootstrap;
 mod destroy;
 pub use stack_local::emulate;
 pub mod gc;
-pub mod retained;
 pub mod site;
 
 use crate::stack_config::Load as _;
@@ -483,12 +482,16 @@ pub async fn deploy(
     // silently start counting from zero: stop and say so instead.
     if apply::creates(stack_status(&cfn, stack).await?.as_ref()) {
         let dynamodb = clients::dynamodb(&sdk, args.record.as_ref());
-        let found = retained::leftover_tables(&dynamodb, stack, rendered.json()).await?;
+        let found =
+            stack_deploy::retained::leftover_tables(&dynamodb, stack, rendered.json()).await?;
         if !found.is_empty() {
             let region = sdk
                 .region()
                 .map_or("us-east-1".to_owned(), |r| r.to_string());
-            bail!("{}", retained::leftovers_message(stack, &region, &found));
+            bail!(
+                "{}",
+                stack_deploy::retained::leftovers_message(stack, &region, &found)
+            );
         }
     }
     let mut tags = args.tags.clone();

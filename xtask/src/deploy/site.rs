@@ -1,22 +1,19 @@
-//! Publishing the site after its stack: `config.json` written from the
-//! stack's outputs, every file of `site/` uploaded with its content type and
-//! cache header (unchanged objects skipped, removed files pruned), and the
-//! CloudFront distribution invalidated when anything changed.
+//! The counter's site after its stack: `config.json` written from the
+//! stack's outputs, the files `site/` serves (the stack's own list), and
+//! their publishing through `stack_deploy::site`.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-use crate::sdk_error::sdk_error;
 use anyhow::{Context, Result};
-use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
+use stack_deploy::site::SiteFile;
 use visitor_stack::outputs;
+
+pub use stack_deploy::site::Published;
 
 /// The object the page reads at start-up to find its APIs.
 pub const CONFIG_KEY: &str = visitor_stack::site_files::CONFIG_OBJECT;
-/// Object metadata holding the content's SHA-256 (to skip unchanged files).
-const HASH_METADATA: &str = "sha256";
 
 /// `config.json`: where the page finds the counts API and live counts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -57,79 +54,16 @@ impl SiteConfig {
     }
 }
 
-/// One file to publish.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SiteFile {
-    /// The object key (`index.html`, `css/site.css`).
-    pub key: String,
-    /// Its bytes.
-    pub bytes: Vec<u8>,
-}
-
-impl SiteFile {
-    /// `Content-Type` from the extension.
-    pub fn content_type(&self) -> &'static str {
-        let ext = self
-            .key
-            .rsplit_once('.')
-            .map(|(_, e)| e.to_ascii_lowercase())
-            .unwrap_or_default();
-        match ext.as_str() {
-            "html" | "htm" => "text/html; charset=utf-8",
-            "css" => "text/css; charset=utf-8",
-            "js" | "mjs" => "text/javascript; charset=utf-8",
-            "json" | "map" => "application/json",
-            "webmanifest" => "application/manifest+json",
-            "txt" => "text/plain; charset=utf-8",
-            "xml" => "application/xml",
-            "svg" => "image/svg+xml",
-            "png" => "image/png",
-            "jpg" | "jpeg" => "image/jpeg",
-            "gif" => "image/gif",
-            "webp" => "image/webp",
-            "avif" => "image/avif",
-            "ico" => "image/x-icon",
-            "woff" => "font/woff",
-            "woff2" => "font/woff2",
-            "pdf" => "application/pdf",
-            _ => "application/octet-stream",
-        }
-    }
-
-    /// `Cache-Control`: pages and `config.json` are revalidated on every
-    /// load (a deploy shows at once); assets are cached for a day.
-    pub fn cache_control(&self) -> &'static str {
-        let ext = self.key.rsplit_once('.').map(|(_, e)| e).unwrap_or("");
-        if self.key == CONFIG_KEY || matches!(ext, "html" | "htm") || !self.key.contains('.') {
-            "no-cache"
-        } else {
-            "public, max-age=86400"
-        }
-    }
-
-    fn sha256(&self) -> String {
-        Sha256::digest(&self.bytes)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect()
-    }
-}
-
 /// Every file under `dir` (sorted; hidden files skipped), then `config`:
 /// a `config.json` in the folder is replaced by the generated one.
 pub fn collect(dir: &Path, config: &SiteConfig) -> Result<Vec<SiteFile>> {
-    let keys = visitor_stack::site_files::object_keys(dir)
-        .with_context(|| format!("listing {}", dir.display()))?;
-    let mut files = Vec::new();
-    for key in keys.into_iter().filter(|k| k != CONFIG_KEY) {
-        let path = dir.join(&key);
-        let bytes = std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?;
-        files.push(SiteFile { key, bytes });
-    }
-    files.push(SiteFile {
-        key: CONFIG_KEY.to_owned(),
-        bytes: config.to_bytes()?,
-    });
+    let keys: Vec<String> = visitor_stack::site_files::object_keys(dir)
+        .with_context(|| format!("listing {}", dir.display()))?
+        .into_iter()
+        .filter(|k| k != CONFIG_KEY)
+        .collect();
+    let mut files = stack_deploy::site::read_files(dir, &keys)?;
+    files.push(SiteFile::generated(CONFIG_KEY, config.to_bytes()?));
     Ok(files)
 }
 
@@ -139,21 +73,9 @@ pub fn served_paths(dir: &Path) -> Result<Vec<String>> {
     visitor_stack::site_files::site_paths(dir).with_context(|| format!("listing {}", dir.display()))
 }
 
-/// What a publish did.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Published {
-    /// Keys uploaded (new or changed).
-    pub uploaded: Vec<String>,
-    /// Keys already there with the same content and headers.
-    pub unchanged: usize,
-    /// Keys deleted because their file is gone.
-    pub pruned: Vec<String>,
-    /// The CloudFront invalidation started, if any.
-    pub invalidation: Option<String>,
-}
-
 /// Uploads `files` to `bucket`, prunes what is no longer there, and
-/// invalidates `distribution` (when given) if anything changed.
+/// invalidates `distribution` (when given) if anything changed; the
+/// clients record their calls when `record` is given.
 pub async fn publish(
     sdk: &aws_config::SdkConfig,
     record: Option<&access_record::Recorder>,
@@ -162,124 +84,13 @@ pub async fn publish(
     distribution: Option<&str>,
 ) -> Result<Published> {
     let s3 = crate::clients::s3(sdk, record);
-    let mut published = Published::default();
-    for file in files {
-        let hash = file.sha256();
-        let head = s3.head_object().bucket(bucket).key(&file.key).send().await;
-        let same = head.as_ref().is_ok_and(|h| {
-            h.metadata().and_then(|m| m.get(HASH_METADATA)) == Some(&hash)
-                && h.content_type() == Some(file.content_type())
-                && h.cache_control() == Some(file.cache_control())
-        });
-        if same {
-            published.unchanged += 1;
-            continue;
-        }
-        s3.put_object()
-            .bucket(bucket)
-            .key(&file.key)
-            .body(ByteStream::from(file.bytes.clone()))
-            .content_type(file.content_type())
-            .cache_control(file.cache_control())
-            .metadata(HASH_METADATA, hash)
-            .send()
-            .await
-            .map_err(sdk_error)
-            .with_context(|| format!("uploading {} to s3://{bucket}", file.key))?;
-        published.uploaded.push(file.key.clone());
-    }
-
-    let wanted: BTreeSet<&str> = files.iter().map(|f| f.key.as_str()).collect();
-    let mut pages = s3.list_objects_v2().bucket(bucket).into_paginator().send();
-    let mut stale = Vec::new();
-    while let Some(page) = pages.next().await {
-        let page = page
-            .map_err(sdk_error)
-            .with_context(|| format!("listing s3://{bucket}"))?;
-        for object in page.contents() {
-            if let Some(key) = object.key() {
-                if !wanted.contains(key) {
-                    stale.push(key.to_owned());
-                }
-            }
-        }
-    }
-    for key in stale {
-        s3.delete_object()
-            .bucket(bucket)
-            .key(&key)
-            .send()
-            .await
-            .map_err(sdk_error)
-            .with_context(|| format!("deleting s3://{bucket}/{key}"))?;
-        published.pruned.push(key);
-    }
-
-    let changed = !published.uploaded.is_empty() || !published.pruned.is_empty();
-    if let (true, Some(distribution)) = (changed, distribution) {
-        let reference = format!(
-            "xtask-{}",
-            &Sha256::digest(
-                format!(
-                    "{:?}{:?}{:?}",
-                    published.uploaded,
-                    published.pruned,
-                    std::time::SystemTime::now()
-                )
-                .as_bytes()
-            )
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()[..16]
-        );
-        let paths = aws_sdk_cloudfront::types::Paths::builder()
-            .quantity(1)
-            .items("/*")
-            .build()?;
-        let batch = aws_sdk_cloudfront::types::InvalidationBatch::builder()
-            .paths(paths)
-            .caller_reference(reference)
-            .build()?;
-        let created = crate::clients::cloudfront(sdk, record)
-            .create_invalidation()
-            .distribution_id(distribution)
-            .invalidation_batch(batch)
-            .send()
-            .await
-            .map_err(sdk_error)
-            .with_context(|| format!("invalidating distribution {distribution}"))?;
-        published.invalidation = created.invalidation().map(|i| i.id().to_owned());
-    }
-    Ok(published)
+    let cloudfront = crate::clients::cloudfront(sdk, record);
+    Ok(stack_deploy::site::publish(&s3, &cloudfront, bucket, files, distribution).await?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn file(key: &str) -> SiteFile {
-        SiteFile {
-            key: key.into(),
-            bytes: Vec::new(),
-        }
-    }
-
-    #[test]
-    fn headers_follow_the_kind_of_file() {
-        assert_eq!(
-            file("index.html").content_type(),
-            "text/html; charset=utf-8"
-        );
-        assert_eq!(file("index.html").cache_control(), "no-cache");
-        assert_eq!(file("config.json").cache_control(), "no-cache");
-        assert_eq!(
-            file("js/app.js").content_type(),
-            "text/javascript; charset=utf-8"
-        );
-        assert_eq!(file("js/app.js").cache_control(), "public, max-age=86400");
-        assert_eq!(file("a/B.SVG").content_type(), "image/svg+xml");
-        assert_eq!(file("LICENSE").content_type(), "application/octet-stream");
-    }
 
     #[test]
     fn the_generated_config_replaces_a_checked_in_one() {
@@ -297,6 +108,10 @@ mod tests {
         let files = collect(&dir, &config).unwrap();
         let keys: Vec<&str> = files.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(keys, ["css/site.css", "index.html", "config.json"]);
+        assert!(
+            files[2].revalidate,
+            "config.json is revalidated on every load"
+        );
         let written: SiteConfig = serde_json::from_slice(&files[2].bytes).unwrap();
         assert_eq!(written, config);
         std::fs::remove_dir_all(dir).unwrap();

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use visitor_stack::{StackConfig, Stage};
 
-use super::retained::Retained;
 use super::{deploy, destroy, DeployOptions, Target};
+use stack_deploy::retained::Retained;
 
 fn moto() -> emulator::Moto {
     emulator::Moto::start().unwrap_or_else(|e| panic!("{e}"))
@@ -148,99 +148,6 @@ async fn hashed_ip_storage_deploys_without_a_salt() {
     assert!(deployed
         .outputs
         .contains_key(visitor_stack::outputs::VISITORS_TABLE));
-}
-
-/// Only this app's test stacks (name and run tag agreeing), and only old
-/// ones, are collected.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn gc_deletes_old_test_stacks_only() {
-    let moto = moto();
-    let sdk = moto.sdk_config().await;
-    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
-    let template = r#"{"Resources":{"Q":{"Type":"AWS::SQS::Queue"}}}"#;
-    let tag = |k: &str, v: &str| {
-        aws_sdk_cloudformation::types::Tag::builder()
-            .key(k)
-            .value(v)
-            .build()
-    };
-    let old = "resume-test-20260101-000000-aaaaaa";
-    let new = "resume-test-20260101-000001-bbbbbb";
-    for (name, tags) in [
-        (
-            old,
-            vec![
-                tag(super::gc::RUN_TAG, old),
-                tag(super::gc::CREATED_TAG, "1000"),
-            ],
-        ),
-        (
-            new,
-            vec![
-                tag(super::gc::RUN_TAG, new),
-                tag(super::gc::CREATED_TAG, &u64::MAX.to_string()),
-            ],
-        ),
-        // Tagged like a run, but not named like this app's test stacks.
-        (
-            "someone-elses",
-            vec![
-                tag(super::gc::RUN_TAG, "someone-elses"),
-                tag(super::gc::CREATED_TAG, "1000"),
-            ],
-        ),
-        // Named like one, but its tag names another stack.
-        (
-            "resume-test-20260101-000002-cccccc",
-            vec![
-                tag(super::gc::RUN_TAG, "r3"),
-                tag(super::gc::CREATED_TAG, "1000"),
-            ],
-        ),
-        ("production", vec![tag("app", "resume")]),
-    ] {
-        cfn.create_stack()
-            .stack_name(name)
-            .template_body(template)
-            .set_tags(Some(tags))
-            .send()
-            .await
-            .unwrap();
-    }
-    let hour = Duration::from_secs(3600);
-    let listed = super::gc::collect(&sdk, "resume", hour, true)
-        .await
-        .unwrap();
-    assert_eq!(listed, [old]);
-    assert!(
-        super::apply::stack_status(&cfn, old)
-            .await
-            .unwrap()
-            .is_some(),
-        "a dry run deletes nothing"
-    );
-    let removed = super::gc::collect(&sdk, "resume", hour, false)
-        .await
-        .unwrap();
-    assert_eq!(removed, [old]);
-    assert!(super::apply::stack_status(&cfn, old)
-        .await
-        .unwrap()
-        .is_none());
-    for kept in [
-        new,
-        "someone-elses",
-        "resume-test-20260101-000002-cccccc",
-        "production",
-    ] {
-        assert!(
-            super::apply::stack_status(&cfn, kept)
-                .await
-                .unwrap()
-                .is_some(),
-            "{kept} is kept"
-        );
-    }
 }
 
 /// moto fails the execute call when a resource fails and leaves the stack

@@ -108,12 +108,12 @@ async fn keep_leaves_the_stack_for_debugging() {
         .map(|t| (t.key().unwrap_or(""), t.value().unwrap_or("")))
         .collect();
     assert!(
-        tags.contains(&(crate::deploy::gc::RUN_TAG, "ts-kept")),
+        tags.contains(&(stack_deploy::gc::RUN_TAG, "ts-kept")),
         "{tags:?}"
     );
     assert!(tags
         .iter()
-        .any(|(k, _)| *k == crate::deploy::gc::CREATED_TAG));
+        .any(|(k, _)| *k == stack_deploy::gc::CREATED_TAG));
 }
 
 #[test]

@@ -4,17 +4,16 @@
 //! outlives its stack: CloudFormation removes it from the stack and leaves it
 //! as it is
 //! (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-attribute-deletionpolicy.html>).
-//! `destroy` therefore never empties such a bucket and names everything it
-//! left. And because CloudFormation names a resource without a fixed name
+//! [`crate::destroy::destroy`] therefore never empties such a bucket and
+//! names everything it left. And because CloudFormation names a resource without a fixed name
 //! `<stack>-<logical id>-<random>`
 //! (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-name.html>),
 //! creating the stack again makes new, empty tables beside the retained ones;
-//! [`leftover_tables`] finds those so deploy can stop and say so instead.
+//! [`leftover_tables`] finds those so a deploy can stop and say so instead.
 
-use anyhow::{Context, Result};
 use serde_json::Value;
 
-use crate::sdk_error::sdk_error;
+use crate::destroy::DestroyError;
 
 /// A resource a stack retains.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,18 +87,25 @@ pub fn retained_in(template: &Value) -> Vec<(String, String)> {
 }
 
 /// The stack's deployed template (as CloudFormation stored it).
-pub async fn deployed_template(cfn: &aws_sdk_cloudformation::Client, stack: &str) -> Result<Value> {
+pub async fn deployed_template(
+    cfn: &aws_sdk_cloudformation::Client,
+    stack: &str,
+) -> Result<Value, DestroyError> {
     let stored = cfn
         .get_template()
         .stack_name(stack)
         .send()
         .await
-        .map_err(sdk_error)
-        .with_context(|| format!("reading stack {stack}'s template"))?;
+        .map_err(DestroyError::aws(format!(
+            "reading stack {stack}'s template"
+        )))?;
     let body = stored.template_body().unwrap_or("{}");
     // CloudFormation returns JSON templates as JSON; a YAML one would need
-    // its own parser, and this project deploys JSON only.
-    serde_json::from_str(body).with_context(|| format!("stack {stack}'s template is not JSON"))
+    // its own parser, and this engine deploys JSON only.
+    serde_json::from_str(body).map_err(|source| DestroyError::TemplateNotJson {
+        stack: stack.to_owned(),
+        source,
+    })
 }
 
 /// Tables a deleted stack named `stack` left behind: those named like the
@@ -108,7 +114,7 @@ pub async fn leftover_tables(
     dynamodb: &aws_sdk_dynamodb::Client,
     stack: &str,
     template: &Value,
-) -> Result<Vec<Retained>> {
+) -> Result<Vec<Retained>, DestroyError> {
     let prefixes: Vec<(String, String)> = retained_in(template)
         .into_iter()
         .filter(|(_, t)| t == "AWS::DynamoDB::Table")
@@ -120,7 +126,7 @@ pub async fn leftover_tables(
     let mut found = Vec::new();
     let mut pages = dynamodb.list_tables().into_paginator().send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(sdk_error).context("listing tables")?;
+        let page = page.map_err(DestroyError::aws("listing tables"))?;
         for name in page.table_names() {
             if let Some((_, id)) = prefixes.iter().find(|(p, _)| name.starts_with(p.as_str())) {
                 found.push(Retained {
