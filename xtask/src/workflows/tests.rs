@@ -1,12 +1,15 @@
 use super::*;
+use std::path::Path;
+use workflow_check::{
+    load, shell_problems, shellcheck, token_uses, trust_allows, TokenUse, Workflow,
+};
 
 fn workflow(name: &str, yaml: &str) -> Workflow {
     Workflow::parse(Path::new(name), yaml).unwrap()
 }
 
 fn trust() -> Policy {
-    let (owner, name) = REPO;
-    deploy_trust_policy(owner, name).unwrap()
+    deploy_trust_policy(&REPO).unwrap()
 }
 
 fn repo_workflows() -> Vec<Workflow> {
@@ -34,8 +37,7 @@ fn the_repositorys_workflows_deploy_with_a_trusted_token_and_fail_on_a_failed_pi
         Vec::<Problem>::new()
     );
     // The deploy job is what the check found, with the environment's subject.
-    let (owner, name) = REPO;
-    let deploy: Vec<TokenUse> = token_uses(&workflows, owner, name)
+    let deploy: Vec<TokenUse> = token_uses(&workflows, &REPO)
         .into_iter()
         .filter(|u| u.assumes_role)
         .collect();
@@ -127,30 +129,8 @@ fn a_pull_request_job_in_the_environment_could_deploy() {
 }
 
 #[test]
-fn a_step_without_bash_ignores_a_failed_pipe() {
-    let w = workflow(
-        "ci.yml",
-        "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - name: Deploy\n        run: cargo xtask deploy | tee out.txt\n      - run: echo ok\n        shell: bash\n  b:\n    runs-on: ubuntu-latest\n    defaults:\n      run:\n        shell: bash\n    steps:\n      - run: echo ok\n      - run: echo sh\n        shell: sh\n",
-    );
-    let problems = shell_problems(&[w]);
-    let places: Vec<&str> = problems.iter().map(|p| p.place.as_str()).collect();
-    assert_eq!(
-        places,
-        ["ci.yml: job a, step `Deploy`", "ci.yml: job b, step 2"],
-        "{problems:?}"
-    );
-    assert!(problems[0].message.contains("GitHub's default"));
-}
-
-#[test]
-fn expressions_become_words_for_shellcheck() {
-    let script = script_for_shellcheck("echo \"${{ github.sha }}\" > \"$GITHUB_STEP_SUMMARY\"\n");
-    assert!(script.ends_with("echo \"GITHUB_EXPRESSION\" > \"$GITHUB_STEP_SUMMARY\"\n"));
-}
-
-#[test]
 fn shellcheck_finds_a_quoting_mistake() {
-    let pyenv = PyEnv::ensure().unwrap();
+    let pyenv = PyEnv::ensure().unwrap().bin("shellcheck");
     let bad = workflow(
         "bad.yml",
         "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n      - run: |\n          f=$(ls)\n          cat $f\n",
@@ -168,7 +148,7 @@ fn shellcheck_finds_a_quoting_mistake() {
 /// a renamed flag fails here, not in a deploy on GitHub.
 #[test]
 fn the_workflows_call_xtask_as_it_parses() {
-    let commands = xtask_commands(&repo_workflows());
+    let commands = workflow_check::commands(&repo_workflows(), "cargo xtask");
     assert!(commands.len() >= 2, "{commands:?}");
     for (place, args) in &commands {
         let argv = std::iter::once("cargo-xtask".to_owned()).chain(args.iter().cloned());
