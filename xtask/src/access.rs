@@ -137,12 +137,15 @@ pub fn check_calls(
 }
 
 /// Why unused grants stay: what AWS does with the roles, and the stack's
-/// own reasons ([`visitor_stack::access::KEPT`]).
+/// own reasons (each manifest entry's `kept`).
 fn justifications(template: &Value) -> BTreeMap<String, Vec<Justification>> {
     let mut out = service_use(template);
     let roles = function_roles(template);
-    for (function, action, reason) in visitor_stack::access::KEPT {
-        if let Some(role) = roles.get(*function) {
+    for spec in visitor_stack::manifest::RUST_FUNCTIONS {
+        let Some(role) = roles.get(spec.logical_id) else {
+            continue;
+        };
+        for (action, reason) in spec.kept {
             out.entry(role.clone()).or_default().push(Justification {
                 action: (*action).to_owned(),
                 reason: (*reason).to_owned(),

@@ -17,4 +17,4 @@ pub use config::{
     AlarmConfig, ConfigError, CpuArchitecture, FunctionSize, IpStorage, StackConfig,
     LOG_RETENTION_DAYS,
 };
-pub use stack::{access, build, logical_ids, outputs, parameters, roles, StackError, Stage};
+pub use stack::{build, logical_ids, outputs, parameters, roles, StackError, Stage};

@@ -1,8 +1,47 @@
 //! The app's Rust functions, declared once: logical ID, binary, what
-//! triggers it and what it does. The stack makes each from its entry;
+//! triggers it, what it does, and what it does with each table (the
+//! stack's grants, which `cargo xtask test-stack` checks every call the
+//! functions make against). The stack makes and grants each from its entry;
 //! xtask builds, zips, serves, invokes and reads the logs of each from it;
 //! `tests/manifest.rs` checks the functions crate's binaries and the
 //! rendered template against it.
+
+use infra::constructs::ItemAccess::{self, Delete, Get, Put, Scan, Update};
+
+/// A table of the app.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppTable {
+    /// One item per visitor (and, with hashed IPs, each day's salt).
+    Visitors,
+    /// One item per path.
+    Paths,
+    /// The totals and the top pages items.
+    Totals,
+    /// Open WebSocket connections.
+    Connections,
+}
+
+/// What a function does with one table, and why.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TableAccess {
+    /// The table.
+    pub table: AppTable,
+    /// The item operations granted.
+    pub items: &'static [ItemAccess],
+    /// Granted only when the stack stores hashed IPs.
+    pub only_with_hashed_ips: bool,
+    /// Why the function needs them.
+    pub why: &'static str,
+}
+
+const fn uses(table: AppTable, items: &'static [ItemAccess], why: &'static str) -> TableAccess {
+    TableAccess {
+        table,
+        items,
+        only_with_hashed_ips: false,
+        why,
+    }
+}
 
 /// What invokes a function.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -29,6 +68,14 @@ pub struct FunctionSpec {
     pub trigger: Trigger,
     /// What it does (the function's description after the app's name).
     pub description: &'static str,
+    /// What it does with each table: the stack's grants. Queues and
+    /// connections are granted by what wires them: the event source
+    /// (consume), the edge recorder (send), the WebSocket API (manage
+    /// connections, for the broadcaster).
+    pub tables: &'static [TableAccess],
+    /// Grants a test stack's calls may leave unused, by action, with the
+    /// reason (the access check reports them as kept).
+    pub kept: &'static [(&'static str, &'static str)],
 }
 
 /// The processor: visits from the queue into the tables.
@@ -37,6 +84,31 @@ pub const PROCESSOR: FunctionSpec = FunctionSpec {
     binary: "processor",
     trigger: Trigger::Queue,
     description: "aggregates visits into the tables",
+    tables: &[
+        uses(
+            AppTable::Visitors,
+            &[Get, Update],
+            "updates a visitor, and reads it back after a conditional-check failure or a lost reply",
+        ),
+        TableAccess {
+            table: AppTable::Visitors,
+            items: &[Delete],
+            only_with_hashed_ips: true,
+            why: "deletes each day's salt an hour after the day (the salt lives in the visitors table)",
+        },
+        uses(AppTable::Paths, &[Update], "adds to path counts"),
+        uses(
+            AppTable::Totals,
+            &[Get, Put, Update],
+            "adds to the totals, and reads and conditionally replaces the top pages item",
+        ),
+    ],
+    kept: &[(
+        "sqs:SendMessage",
+        "the processor sends a repair to its queue only when an addition fails \
+         after its retries (lambdas/functions/src/processor/mod.rs); \
+         lambdas/functions/tests/faults.rs makes it do so against moto",
+    )],
 };
 /// The counts API.
 pub const COUNTS_API: FunctionSpec = FunctionSpec {
@@ -44,6 +116,19 @@ pub const COUNTS_API: FunctionSpec = FunctionSpec {
     binary: "counts-api",
     trigger: Trigger::HttpApi,
     description: "serves the counts",
+    tables: &[
+        uses(
+            AppTable::Totals,
+            &[Get],
+            "reads the totals and the top pages items",
+        ),
+        uses(
+            AppTable::Paths,
+            &[Get],
+            "reads a path's views (never a scan: its reads do not grow with the table)",
+        ),
+    ],
+    kept: &[],
 };
 /// Connect: WebSocket connections.
 pub const CONNECT: FunctionSpec = FunctionSpec {
@@ -51,6 +136,12 @@ pub const CONNECT: FunctionSpec = FunctionSpec {
     binary: "connect",
     trigger: Trigger::WebSocket,
     description: "tracks WebSocket connections",
+    tables: &[uses(
+        AppTable::Connections,
+        &[Put, Delete],
+        "records a connection and forgets it on disconnect",
+    )],
+    kept: &[],
 };
 /// The broadcaster: live counts from the totals stream.
 pub const BROADCASTER: FunctionSpec = FunctionSpec {
@@ -58,6 +149,19 @@ pub const BROADCASTER: FunctionSpec = FunctionSpec {
     binary: "broadcaster",
     trigger: Trigger::Stream,
     description: "pushes live counts",
+    tables: &[
+        uses(
+            AppTable::Connections,
+            &[Scan, Delete],
+            "lists connections and forgets gone ones",
+        ),
+        uses(
+            AppTable::Totals,
+            &[Get],
+            "reads the totals or top pages item a batch lacks",
+        ),
+    ],
+    kept: &[],
 };
 
 /// Every Rust function, in the order the stack adds them.

@@ -13,7 +13,7 @@ use visitor_model::{env, tables};
 use infra::aws::lambda::function::Architecture;
 
 use crate::config::{CpuArchitecture, FunctionSize, IpStorage, StackConfig};
-use crate::manifest::{self, FunctionSpec};
+use crate::manifest::{self, AppTable, FunctionSpec};
 
 /// Which system to build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -56,49 +56,6 @@ pub mod parameters {
     pub fn code_key(function: &str) -> String {
         format!("{function}CodeKey")
     }
-}
-
-/// What each function does with each table, declared once: the stack's
-/// grants are made from it, and `cargo xtask test-stack` checks every call
-/// the functions make against the policies it gives (and lists any grant no
-/// call used). Queues and connections are granted by what wires them: the
-/// event source (consume), the edge recorder (send), the WebSocket API
-/// (manage connections, for the broadcaster).
-pub mod access {
-    use infra::constructs::ItemAccess::{self, Delete, Get, Put, Scan, Update};
-
-    /// The processor updates a visitor, and reads it back after a
-    /// conditional-check failure or a lost reply.
-    pub const PROCESSOR_VISITORS: &[ItemAccess] = &[Get, Update];
-    /// With hashed IPs, the processor deletes each day's salt an hour after
-    /// the day (the salt lives in the visitors table).
-    pub const PROCESSOR_SALTS: &[ItemAccess] = &[Delete];
-    /// The processor adds to path counts.
-    pub const PROCESSOR_PATHS: &[ItemAccess] = &[Update];
-    /// The processor adds to the totals, and reads and conditionally
-    /// replaces the top pages item.
-    pub const PROCESSOR_TOTALS: &[ItemAccess] = &[Get, Put, Update];
-    /// The counts API reads the totals and the top pages items.
-    pub const COUNTS_TOTALS: &[ItemAccess] = &[Get];
-    /// The counts API reads a path's views (never a scan: its reads do not
-    /// grow with the table).
-    pub const COUNTS_PATHS: &[ItemAccess] = &[Get];
-    /// Connect records a connection and forgets it on disconnect.
-    pub const CONNECT_CONNECTIONS: &[ItemAccess] = &[Put, Delete];
-    /// The broadcaster lists connections and forgets gone ones.
-    pub const BROADCASTER_CONNECTIONS: &[ItemAccess] = &[Scan, Delete];
-    /// The broadcaster reads the totals or top pages item a batch lacks.
-    pub const BROADCASTER_TOTALS: &[ItemAccess] = &[Get];
-
-    /// Grants a test stack's calls may leave unused, by function and
-    /// action, with the reason (the access check reports them as kept).
-    pub const KEPT: &[(&str, &str, &str)] = &[(
-        crate::manifest::PROCESSOR.logical_id,
-        "sqs:SendMessage",
-        "the processor sends a repair to its queue only when an addition fails \
-         after its retries (lambdas/functions/src/processor/mod.rs); \
-         lambdas/functions/tests/faults.rs makes it do so against moto",
-    )];
 }
 
 /// Where the app's roles live and what bounds them: every role of both
@@ -329,12 +286,22 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
         ],
     );
 
-    visitors.grant(&mut t, &mut processor, access::PROCESSOR_VISITORS);
-    if config.ip_storage == IpStorage::Hashed {
-        visitors.grant(&mut t, &mut processor, access::PROCESSOR_SALTS);
-    }
-    paths.grant(&mut t, &mut processor, access::PROCESSOR_PATHS);
-    totals.grant(&mut t, &mut processor, access::PROCESSOR_TOTALS);
+    // What each function does with each table, from the manifest.
+    let grant_tables = |t: &mut Template, spec: &FunctionSpec, function: &mut RustFunction| {
+        for access in spec.tables {
+            if access.only_with_hashed_ips && config.ip_storage != IpStorage::Hashed {
+                continue;
+            }
+            let table = match access.table {
+                AppTable::Visitors => &visitors,
+                AppTable::Paths => &paths,
+                AppTable::Totals => &totals,
+                AppTable::Connections => &connections,
+            };
+            table.grant(t, function, access.items);
+        }
+    };
+    grant_tables(&mut t, &manifest::PROCESSOR, &mut processor);
     // The processor hands what a batch could not finish back to its queue.
     queue.grant_send(&mut t, &mut processor);
     sqs_event_source(
@@ -349,9 +316,8 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             ..SqsSource::default()
         },
     );
-    totals.grant(&mut t, &mut counts, access::COUNTS_TOTALS);
-    paths.grant(&mut t, &mut counts, access::COUNTS_PATHS);
-    connections.grant(&mut t, &mut connect, access::CONNECT_CONNECTIONS);
+    grant_tables(&mut t, &manifest::COUNTS_API, &mut counts);
+    grant_tables(&mut t, &manifest::CONNECT, &mut connect);
 
     // Both API stages' access logs; the address only where ip_storage keeps
     // addresses as they are.
@@ -402,8 +368,7 @@ pub fn build(stage: Stage, config: &StackConfig) -> Result<Template, StackError>
             (env::WEBSOCKET_ENDPOINT, live.management_url()),
         ],
     );
-    connections.grant(&mut t, &mut broadcaster, access::BROADCASTER_CONNECTIONS);
-    totals.grant(&mut t, &mut broadcaster, access::BROADCASTER_TOTALS);
+    grant_tables(&mut t, &manifest::BROADCASTER, &mut broadcaster);
     live.grant_manage_connections(&mut t, &mut broadcaster);
     dynamodb_event_source(
         &mut t,

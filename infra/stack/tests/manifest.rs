@@ -103,3 +103,74 @@ fn each_stage_has_each_function_with_its_code_parameter_and_trigger() {
         }
     }
 }
+
+/// Each function's role allows on each table exactly the item operations
+/// its manifest entry declares (the salt's `Delete` only with hashed IPs),
+/// and nothing on a table the entry does not name.
+#[test]
+fn each_functions_role_has_the_table_access_its_entry_declares() {
+    use std::collections::BTreeSet;
+    use visitor_stack::manifest::AppTable;
+    use visitor_stack::IpStorage;
+
+    for ip_storage in [IpStorage::Raw, IpStorage::Hashed] {
+        let config = StackConfig {
+            ip_storage,
+            ..StackConfig::default()
+        };
+        let t = build(Stage::Test, &config)
+            .unwrap()
+            .render()
+            .unwrap()
+            .json()
+            .clone();
+        for f in RUST_FUNCTIONS {
+            let role = &t["Resources"][format!("{}Role", f.logical_id)];
+            let statements: Vec<&Value> = role["Properties"]["Policies"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .flat_map(|p| p["PolicyDocument"]["Statement"].as_array().unwrap())
+                .collect();
+            for table in [
+                AppTable::Visitors,
+                AppTable::Paths,
+                AppTable::Totals,
+                AppTable::Connections,
+            ] {
+                let id = format!("{table:?}");
+                let granted: BTreeSet<String> = statements
+                    .iter()
+                    .filter(|s| {
+                        let on_table = |r: &Value| {
+                            r["Fn::GetAtt"][0] == id.as_str() && r["Fn::GetAtt"][1] == "Arn"
+                        };
+                        match &s["Resource"] {
+                            Value::Array(resources) => resources.iter().any(on_table),
+                            one => on_table(one),
+                        }
+                    })
+                    .flat_map(|s| match &s["Action"] {
+                        Value::String(a) => vec![a.clone()],
+                        Value::Array(a) => {
+                            a.iter().map(|a| a.as_str().unwrap().to_owned()).collect()
+                        }
+                        _ => Vec::new(),
+                    })
+                    .collect();
+                let declared: BTreeSet<String> = f
+                    .tables
+                    .iter()
+                    .filter(|a| a.table == table)
+                    .filter(|a| !a.only_with_hashed_ips || ip_storage == IpStorage::Hashed)
+                    .flat_map(|a| a.items.iter().map(|i| i.action().to_owned()))
+                    .collect();
+                assert_eq!(
+                    granted, declared,
+                    "{} on {id} with {ip_storage:?} IPs",
+                    f.logical_id
+                );
+            }
+        }
+    }
+}

@@ -73,30 +73,40 @@ pub fn run(args: &Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let starting = signals::waiter();
-        let (running, url, endpoint) = match args.app {
+        let (running, up, endpoint) = match args.app {
             AppArg::Visitor => {
                 let config = args.config.load()?;
                 let running = tokio::select! {
                     running = start(&config, args.port, None) => running?,
                     signal = starting.signal() => return Err(signals::Interrupted(signal).into()),
                 };
-                let (url, endpoint) = (running.url.clone(), running.endpoint.clone());
-                (Box::new(running) as Box<dyn Send>, url, endpoint)
+                let up = format!(
+                    "the site is up: {}\n    the functions' logs: cargo xtask logs --follow",
+                    running.url
+                );
+                let endpoint = running.endpoint.clone();
+                (Box::new(running) as Box<dyn Send>, up, endpoint)
             }
             AppArg::Uploads => {
                 let running = tokio::select! {
                     running = uploads::start() => running?,
                     signal = starting.signal() => return Err(signals::Interrupted(signal).into()),
                 };
-                let url = format!("s3://{} (put files there)", running.bucket);
+                let up = format!(
+                    "the uploads app is up: put files into s3://{} (aws --endpoint-url {} s3 cp FILE s3://{}/)\n    the functions' output: {}",
+                    running.bucket,
+                    running.endpoint,
+                    running.bucket,
+                    running.log.display()
+                );
                 let endpoint = running.endpoint.clone();
-                (Box::new(running) as Box<dyn Send>, url, endpoint)
+                (Box::new(running) as Box<dyn Send>, up, endpoint)
             }
         };
         // Claimed before "up" is said: a signal sent in answer finds it.
         let serving = signals::waiter();
         eprintln!(
-            "\n==> up: {url}\n    emulator at {endpoint}; Ctrl-C stops everything\n    the functions' logs: cargo xtask logs --follow\n"
+            "\n==> {up}\n    emulator at {endpoint}; Ctrl-C stops everything\n"
         );
         // Ctrl-C, a closed terminal (SIGHUP) or SIGTERM: the way to stop.
         let signal = serving.signal().await;

@@ -29,6 +29,8 @@ pub struct Running {
     pub served: Served,
     /// The emulator's SDK configuration.
     pub sdk: aws_config::SdkConfig,
+    /// Where the functions' output goes.
+    pub log: std::path::PathBuf,
     _target: Target,
 }
 
@@ -52,6 +54,7 @@ pub async fn start() -> Result<Running> {
         outputs,
         served,
         sdk,
+        log,
         _target: target,
     })
 }
