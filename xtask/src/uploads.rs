@@ -228,7 +228,7 @@ pub async fn suite(
 
     // Through the topic, the queue and the served indexer.
     let started = Instant::now();
-    loop {
+    let hour = loop {
         let items = db
             .scan()
             .table_name(&table)
@@ -240,8 +240,12 @@ pub async fn suite(
                 .and_then(|k| k.as_s().ok())
                 .is_some_and(|k| k == key)
         });
-        if indexed {
-            break;
+        let hour = items.items().iter().find_map(|i| {
+            let pk = i.get(uploads_model::table::PK)?.as_s().ok()?;
+            pk.strip_prefix("hour#").map(str::to_owned)
+        });
+        if let (true, Some(hour)) = (indexed, hour) {
+            break hour;
         }
         if started.elapsed() > INDEXED_WITHIN {
             bail!(
@@ -250,31 +254,39 @@ pub async fn suite(
             );
         }
         tokio::time::sleep(Duration::from_millis(500)).await;
-    }
+    };
     eprintln!(
         "    ok      the topic and the queue brought it to the indexer, which indexed it under its decoded key ({:.1}s)",
         started.elapsed().as_secs_f64()
     );
 
-    // The schedule's next run reports on this hour.
-    let next_hour = chrono::Utc::now() + chrono::Duration::hours(1);
-    let rule = format!(
-        "arn:aws:events:{}:{}:rule/hourly",
+    // The schedule's run at the end of the upload's hour reports on it.
+    let fires =
+        chrono::NaiveDateTime::parse_from_str(&format!("{hour}:00:00"), "%Y-%m-%dT%H:%M:%S")
+            .with_context(|| format!("the index's hour {hour} is not YYYY-MM-DDTHH"))?
+            .and_utc()
+            + chrono::Duration::hours(1);
+    let rule = served
+        .physical_id(uploads_stack::SCHEDULE)
+        .unwrap_or(uploads_stack::SCHEDULE);
+    let rule_arn = format!(
+        "arn:aws:events:{}:{}:rule/{rule}",
         emulator::REGION,
         emulator::ACCOUNT
     );
-    let event = stack_serve::scheduled_event(&rule, next_hour);
+    let event = stack_serve::scheduled_event(&rule_arn, fires);
     let report = served
-        .invoke(uploads_stack::FUNCTIONS[1].0, event)
+        .invoke(uploads_stack::HOURLY, event)
         .await
         .map_err(|e| anyhow::anyhow!("the hourly report failed: {e}"))?;
     ensure!(
-        (report["uploads"].as_i64(), report["bytes"].as_i64()) == (Some(1), Some(1234)),
+        (
+            report["hour"].as_str(),
+            report["uploads"].as_i64(),
+            report["bytes"].as_i64()
+        ) == (Some(hour.as_str()), Some(1), Some(1234)),
         "the hourly report is off: {report}"
     );
-    eprintln!(
-        "    ok      the hourly report on {}: 1 upload, 1234 bytes",
-        report["hour"].as_str().unwrap_or("?")
-    );
+    eprintln!("    ok      the hourly report on {hour}: 1 upload, 1234 bytes");
     Ok(())
 }

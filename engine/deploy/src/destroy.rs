@@ -48,6 +48,9 @@ pub enum DestroyError {
         /// The parser's error.
         source: serde_json::Error,
     },
+    /// The stack's status could not be read.
+    #[error("reading the stack's status: {0}")]
+    Status(#[source] Box<crate::ApplyError>),
     /// An AWS call failed.
     #[error("{action}: {message}")]
     Aws {
@@ -72,10 +75,7 @@ impl From<crate::ApplyError> for DestroyError {
     fn from(e: crate::ApplyError) -> Self {
         match e {
             crate::ApplyError::Aws { action, message } => DestroyError::Aws { action, message },
-            other => DestroyError::Aws {
-                action: "reading the stack's status".into(),
-                message: other.to_string(),
-            },
+            other => DestroyError::Status(Box::new(other)),
         }
     }
 }

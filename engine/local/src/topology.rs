@@ -81,7 +81,7 @@ pub fn rate_seconds(expression: &str) -> Option<u64> {
         "day" | "days" => 86_400,
         _ => return None,
     };
-    Some(value * unit)
+    value.checked_mul(unit)
 }
 
 /// An event source mapping, or a scheduled rule's function target.
@@ -563,6 +563,7 @@ mod tests {
         assert_eq!(rate_seconds("rate(5 minutes)"), Some(300));
         assert_eq!(rate_seconds("rate(2 days)"), Some(172_800));
         assert_eq!(rate_seconds("rate(0 days)"), None);
+        assert_eq!(rate_seconds("rate(18446744073709551615 days)"), None);
         assert_eq!(rate_seconds("rate(1 week)"), None);
         assert_eq!(rate_seconds("cron(0 * * * ? *)"), None);
     }

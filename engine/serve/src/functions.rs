@@ -71,7 +71,9 @@ impl FunctionHost {
             .ok_or_else(|| ServeError::Missing(format!("{} has no folder", log.display())))?;
         std::fs::create_dir_all(dir)
             .map_err(ServeError::io(format!("creating {}", dir.display())))?;
-        let env_file = dir.join("functions.env");
+        // Beside its log, named after it: two apps served at once keep
+        // their own environments.
+        let env_file = log.with_extension("env");
         let mut text = String::new();
         for (k, v) in vars {
             if v.contains('\n') {
@@ -128,11 +130,19 @@ impl FunctionHost {
         let deadline = Instant::now() + START_LIMIT;
         let package = functions.package_dir.display();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if let Ok(Some(status)) = host.child.try_wait() {
-                return Err(ServeError::Start(format!(
-                    "`cargo lambda watch` for {package} exited ({status}); see {}",
-                    host.log.display()
-                )));
+            match host.child.try_wait() {
+                Ok(None) => {}
+                Ok(Some(status)) => {
+                    return Err(ServeError::Start(format!(
+                        "`cargo lambda watch` for {package} exited ({status}); see {}",
+                        host.log.display()
+                    )))
+                }
+                Err(e) => {
+                    return Err(ServeError::Start(format!(
+                        "waiting for `cargo lambda watch` for {package}: {e}"
+                    )))
+                }
             }
             if Instant::now() > deadline {
                 return Err(ServeError::Start(format!(

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use aws_sdk_cloudformation::Client as Cfn;
@@ -59,7 +59,11 @@ pub enum Event {
         source: String,
         error: String,
     },
-    /// A schedule that cannot be kept here (a `cron(...)` expression).
+    /// A source feeding a function that is not served (no Rust binary is
+    /// declared for it): it is not polled, so nothing is taken from it.
+    NotServed { function: String, source: String },
+    /// A schedule that cannot be kept here (a `cron(...)` expression, or a
+    /// period too long to count).
     NotScheduled {
         function: String,
         rule: String,
@@ -70,27 +74,34 @@ pub enum Event {
 /// Where [`Event`]s go.
 pub type Events = Arc<dyn Fn(Event) + Send + Sync>;
 
-/// What is running for a stack; dropping it stops everything.
+/// Spawned pollers and servers, aborted when dropped (also when `serve`
+/// fails partway, so no poller goes on taking messages).
+#[derive(Default)]
+struct Tasks(Vec<JoinHandle<()>>);
+
+impl Drop for Tasks {
+    fn drop(&mut self) {
+        for task in &self.0 {
+            task.abort();
+        }
+    }
+}
+
+/// What is running for a stack; dropping it stops the functions, the
+/// pollers and the distribution (the API listeners answer until the
+/// runtime stops, with an error once the functions are gone).
 pub struct Served {
-    /// Held so that the functions stop with the rest (none when the stack
-    /// has no Rust functions).
+    /// The functions' only strong handle: they stop with the rest (none
+    /// when the stack has no Rust functions).
     _host: Option<Arc<FunctionHost>>,
     apis: BTreeMap<String, ServedApi>,
     physical: HashMap<String, String>,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: Tasks,
     edge: Vec<Arc<EdgeHost>>,
     sdk: aws_config::SdkConfig,
     endpoint: String,
     events: Events,
     invoke: Invoke,
-}
-
-impl Drop for Served {
-    fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
-    }
 }
 
 /// Where a distribution's viewer-request functions run and log.
@@ -250,7 +261,7 @@ impl Served {
             },
         )
         .map_err(ServeError::io("serving the distribution"))?;
-        self.tasks.push(task);
+        self.tasks.0.push(task);
         Ok(url)
     }
 }
@@ -289,7 +300,8 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
     let gateway = Gateway::start()
         .await
         .map_err(|e| ServeError::Start(format!("starting the WebSocket management API: {e}")))?;
-    let slot: Arc<std::sync::OnceLock<Arc<FunctionHost>>> = Arc::default();
+    // The invoker holds the host weakly: only `Served` keeps it alive.
+    let slot: Arc<std::sync::OnceLock<Weak<FunctionHost>>> = Arc::default();
     let invoke = invoker(
         slot.clone(),
         request.functions.clone(),
@@ -343,14 +355,21 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
         let host = Arc::new(
             FunctionHost::start(request.tools, request.functions, &vars, request.log).await?,
         );
-        let _ = slot.set(host.clone());
+        let _ = slot.set(Arc::downgrade(&host));
         Some(host)
     };
 
-    let mut tasks = Vec::new();
+    let mut tasks = Tasks::default();
     for source in &topology.event_sources {
         let events = request.events.clone();
         let function = source.function.clone();
+        if request.functions.binary(&function).is_none() {
+            (request.events)(Event::NotServed {
+                function,
+                source: source.id.clone(),
+            });
+            continue;
+        }
         let poller = match &source.source {
             Source::Queue {
                 queue,
@@ -430,7 +449,12 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
                 expression,
                 every_s,
             } => {
-                let Some(every) = every_s else {
+                let start = every_s.map(Duration::from_secs).and_then(|every| {
+                    tokio::time::Instant::now()
+                        .checked_add(every)
+                        .map(|first| (first, every))
+                });
+                let Some((first, every)) = start else {
                     (request.events)(Event::NotScheduled {
                         function,
                         rule: rule.clone(),
@@ -444,15 +468,10 @@ pub async fn serve(request: &ServeRequest<'_>) -> Result<Served> {
                     emulator::ACCOUNT,
                     physical.get(rule).map_or(rule.as_str(), String::as_str)
                 );
-                tokio::spawn(keep_schedule(
-                    Duration::from_secs(*every),
-                    arn,
-                    function,
-                    invoke.clone(),
-                ))
+                tokio::spawn(keep_schedule(first, every, arn, function, invoke.clone()))
             }
         };
-        tasks.push(poller);
+        tasks.0.push(poller);
     }
     Ok(Served {
         _host: host,
@@ -504,7 +523,7 @@ pub async fn queue_url(sqs: &aws_sdk_sqs::Client, id: &str) -> Result<String> {
 
 /// Invokes a function by logical ID once the host has started.
 fn invoker(
-    slot: Arc<std::sync::OnceLock<Arc<FunctionHost>>>,
+    slot: Arc<std::sync::OnceLock<Weak<FunctionHost>>>,
     functions: RustFunctions,
     events: Events,
 ) -> Invoke {
@@ -521,8 +540,9 @@ fn invoker(
                 .ok_or_else(|| format!("no Rust function is built for {function}"))?;
             let host = slot
                 .get()
-                .cloned()
-                .ok_or_else(|| "the functions are still starting".to_owned())?;
+                .ok_or_else(|| "the functions are still starting".to_owned())?
+                .upgrade()
+                .ok_or_else(|| "the functions have stopped".to_owned())?;
             let result = host.invoke(binary, &event).await;
             events(Event::Invoked {
                 function,
@@ -665,26 +685,53 @@ async fn poll_stream(mut reader: StreamReader, function: String, invoke: Invoke,
     }
 }
 
-/// Invokes `function` every `every` with EventBridge's scheduled event, the
-/// first time one period after the start, as a new rule first fires
-/// (<https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-scheduled-rule-pattern.html>;
-/// the event's shape: <https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html>).
-/// A failed run is reported by the invoker and not retried here.
-async fn keep_schedule(every: Duration, rule_arn: String, function: String, invoke: Invoke) {
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + every, every);
+/// How often Lambda retries an asynchronous invocation whose function
+/// failed, and the waits before each retry
+/// (<https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-error-handling.html>).
+const ASYNC_RETRIES: [Duration; 2] = [Duration::from_secs(60), Duration::from_secs(120)];
+
+/// Invokes `function` at `first`, then every `every`, with the event an
+/// EventBridge rule's schedule sends
+/// (<https://docs.aws.amazon.com/eventbridge/latest/userguide/run-lambda-schedule.html>;
+/// the event: <https://docs.aws.amazon.com/lambda/latest/dg/with-scheduled-events.html>):
+/// a new rule first fires one period after it is created. A rule invokes
+/// its target asynchronously, so a failed run is retried twice, as Lambda
+/// does; a run still retrying does not delay the next.
+async fn keep_schedule(
+    first: tokio::time::Instant,
+    every: Duration,
+    rule_arn: String,
+    function: String,
+    invoke: Invoke,
+) {
+    let mut ticks = tokio::time::interval_at(first, every);
     loop {
         ticks.tick().await;
         let event = scheduled_event(&rule_arn, chrono::Utc::now());
-        let _ = invoke(function.clone(), event).await;
+        let (invoke, function) = (invoke.clone(), function.clone());
+        tokio::spawn(async move {
+            if invoke(function.clone(), event.clone()).await.is_ok() {
+                return;
+            }
+            for wait in ASYNC_RETRIES {
+                tokio::time::sleep(wait).await;
+                if invoke(function.clone(), event.clone()).await.is_ok() {
+                    return;
+                }
+            }
+        });
     }
 }
 
-/// The event an EventBridge schedule sends a function when it fires at
-/// `time`.
+/// The event an EventBridge rule's schedule sends a function when it fires
+/// at `time`; its `id` is unique per rule and time.
 pub fn scheduled_event(rule_arn: &str, time: chrono::DateTime<chrono::Utc>) -> Value {
+    let rule: u32 = rule_arn.bytes().fold(2_166_136_261u32, |h, b| {
+        (h ^ u32::from(b)).wrapping_mul(16_777_619)
+    });
     json!({
         "version": "0",
-        "id": format!("00000000-0000-0000-0000-{:012}", time.timestamp()),
+        "id": format!("{rule:08x}-0000-0000-0000-{:012}", time.timestamp().max(0)),
         "detail-type": "Scheduled Event",
         "source": "aws.events",
         "account": emulator::ACCOUNT,

@@ -22,8 +22,20 @@ pub enum CodegenError {
         source: serde_json::Error,
     },
     /// A service has no vendored schemas (or the folder is missing).
-    #[error("no vendored schemas for {service} in {}: run `cargo xtask codegen --refresh-schemas`", dir.display())]
-    NoSchemas { service: String, dir: PathBuf },
+    #[error("no vendored schemas for {service} in {}{}: run `cargo xtask codegen --refresh-schemas`", dir.display(), source.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())]
+    NoSchemas {
+        service: String,
+        dir: PathBuf,
+        #[source]
+        source: Option<std::io::Error>,
+    },
+    /// The vendored list of IAM actions is missing or unreadable.
+    #[error("no usable {} ({source}): run `cargo xtask codegen --refresh-schemas`", path.display())]
+    NoActions {
+        path: PathBuf,
+        #[source]
+        source: Box<CodegenError>,
+    },
     /// A schema has a shape the model does not map.
     #[error("{type_name}: {reason}")]
     Schema { type_name: String, reason: String },

@@ -17,18 +17,19 @@ const REGION: &str = "us-east-1";
 /// The schemas of one service, sorted by file name.
 pub fn load_service(root: &Path, service: &str) -> Result<Vec<Json>> {
     let dir = root.join(SCHEMA_DIR).join(module_name(service));
-    let none = || CodegenError::NoSchemas {
+    let none = |source| CodegenError::NoSchemas {
         service: service.to_owned(),
         dir: dir.clone(),
+        source,
     };
     let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|_| none())?
+        .map_err(|e| none(Some(e)))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     files.sort();
     if files.is_empty() {
-        return Err(none());
+        return Err(none(None));
     }
     files.iter().map(|f| read_json(f)).collect()
 }
@@ -42,7 +43,11 @@ const ACTIONS_FILE: &str = "iam-actions.json";
 
 /// Reads the vendored list of IAM actions.
 pub fn known_actions(root: &Path) -> Result<KnownActions> {
-    read_json(&root.join(SCHEMA_DIR).join(ACTIONS_FILE))
+    let path = root.join(SCHEMA_DIR).join(ACTIONS_FILE);
+    read_json(&path).map_err(|e| CodegenError::NoActions {
+        path,
+        source: Box::new(e),
+    })
 }
 
 /// Whether IAM has `action` (`s3:GetObject`); some schemas list actions

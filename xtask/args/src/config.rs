@@ -19,7 +19,7 @@ pub enum IpStorageArg {
 }
 
 /// Configuration flags, shared by every command that builds a stack.
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, Default, PartialEq, clap::Args)]
 pub struct ConfigArgs {
     /// Configuration file (TOML) [default: resume.toml when it exists].
     #[arg(long, value_name = "FILE")]
@@ -54,4 +54,12 @@ pub struct ConfigArgs {
     /// Overrides `api_burst_limit`.
     #[arg(long, value_name = "REQUESTS")]
     pub api_burst_limit: Option<u32>,
+}
+
+impl ConfigArgs {
+    /// Whether any configuration flag was given (an app without a
+    /// configuration refuses them rather than ignoring them).
+    pub fn given(&self) -> bool {
+        *self != ConfigArgs::default()
+    }
 }

@@ -41,9 +41,9 @@ pub fn logs_dir() -> Result<PathBuf> {
     after_help = "Everything runs on loopback: moto (the emulator), the functions under cargo lambda\nwatch, the APIs, the queue, stream and schedule pollers, the edge recorder and a\nCloudFront stand-in serving the site. Ctrl-C stops all of it.\n\nExamples:\n  cargo xtask local\n  cargo xtask local --port 3000\n  cargo xtask local --app uploads        # the second application: its bucket, queue and indexer"
 )]
 pub struct Args {
-    /// Port of the site (127.0.0.1); 0 picks a free one.
-    #[arg(long, default_value_t = 8080)]
-    pub port: u16,
+    /// Port of the site (127.0.0.1) [default: 8080]; 0 picks a free one.
+    #[arg(long)]
+    pub port: Option<u16>,
     /// Which application to run: the visitor counter's prod stage, or the
     /// uploads pipeline (apps/uploads; no site, so no port).
     #[arg(long, value_enum, default_value_t = AppArg::Visitor)]
@@ -77,7 +77,7 @@ pub fn run(args: &Args) -> Result<()> {
             AppArg::Visitor => {
                 let config = args.config.load()?;
                 let running = tokio::select! {
-                    running = start(&config, args.port, None) => running?,
+                    running = start(&config, args.port.unwrap_or(8080), None) => running?,
                     signal = starting.signal() => return Err(signals::Interrupted(signal).into()),
                 };
                 let up = format!(
@@ -88,6 +88,9 @@ pub fn run(args: &Args) -> Result<()> {
                 (Box::new(running) as Box<dyn Send>, up, endpoint)
             }
             AppArg::Uploads => {
+                if args.port.is_some() || args.config.given() {
+                    anyhow::bail!("--app uploads serves no site and has no stack configuration: drop --port and the configuration flags");
+                }
                 let running = tokio::select! {
                     running = uploads::start() => running?,
                     signal = starting.signal() => return Err(signals::Interrupted(signal).into()),
@@ -147,7 +150,7 @@ pub fn print_events(invocations: bool) -> Events {
             elapsed,
             error,
         } => {
-            if invocations || error.is_some() {
+            if invocations {
                 let outcome = error.map_or_else(|| "ok".to_owned(), |e| format!("FAILED: {e}"));
                 eprintln!(
                     "    {function:<12} {what} ({} ms) {outcome}",
@@ -170,12 +173,15 @@ pub fn print_events(invocations: bool) -> Events {
             source,
             error,
         } => eprintln!("    polling {source} for {function}: {error}"),
+        Event::NotServed { function, source } => eprintln!(
+            "    {source} feeds {function}, which is not one of the served Rust functions: it is not polled"
+        ),
         Event::NotScheduled {
             function,
             rule,
             expression,
         } => eprintln!(
-            "    {function}: {rule}'s {expression} is not kept locally (only rate(...) is); invoke it with `cargo xtask invoke`"
+            "    {function}: {rule}'s {expression} is not kept locally (only rate(...) schedules are)"
         ),
     }
     })

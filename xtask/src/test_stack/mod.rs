@@ -1,7 +1,7 @@
 //! `cargo xtask test-stack`: deploy the `test` stage under a unique name, run
 //! the integration suite against it, and tear it down whatever happened (a
 //! failed check, a panic, Ctrl-C). On an emulator the functions, APIs and
-//! event sources the emulator cannot run are served here (`local::serve`).
+//! event sources the emulator cannot run are served here (`stack_serve`).
 
 pub mod client;
 pub mod suite;
@@ -68,6 +68,9 @@ pub struct Run<'a> {
 pub fn run(args: &Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     if args.app == AppArg::Uploads {
+        if args.config.given() {
+            anyhow::bail!("--app uploads has no stack configuration: drop the configuration flags (they configure the visitor counter)");
+        }
         return runtime.block_on(async {
             let target = args.target.resolve()?;
             let timeout = Duration::from_secs(args.timeout_minutes * 60);

@@ -165,3 +165,15 @@ fn the_workflows_call_xtask_as_it_parses() {
         .any(|(_, a)| a.first().map(String::as_str) == Some("deploy")
             && a.windows(2).any(|w| w[0] == "--outputs-file")));
 }
+
+/// The model's GitHub names are the ones the bootstrap stack's trust policy
+/// is written with.
+#[test]
+fn the_model_and_the_bootstrap_name_githubs_claims_alike() {
+    assert_eq!(workflow_check::ISSUER, bootstrap::GITHUB_ISSUER);
+    assert_eq!(workflow_check::DEFAULT_AUDIENCE, bootstrap::GITHUB_AUDIENCE);
+    assert_eq!(
+        workflow_check::environment_subject(&REPO, "production"),
+        bootstrap::github_subject(REPO.owner, REPO.name, "production")
+    );
+}

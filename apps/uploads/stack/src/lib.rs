@@ -17,8 +17,12 @@ use uploads_model::{env, table};
 
 /// The crate that holds the functions' binaries.
 pub const FUNCTIONS_PACKAGE: &str = "uploads-functions";
+/// The indexer's and the hourly report's logical IDs, and the schedule's.
+pub const INDEXER: &str = "Indexer";
+pub const HOURLY: &str = "Hourly";
+pub const SCHEDULE: &str = "EveryHour";
 /// Each function once: (logical ID, binary).
-pub const FUNCTIONS: [(&str, &str); 2] = [("Indexer", "indexer"), ("Hourly", "hourly")];
+pub const FUNCTIONS: [(&str, &str); 2] = [(INDEXER, "indexer"), (HOURLY, "hourly")];
 
 /// The stack's outputs, by name.
 pub mod outputs {
@@ -64,7 +68,7 @@ pub fn build() -> Result<Template, ConstructError> {
     let mut hourly = function(&mut t, hourly_id, "reports on the hour before");
     index.grant(&mut t, &mut hourly, &[ItemAccess::Get, ItemAccess::Put]);
     let every_hour = ScheduleExpr::every(1, RateUnit::Hour)?;
-    Schedule::new(&mut t, "EveryHour", &every_hour, &hourly);
+    Schedule::new(&mut t, SCHEDULE, &every_hour, &hourly);
 
     let mut alerts = Alerts::new(&mut t, "Alarms", None);
     let refused = "Uploads the indexer refused are in the dead-letter queue";
