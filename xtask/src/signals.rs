@@ -62,11 +62,23 @@ impl Cancel {
         self.0.next()
     }
 
-    /// `e`, as an [`Interrupted`] when a signal stopped the run.
+    /// `e`, as an [`Interrupted`] when a signal stopped the run; a stack
+    /// a cancelled teardown may have left comes with the commands that
+    /// remove it.
     pub fn error(&self, e: stack_deploy::guard::GuardError) -> anyhow::Error {
-        match self.0.caught() {
+        let left = match &e {
+            stack_deploy::guard::GuardError::TeardownCancelled { stack, .. } => Some(format!(
+                "`cargo xtask destroy --stack {stack}` (or `cargo xtask gc`) removes it"
+            )),
+            _ => None,
+        };
+        let error = match self.0.caught() {
             Some(signal) => anyhow::Error::new(Interrupted(signal)).context(e.to_string()),
             None => e.into(),
+        };
+        match left {
+            Some(hint) => error.context(hint),
+            None => error,
         }
     }
 }

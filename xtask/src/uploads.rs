@@ -54,7 +54,7 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
         .join(format!("{}.log", stack.name));
     let endpoint = target.endpoint().unwrap_or_default();
     let suite = |outputs| async {
-        let served = serve_functions(&sdk, endpoint, &stack.name, &log).await?;
+        let served = serve_functions(&sdk, endpoint, &stack.name, &log, false).await?;
         suite(&sdk, &served, outputs).await.map_err(BoxError::from)
     };
     let cancel = signals::Cancel::new();
@@ -98,13 +98,12 @@ pub async fn deploy_emulated(
         template: &body,
         parameters: &parameters,
         tags,
-        yes: true,
         timeout,
         emulator: true,
         role_arn: None,
         store: None,
     };
-    let applied = crate::deploy::apply(&cfn, &request).await?;
+    let applied = crate::deploy::apply(&cfn, &request, true).await?;
     let physical = stack_serve::physical_ids(&cfn, stack).await?;
     let wired = emulator::wiring::complete(sdk, &physical, &emulated.template).await?;
     eprintln!(
@@ -116,12 +115,14 @@ pub async fn deploy_emulated(
 }
 
 /// Serves the deployed stack's functions and event sources (what the
-/// emulator does not run); their output goes to `log`.
+/// emulator does not run); their output goes to `log`, and a line per
+/// invocation is printed when `invocations` (local mode).
 pub async fn serve_functions(
     sdk: &aws_config::SdkConfig,
     endpoint: &str,
     stack: &str,
     log: &Path,
+    invocations: bool,
 ) -> Result<Served> {
     let env = PyEnv::ensure()?;
     eprintln!(
@@ -138,7 +139,7 @@ pub async fn serve_functions(
         log,
         extra_env: BTreeMap::new(),
         http_addr: ([127, 0, 0, 1], 0).into(),
-        events: local::print_events(false),
+        events: local::print_events(invocations),
     })
     .await
     .context("serving the uploads functions")?;

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 #[derive(Debug, thiserror::Error)]
 pub enum ArtifactError {
     /// The binary, or the cache, could not be read or written.
-    #[error("{what} {path}: {source}")]
+    #[error("{what} {path}")]
     File {
         /// What was being done (`reading`, `caching`).
         what: &'static str,

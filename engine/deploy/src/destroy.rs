@@ -41,7 +41,7 @@ pub enum DestroyError {
         timeout: Duration,
     },
     /// The stored template is not JSON.
-    #[error("stack {stack}'s template is not JSON: {source}")]
+    #[error("stack {stack}'s template is not JSON")]
     TemplateNotJson {
         /// The stack.
         stack: String,
@@ -258,6 +258,8 @@ pub async fn empty_bucket(s3: &aws_sdk_s3::Client, bucket: &str) -> Result<usize
     loop {
         let listing = match s3.list_object_versions().bucket(bucket).send().await {
             Ok(l) => l,
+            // S3's error code for a bucket that does not exist
+            // (<https://docs.aws.amazon.com/AmazonS3/latest/API/ErrorResponses.html#ErrorCodeList>).
             Err(e) if e.code() == Some("NoSuchBucket") => return Ok(removed),
             Err(e) => return Err(DestroyError::aws(format!("listing {bucket}"))(e)),
         };

@@ -17,7 +17,7 @@ const HASH_METADATA: &str = "sha256";
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
     /// A file could not be read.
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading {}", path.display())]
     Read {
         /// The file.
         path: PathBuf,

@@ -10,7 +10,7 @@ pub enum ServeError {
     #[error("{0}")]
     Missing(String),
     /// A file or folder could not be made or written.
-    #[error("{action}: {source}")]
+    #[error("{action}")]
     Io {
         action: String,
         #[source]

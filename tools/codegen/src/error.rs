@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum CodegenError {
     /// A file could not be read, written, copied or removed.
-    #[error("{action} {}: {source}", path.display())]
+    #[error("{action} {}", path.display())]
     Io {
         action: &'static str,
         path: PathBuf,
@@ -15,14 +15,14 @@ pub enum CodegenError {
         source: std::io::Error,
     },
     /// A vendored or packaged JSON file does not parse.
-    #[error("{} is not the JSON expected: {source}", path.display())]
+    #[error("{} is not the JSON expected", path.display())]
     Json {
         path: PathBuf,
         #[source]
         source: serde_json::Error,
     },
     /// A service has no vendored schemas (or the folder is missing).
-    #[error("no vendored schemas for {service} in {}{}: run `cargo xtask codegen --refresh-schemas`", dir.display(), source.as_ref().map(|e| format!(" ({e})")).unwrap_or_default())]
+    #[error("no vendored schemas for {service} in {}: run `cargo xtask codegen --refresh-schemas`", dir.display())]
     NoSchemas {
         service: String,
         dir: PathBuf,
@@ -30,7 +30,7 @@ pub enum CodegenError {
         source: Option<std::io::Error>,
     },
     /// The vendored list of IAM actions is missing or unreadable.
-    #[error("no usable {} ({source}): run `cargo xtask codegen --refresh-schemas`", path.display())]
+    #[error("no usable {}: run `cargo xtask codegen --refresh-schemas`", path.display())]
     NoActions {
         path: PathBuf,
         #[source]

@@ -20,7 +20,7 @@ const STALE_LOCK: Duration = Duration::from_secs(15 * 60);
 #[derive(Debug, thiserror::Error)]
 pub enum PyEnvError {
     /// The requirements file could not be read.
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading {}", path.display())]
     Requirements {
         /// The file.
         path: PathBuf,

@@ -14,7 +14,7 @@ pub enum LogsError {
         text: String,
     },
     /// A local log file could not be read.
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading {}", path.display())]
     File {
         /// The file.
         path: PathBuf,

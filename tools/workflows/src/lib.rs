@@ -57,7 +57,7 @@ pub struct Repo<'a> {
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
     /// A file or folder could not be read.
-    #[error("reading {}: {source}", path.display())]
+    #[error("reading {}", path.display())]
     Read {
         /// The file or folder.
         path: PathBuf,
@@ -76,7 +76,7 @@ pub enum WorkflowError {
     #[error("evaluating the trust policy: {0}")]
     Policy(String),
     /// shellcheck could not be run.
-    #[error("running shellcheck ({program}): {source}")]
+    #[error("running shellcheck ({program})")]
     Shellcheck {
         /// The program.
         program: PathBuf,

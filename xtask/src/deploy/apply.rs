@@ -4,35 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, IsTerminal, Write};
-use std::time::Duration;
 
 use anyhow::Result;
 use aws_sdk_cloudformation::types::StackStatus;
 use aws_sdk_cloudformation::Client;
-pub use stack_deploy::{creates, Applied, TemplateStore};
+pub use stack_deploy::{creates, Applied, ApplyRequest, TemplateStore};
 use stack_deploy::{ApplyError, Change, Observer, Progress};
-
-/// What to apply.
-pub struct ApplyRequest<'a> {
-    /// The stack's name.
-    pub stack: &'a str,
-    /// The template body (JSON).
-    pub template: &'a str,
-    /// Template parameters.
-    pub parameters: &'a BTreeMap<String, String>,
-    /// Stack tags.
-    pub tags: &'a BTreeMap<String, String>,
-    /// Skip the confirmation prompt.
-    pub yes: bool,
-    /// Longest wait for the stack to settle.
-    pub timeout: Duration,
-    /// The target is an emulator (see `stack_deploy::ApplyRequest::emulator`).
-    pub emulator: bool,
-    /// The role CloudFormation acts as (`None`: the caller's credentials).
-    pub role_arn: Option<&'a str>,
-    /// Where a template over the inline limit is uploaded.
-    pub store: Option<TemplateStore<'a>>,
-}
 
 /// Prints what the apply does; asks on a terminal unless told yes.
 struct Printer<'a> {
@@ -97,23 +74,14 @@ impl Observer for Printer<'_> {
     }
 }
 
-/// Creates or updates the stack to `request.template`.
-pub async fn apply(cfn: &Client, request: &ApplyRequest<'_>) -> Result<Applied> {
-    let engine = stack_deploy::ApplyRequest {
-        stack: request.stack,
-        template: request.template,
-        parameters: request.parameters,
-        tags: request.tags,
-        timeout: request.timeout,
-        emulator: request.emulator,
-        role_arn: request.role_arn,
-        store: request.store,
-    };
+/// Creates or updates the stack to `request.template`, asking on a
+/// terminal first unless `yes`.
+pub async fn apply(cfn: &Client, request: &ApplyRequest<'_>, yes: bool) -> Result<Applied> {
     let printer = Printer {
         stack: request.stack,
-        yes: request.yes,
+        yes,
     };
-    match stack_deploy::apply(cfn, &engine, &printer).await {
+    match stack_deploy::apply(cfn, request, &printer).await {
         Ok(applied) => Ok(applied),
         Err(e @ ApplyError::Broken { .. }) => Err(anyhow::Error::new(e).context(format!(
             "`cargo xtask destroy --stack {}` deletes it",

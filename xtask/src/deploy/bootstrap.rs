@@ -85,13 +85,13 @@ pub async fn apply_bootstrap(
             template: rendered.json_text(),
             parameters: &BTreeMap::new(),
             tags: &BTreeMap::from([("app".to_owned(), config.app_name.clone())]),
-            yes: args.yes,
             timeout: Duration::from_secs(15 * 60),
             emulator: target.is_emulated(),
             role_arn: None,
             // The bootstrap stack creates the bucket; it is small enough.
             store: None,
         },
+        args.yes,
     )
     .await
     .with_context(|| format!("applying {name}"))?;

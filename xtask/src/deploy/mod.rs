@@ -398,12 +398,12 @@ pub async fn deploy(
                         template: rendered.json_text(),
                         parameters: &BTreeMap::new(),
                         tags: &BTreeMap::from([("app".to_owned(), config.app_name.clone())]),
-                        yes: true,
                         timeout,
                         emulator: target.is_emulated(),
                         role_arn: None,
                         store: None,
                     },
+                    true,
                 )
                 .await
                 .context("applying the bootstrap stack")?
@@ -504,7 +504,6 @@ pub async fn deploy(
             template: &body,
             parameters: &params,
             tags: &tags,
-            yes: args.yes,
             timeout,
             emulator: target.is_emulated(),
             role_arn: role_arn.as_deref(),
@@ -513,6 +512,7 @@ pub async fn deploy(
                 bucket: &bucket,
             }),
         },
+        args.yes,
     )
     .await?;
     let outputs = applied.outputs().clone();

@@ -180,7 +180,6 @@ async fn a_failed_first_create_then_a_successful_one() {
         template,
         parameters: &no_params,
         tags: &no_params,
-        yes: true,
         timeout: Duration::from_secs(60),
         emulator: true,
         role_arn: None,
@@ -192,7 +191,7 @@ async fn a_failed_first_create_then_a_successful_one() {
             "Runtime":"provided.al2023","Handler":"bootstrap",
             "Role":"arn:aws:iam::123456789012:role/none",
             "Code":{"S3Bucket":"no-such-bucket","S3Key":"none.zip"}}}}}"#;
-    let err = apply(&cfn, &request(broken)).await.unwrap_err();
+    let err = apply(&cfn, &request(broken), true).await.unwrap_err();
     let text = format!("{err:#}");
     assert!(
         text.contains("creating stack first-create failed"),
@@ -214,7 +213,7 @@ async fn a_failed_first_create_then_a_successful_one() {
 
     let fixed = r#"{"Resources":{"Queue":{"Type":"AWS::SQS::Queue"}},
         "Outputs":{"Url":{"Value":{"Ref":"Queue"}}}}"#;
-    let applied = apply(&cfn, &request(fixed)).await.unwrap();
+    let applied = apply(&cfn, &request(fixed), true).await.unwrap();
     let Applied::Changed(outputs) = applied else {
         panic!("the second apply creates the stack");
     };
@@ -702,7 +701,6 @@ async fn a_template_over_the_inline_limit_is_sent_by_url() {
         template: &pretty,
         parameters: &no_params,
         tags: &no_params,
-        yes: true,
         timeout: Duration::from_secs(120),
         emulator: true,
         role_arn: None,
@@ -711,7 +709,7 @@ async fn a_template_over_the_inline_limit_is_sent_by_url() {
             bucket: "artifacts",
         }),
     };
-    let applied = apply(&cfn, &request()).await.unwrap();
+    let applied = apply(&cfn, &request(), true).await.unwrap();
     assert!(applied.outputs()["First"].contains("Queue0"), "{applied:?}");
     let listed = s3
         .list_objects_v2()
@@ -736,7 +734,7 @@ async fn a_template_over_the_inline_limit_is_sent_by_url() {
         .unwrap();
     assert_eq!(resources.stack_resource_summaries().len(), 200);
     // Applying it again finds nothing to change and uploads nothing new.
-    let again = apply(&cfn, &request()).await.unwrap();
+    let again = apply(&cfn, &request(), true).await.unwrap();
     assert!(matches!(again, Applied::NoChanges(_)), "{again:?}");
 }
 

@@ -43,7 +43,7 @@ pub async fn start() -> Result<Running> {
     let outputs =
         uploads::deploy_emulated(&sdk, STACK, &BTreeMap::new(), Duration::from_secs(600)).await?;
     let log = workspace::target_dir()?.join("local").join("uploads.log");
-    let served = uploads::serve_functions(&sdk, &endpoint, STACK, &log).await?;
+    let served = uploads::serve_functions(&sdk, &endpoint, STACK, &log, true).await?;
     let bucket = outputs
         .get(uploads_stack::outputs::BUCKET)
         .cloned()

@@ -152,13 +152,7 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
             &outcome,
             Err(GuardError::TeardownCancelled { .. } | GuardError::Teardown { .. })
         );
-    let outcome = outcome.map_err(|e| match e {
-        GuardError::TeardownCancelled { .. } => cancel.error(e).context(format!(
-            "`cargo xtask destroy --stack {}` (or `cargo xtask gc`) removes it",
-            run.stack
-        )),
-        other => cancel.error(other),
-    });
+    let outcome = outcome.map_err(|e| cancel.error(e));
     if let Err(e) = &outcome {
         eprintln!("==> FAILED: {e:#}");
     }
