@@ -33,6 +33,7 @@ pub mod access;
 mod conditions;
 #[cfg(feature = "constructs")]
 pub mod constructs;
+pub mod diff;
 pub mod fns;
 mod json;
 mod mapping;

@@ -196,7 +196,7 @@ pub fn summaries_since(since: std::time::SystemTime) -> Vec<(String, String)> {
 /// Prints `report` (the summary, every denial, every grant no call used)
 /// and fails when a call would be denied or could not be checked.
 pub fn judge(report: &Report, file: &Path) -> Result<()> {
-    eprintln!("==> {}", report.summary());
+    crate::out::say!("{}", report.summary());
     for denial in &report.denied {
         eprintln!("    {denial}");
     }

@@ -37,8 +37,8 @@ pub fn ensure_packages(dir: &Path) -> Result<()> {
     if fresh {
         return Ok(());
     }
-    eprintln!(
-        "==> installing pinned npm packages (npm ci in {})",
+    crate::out::say!(
+        "installing pinned npm packages (npm ci in {})",
         dir.display()
     );
     let status = Command::new("npm")
@@ -66,10 +66,7 @@ pub fn run() -> Result<()> {
     crate::signals::block_on(&runtime, async {
         let running = crate::local::start(&config, 0, None).await?;
         crate::counting_check::run(&running).await?;
-        eprintln!(
-            "==> the site is up at {}; opening it in Chromium",
-            running.url
-        );
+        crate::out::say!("the site is up at {}; opening it in Chromium", running.url);
         let status = tokio::process::Command::new("node")
             .arg(dir.join("counter.test.mjs"))
             .arg(&running.url)

@@ -74,8 +74,8 @@ pub fn build(arch: Arch) -> Result<Vec<Artifact>> {
     let path = std::env::join_paths(std::iter::once(env.bin_dir()).chain(std::env::split_paths(
         &std::env::var_os("PATH").unwrap_or_default(),
     )))?;
-    eprintln!(
-        "==> building the functions for {} (release profile; first build takes minutes)",
+    crate::out::say!(
+        "building the functions for {} (release profile; first build takes minutes)",
         arch.triple()
     );
     let zig = env.package_dir("ziglang")?.join("zig");
@@ -91,6 +91,8 @@ pub fn build(arch: Arch) -> Result<Vec<Artifact>> {
         .env("PATH", path)
         .env("CARGO_ZIGBUILD_ZIG_PATH", zig)
         .current_dir(workspace::root()?)
+        // Standard output is the command's result (`--json`): builds talk on stderr.
+        .stdout(std::io::stderr())
         .status()
         .context("running cargo-lambda")?;
     if !status.success() {

@@ -12,6 +12,9 @@ macro_rules! client {
             if let Some(recorder) = record {
                 builder = builder.interceptor(recorder.clone());
             }
+            if crate::out::verbose() {
+                builder = builder.interceptor(crate::out::Trace);
+            }
             $sdk::Client::from_conf(builder.build())
         }
     };

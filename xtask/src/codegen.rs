@@ -32,8 +32,8 @@ pub fn run(args: &Args) -> Result<()> {
             version: String::from_utf8_lossy(&version.stdout).into_owned(),
         };
         let done = schema::refresh(&root, &package)?;
-        eprintln!(
-            "==> vendored {} schemas of {} services into {}",
+        crate::out::say!(
+            "vendored {} schemas of {} services into {}",
             done.schemas,
             done.services,
             schema::SCHEMA_DIR
@@ -42,7 +42,7 @@ pub fn run(args: &Args) -> Result<()> {
     let plan = infra_codegen::plan(&root)?;
     if args.check {
         if plan.is_fresh() {
-            eprintln!("==> generated code is fresh ({} files)", plan.file_count());
+            crate::out::say!("generated code is fresh ({} files)", plan.file_count());
             return Ok(());
         }
         let mut msg = String::from(
@@ -57,8 +57,8 @@ pub fn run(args: &Args) -> Result<()> {
         bail!(msg);
     }
     plan.write(&root)?;
-    eprintln!(
-        "==> {} files generated: {} written, {} removed",
+    crate::out::say!(
+        "{} files generated: {} written, {} removed",
         plan.file_count(),
         plan.changed.len(),
         plan.stale.len()

@@ -92,8 +92,8 @@ pub async fn run(running: &Running) -> Result<()> {
         .await
         .context("reading the paths table")?;
     ensure!(stored.item.is_none(), "the missing page's path was stored");
-    eprintln!(
-        "==> a HEAD, Googlebot, curl and a missing page: no view and no visitor; bot requests +2, other requests +1; the missing path is stored nowhere"
+    crate::out::say!(
+        "a HEAD, Googlebot, curl and a missing page: no view and no visitor; bot requests +2, other requests +1; the missing path is stored nowhere"
     );
     Ok(())
 }

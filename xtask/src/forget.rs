@@ -57,6 +57,7 @@ pub fn run(args: &Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     crate::signals::block_on(&runtime, async {
         let sdk = target.sdk_config().await;
+        crate::deploy::announce(&target, &sdk, None, "forgetting on").await?;
         let forgotten = forget(&sdk, &stack, &storage, address).await?;
         let table = &forgotten.table;
         match &forgotten.removed {

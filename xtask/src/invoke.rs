@@ -77,7 +77,7 @@ async fn invoke(args: &Args, event: Value, env: &PyEnv) -> Result<()> {
         Some(url) => url.clone(),
         None => {
             started = emulator::Moto::start_from(&env.bin_dir())?;
-            eprintln!("==> embedded emulator (moto) at {}", started.endpoint());
+            crate::out::say!("embedded emulator (moto) at {}", started.endpoint());
             started.endpoint().to_owned()
         }
     };
@@ -191,13 +191,10 @@ print(json.dumps(module.handler(json.loads(event_json), None)))
         .send()
         .await?;
     for message in sent.messages() {
-        eprintln!(
-            "==> sent to the queue: {}",
-            message.body().unwrap_or_default()
-        );
+        crate::out::say!("sent to the queue: {}", message.body().unwrap_or_default());
     }
     if sent.messages().is_empty() {
-        eprintln!("==> nothing sent to the queue (skipped path, or see the log above)");
+        crate::out::say!("nothing sent to the queue (skipped path, or see the log above)");
     }
     eprint!("{}", String::from_utf8_lossy(&out.stderr));
     Ok(serde_json::from_slice(&out.stdout)?)

@@ -23,7 +23,7 @@ pub fn run() -> Result<()> {
             files.push(path);
         }
     }
-    eprintln!("==> cfn-lint on {} templates", files.len());
+    crate::out::say!("cfn-lint on {} templates", files.len());
     let status = env
         .command("cfn-lint")
         .args(["--format", "parseable", "--"])

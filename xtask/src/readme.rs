@@ -226,6 +226,30 @@ fn check_readme() -> Result<()> {
             problems.join("; ")
         );
     }
+    check_costs(&readme, &root)
+}
+
+/// The visits a month the README quotes `cargo xtask cost` at.
+pub const COST_QUOTES: [u64; 2] = [10_000, 1_000_000];
+
+/// The README quotes what `cargo xtask cost` prints now, at each of
+/// [`COST_QUOTES`]: a change to the prices, the measured units or the
+/// template shows up here.
+fn check_costs(readme: &str, root: &std::path::Path) -> Result<()> {
+    let config = visitor_stack::StackConfig::default();
+    for visits in COST_QUOTES {
+        let priced =
+            crate::cost::price(root, &config, visits, crate::cost::Assumptions::default())?;
+        let expected = crate::cost::summary(visits, &priced);
+        let begin = format!("<!-- cost:{visits} -->\n```text\n");
+        match block(readme, &begin) {
+            Some(shown) if shown == expected => {}
+            Some(_) => bail!(
+                "the README's cost at {visits} visits differs from what `cargo xtask cost --visits-per-month {visits}` prints now:\n{expected}copy it into README.md"
+            ),
+            None => bail!("the README has no cost block for {visits} visits (marker `<!-- cost:{visits} -->`)"),
+        }
+    }
     Ok(())
 }
 

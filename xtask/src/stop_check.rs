@@ -76,6 +76,14 @@ const CASES: &[Case] = &[
         uses_endpoint: false,
     },
     Case {
+        what: "sync --watch while watching",
+        args: &["sync", "--watch", "--endpoint", "{endpoint}"],
+        marker: "==> watching the functions' code",
+        signal: Signal::Interrupt,
+        stops_normally: false,
+        uses_endpoint: true,
+    },
+    Case {
         what: "deploy on the embedded emulator",
         args: &["deploy", "--stage", "test", "--yes"],
         marker: "==> deploying to the embedded emulator",
@@ -126,8 +134,8 @@ pub fn run() -> Result<()> {
                 left.join(", ")
             );
         }
-        eprintln!(
-            "==> {:<34} {}: stopped in {:.1}s ({}); {} processes it started, none left{}",
+        crate::out::say!(
+            "{:<34} {}: stopped in {:.1}s ({}); {} processes it started, none left{}",
             case.what,
             case.signal.name(),
             report.stopped_in.as_secs_f64(),

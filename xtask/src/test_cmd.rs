@@ -39,6 +39,10 @@ pub enum Step {
     /// `--app uploads`), and the uploads app's local run indexes an upload
     /// (`cargo xtask local --app uploads`).
     Stack,
+    /// The command line as a user types it against the embedded emulator:
+    /// deploy --json and --no-execute, diff, gc --json, cost, --aws
+    /// --profile up to its first call (xtask/src/cli_check.rs).
+    Commands,
     /// The site in headless Chromium against `cargo xtask local`: the counter
     /// counts a reload once and updates live.
     Browser,
@@ -60,6 +64,7 @@ const ALL: &[Step] = &[
     Step::Lint,
     Step::Workflows,
     Step::Stack,
+    Step::Commands,
     Step::Browser,
     Step::Signals,
     Step::Bench,
@@ -92,9 +97,9 @@ pub fn run(args: &Args) -> Result<()> {
         let result = run_step(step);
         let secs = start.elapsed().as_secs_f64();
         if let Err(e) = &result {
-            eprintln!("==> [{name}] FAILED after {secs:.1}s: {e:#}");
+            crate::out::say!("[{name}] FAILED after {secs:.1}s: {e:#}");
         } else {
-            eprintln!("==> [{name}] ok ({secs:.1}s)");
+            crate::out::say!("[{name}] ok ({secs:.1}s)");
         }
         let failed = result.is_err();
         results.push((name, secs, result));
@@ -141,6 +146,7 @@ fn describe(step: Step) -> &'static str {
             "workflows: actionlint, bash with pipefail, OIDC claims vs the deploy role, shellcheck"
         }
         Step::Stack => "test stacks on the embedded emulator (the counter's, then the uploads app's): deploy, suite, teardown; then the uploads app's local run",
+        Step::Commands => "the command line on the embedded emulator: deploy --json, --no-execute, diff, gc, cost, --aws --profile",
         Step::Browser => "the site in headless Chromium against cargo xtask local",
         Step::Signals => "SIGTERM/SIGHUP mid-work leave no process, stack, table or queue",
         Step::Bench => "the benchmark on a tiny workload (cargo xtask bench --smoke)",
@@ -227,7 +233,7 @@ fn run_step(step: Step) -> Result<()> {
             if !status.success() {
                 bail!("actionlint found problems in the workflows ({status})");
             }
-            eprintln!("==> {} workflows pass actionlint", files.len());
+            crate::out::say!("{} workflows pass actionlint", files.len());
             workflows::check(&root)
         }
         Step::Stack => [AppArg::Visitor, AppArg::Uploads]
@@ -237,19 +243,24 @@ fn run_step(step: Step) -> Result<()> {
                     target: TargetArgs {
                         endpoint: None,
                         aws: false,
+                        profile: None,
+                        region: None,
                     },
                     keep: false,
                     timeout_minutes: 10,
                     config: ConfigArgs::default(),
                     app,
+                    json: false,
                 })
             })
             .and_then(|()| crate::local::uploads::check()),
+        Step::Commands => crate::cli_check::run(),
         Step::Browser => browser::run(),
         Step::Signals => stop_check::run(),
         Step::Bench => bench::run(&bench::Args {
             json: false,
             smoke: true,
+            cost_units: false,
         }),
         Step::Readme => readme::check(),
     }

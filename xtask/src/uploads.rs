@@ -42,7 +42,7 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
     let sdk = target.sdk_config().await;
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
     let stack = TestStack::new("uploads");
-    eprintln!("==> test stack {} on {}", stack.name, target.describe());
+    crate::out::say!("test stack {} on {}", stack.name, target.describe());
     let show = crate::test_stack::show;
     let deploy = || async {
         deploy_emulated(&sdk, &stack.name, &stack.tags, timeout)
@@ -73,7 +73,7 @@ pub async fn test_stack(target: &Target, keep: bool, timeout: Duration) -> Resul
     )
     .await
     .map_err(|e| cancel.error(e))?;
-    eprintln!("==> the uploads pipeline works end to end");
+    crate::out::say!("the uploads pipeline works end to end");
     Ok(())
 }
 
@@ -106,8 +106,8 @@ pub async fn deploy_emulated(
     let applied = crate::deploy::apply(&cfn, &request, true).await?;
     let physical = stack_serve::physical_ids(&cfn, stack).await?;
     let wired = emulator::wiring::complete(sdk, &physical, &emulated.template).await?;
-    eprintln!(
-        "==> made what moto's CloudFormation skips: {} subscriptions, {} bucket notifications",
+    crate::out::say!(
+        "made what moto's CloudFormation skips: {} subscriptions, {} bucket notifications",
         wired.subscriptions.len(),
         wired.notifying_buckets.len()
     );
@@ -125,8 +125,8 @@ pub async fn serve_functions(
     invocations: bool,
 ) -> Result<Served> {
     let env = PyEnv::ensure()?;
-    eprintln!(
-        "==> starting the functions (cargo lambda watch; output in {})",
+    crate::out::say!(
+        "starting the functions (cargo lambda watch; output in {})",
         log.display()
     );
     let served = serve(&ServeRequest {

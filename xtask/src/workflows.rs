@@ -75,13 +75,13 @@ pub fn check(root: &Path) -> Result<()> {
             lines.join("\n")
         );
     }
-    eprintln!(
-        "==> every run step stops on a failed pipe; every deploying job's OIDC token matches the deploy role's trust policy; no pull-request job's does; {} cargo xtask calls parse",
+    crate::out::say!(
+        "every run step stops on a failed pipe; every deploying job's OIDC token matches the deploy role's trust policy; no pull-request job's does; {} cargo xtask calls parse",
         commands.len()
     );
     let shellcheck = PyEnv::ensure()?.bin("shellcheck");
     let checked = workflow_check::shellcheck(&workflows, &shellcheck)?;
-    eprintln!("==> {checked} run scripts pass shellcheck");
+    crate::out::say!("{checked} run scripts pass shellcheck");
     Ok(())
 }
 

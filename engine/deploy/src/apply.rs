@@ -45,13 +45,21 @@ pub enum Applied {
     NoChanges(BTreeMap<String, String>),
     /// The change set ran; the stack's outputs.
     Changed(BTreeMap<String, String>),
+    /// The change set was made and left unexecuted, as the observer asked
+    /// ([`Observer::stops_at_change_set`]); the stack's outputs as they are.
+    Pending {
+        /// The change set's name.
+        change_set: String,
+        /// The outputs before it runs (none for a stack not yet created).
+        outputs: BTreeMap<String, String>,
+    },
 }
 
 impl Applied {
     /// The stack's outputs.
     pub fn outputs(&self) -> &BTreeMap<String, String> {
         match self {
-            Applied::NoChanges(o) | Applied::Changed(o) => o,
+            Applied::NoChanges(o) | Applied::Changed(o) | Applied::Pending { outputs: o, .. } => o,
         }
     }
 }
@@ -95,7 +103,7 @@ pub async fn apply(
     let stack = request.stack;
     let status = stack_status(cfn, stack).await?;
     let kind = match status.as_ref() {
-        None | Some(StackStatus::ReviewInProgress) => ChangeSetType::Create,
+        None => ChangeSetType::Create,
         Some(s) if creates(Some(s)) => {
             observer.progress(Progress::Recreating { status: s.as_str() });
             cfn.delete_stack()
@@ -175,6 +183,17 @@ pub async fn apply(
         return Ok(Applied::NoChanges(outputs(cfn, stack).await?));
     };
     observer.progress(Progress::Preview(&changes));
+    if observer.stops_at_change_set() {
+        let outputs = if kind == ChangeSetType::Create {
+            BTreeMap::new()
+        } else {
+            outputs(cfn, stack).await?
+        };
+        return Ok(Applied::Pending {
+            change_set: name.clone(),
+            outputs,
+        });
+    }
     if !observer.confirm(stack, &changes) {
         discard().await;
         return Err(ApplyError::Declined);
@@ -432,6 +451,20 @@ fn split(source: TemplateSource) -> (Option<String>, Option<String>) {
 /// The metadata key the emulator workaround sets; ignored when comparing.
 const REFRESH_KEY: &str = "EmulatorOutputsRefresh";
 
+/// A stored template less the key the emulator workaround set (and its
+/// `Metadata`, when nothing else is there).
+pub(crate) fn without_workaround(stored: &mut serde_json::Value) {
+    if let Some(meta) = stored
+        .get_mut("Metadata")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        meta.remove(REFRESH_KEY);
+        if meta.is_empty() {
+            stored.as_object_mut().map(|o| o.remove("Metadata"));
+        }
+    }
+}
+
 /// On the emulator: whether the stored template (less the workaround's key)
 /// and parameters equal the request's. moto's own check would see the key.
 async fn emulator_unchanged(cfn: &Client, request: &ApplyRequest<'_>) -> Result<bool, ApplyError> {
@@ -447,15 +480,7 @@ async fn emulator_unchanged(cfn: &Client, request: &ApplyRequest<'_>) -> Result<
     let Ok(mut stored) = serde_json::from_str::<serde_json::Value>(body) else {
         return Ok(false);
     };
-    if let Some(meta) = stored
-        .get_mut("Metadata")
-        .and_then(serde_json::Value::as_object_mut)
-    {
-        meta.remove(REFRESH_KEY);
-        if meta.is_empty() {
-            stored.as_object_mut().map(|o| o.remove("Metadata"));
-        }
-    }
+    without_workaround(&mut stored);
     let wanted: serde_json::Value = serde_json::from_str(request.template)?;
     if stored != wanted {
         return Ok(false);

@@ -20,6 +20,12 @@
 //! it does not retain and naming what it leaves ([`retained`]);
 //! [`gc::collect`] deletes the test stacks a crashed run left.
 //!
+//! [`sync`] finds changed files and replaces a function's code without a
+//! change set (`sync --watch`).
+//!
+//! [`place::Place`] is where real AWS is reached from (a profile and a
+//! region over the standard chain), and [`place::identity`] who that is.
+//!
 //! [`guard::guard`] runs a test stack: a unique tagged name, a deploy, a
 //! suite on its outputs, and a teardown whatever happened.
 //!
@@ -28,13 +34,16 @@
 
 mod apply;
 pub mod artifacts;
+pub mod deployed;
 pub mod destroy;
 mod error;
 pub mod gc;
 pub mod guard;
+pub mod place;
 mod progress;
 pub mod retained;
 pub mod site;
+pub mod sync;
 mod template_body;
 
 pub use apply::{apply, creates, delete, outputs, stack_status, Applied, ApplyRequest};

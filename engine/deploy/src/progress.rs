@@ -33,8 +33,9 @@ pub struct StackEvent {
 /// A step of an apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Progress<'a> {
-    /// The stack is what a failed first create left (`status`): it is
-    /// deleted, then created anew.
+    /// The stack is what a failed first create left, or waits for its
+    /// first change set (`status`): it holds nothing, so it is deleted,
+    /// then created anew.
     Recreating {
         /// Its status.
         status: &'a str,
@@ -65,4 +66,9 @@ pub trait Observer: Send + Sync {
     fn progress(&self, step: Progress<'_>);
     /// Whether to execute the change set that makes `changes` to `stack`.
     fn confirm(&self, stack: &str, changes: &[Change]) -> bool;
+    /// Whether to stop once the change set is made and previewed, leaving
+    /// it for someone to review and execute (`deploy --no-execute`).
+    fn stops_at_change_set(&self) -> bool {
+        false
+    }
 }

@@ -3,6 +3,8 @@
 
 pub mod permissions;
 pub use permissions::handler_permissions;
+pub mod replacement;
+pub use replacement::create_only_properties;
 
 /// `AWS::ApiGateway::*`: 22 resource types.
 #[cfg(feature = "apigateway")]

@@ -294,11 +294,62 @@ pub fn permissions_file(types: &[(String, String, Vec<String>)]) -> String {
     out
 }
 
+/// `infra/src/aws/replacement.rs`: what replaces each type's resource.
+pub fn replacement_file(types: &[(String, String, Vec<String>)]) -> String {
+    let mut out = String::new();
+    out.push_str(HEADER);
+    out.push_str(
+        "//! The properties whose change makes CloudFormation replace a resource
+",
+    );
+    out.push_str(
+        "//! (a new physical resource, the old one deleted): each type's
+",
+    );
+    out.push_str(
+        "//! `createOnlyProperties` in its registry schema.
+
+",
+    );
+    out.push_str(
+        "/// The properties of a `type_name` resource whose change replaces it, as
+",
+    );
+    out.push_str(
+        "/// paths below `Properties` (`KeySchema`, `Config/Name`; `*` for every
+",
+    );
+    out.push_str(
+        "/// element of an array), sorted; `None` for a type whose service is not
+",
+    );
+    out.push_str(
+        "/// generated (or whose feature is off).
+",
+    );
+    out.push_str(
+        "pub fn create_only_properties(type_name: &str) -> Option<&'static [&'static str]> {\n",
+    );
+    out.push_str("    match type_name {\n");
+    for (module, type_name, paths) in types {
+        let list: Vec<String> = paths.iter().map(|a| format!("{a:?}")).collect();
+        let _ = writeln!(out, "        #[cfg(feature = \"{module}\")]");
+        let _ = writeln!(
+            out,
+            "        {type_name:?} => Some(&[{}]),",
+            list.join(", ")
+        );
+    }
+    out.push_str("        _ => None,\n    }\n}\n");
+    out
+}
+
 /// `infra/src/aws/mod.rs`.
 pub fn aws_file(services: &[(String, String, usize)]) -> String {
     let mut out = String::new();
     out.push_str(HEADER);
     out.push_str("\npub mod permissions;\npub use permissions::handler_permissions;\n");
+    out.push_str("pub mod replacement;\npub use replacement::create_only_properties;\n");
     for (service, module, count) in services {
         let _ = writeln!(out, "\n/// `AWS::{service}::*`: {count} resource types.");
         let _ = writeln!(out, "#[cfg(feature = \"{module}\")]");

@@ -91,6 +91,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     let mut files = BTreeMap::new();
     let mut summary = Vec::new();
     let mut permissions = Vec::new();
+    let mut replacements = Vec::new();
     let known = schema::known_actions(root)?;
     for service in SERVICES {
         let module = module_name(service);
@@ -102,6 +103,11 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
                 .filter(|a| schema::is_known(&known, a))
                 .collect();
             permissions.push((module.clone(), type_name.clone(), actions));
+            replacements.push((
+                module.clone(),
+                type_name.clone(),
+                schema::create_only_properties(&schema),
+            ));
             let model = model::build(&schema)?;
             models.push(model);
         }
@@ -121,6 +127,11 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     files.insert(
         Path::new(GENERATED_DIR).join("permissions.rs"),
         emit::permissions_file(&permissions),
+    );
+    replacements.sort();
+    files.insert(
+        Path::new(GENERATED_DIR).join("replacement.rs"),
+        emit::replacement_file(&replacements),
     );
     let modules: Vec<String> = summary.iter().map(|(_, m, _)| m.clone()).collect();
     for text in files.values_mut() {

@@ -75,6 +75,23 @@ pub fn handler_permissions(schema: &Json) -> Vec<String> {
     actions
 }
 
+/// The properties whose change replaces the resource (the schema's
+/// `createOnlyProperties`), as paths below `Properties` (`KeySchema`,
+/// `Config/Name`; `*` for every element of an array), sorted.
+pub fn create_only_properties(schema: &Json) -> Vec<String> {
+    let mut paths: Vec<String> = schema["createOnlyProperties"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(Json::as_str)
+        .filter_map(|p| p.strip_prefix("/properties/"))
+        .map(str::to_owned)
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
 /// Where [`refresh`] copies from: an installed cfn-lint package.
 #[derive(Debug, Clone)]
 pub struct CfnLintPackage {

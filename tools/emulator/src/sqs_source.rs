@@ -12,7 +12,7 @@ use aws_sdk_sqs::types::{
     ChangeMessageVisibilityBatchRequestEntry, DeleteMessageBatchRequestEntry, Message,
     MessageSystemAttributeName,
 };
-use serde_json::{json, Value};
+use serde_json::Value;
 
 /// How the source reads the queue (what the event source mapping says).
 #[derive(Debug, Clone, PartialEq)]
@@ -177,34 +177,51 @@ async fn gather(
     Ok(messages)
 }
 
-/// The event Lambda hands an SQS-triggered function.
+/// The event Lambda hands an SQS-triggered function, as
+/// `aws_lambda_events`' `SqsEvent` (the type the functions read).
 pub fn sqs_event(messages: &[Message], queue_arn: &str) -> Value {
+    use aws_lambda_events::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
     let region = queue_arn.split(':').nth(3).unwrap_or("us-east-1");
-    let records: Vec<Value> = messages
+    let records = messages
         .iter()
         .map(|m| {
-            let attributes: serde_json::Map<String, Value> = m
+            let mut record = SqsMessage::default();
+            record.message_id = m.message_id().map(str::to_owned);
+            record.receipt_handle = m.receipt_handle().map(str::to_owned);
+            record.body = m.body().map(str::to_owned);
+            record.md5_of_body = m.md5_of_body().map(str::to_owned);
+            record.md5_of_message_attributes = m.md5_of_message_attributes().map(str::to_owned);
+            record.attributes = m
                 .attributes()
                 .map(|a| {
                     a.iter()
-                        .map(|(k, v)| (k.as_str().to_owned(), json!(v)))
+                        .map(|(k, v)| (k.as_str().to_owned(), v.clone()))
                         .collect()
                 })
                 .unwrap_or_default();
-            json!({
-                "messageId": m.message_id().unwrap_or_default(),
-                "receiptHandle": m.receipt_handle().unwrap_or_default(),
-                "body": m.body().unwrap_or_default(),
-                "attributes": attributes,
-                "messageAttributes": {},
-                "md5OfBody": m.md5_of_body().unwrap_or_default(),
-                "eventSource": "aws:sqs",
-                "eventSourceARN": queue_arn,
-                "awsRegion": region,
-            })
+            record.message_attributes = m
+                .message_attributes()
+                .map(|a| {
+                    a.iter()
+                        .map(|(k, v)| {
+                            let mut attribute = SqsMessageAttribute::default();
+                            attribute.string_value = v.string_value().map(str::to_owned);
+                            attribute.string_list_values = v.string_list_values().to_vec();
+                            attribute.data_type = Some(v.data_type().to_owned());
+                            (k.clone(), attribute)
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            record.event_source = Some("aws:sqs".into());
+            record.event_source_arn = Some(queue_arn.to_owned());
+            record.aws_region = Some(region.to_owned());
+            record
         })
         .collect();
-    json!({ "Records": records })
+    let mut event = SqsEvent::default();
+    event.records = records;
+    serde_json::to_value(event).unwrap_or(Value::Null)
 }
 
 fn batch_item_failures(response: &Value) -> Option<HashSet<String>> {
@@ -229,6 +246,7 @@ fn batch_item_failures(response: &Value) -> Option<HashSet<String>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn failure_responses() {

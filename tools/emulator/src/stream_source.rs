@@ -12,7 +12,7 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 use aws_sdk_dynamodbstreams::types::{AttributeValue, ShardIteratorType};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// How the source reads the stream (what the event source mapping says).
 #[derive(Debug, Clone, PartialEq)]
@@ -204,89 +204,48 @@ impl StreamReader {
     }
 }
 
-/// One stream record as Lambda passes it.
+/// One stream record as Lambda passes it: `aws_lambda_events`' record, its
+/// images converted by `serde_dynamo` from the Streams API's values, so
+/// the shape is the one the functions' own event types read.
 fn record_json(record: &aws_sdk_dynamodbstreams::types::Record, arn: &str) -> Value {
-    let change = record.dynamodb();
-    let image = |item: Option<&HashMap<String, AttributeValue>>| -> Option<Value> {
+    use aws_lambda_events::dynamodb::{EventRecord, StreamRecord, StreamViewType};
+    let image = |item: Option<&HashMap<String, AttributeValue>>| -> serde_dynamo::Item {
         item.map(|m| {
-            Value::Object(
-                m.iter()
-                    .map(|(k, v)| (k.clone(), attribute_json(v)))
-                    .collect(),
-            )
+            m.iter()
+                .map(|(k, v)| (k.clone(), serde_dynamo::AttributeValue::from(v.clone())))
+                .collect::<HashMap<_, _>>()
+                .into()
         })
+        .unwrap_or_default()
     };
-    let mut body = Map::new();
-    if let Some(c) = change {
-        if let Some(keys) = image(c.keys()) {
-            body.insert("Keys".into(), keys);
-        }
-        if let Some(new) = image(c.new_image()) {
-            body.insert("NewImage".into(), new);
-        }
-        if let Some(old) = image(c.old_image()) {
-            body.insert("OldImage".into(), old);
-        }
-        body.insert(
-            "SequenceNumber".into(),
-            json!(c.sequence_number().unwrap_or_default()),
-        );
-        body.insert("SizeBytes".into(), json!(c.size_bytes().unwrap_or(0)));
-        if let Some(view) = c.stream_view_type() {
-            body.insert("StreamViewType".into(), json!(view.as_str()));
-        }
-    }
-    json!({
-        "eventID": record.event_id().unwrap_or_default(),
-        "eventName": record.event_name().map(|n| n.as_str()).unwrap_or("MODIFY"),
-        "eventVersion": record.event_version().unwrap_or("1.1"),
-        "eventSource": "aws:dynamodb",
-        "awsRegion": record.aws_region().unwrap_or("us-east-1"),
-        "dynamodb": Value::Object(body),
-        "eventSourceARN": arn,
-    })
-}
-
-/// An attribute value in DynamoDB's JSON form (`{"S": "..."}`).
-pub fn attribute_json(value: &AttributeValue) -> Value {
-    match value {
-        AttributeValue::S(s) => json!({ "S": s }),
-        AttributeValue::N(n) => json!({ "N": n }),
-        AttributeValue::Bool(b) => json!({ "BOOL": b }),
-        AttributeValue::Null(_) => json!({ "NULL": true }),
-        AttributeValue::Ss(v) => json!({ "SS": v }),
-        AttributeValue::Ns(v) => json!({ "NS": v }),
-        AttributeValue::L(items) => {
-            json!({ "L": items.iter().map(attribute_json).collect::<Vec<_>>() })
-        }
-        AttributeValue::M(map) => {
-            json!({ "M": map.iter().map(|(k, v)| (k.clone(), attribute_json(v))).collect::<Map<_, _>>() })
-        }
-        AttributeValue::B(b) => json!({ "B": base64(b.as_ref()) }),
-        AttributeValue::Bs(v) => {
-            json!({ "BS": v.iter().map(|b| base64(b.as_ref())).collect::<Vec<_>>() })
-        }
-        _ => Value::Null,
-    }
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::new();
-    for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |acc, (i, b)| acc | (u32::from(*b) << (16 - 8 * i)));
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
+    let mut change = StreamRecord::default();
+    if let Some(c) = record.dynamodb() {
+        change.keys = image(c.keys());
+        change.new_image = image(c.new_image());
+        change.old_image = image(c.old_image());
+        change.sequence_number = c.sequence_number().map(str::to_owned);
+        change.size_bytes = c.size_bytes().unwrap_or(0);
+        change.stream_view_type = c
+            .stream_view_type()
+            .and_then(|v| serde_json::from_value::<StreamViewType>(json!(v.as_str())).ok());
+        if let Some(at) = c.approximate_creation_date_time() {
+            if let Some(time) = chrono::DateTime::from_timestamp(at.secs(), at.subsec_nanos()) {
+                change.approximate_creation_date_time = time;
             }
         }
     }
-    out
+    let mut out = EventRecord::default();
+    out.event_id = record.event_id().unwrap_or_default().to_owned();
+    out.event_name = record
+        .event_name()
+        .map_or("MODIFY", |n| n.as_str())
+        .to_owned();
+    out.event_version = Some(record.event_version().unwrap_or("1.1").to_owned());
+    out.event_source = Some("aws:dynamodb".into());
+    out.aws_region = record.aws_region().unwrap_or("us-east-1").to_owned();
+    out.event_source_arn = Some(arn.to_owned());
+    out.change = change;
+    serde_json::to_value(out).unwrap_or(Value::Null)
 }
 
 #[cfg(test)]
@@ -294,21 +253,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn attribute_values() {
+    fn a_record_has_the_shape_the_functions_read() {
+        use aws_sdk_dynamodbstreams::types::{OperationType, Record, StreamRecord, StreamViewType};
+        let change = StreamRecord::builder()
+            .keys("pk", AttributeValue::S("totals".into()))
+            .new_image("pk", AttributeValue::S("totals".into()))
+            .new_image("views", AttributeValue::N("7".into()))
+            .new_image("top", AttributeValue::L(vec![AttributeValue::Bool(true)]))
+            .sequence_number("100")
+            .size_bytes(42)
+            .stream_view_type(StreamViewType::NewAndOldImages)
+            .build();
+        let record = Record::builder()
+            .event_id("e1")
+            .event_name(OperationType::Insert)
+            .aws_region("us-east-1")
+            .dynamodb(change)
+            .build();
+        let value = record_json(&record, "arn:aws:dynamodb:us-east-1:1:table/t/stream/s");
+        assert_eq!(value["dynamodb"]["NewImage"]["views"], json!({ "N": "7" }));
         assert_eq!(
-            attribute_json(&AttributeValue::S("x".into())),
-            json!({ "S": "x" })
-        );
-        assert_eq!(
-            attribute_json(&AttributeValue::N("7".into())),
-            json!({ "N": "7" })
-        );
-        assert_eq!(
-            attribute_json(&AttributeValue::L(vec![AttributeValue::Bool(true)])),
+            value["dynamodb"]["NewImage"]["top"],
             json!({ "L": [{ "BOOL": true }] })
         );
-        assert_eq!(base64(b"Man"), "TWFu");
-        assert_eq!(base64(b"Ma"), "TWE=");
-        assert_eq!(base64(b"M"), "TQ==");
+        assert_eq!(value["dynamodb"]["StreamViewType"], "NEW_AND_OLD_IMAGES");
+        assert_eq!(
+            value["eventSourceARN"],
+            "arn:aws:dynamodb:us-east-1:1:table/t/stream/s"
+        );
+        let typed: aws_lambda_events::dynamodb::Event =
+            serde_json::from_value(json!({ "Records": [value] })).unwrap();
+        assert_eq!(typed.records[0].event_name, "INSERT");
+        assert_eq!(typed.records[0].change.size_bytes, 42);
     }
 }

@@ -11,7 +11,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
 
 /// One route: `GET /api/counts` to a function.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -99,7 +99,12 @@ async fn handle(
     }
 }
 
-/// The payload-format-2.0 event for a request.
+/// The payload-format-2.0 event for a request, as `aws_lambda_events`'
+/// `ApiGatewayV2httpRequest` (the type the functions read): repeated
+/// headers joined with commas, cookies moved from their header into
+/// `cookies`, repeated query parameters joined with commas, as API Gateway
+/// does
+/// (<https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-develop-integrations-lambda.html>).
 pub fn request_event(
     route: &Route,
     method: &Method,
@@ -107,67 +112,78 @@ pub fn request_event(
     headers: &HeaderMap,
     body: &Bytes,
 ) -> Value {
-    let mut header_map = Map::new();
-    for (name, value) in headers {
-        let value = value.to_str().unwrap_or_default();
-        let key = name.as_str().to_owned();
-        let joined = match header_map.get(&key).and_then(Value::as_str) {
-            Some(previous) => format!("{previous},{value}"),
-            None => value.to_owned(),
-        };
-        header_map.insert(key, json!(joined));
+    use aws_lambda_events::apigw::{
+        ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+        ApiGatewayV2httpRequestContextHttpDescription,
+    };
+    let mut joined = HeaderMap::new();
+    for name in headers.keys() {
+        if name == axum::http::header::COOKIE {
+            continue;
+        }
+        let values: Vec<&str> = headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        if let Ok(value) = HeaderValue::from_str(&values.join(",")) {
+            joined.insert(name.clone(), value);
+        }
     }
+    let cookies: Vec<String> = headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';').map(|c| c.trim().to_owned()))
+        .filter(|c| !c.is_empty())
+        .collect();
     let raw_query = uri.query().unwrap_or_default();
     let mut query: HashMap<String, Vec<String>> = HashMap::new();
     for pair in raw_query.split('&').filter(|p| !p.is_empty()) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         query.entry(decode(k)).or_default().push(decode(v));
     }
-    let query: Map<String, Value> = query
-        .into_iter()
-        .map(|(k, v)| (k, json!(v.join(","))))
-        .collect();
+    let query: HashMap<String, String> = query.into_iter().map(|(k, v)| (k, v.join(","))).collect();
     let (body, encoded) = match std::str::from_utf8(body) {
         Ok(text) => (text.to_owned(), false),
         Err(_) => (String::new(), true),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    let mut event = json!({
-        "version": "2.0",
-        "routeKey": format!("{} {}", route.method, route.path),
-        "rawPath": uri.path(),
-        "rawQueryString": raw_query,
-        "headers": header_map,
-        "requestContext": {
-            "accountId": "123456789012",
-            "apiId": "local",
-            "domainName": "127.0.0.1",
-            "domainPrefix": "local",
-            "http": {
-                "method": method.as_str(),
-                "path": uri.path(),
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": headers.get("user-agent").and_then(|v| v.to_str().ok()).unwrap_or_default(),
-            },
-            "requestId": format!("local-{now}"),
-            "routeKey": format!("{} {}", route.method, route.path),
-            "stage": "$default",
-            "time": "",
-            "timeEpoch": now,
-        },
-        "isBase64Encoded": encoded,
-    });
-    if !query.is_empty() {
-        event["queryStringParameters"] = Value::Object(query);
-    }
-    if !body.is_empty() {
-        event["body"] = json!(body);
-    }
-    event
+    let route_key = format!("{} {}", route.method, route.path);
+    let mut http = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http.method = method.clone();
+    http.path = Some(uri.path().to_owned());
+    http.protocol = Some("HTTP/1.1".into());
+    http.source_ip = Some("127.0.0.1".into());
+    http.user_agent = headers
+        .get("user-agent")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(route_key.clone());
+    context.account_id = Some("123456789012".into());
+    context.stage = Some("$default".into());
+    context.request_id = Some(format!("local-{now}"));
+    context.apiid = Some("local".into());
+    context.domain_name = Some("127.0.0.1".into());
+    context.domain_prefix = Some("local".into());
+    context.time_epoch = now;
+    context.http = http;
+    let mut event = ApiGatewayV2httpRequest::default();
+    event.version = Some("2.0".into());
+    event.route_key = Some(route_key);
+    event.raw_path = Some(uri.path().to_owned());
+    event.raw_query_string = Some(raw_query.to_owned());
+    event.cookies = (!cookies.is_empty()).then_some(cookies);
+    event.headers = joined;
+    event.query_string_parameters = query.into();
+    event.request_context = context;
+    event.body = (!body.is_empty()).then_some(body);
+    event.is_base64_encoded = encoded;
+    serde_json::to_value(event).unwrap_or(Value::Null)
 }
 
 /// Percent-decoding of a query component (`+` is a space); malformed escapes
@@ -252,5 +268,16 @@ mod tests {
         assert_eq!(event["requestContext"]["http"]["method"], "GET");
         assert_eq!(event["headers"]["origin"], "http://127.0.0.1:8080");
         assert_eq!(event["routeKey"], "GET /api/counts");
+
+        headers.append("accept", HeaderValue::from_static("text/html"));
+        headers.append("accept", HeaderValue::from_static("*/*"));
+        headers.insert("cookie", HeaderValue::from_static("a=1; b=2"));
+        let event = request_event(&route, &Method::GET, &uri, &headers, &Bytes::new());
+        assert_eq!(event["headers"]["accept"], "text/html,*/*");
+        assert_eq!(event["cookies"], json!(["a=1", "b=2"]));
+        assert!(event["headers"].get("cookie").is_none());
+        let typed: aws_lambda_events::apigw::ApiGatewayV2httpRequest =
+            serde_json::from_value(event).unwrap();
+        assert_eq!(typed.raw_path.as_deref(), Some("/api/counts"));
     }
 }

@@ -11,7 +11,7 @@ use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::response::Response;
 use futures::{SinkExt, StreamExt};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::{Gateway, Invoke};
 
@@ -116,29 +116,37 @@ async fn route_call(
     body: Option<String>,
 ) -> Option<Result<Value, String>> {
     let function = socket.routes.get(route)?.clone();
+    Some((socket.invoke)(function, event(&socket.stage, route, kind, id, body)).await)
+}
+
+/// The event API Gateway hands a WebSocket route's function, as
+/// `aws_lambda_events`' `ApiGatewayWebsocketProxyRequest` (the type the
+/// functions read).
+fn event(stage: &str, route: &str, kind: &str, id: &str, body: Option<String>) -> Value {
+    use aws_lambda_events::apigw::{
+        ApiGatewayWebsocketProxyRequest, ApiGatewayWebsocketProxyRequestContext,
+    };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as u64)
+        .map(|d| d.as_millis() as i64)
         .unwrap_or(0);
-    let mut event = json!({
-        "headers": { "Host": "127.0.0.1" },
-        "requestContext": {
-            "routeKey": route,
-            "eventType": kind,
-            "messageDirection": "IN",
-            "stage": socket.stage,
-            "connectedAt": now,
-            "requestTimeEpoch": now,
-            "requestId": format!("local-{now}"),
-            "domainName": "127.0.0.1",
-            "connectionId": id,
-            "apiId": "local",
-            "identity": { "sourceIp": "127.0.0.1" },
-        },
-        "isBase64Encoded": false,
-    });
-    if let Some(body) = body {
-        event["body"] = json!(body);
-    }
-    Some((socket.invoke)(function, event).await)
+    let mut context = ApiGatewayWebsocketProxyRequestContext::default();
+    context.route_key = Some(route.to_owned());
+    context.event_type = Some(kind.to_owned());
+    context.message_direction = Some("IN".into());
+    context.stage = Some(stage.to_owned());
+    context.connected_at = now;
+    context.request_time_epoch = now;
+    context.request_id = Some(format!("local-{now}"));
+    context.domain_name = Some("127.0.0.1".into());
+    context.connection_id = Some(id.to_owned());
+    context.apiid = Some("local".into());
+    context.identity.source_ip = Some("127.0.0.1".into());
+    let mut event = ApiGatewayWebsocketProxyRequest::default();
+    event
+        .headers
+        .insert("host", axum::http::HeaderValue::from_static("127.0.0.1"));
+    event.request_context = context;
+    event.body = body;
+    serde_json::to_value(event).unwrap_or(Value::Null)
 }

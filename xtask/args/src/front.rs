@@ -15,6 +15,14 @@ use crate::{synth, workspace};
 struct Front {
     #[command(subcommand)]
     command: Only,
+    /// The full xtask's output flags, accepted here too (synth prints only
+    /// the template).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    verbose: u8,
+    #[arg(long, global = true, value_name = "WHEN")]
+    color: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -46,33 +46,65 @@ const CONCURRENCY: usize = 4;
 /// Options of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Workload: 2,000 page views by 1,000 client IPs (Zipf, s = 1.1) over 200 pages (Zipf), each\nfollowed by 4 asset requests: 10,000 messages in the edge recorder's format, from a fixed seed.\nThe exactness run sends them through a real queue with 5% delivered a second time.\nThe full run also builds the release functions (cargo-lambda) and cycles a test stack;\nit takes about 35 minutes on two cores (more the first time), printing its progress every ten seconds while it counts.\nResults: a table on stdout; report.md and wru.svg in bench/ under the cargo target directory\n(target/ unless CARGO_TARGET_DIR says otherwise; the run prints where).\n\nExamples:\n  cargo xtask bench\n  cargo xtask bench --json | tail -n 1 | jq .wru_per_request\n  cargo xtask bench --smoke        # a tiny workload, no release build (part of cargo xtask test)"
+    after_help = "Workload: 2,000 page views by 1,000 client IPs (Zipf, s = 1.1) over 200 pages (Zipf), each\nfollowed by 4 asset requests: 10,000 messages in the edge recorder's format, from a fixed seed.\nThe exactness run sends them through a real queue with 5% delivered a second time.\nThe full run also builds the release functions (cargo-lambda) and cycles a test stack;\nit takes about 35 minutes on two cores (more the first time), printing its progress every ten seconds while it counts.\nResults: a table on stdout; report.md and wru.svg in bench/ under the cargo target directory\n(target/ unless CARGO_TARGET_DIR says otherwise; the run prints where).\n\nExamples:\n  cargo xtask bench\n  cargo xtask bench --json | tail -n 1 | jq .wru_per_request\n  cargo xtask bench --smoke        # a tiny workload, no release build (part of cargo xtask test)\n  cargo xtask bench --cost-units   # only what `cargo xtask cost` prices; writes cost/measured.json"
 )]
 pub struct Args {
     /// Print the figures as one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
     /// A tiny workload; skips the release build and the test stack cycle.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "cost_units")]
     pub smoke: bool,
+    /// Measure only what `cargo xtask cost` prices (write and read units,
+    /// invocation times, stored bytes) on the full workload and write
+    /// cost/measured.json; a full run writes it too.
+    #[arg(long)]
+    pub cost_units: bool,
+}
+
+/// How much a run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Everything, on the full workload.
+    Full,
+    /// Everything but the release build and the test stack, on a tiny workload.
+    Smoke,
+    /// What `cargo xtask cost` prices, on the full workload.
+    CostUnits,
 }
 
 pub fn run(args: &Args) -> Result<()> {
+    let scope = match (args.smoke, args.cost_units) {
+        (true, _) => Scope::Smoke,
+        (false, true) => Scope::CostUnits,
+        (false, false) => Scope::Full,
+    };
     let env = PyEnv::ensure()?;
     let runtime = tokio::runtime::Runtime::new()?;
     let metrics = crate::signals::block_on(&runtime, async {
         let moto = emulator::Moto::start_from(&env.bin_dir())?;
-        eprintln!("==> embedded emulator (moto) at {}", moto.endpoint());
-        measure(&moto, args.smoke).await
+        crate::out::say!("embedded emulator (moto) at {}", moto.endpoint());
+        measure(&moto, scope).await
     })?;
+    if scope != Scope::Smoke {
+        let units = cost_units(&metrics)?;
+        let file = units.save(&workspace::root()?)?;
+        crate::out::say!("the units `cargo xtask cost` prices: {}", file.display());
+        if scope == Scope::CostUnits {
+            if args.json {
+                println!("{}", serde_json::to_string(&units)?);
+            }
+            return Ok(());
+        }
+    }
     let dir = workspace::target_dir()?.join("bench");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let date = chrono::Utc::now().format("%Y-%m-%d %H:%M UTC").to_string();
     std::fs::write(dir.join("report.md"), metrics.markdown(&machine(), &date))?;
     std::fs::write(dir.join("wru.svg"), metrics.chart())?;
     print!("{}", metrics.table());
-    eprintln!(
-        "==> report: {} (chart: {})",
+    crate::out::say!(
+        "report: {} (chart: {})",
         dir.join("report.md").display(),
         dir.join("wru.svg").display()
     );
@@ -88,8 +120,33 @@ pub fn run(args: &Args) -> Result<()> {
     Ok(())
 }
 
-async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
+/// What `cargo xtask cost` prices, from a run's figures.
+fn cost_units(m: &Metrics) -> Result<crate::cost::units::CostUnits> {
+    let commit = std::process::Command::new("git")
+        .args(["describe", "--always", "--dirty=+changes"])
+        .current_dir(workspace::root()?)
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    Ok(crate::cost::units::CostUnits {
+        measured: chrono::Utc::now().format("%Y-%m-%d").to_string(),
+        commit,
+        machine: machine(),
+        requests_per_view: (1 + workload::ASSETS_PER_VIEW) as f64,
+        wru_per_request_by_batch_size: m.wru_by_batch_size.clone(),
+        naive_wru_per_request: m.naive_wru_per_request,
+        processor_ms_by_batch_size: m.processor_ms_by_batch_size.clone(),
+        counts_read_units_per_request: m.counts_read_units_per_request,
+        counts_ms_per_request: m.counts_ms_per_request,
+        stored_bytes_per_view: m.stored_bytes_per_view,
+    })
+}
+
+async fn measure(moto: &emulator::Moto, scope: Scope) -> Result<Metrics> {
     let sdk = moto.sdk_config().await;
+    let smoke = scope == Scope::Smoke;
     let shape = if smoke { Shape::SMOKE } else { Shape::FULL };
     let work = workload::generate(shape, SEED);
     let mut m = Metrics {
@@ -99,34 +156,54 @@ async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
         ..Metrics::default()
     };
 
-    eprintln!("==> synth: building and rendering the prod template");
-    m.synth_ms = median(&synth_times(if smoke { 3 } else { 20 })?);
-    eprintln!("==> edit to template: `cargo xtask synth --stage test` after an edit to the stack");
-    let edits = edit_synth::edit_synth_s(if smoke { 1 } else { 3 }).await?;
-    m.edit_synth_s = median(&edits);
-    eprintln!("    {edits:.2?} s, median {:.2} s", m.edit_synth_s);
+    if scope != Scope::CostUnits {
+        crate::out::say!("synth: building and rendering the prod template");
+        m.synth_ms = median(&synth_times(if smoke { 3 } else { 20 })?);
+        crate::out::say!(
+            "edit to template: `cargo xtask synth --stage test` after an edit to the stack"
+        );
+        let edits = edit_synth::edit_synth_s(if smoke { 1 } else { 3 }).await?;
+        m.edit_synth_s = median(&edits);
+        eprintln!("    {edits:.2?} s, median {:.2} s", m.edit_synth_s);
+    }
 
     for batch in BATCH_SIZES {
-        let units = ours_write_units(&sdk, &work, batch).await?;
+        let run = ours_write_units(&sdk, &work, batch).await?;
+        let units = run.written.units;
         let per = units as f64 / work.messages.len() as f64;
-        eprintln!("==> batch size {batch:>3}: {units} write units, {per:.3} per request");
+        crate::out::say!(
+            "batch size {batch:>3}: {units} write units, {per:.3} per request, {:.1} ms an invocation",
+            run.median_ms
+        );
         m.wru_by_batch_size.insert(batch, per);
+        m.processor_ms_by_batch_size.insert(batch, run.median_ms);
+        if batch == 10 {
+            m.stored_bytes_per_view = run.written.stored_bytes as f64 / shape.page_views as f64;
+        }
     }
     m.wru_per_request = m.wru_by_batch_size[&10];
     m.wru_per_request_b100 = m.wru_by_batch_size[&100];
     let naive = naive_write_units(&sdk, &work).await?;
     m.naive_wru_per_request = naive as f64 / work.messages.len() as f64;
-    eprintln!(
-        "==> naive design: {naive} write units, {:.3} per request",
+    crate::out::say!(
+        "naive design: {naive} write units, {:.3} per request",
         m.naive_wru_per_request
     );
 
     for items in PATH_ITEMS {
-        let per = counts_read_units(&sdk, &work, items).await?;
-        eprintln!("==> counts API with {items} path items: {per:.2} read units per request");
+        let (per, ms) = counts_read_units(&sdk, &work, items).await?;
+        crate::out::say!(
+            "counts API with {items} path items: {per:.2} read units, {ms:.1} ms per request"
+        );
         m.counts_read_units_by_path_items.insert(items, per);
+        if items == PATH_ITEMS[0] {
+            m.counts_ms_per_request = ms;
+        }
     }
     m.counts_read_units_per_request = m.counts_read_units_by_path_items[&PATH_ITEMS[1]];
+    if scope == Scope::CostUnits {
+        return Ok(m);
+    }
 
     let names = tables(&sdk, "exact").await?;
     let processor = processor(aws_sdk_dynamodb::Client::new(&sdk), &names);
@@ -134,18 +211,16 @@ async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
     m.exact = queued.exact;
     m.processor_requests_per_s = queued.requests_per_s;
     m.queue_run = queued.delivery;
-    eprintln!(
-        "==> queue to tables: {:.0} requests/s, exact: {}",
-        queued.requests_per_s, queued.exact
+    crate::out::say!(
+        "queue to tables: {:.0} requests/s, exact: {}",
+        queued.requests_per_s,
+        queued.exact
     );
 
     let target = Target::Endpoint(moto.endpoint().to_owned());
     let config = StackConfig::default();
     m.noop_deploy_s = noop_deploy(&target, &config).await?;
-    eprintln!(
-        "==> redeploy with nothing changed: {:.2} s",
-        m.noop_deploy_s
-    );
+    crate::out::say!("redeploy with nothing changed: {:.2} s", m.noop_deploy_s);
 
     let binaries: Vec<(&str, PathBuf)> = if smoke {
         m.init_build = "debug".into();
@@ -153,7 +228,7 @@ async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
         BINARIES.iter().map(|(f, b)| (*f, dir.join(b))).collect()
     } else {
         m.test_stack_cycle_s = Some(test_stack_cycle(&target, &config).await?);
-        eprintln!("==> building the release functions (cargo-lambda, x86_64)");
+        crate::out::say!("building the release functions (cargo-lambda, x86_64)");
         let built = build::build(Arch::X86_64)?;
         let cache = workspace::target_dir()?.join("artifacts");
         let mut largest = 0;
@@ -180,7 +255,7 @@ async fn measure(moto: &emulator::Moto, smoke: bool) -> Result<Metrics> {
             );
         }
         let times = init::init_ms(path, &env, if smoke { 2 } else { 7 }).await?;
-        eprintln!("==> {function} starts in {:.1} ms (median)", median(&times));
+        crate::out::say!("{function} starts in {:.1} ms (median)", median(&times));
         all.extend(times);
     }
     m.init_ms = median(&all);
@@ -193,14 +268,15 @@ const PATH_ITEMS: [usize; 2] = [200, 100_000];
 /// Counts requests averaged at each size.
 const COUNTS_REQUESTS: usize = 20;
 
-/// Read units per counts request with `items` path items in the table:
+/// Read units per counts request with `items` path items in the table, and
+/// the median milliseconds of a request:
 /// the processor counts the workload's first 100 requests (totals, paths,
 /// top pages as it leaves them), filler path items make up the rest.
 async fn counts_read_units(
     sdk: &aws_config::SdkConfig,
     work: &Workload,
     items: usize,
-) -> Result<f64> {
+) -> Result<(f64, f64)> {
     use aws_sdk_dynamodb::types::{AttributeValue, PutRequest, WriteRequest};
     use visitor_model::tables::paths;
     let names = tables(sdk, &format!("reads-{items}")).await?;
@@ -259,18 +335,22 @@ async fn counts_read_units(
         names.paths.clone(),
         Vec::new(),
     );
+    let mut times = Vec::with_capacity(COUNTS_REQUESTS);
     for i in 0..COUNTS_REQUESTS {
         let path = work
             .messages
             .get(i)
             .map_or("/", |m| m.path.as_str())
             .to_owned();
+        let started = Instant::now();
         counts
             .counts(&visitor_model::paths::normalize(&path))
             .await
             .map_err(|e| anyhow::anyhow!("the counts API: {e}"))?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
     }
-    Ok(reads::read_units(&db, &log.take()).await? / COUNTS_REQUESTS as f64)
+    let units = reads::read_units(&db, &log.take()).await? / COUNTS_REQUESTS as f64;
+    Ok((units, median(&times)))
 }
 
 fn median(values: &[f64]) -> f64 {
@@ -341,26 +421,38 @@ fn bodies(messages: &[VisitMessage]) -> Result<Vec<(String, String)>> {
         .collect()
 }
 
-/// Our processor on the workload in batches of `batch`: its write units.
+/// Our processor on the workload in batches of `batch`.
+struct BatchRun {
+    /// What its writes cost and left.
+    written: writes::Written,
+    /// Median milliseconds of one invocation.
+    median_ms: f64,
+}
+
+/// Our processor on the workload in batches of `batch`: its write units,
+/// what the tables hold after it, and how long an invocation takes.
 async fn ours_write_units(
     sdk: &aws_config::SdkConfig,
     work: &Workload,
     batch: usize,
-) -> Result<u64> {
+) -> Result<BatchRun> {
     let names = tables(sdk, &format!("ours-b{batch}")).await?;
     let log = WriteLog::default();
     let processor = processor(log.client(sdk), &names);
     let all = bodies(&work.messages)?;
     let progress = Progress::new("messages", all.len());
-    let failures: usize = progress
+    let runs = progress
         .track(
             stream::iter(all.chunks(batch))
                 .map(|chunk| {
                     let (processor, progress) = (&processor, &progress);
                     async move {
-                        let response = processor.handle(event(chunk)?).await;
+                        let event = event(chunk)?;
+                        let started = Instant::now();
+                        let response = processor.handle(event).await;
+                        let ms = started.elapsed().as_secs_f64() * 1000.0;
                         progress.add(chunk.len());
-                        Ok::<_, anyhow::Error>(response.batch_item_failures.len())
+                        Ok::<_, anyhow::Error>((response.batch_item_failures.len(), ms))
                     }
                 })
                 .buffer_unordered(CONCURRENCY)
@@ -368,12 +460,17 @@ async fn ours_write_units(
         )
         .await
         .into_iter()
-        .sum::<Result<usize>>()?;
+        .collect::<Result<Vec<_>>>()?;
+    let failed: usize = runs.iter().map(|(failed, _)| failed).sum();
     ensure!(
-        failures == 0,
-        "{failures} messages failed in the batch-{batch} run"
+        failed == 0,
+        "{failed} messages failed in the batch-{batch} run"
     );
-    writes::write_units(&aws_sdk_dynamodb::Client::new(sdk), &log.take()).await
+    let times: Vec<f64> = runs.iter().map(|(_, ms)| *ms).collect();
+    Ok(BatchRun {
+        written: writes::write_units(&aws_sdk_dynamodb::Client::new(sdk), &log.take()).await?,
+        median_ms: median(&times),
+    })
 }
 
 async fn naive_write_units(sdk: &aws_config::SdkConfig, work: &Workload) -> Result<u64> {
@@ -388,7 +485,11 @@ async fn naive_write_units(sdk: &aws_config::SdkConfig, work: &Workload) -> Resu
             &progress,
         ))
         .await?;
-    writes::write_units(&aws_sdk_dynamodb::Client::new(sdk), &log.take()).await
+    Ok(
+        writes::write_units(&aws_sdk_dynamodb::Client::new(sdk), &log.take())
+            .await?
+            .units,
+    )
 }
 
 /// Deploys the test stage, then times a second deploy with nothing changed.
@@ -423,6 +524,7 @@ async fn test_stack_cycle(target: &Target, config: &StackConfig) -> Result<f64> 
         checks: crate::test_stack::suite::all(),
         keep: false,
         check_access: false,
+        results: None,
     })
     .await?;
     Ok(started.elapsed().as_secs_f64())

@@ -100,7 +100,7 @@ pub async fn run(
         sent.len(),
         sent.len() - work.messages.len()
     );
-    eprintln!("==> queue to tables: {delivery}");
+    crate::out::say!("queue to tables: {delivery}");
     let config = SqsSourceConfig {
         queue_url: queue_url.clone(),
         queue_arn: "arn:aws:sqs:us-east-1:123456789012:bench-exact".into(),

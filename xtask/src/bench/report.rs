@@ -26,6 +26,13 @@ pub struct Metrics {
     pub wru_by_batch_size: BTreeMap<usize, f64>,
     /// Counts exact after 5% of messages were delivered twice.
     pub exact: bool,
+    /// Median milliseconds of one processor invocation, by batch size.
+    pub processor_ms_by_batch_size: BTreeMap<usize, f64>,
+    /// The tables' billed bytes (items plus 100 bytes each) after the
+    /// batch-10 run, per page view.
+    pub stored_bytes_per_view: f64,
+    /// Median milliseconds of one counts API request.
+    pub counts_ms_per_request: f64,
     /// Requests per second from queue to tables.
     pub processor_requests_per_s: f64,
     /// How the queue run delivered the messages.

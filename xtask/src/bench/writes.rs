@@ -175,9 +175,24 @@ fn value_size(value: &AttributeValue) -> u64 {
     }
 }
 
+/// What a run's writes cost and left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Written {
+    /// Write request units.
+    pub units: u64,
+    /// The written tables' billed bytes at the end: each item's size plus
+    /// the 100 bytes of overhead DynamoDB bills per item
+    /// (<https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/CapacityUnitCalculations.html>).
+    pub stored_bytes: u64,
+}
+
+/// Billed storage overhead per item.
+const ITEM_OVERHEAD: u64 = 100;
+
 /// Write request units of `writes`: each charged one unit per started KB
-/// of its item's final size (an item that no longer exists: one unit).
-pub async fn write_units(db: &aws_sdk_dynamodb::Client, writes: &[Write]) -> Result<u64> {
+/// of its item's final size (an item that no longer exists: one unit);
+/// and what the written tables hold at the end.
+pub async fn write_units(db: &aws_sdk_dynamodb::Client, writes: &[Write]) -> Result<Written> {
     let mut sizes: BTreeMap<(String, String), u64> = BTreeMap::new();
     let tables: std::collections::BTreeSet<&str> =
         writes.iter().map(|w| w.table.as_str()).collect();
@@ -192,7 +207,7 @@ pub async fn write_units(db: &aws_sdk_dynamodb::Client, writes: &[Write]) -> Res
             }
         }
     }
-    Ok(writes
+    let units = writes
         .iter()
         .map(|w| {
             let size = sizes
@@ -201,7 +216,12 @@ pub async fn write_units(db: &aws_sdk_dynamodb::Client, writes: &[Write]) -> Res
                 .unwrap_or(1);
             w.factor * size.div_ceil(1024).max(1)
         })
-        .sum())
+        .sum();
+    let stored_bytes = sizes.values().map(|size| size + ITEM_OVERHEAD).sum();
+    Ok(Written {
+        units,
+        stored_bytes,
+    })
 }
 
 #[cfg(test)]

@@ -44,7 +44,6 @@ pub fn run(args: &Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     crate::signals::block_on(&runtime, async {
         let target = args.target.resolve()?;
-        eprintln!("==> bootstrapping on {}", target.describe());
         let applied = apply_bootstrap(&target, &config, args).await?;
         print_settings(&config.app_name, &args.environment, &applied);
         Ok(())
@@ -58,6 +57,7 @@ pub async fn apply_bootstrap(
     args: &Args,
 ) -> Result<BTreeMap<String, String>> {
     let sdk = target.sdk_config().await;
+    super::announce(target, &sdk, None, "bootstrapping on").await?;
     let name = bootstrap::stack_name(&config.app_name);
     let github = match &args.github_repo {
         Some(repo) => Some(GitHubDeploy {
@@ -74,7 +74,7 @@ pub async fn apply_bootstrap(
         .as_ref()
         .and_then(|g| g.existing_provider_arn.as_ref())
     {
-        eprintln!("==> using the account's GitHub OIDC provider {arn}");
+        crate::out::say!("using the account's GitHub OIDC provider {arn}");
     }
     let template = bootstrap::bootstrap(config, github.as_ref())?;
     let rendered = template.render()?;

@@ -11,16 +11,16 @@ use stack_deploy::retained::Retained;
 pub fn show(step: DestroyStep<'_>) {
     match step {
         DestroyStep::KeepingBucket(bucket) => {
-            eprintln!("==> keeping bucket {bucket} as it is: the template retains it")
+            crate::out::say!("keeping bucket {bucket} as it is: the template retains it")
         }
         DestroyStep::Emptied { bucket, objects } => {
-            eprintln!("==> emptied bucket {bucket} ({objects} objects and versions)")
+            crate::out::say!("emptied bucket {bucket} ({objects} objects and versions)")
         }
-        DestroyStep::DeletingAgain { retaining, reason } => eprintln!(
-            "==> deleting again, retaining {} (blocked: {reason})",
+        DestroyStep::DeletingAgain { retaining, reason } => crate::out::say!(
+            "deleting again, retaining {} (blocked: {reason})",
             retaining.join(", ")
         ),
-        DestroyStep::Deleted(stack) => eprintln!("==> stack {stack} deleted"),
+        DestroyStep::Deleted(stack) => crate::out::say!("stack {stack} deleted"),
     }
 }
 
@@ -37,7 +37,7 @@ pub async fn destroy(
         let region = sdk
             .region()
             .map_or("us-east-1".to_owned(), |r| r.to_string());
-        eprintln!("==> left behind on purpose ({}):", left.len());
+        crate::out::say!("left behind on purpose ({}):", left.len());
         for r in &left {
             eprintln!("    {} {}: {}", r.physical_id, r.logical_id, r.kind());
             eprintln!("      to delete it: {}", r.how_to_delete(&region));

@@ -39,13 +39,13 @@ pub async fn collect(
     let cfn = aws_sdk_cloudformation::Client::new(sdk);
     let s3 = aws_sdk_s3::Client::new(sdk);
     let show = |step: GcStep<'_>| match step {
-        GcStep::WouldDelete(name) => eprintln!("==> would delete {name}"),
-        GcStep::Deleting(name) => eprintln!("==> deleting {name}"),
+        GcStep::WouldDelete(name) => crate::out::say!("would delete {name}"),
+        GcStep::Deleting(name) => crate::out::say!("deleting {name}"),
         GcStep::Destroy(step) => super::destroy::show(step),
     };
     let leaked = stack_deploy::gc::collect(&cfn, &s3, app, older_than, dry_run, &show).await?;
     if leaked.is_empty() {
-        eprintln!("==> no test stack of {app} older than {older_than:?}");
+        crate::out::say!("no test stack of {app} older than {older_than:?}");
     }
     Ok(leaked)
 }

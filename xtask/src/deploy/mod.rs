@@ -17,6 +17,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
+use stack_deploy::place::Place;
 use visitor_stack::{parameters, StackConfig, Stage};
 
 pub use apply::TemplateStore;
@@ -25,7 +26,6 @@ pub use artifacts::package_cached as package;
 
 use crate::build::{self, Arch, BINARIES};
 use crate::pyenv::PyEnv;
-use crate::sdk_error::sdk_error;
 use crate::stack_config::ConfigArgs;
 use crate::synth::StageArg;
 use crate::{clients, workspace};
@@ -47,6 +47,11 @@ pub struct Args {
     /// Apply without asking for confirmation.
     #[arg(long)]
     pub yes: bool,
+    /// Make the change set and show it, then stop: it stays on the stack
+    /// for review (console, `aws cloudformation describe-change-set`) and
+    /// execution (`aws cloudformation execute-change-set`, or deploy again).
+    #[arg(long, conflicts_with = "outputs_file")]
+    pub no_execute: bool,
     /// Upload to this bucket instead of the bootstrap stack's.
     #[arg(long, value_name = "BUCKET")]
     pub artifact_bucket: Option<String>,
@@ -57,6 +62,11 @@ pub struct Args {
     /// name to value), for scripts and workflows; written only on success.
     #[arg(long, value_name = "FILE")]
     pub outputs_file: Option<PathBuf>,
+    /// Print the result as one JSON object on standard output (stack,
+    /// changed, uploaded, outputs, the change set left by --no-execute, the
+    /// invalidation) instead of the outputs table.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub config: ConfigArgs,
 }
@@ -83,6 +93,9 @@ pub struct GcArgs {
     /// Only list what would be deleted.
     #[arg(long)]
     pub dry_run: bool,
+    /// Print one JSON object (`{"dry_run": ..., "stacks": [...]}`) instead of a name per line.
+    #[arg(long)]
+    pub json: bool,
     #[command(flatten)]
     pub target: TargetArgs,
     #[command(flatten)]
@@ -97,9 +110,17 @@ pub fn run_gc(args: &GcArgs) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     crate::signals::block_on(&runtime, async {
         let sdk = target.sdk_config().await;
+        announce(&target, &sdk, None, "collecting test stacks on").await?;
         let removed = gc::collect(&sdk, &config.app_name, older_than, args.dry_run).await?;
-        for name in removed {
-            println!("{name}");
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({"dry_run": args.dry_run, "stacks": removed})
+            );
+        } else {
+            for name in removed {
+                println!("{name}");
+            }
         }
         Ok(())
     })
@@ -114,6 +135,13 @@ pub struct TargetArgs {
     /// Real AWS through the standard credential chain (explicit opt-in).
     #[arg(long)]
     pub aws: bool,
+    /// With --aws: the profile of ~/.aws/config (and credentials) to use
+    /// [default: AWS_PROFILE, else `default`].
+    #[arg(long, value_name = "NAME", requires = "aws")]
+    pub profile: Option<String>,
+    /// With --aws: the region, over the profile's and AWS_REGION.
+    #[arg(long, value_name = "REGION", requires = "aws")]
+    pub region: Option<String>,
 }
 
 impl TargetArgs {
@@ -121,11 +149,15 @@ impl TargetArgs {
     pub fn resolve(&self) -> Result<Target> {
         match (&self.endpoint, self.aws) {
             (Some(url), _) => Ok(Target::Endpoint(url.clone())),
-            (None, true) => Ok(Target::Aws),
+            (None, true) => Ok(Target::Aws(Place {
+                profile: self.profile.clone(),
+                region: self.region.clone(),
+                files: None,
+            })),
             (None, false) => {
                 let env = PyEnv::ensure()?;
                 let moto = emulator::Moto::start_from(&env.bin_dir())?;
-                eprintln!("==> embedded emulator (moto) at {}", moto.endpoint());
+                crate::out::say!("embedded emulator (moto) at {}", moto.endpoint());
                 Ok(Target::Embedded(moto))
             }
         }
@@ -161,6 +193,12 @@ pub(crate) mod tests;
 
 pub fn run_destroy(args: &DestroyArgs) -> Result<()> {
     let target = args.target.existing()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let sdk = crate::signals::block_on(&runtime, async {
+        let sdk = target.sdk_config().await;
+        announce(&target, &sdk, None, "deleting on").await?;
+        Ok(sdk)
+    })?;
     if !args.yes {
         use std::io::IsTerminal;
         if !std::io::stdin().is_terminal() {
@@ -177,9 +215,7 @@ pub fn run_destroy(args: &DestroyArgs) -> Result<()> {
             bail!("not deleted");
         }
     }
-    let runtime = tokio::runtime::Runtime::new()?;
     crate::signals::block_on(&runtime, async {
-        let sdk = target.sdk_config().await;
         destroy::destroy(
             &sdk,
             &args.stack,
@@ -196,14 +232,14 @@ pub enum Target {
     Embedded(emulator::Moto),
     /// An endpoint someone else runs.
     Endpoint(String),
-    /// Real AWS.
-    Aws,
+    /// Real AWS, reached from a profile and region.
+    Aws(Place),
 }
 
 impl Target {
     /// Whether CloudFormation there skips what the emulator does.
     pub fn is_emulated(&self) -> bool {
-        !matches!(self, Target::Aws)
+        !matches!(self, Target::Aws(_))
     }
 
     /// SDK configuration for the target.
@@ -211,11 +247,7 @@ impl Target {
         match self {
             Target::Embedded(moto) => moto.sdk_config().await,
             Target::Endpoint(url) => emulator::sdk_config_for(url).await,
-            Target::Aws => {
-                aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .load()
-                    .await
-            }
+            Target::Aws(place) => place.sdk_config().await,
         }
     }
 
@@ -224,8 +256,13 @@ impl Target {
         match self {
             Target::Embedded(moto) => Some(moto.endpoint()),
             Target::Endpoint(url) => Some(url),
-            Target::Aws => None,
+            Target::Aws(_) => None,
         }
+    }
+
+    /// Whether this is real AWS.
+    pub fn is_aws(&self) -> bool {
+        matches!(self, Target::Aws(_))
     }
 
     /// How to name it in messages.
@@ -233,9 +270,37 @@ impl Target {
         match self {
             Target::Embedded(moto) => format!("the embedded emulator at {}", moto.endpoint()),
             Target::Endpoint(url) => format!("the endpoint {url}"),
-            Target::Aws => "AWS".into(),
+            Target::Aws(_) => "AWS".into(),
         }
     }
+}
+
+/// Says where a command is about to act, before it changes anything: on
+/// AWS the account, the caller, the profile and the region (the first AWS
+/// call, so missing credentials fail here); elsewhere what is `doing` on
+/// which endpoint ("deploying to").
+pub async fn announce(
+    target: &Target,
+    sdk: &aws_config::SdkConfig,
+    record: Option<&access_record::Recorder>,
+    doing: &str,
+) -> Result<()> {
+    match target {
+        Target::Aws(place) => {
+            if let Some(missing) = place.missing_profile() {
+                bail!("{missing}");
+            }
+            let who = stack_deploy::place::identity(&clients::sts(sdk, record)).await?;
+            crate::out::say!(
+                "AWS account {} as {}, {}",
+                who.account,
+                who.arn,
+                place.describe(sdk)
+            );
+        }
+        other => crate::out::say!("{doing} {}", other.describe()),
+    }
+    Ok(())
 }
 
 /// The choices a deploy makes beyond stage and stack.
@@ -256,6 +321,8 @@ pub struct DeployOptions {
     /// Records every AWS request the deploy makes (the deploy role's access
     /// check), when given.
     pub record: Option<access_record::Recorder>,
+    /// Make and preview the change set, then stop without executing it.
+    pub no_execute: bool,
 }
 
 impl Args {
@@ -268,6 +335,7 @@ impl Args {
             tags: BTreeMap::new(),
             site_dir: None,
             record: None,
+            no_execute: self.no_execute,
         }
     }
 }
@@ -282,6 +350,8 @@ pub struct Deployed {
     pub uploaded: usize,
     /// What publishing the site did (stages with a site).
     pub site: Option<site::Published>,
+    /// The change set made and left for review (`--no-execute`).
+    pub pending: Option<String>,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -295,8 +365,29 @@ pub fn run(args: &Args) -> Result<()> {
     crate::signals::block_on(&runtime, async {
         let target = args.target.resolve()?;
         let deployed = deploy(&target, stage, &stack, &config, &args.options()).await?;
-        eprintln!(
-            "==> {} ({} artifacts uploaded)",
+        if args.json {
+            println!(
+                "{}",
+                serde_json::json!({
+                    "stack": stack,
+                    "target": target.describe(),
+                    "changed": deployed.changed,
+                    "uploaded": deployed.uploaded,
+                    "outputs": deployed.outputs,
+                    "change_set": deployed.pending,
+                    "invalidation": deployed.site.as_ref().and_then(|s| s.invalidation.clone()),
+                })
+            );
+        }
+        if let Some(change_set) = &deployed.pending {
+            crate::out::say!(
+                "change set {change_set} made on stack {stack} and not executed ({} artifacts uploaded)\n    review: aws cloudformation describe-change-set --stack-name {stack} --change-set-name {change_set}\n    execute: aws cloudformation execute-change-set --stack-name {stack} --change-set-name {change_set} (or deploy again without --no-execute)",
+                deployed.uploaded
+            );
+            return Ok(());
+        }
+        crate::out::say!(
+            "{} ({} artifacts uploaded)",
             if deployed.changed {
                 "stack updated"
             } else {
@@ -304,18 +395,20 @@ pub fn run(args: &Args) -> Result<()> {
             },
             deployed.uploaded
         );
-        print_outputs(&deployed.outputs);
+        if !args.json {
+            print_outputs(&deployed.outputs);
+        }
         if let Some(file) = &args.outputs_file {
             write_outputs_file(file, &deployed.outputs)?;
-            eprintln!("==> outputs written to {}", file.display());
+            crate::out::say!("outputs written to {}", file.display());
         }
         if let Some(id) = deployed.site.as_ref().and_then(|s| s.invalidation.as_ref()) {
-            eprintln!(
-                "==> CloudFront invalidation {id} started: the new site shows within minutes"
+            crate::out::say!(
+                "CloudFront invalidation {id} started: the new site shows within minutes"
             );
         }
         if matches!(target, Target::Embedded(_)) {
-            eprintln!("==> the embedded emulator stops now; `cargo xtask local` keeps one running");
+            crate::out::say!("the embedded emulator stops now; `cargo xtask local` keeps one running");
         }
         Ok(())
     })
@@ -341,27 +434,12 @@ pub async fn deploy(
     args: &DeployOptions,
 ) -> Result<Deployed> {
     let sdk = target.sdk_config().await;
-    if let Target::Aws = target {
-        let identity = clients::sts(&sdk, args.record.as_ref())
-            .get_caller_identity()
-            .send()
-            .await
-            .map_err(sdk_error)
-            .context("asking AWS who we are (are credentials configured? see `aws configure` or AWS_PROFILE)")?;
-        let region = sdk
-            .region()
-            .map(|r| r.to_string())
-            .unwrap_or_else(|| "(none)".into());
-        eprintln!(
-            "==> AWS account {} as {}, region {region}",
-            identity.account().unwrap_or("?"),
-            identity.arn().unwrap_or("?")
-        );
-        if stage == Stage::Prod && region != "us-east-1" {
-            bail!("the prod stage lives in us-east-1 (Lambda@Edge and CloudFront certificates); set AWS_REGION=us-east-1");
-        }
-    } else {
-        eprintln!("==> deploying to {}", target.describe());
+    announce(target, &sdk, args.record.as_ref(), "deploying to").await?;
+    if target.is_aws()
+        && stage == Stage::Prod
+        && sdk.region().map(|r| r.as_ref()) != Some("us-east-1")
+    {
+        bail!("the prod stage lives in us-east-1 (Lambda@Edge and CloudFront certificates); pass --region us-east-1");
     }
     let cfn = clients::cloudformation(&sdk, args.record.as_ref());
     let s3 = clients::s3(&sdk, args.record.as_ref());
@@ -413,7 +491,7 @@ pub async fn deploy(
             // On AWS, CloudFormation changes the stack with the bootstrap's
             // execution role when there is one.
             let role = match target {
-                Target::Aws => outputs
+                Target::Aws(_) => outputs
                     .get(visitor_stack::bootstrap::outputs::EXECUTION_ROLE)
                     .cloned(),
                 _ => None,
@@ -422,7 +500,7 @@ pub async fn deploy(
         }
     };
     if let Some(role) = &role_arn {
-        eprintln!("==> CloudFormation acts as {role}");
+        crate::out::say!("CloudFormation acts as {role}");
     }
 
     let binaries = match &args.prebuilt {
@@ -446,8 +524,8 @@ pub async fn deploy(
         let package = package?;
         if artifacts::upload(&s3, &bucket, &package).await? {
             uploaded += 1;
-            eprintln!(
-                "==> uploaded {function}: s3://{bucket}/{} ({} bytes)",
+            crate::out::say!(
+                "uploaded {function}: s3://{bucket}/{} ({} bytes)",
                 package.key,
                 package.bytes.len()
             );
@@ -455,7 +533,7 @@ pub async fn deploy(
         params.insert(parameters::code_key(function), package.key);
     }
     if uploaded == 0 {
-        eprintln!("==> artifacts unchanged: nothing uploaded");
+        crate::out::say!("artifacts unchanged: nothing uploaded");
     }
 
     let config = &*with_site_dir(config, args.site_dir.as_deref())?;
@@ -463,12 +541,14 @@ pub async fn deploy(
     let rendered = template.render()?;
     let body = if target.is_emulated() {
         let emulated = emulate::for_emulator(rendered.json());
-        eprintln!("==> served by xtask instead of the emulator's CloudFormation (read from the template):");
+        crate::out::say!(
+            "served by xtask instead of the emulator's CloudFormation (read from the template):"
+        );
         for line in stack_local::topology::of(&template).describe() {
-            eprintln!("    {line}");
+            crate::out::detail!("    {line}");
         }
         let removed: Vec<String> = emulated.served_locally.iter().cloned().collect();
-        eprintln!(
+        crate::out::detail!(
             "    (taken out of the emulator's template: {})",
             removed.join(", ")
         );
@@ -497,7 +577,7 @@ pub async fn deploy(
     let mut tags = args.tags.clone();
     tags.insert("app".to_owned(), config.app_name.clone());
     tags.insert("stage".to_owned(), stage.as_str().to_owned());
-    let applied = apply(
+    let applied = apply::apply_or_stop(
         &cfn,
         &ApplyRequest {
             stack,
@@ -513,18 +593,27 @@ pub async fn deploy(
             }),
         },
         args.yes,
+        args.no_execute,
     )
     .await?;
     let outputs = applied.outputs().clone();
+    let pending = match &applied {
+        Applied::Pending { change_set, .. } => Some(change_set.clone()),
+        _ => None,
+    };
+    // An unexecuted change set changed nothing yet: the site waits for it.
     let site = match outputs.get(visitor_stack::outputs::SITE_BUCKET) {
-        Some(bucket) => Some(publish_site(&sdk, bucket, &outputs, args).await?),
-        None => None,
+        Some(bucket) if pending.is_none() => {
+            Some(publish_site(&sdk, bucket, &outputs, args).await?)
+        }
+        _ => None,
     };
     Ok(Deployed {
         changed: matches!(applied, Applied::Changed(_)),
         outputs,
         uploaded,
         site,
+        pending,
     })
 }
 
@@ -543,8 +632,8 @@ async fn publish_site(
     let config = site::SiteConfig::from_outputs(outputs)?;
     let files = site::collect(&dir, &config)?;
     if files.len() == 1 {
-        eprintln!(
-            "==> {} has no files: only {} is published",
+        crate::out::say!(
+            "{} has no files: only {} is published",
             dir.display(),
             site::CONFIG_KEY
         );
@@ -561,25 +650,25 @@ async fn publish_site(
     )
     .await
     .context("publishing the site")?;
-    eprintln!(
-        "==> site: {} uploaded, {} unchanged, {} removed (s3://{bucket})",
+    crate::out::say!(
+        "site: {} uploaded, {} unchanged, {} removed (s3://{bucket})",
         published.uploaded.len(),
         published.unchanged,
         published.pruned.len()
     );
     if distribution.is_none() && outputs.contains_key(visitor_stack::outputs::DISTRIBUTION_ID) {
-        eprintln!("==> no CloudFront on the emulator: nothing to invalidate");
+        crate::out::say!("no CloudFront on the emulator: nothing to invalidate");
     }
     Ok(published)
 }
 
 /// The `bootstrap` binary of every function: release builds for AWS (the
 /// configured CPU), host debug builds for an emulator (which never runs them).
-fn function_binaries(
+pub fn function_binaries(
     target: &Target,
     config: &StackConfig,
 ) -> Result<Vec<(&'static str, PathBuf)>> {
-    if let Target::Aws = target {
+    if target.is_aws() {
         let arch = match config.architecture {
             visitor_stack::CpuArchitecture::Arm64 => Arch::Arm64,
             visitor_stack::CpuArchitecture::X86_64 => Arch::X86_64,
@@ -598,6 +687,8 @@ fn function_binaries(
             "--bins",
         ])
         .current_dir(workspace::root()?)
+        // Standard output is the command's result (`--json`): builds talk on stderr.
+        .stdout(std::io::stderr())
         .status()
         .context("building the functions")?;
     if !status.success() {

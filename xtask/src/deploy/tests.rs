@@ -433,6 +433,8 @@ fn bootstrap_args(moto: &emulator::Moto, github_repo: Option<&str>) -> super::bo
         target: super::TargetArgs {
             endpoint: Some(moto.endpoint().to_owned()),
             aws: false,
+            profile: None,
+            region: None,
         },
         yes: true,
         config: crate::stack_config::ConfigArgs::default(),
@@ -894,4 +896,82 @@ async fn forget_removes_one_visitors_record() {
         .await
         .unwrap_err();
     assert!(format!("{err:#}").contains("no-such-stack"), "{err:#}");
+}
+
+#[derive(Debug, clap::Parser)]
+struct TargetCli {
+    #[command(flatten)]
+    target: super::TargetArgs,
+}
+
+#[test]
+fn a_profile_and_a_region_reach_the_aws_target_and_need_aws() {
+    use clap::Parser as _;
+    let cli = TargetCli::try_parse_from(["x", "--aws", "--profile", "ci", "--region", "eu-west-1"])
+        .unwrap();
+    match cli.target.resolve().unwrap() {
+        Target::Aws(place) => assert_eq!(
+            place,
+            stack_deploy::place::Place {
+                profile: Some("ci".into()),
+                region: Some("eu-west-1".into()),
+                files: None,
+            }
+        ),
+        _ => panic!("not the AWS target"),
+    }
+    for flags in [["x", "--profile", "ci"], ["x", "--region", "eu-west-1"]] {
+        let err = TargetCli::try_parse_from(flags).unwrap_err().to_string();
+        assert!(err.contains("--aws"), "{err}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_execute_leaves_the_change_set_for_review_and_changes_nothing() {
+    let moto = moto();
+    let sdk = moto.sdk_config().await;
+    let target = Target::Endpoint(moto.endpoint().to_owned());
+    let config = StackConfig::default();
+    let options = DeployOptions {
+        no_execute: true,
+        ..options()
+    };
+    let left = deploy(&target, Stage::Test, "ne", &config, &options)
+        .await
+        .unwrap();
+    let change_set = left.pending.expect("a change set left for review");
+    assert!(!left.changed && left.site.is_none());
+    let cfn = aws_sdk_cloudformation::Client::new(&sdk);
+    let described = cfn
+        .describe_change_set()
+        .stack_name("ne")
+        .change_set_name(&change_set)
+        .send()
+        .await
+        .unwrap();
+    assert!(!described.changes().is_empty());
+    let db = aws_sdk_dynamodb::Client::new(&sdk);
+    assert!(
+        db.list_tables()
+            .send()
+            .await
+            .unwrap()
+            .table_names()
+            .is_empty(),
+        "nothing was created"
+    );
+    let applied = deploy(
+        &target,
+        Stage::Test,
+        "ne",
+        &config,
+        &super::tests::options(),
+    )
+    .await
+    .unwrap();
+    assert!(applied.changed && applied.pending.is_none());
+    assert_eq!(
+        db.list_tables().send().await.unwrap().table_names().len(),
+        4
+    );
 }

@@ -113,7 +113,7 @@ pub fn run(args: &Args) -> Result<()> {
         );
         // Ctrl-C, a closed terminal (SIGHUP) or SIGTERM: the way to stop.
         let signal = serving.signal().await;
-        eprintln!("==> {}: stopping everything", signal.name());
+        crate::out::say!("{}: stopping everything", signal.name());
         drop(running);
         Ok(())
     })
@@ -229,8 +229,8 @@ pub async fn start(config: &StackConfig, port: u16, site_dir: Option<PathBuf>) -
     let template = visitor_stack::build(Stage::Prod, config)?;
     let sdk = target.sdk_config().await;
     let dir = workspace::target_dir()?.join("local");
-    eprintln!(
-        "==> starting the functions (cargo lambda watch; their output is in {})",
+    crate::out::say!(
+        "starting the functions (cargo lambda watch; their output is in {})",
         dir.join("functions.log").display()
     );
     let log_dir = dir.join(LOGS);

@@ -65,12 +65,9 @@ pub fn check() -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async {
         let running = start().await?;
-        eprintln!(
-            "==> local uploads app up (emulator at {})",
-            running.endpoint
-        );
+        crate::out::say!("local uploads app up (emulator at {})", running.endpoint);
         uploads::suite(&running.sdk, &running.served, running.outputs.clone()).await?;
-        eprintln!("==> the local uploads app works end to end");
+        crate::out::say!("the local uploads app works end to end");
         Ok(())
     })
 }

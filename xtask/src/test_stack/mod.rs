@@ -39,6 +39,10 @@ pub struct Args {
     pub timeout_minutes: u64,
     #[command(flatten)]
     pub config: ConfigArgs,
+    /// Also print the result as one JSON object on standard output (the
+    /// stack, whether it passed, each check with its time and error).
+    #[arg(long)]
+    pub json: bool,
     /// Which application's test stack: the visitor counter's (test stage)
     /// or the uploads pipeline's (apps/uploads; emulator only).
     #[arg(long, value_enum, default_value_t = AppArg::Visitor)]
@@ -63,11 +67,29 @@ pub struct Run<'a> {
     /// each wrote, after the checks (on an emulator; the full suite is what
     /// makes the calls and the lines worth checking).
     pub check_access: bool,
+    /// Where each check's result goes, when someone reports them (`--json`).
+    pub results: Option<&'a std::sync::Mutex<Vec<CheckResult>>>,
+}
+
+/// One check's result, for `--json`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CheckResult {
+    /// The check.
+    pub name: &'static str,
+    /// Whether it passed.
+    pub passed: bool,
+    /// How long it took.
+    pub seconds: f32,
+    /// Why it failed.
+    pub error: Option<String>,
 }
 
 pub fn run(args: &Args) -> Result<()> {
     let runtime = tokio::runtime::Runtime::new()?;
     if args.app == AppArg::Uploads {
+        if args.json {
+            anyhow::bail!("--json reports the visitor counter's suite; --app uploads prints its checks as lines");
+        }
         if args.config.given() {
             anyhow::bail!("--app uploads has no stack configuration: drop the configuration flags (they configure the visitor counter)");
         }
@@ -78,12 +100,15 @@ pub fn run(args: &Args) -> Result<()> {
         });
     }
     let config = args.config.load()?;
-    runtime.block_on(async {
+    let results = std::sync::Mutex::new(Vec::new());
+    let started = Instant::now();
+    let stack = unique_name(&config.app_name);
+    let outcome = runtime.block_on(async {
         let target = args.target.resolve()?;
         let timeout = Duration::from_secs(args.timeout_minutes * 60);
         test_stack(Run {
             target: &target,
-            stack: unique_name(&config.app_name),
+            stack: stack.clone(),
             config: &config,
             options: DeployOptions {
                 yes: true,
@@ -93,9 +118,24 @@ pub fn run(args: &Args) -> Result<()> {
             checks: suite::all(),
             keep: args.keep,
             check_access: true,
+            results: Some(&results),
         })
         .await
-    })
+    });
+    if args.json {
+        let checks = results.into_inner().unwrap_or_else(|p| p.into_inner());
+        println!(
+            "{}",
+            serde_json::json!({
+                "stack": stack,
+                "passed": outcome.is_ok(),
+                "seconds": started.elapsed().as_secs_f64(),
+                "checks": checks,
+                "error": outcome.as_ref().err().map(|e| format!("{e:#}")),
+            })
+        );
+    }
+    outcome
 }
 
 /// `<app>-test-<utc time>-<random>` (the engine's test-stack name).
@@ -112,7 +152,7 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
     let cfn = aws_sdk_cloudformation::Client::new(&sdk);
     let stack = TestStack::named(run.stack.clone());
     run.options.tags.extend(stack.tags.clone());
-    eprintln!("==> test stack {} on {}", run.stack, run.target.describe());
+    crate::out::say!("test stack {} on {}", run.stack, run.target.describe());
     let run = &run;
 
     // What the stack made, for the check that its tables and queues went.
@@ -154,7 +194,7 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
         );
     let outcome = outcome.map_err(|e| cancel.error(e));
     if let Err(e) = &outcome {
-        eprintln!("==> FAILED: {e:#}");
+        crate::out::say!("FAILED: {e:#}");
     }
     if deleted {
         let outputs = seen.lock().unwrap_or_else(|p| p.into_inner()).clone();
@@ -172,11 +212,11 @@ pub async fn test_stack(mut run: Run<'_>) -> Result<()> {
 /// What the guard does, as a line each (both apps' test stacks).
 pub fn show(step: GuardStep<'_>) {
     match step {
-        GuardStep::Began(phase) => eprintln!("==> {phase}"),
-        GuardStep::Kept(name) => eprintln!(
-            "==> kept stack {name} (--keep); remove it with `cargo xtask destroy --stack {name}`"
+        GuardStep::Began(phase) => crate::out::say!("{phase}"),
+        GuardStep::Kept(name) => crate::out::say!(
+            "kept stack {name} (--keep); remove it with `cargo xtask destroy --stack {name}`"
         ),
-        GuardStep::TornDown(name) => eprintln!("==> stack {name} is gone"),
+        GuardStep::TornDown(name) => crate::out::say!("stack {name} is gone"),
     }
 }
 
@@ -199,8 +239,8 @@ async fn check(
             let env = PyEnv::ensure()?;
             let log_dir = log.with_extension("logs");
             crate::local::clear_dir(&log_dir)?;
-            eprintln!(
-                "==> starting the functions (cargo lambda watch; output in {}, each function's log in {})",
+            crate::out::say!(
+                "starting the functions (cargo lambda watch; output in {}, each function's log in {})",
                 log.display(),
                 log.with_extension("logs").display()
             );
@@ -241,16 +281,35 @@ async fn check(
         template: template.render()?.json().clone(),
         outputs,
     };
-    eprintln!("==> running {} checks", run.checks.len());
+    crate::out::say!("running {} checks", run.checks.len());
     let mut failed = Vec::new();
     for check in &run.checks {
         let started = Instant::now();
         let result = (check.run)(&ctx).await;
         let took = started.elapsed().as_secs_f32();
+        if let Some(results) = run.results {
+            results
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push(CheckResult {
+                    name: check.name,
+                    passed: result.is_ok(),
+                    seconds: took,
+                    error: result.as_ref().err().map(|e| format!("{e:#}")),
+                });
+        }
         match result {
-            Ok(()) => eprintln!("    ok      {} ({took:.1}s)", check.name),
+            Ok(()) => crate::out::detail!(
+                "    {}      {} ({took:.1}s)",
+                crate::out::paint("32", "ok"),
+                check.name
+            ),
             Err(e) => {
-                eprintln!("    FAILED  {} ({took:.1}s)\n            {e:#}", check.name);
+                eprintln!(
+                    "    {}  {} ({took:.1}s)\n            {e:#}",
+                    crate::out::paint("31", "FAILED"),
+                    check.name
+                );
                 failed.push(check.name);
             }
         }
@@ -267,7 +326,7 @@ async fn check(
             failed.join("; ")
         );
     }
-    eprintln!("==> all {} checks passed", run.checks.len());
+    crate::out::say!("all {} checks passed", run.checks.len());
     if served.is_some() && run.check_access {
         check_logs(&log.with_extension("logs")).await?;
     }
@@ -275,7 +334,7 @@ async fn check(
         Some(_) if !run.check_access => Ok(()),
         Some(served) => check_access(run, sdk, &template, served, &calls).await,
         None => {
-            eprintln!("==> access: not checked here (on AWS, IAM itself enforces the policies)");
+            crate::out::say!("access: not checked here (on AWS, IAM itself enforces the policies)");
             Ok(())
         }
     }
@@ -310,8 +369,8 @@ async fn check_logs(dir: &std::path::Path) -> Result<()> {
     }) {
         bail!("the processor logged no batch in {}", dir.display());
     }
-    eprintln!(
-        "==> logs: {} timed lines from {} functions in {} (cargo xtask logs --dir reads them)",
+    crate::out::say!(
+        "logs: {} timed lines from {} functions in {} (cargo xtask logs --dir reads them)",
         lines.len(),
         crate::build::BINARIES.len(),
         dir.display()
@@ -351,7 +410,7 @@ async fn check_access(
         .find(|d| d.role == role && d.action == action)
     {
         Some(denial) => {
-            eprintln!("==> access self-test: without {action}, {role} fails as it must:\n    {denial}");
+            crate::out::say!("access self-test: without {action}, {role} fails as it must:\n    {denial}");
             Ok(())
         }
         None => bail!(

@@ -50,6 +50,7 @@ async fn failing_and_panicking_suites_still_tear_down() {
         checks: vec![check],
         keep: false,
         check_access: false,
+        results: None,
     };
 
     let fails = Check {
@@ -92,6 +93,7 @@ async fn keep_leaves_the_stack_for_debugging() {
         checks: vec![passes],
         keep: true,
         check_access: false,
+        results: None,
     })
     .await
     .unwrap();
