@@ -190,12 +190,27 @@ pub fn run(args: &Args) -> Result<()> {
             first,
             watch,
             || cancel.next(),
-            &crate::test_stack::show,
+            &show,
         )
         .await
-        .map_err(|e| cancel.error(e))
+        .map_err(|e| match e {
+            // Ctrl-C is how a watch ends: say so, keep the signal's exit code.
+            e @ stack_deploy::guard::GuardError::Cancelled { .. } => {
+                cancel.error(e).context("the watch ended")
+            }
+            e => cancel.error(e),
+        })
     });
     result
+}
+
+/// What the guard does, as sync names it (its "suite" is the watch).
+fn show(step: stack_deploy::guard::GuardStep<'_>) {
+    use stack_deploy::guard::{GuardStep, Phase};
+    match step {
+        GuardStep::Began(Phase::Suite) => {}
+        other => crate::test_stack::show(other),
+    }
 }
 
 async fn watch(

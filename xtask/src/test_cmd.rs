@@ -148,7 +148,7 @@ fn describe(step: Step) -> &'static str {
         Step::Stack => "test stacks on the embedded emulator (the counter's, then the uploads app's): deploy, suite, teardown; then the uploads app's local run",
         Step::Commands => "the command line on the embedded emulator: deploy --json, --no-execute, diff, gc, cost, --aws --profile",
         Step::Browser => "the site in headless Chromium against cargo xtask local",
-        Step::Signals => "SIGTERM/SIGHUP mid-work leave no process, stack, table or queue",
+        Step::Signals => "SIGINT, SIGTERM and SIGHUP mid-work leave no process, stack, table or queue",
         Step::Bench => "the benchmark on a tiny workload (cargo xtask bench --smoke)",
         Step::Readme => {
             "README example and output match the code; ARCHITECTURE.md's map matches the tree"
