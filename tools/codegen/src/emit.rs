@@ -267,72 +267,57 @@ pub fn service_file(service: &str, models: &[ResourceModel]) -> String {
 
 /// `infra/src/aws/permissions.rs`: the IAM actions each type's handlers need.
 pub fn permissions_file(types: &[(String, String, Vec<String>)]) -> String {
-    let mut out = String::new();
-    out.push_str(HEADER);
-    out.push_str("//! The IAM actions CloudFormation needs to manage each resource type, from\n");
-    out.push_str("//! the `handlers` of its registry schema, less the few listed there that IAM\n");
-    out.push_str("//! does not have (checked against cfn-lint's policy data).\n\n");
-    out.push_str("/// The IAM actions CloudFormation needs to create, read, update, delete and\n");
-    out.push_str(
-        "/// list a resource of `type_name` (its schema's handlers), sorted; `None` for\n",
-    );
-    out.push_str("/// a type whose service is not generated (or whose feature is off).\n");
-    out.push_str(
-        "pub fn handler_permissions(type_name: &str) -> Option<&'static [&'static str]> {\n",
-    );
-    out.push_str("    match type_name {\n");
-    for (module, type_name, actions) in types {
-        let list: Vec<String> = actions.iter().map(|a| format!("{a:?}")).collect();
-        let _ = writeln!(out, "        #[cfg(feature = \"{module}\")]");
-        let _ = writeln!(
-            out,
-            "        {type_name:?} => Some(&[{}]),",
-            list.join(", ")
-        );
-    }
-    out.push_str("        _ => None,\n    }\n}\n");
-    out
+    type_table(
+        "The IAM actions CloudFormation needs to manage each resource type, from\n\
+         the `handlers` of its registry schema, less the few listed there that IAM\n\
+         does not have (checked against cfn-lint's policy data).",
+        "The IAM actions CloudFormation needs to create, read, update, delete and\n\
+         list a resource of `type_name` (its schema's handlers), sorted; `None` for\n\
+         a type whose service is not generated (or whose feature is off).",
+        "handler_permissions",
+        types,
+    )
 }
 
 /// `infra/src/aws/replacement.rs`: what replaces each type's resource.
 pub fn replacement_file(types: &[(String, String, Vec<String>)]) -> String {
+    type_table(
+        "The properties whose change makes CloudFormation replace a resource\n\
+         (a new physical resource, the old one deleted): each type's\n\
+         `createOnlyProperties` in its registry schema.",
+        "The properties of a `type_name` resource whose change replaces it, as\n\
+         paths below `Properties` (`KeySchema`, `Config/Name`; `*` for every\n\
+         element of an array), sorted; `None` for a type whose service is not\n\
+         generated (or whose feature is off).",
+        "create_only_properties",
+        types,
+    )
+}
+
+/// A generated file with one function `name` from a resource type to a
+/// static list of strings, each arm behind its service's feature.
+fn type_table(
+    module_doc: &str,
+    fn_doc: &str,
+    name: &str,
+    types: &[(String, String, Vec<String>)],
+) -> String {
     let mut out = String::new();
     out.push_str(HEADER);
-    out.push_str(
-        "//! The properties whose change makes CloudFormation replace a resource
-",
-    );
-    out.push_str(
-        "//! (a new physical resource, the old one deleted): each type's
-",
-    );
-    out.push_str(
-        "//! `createOnlyProperties` in its registry schema.
-
-",
-    );
-    out.push_str(
-        "/// The properties of a `type_name` resource whose change replaces it, as
-",
-    );
-    out.push_str(
-        "/// paths below `Properties` (`KeySchema`, `Config/Name`; `*` for every
-",
-    );
-    out.push_str(
-        "/// element of an array), sorted; `None` for a type whose service is not
-",
-    );
-    out.push_str(
-        "/// generated (or whose feature is off).
-",
-    );
-    out.push_str(
-        "pub fn create_only_properties(type_name: &str) -> Option<&'static [&'static str]> {\n",
+    for line in module_doc.lines() {
+        let _ = writeln!(out, "//! {line}");
+    }
+    out.push('\n');
+    for line in fn_doc.lines() {
+        let _ = writeln!(out, "/// {line}");
+    }
+    let _ = writeln!(
+        out,
+        "pub fn {name}(type_name: &str) -> Option<&'static [&'static str]> {{"
     );
     out.push_str("    match type_name {\n");
-    for (module, type_name, paths) in types {
-        let list: Vec<String> = paths.iter().map(|a| format!("{a:?}")).collect();
+    for (module, type_name, items) in types {
+        let list: Vec<String> = items.iter().map(|a| format!("{a:?}")).collect();
         let _ = writeln!(out, "        #[cfg(feature = \"{module}\")]");
         let _ = writeln!(
             out,
