@@ -88,30 +88,45 @@ impl Moto {
         if !bin.join("moto_server").exists() || !bin.join("python").exists() {
             return Err(EmulatorError::NotInstalled(bin.to_path_buf()));
         }
-        let port = free_port()?;
-        let child = Command::new(bin.join("python"))
-            .args(["-c", LAUNCHER, "-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            // Its own process group: Ctrl-C at the terminal reaches the
-            // command that owns this server, which cleans up before stopping it.
-            .process_group(0)
-            .spawn()
-            .map_err(EmulatorError::Spawn)?;
-        let moto = Moto {
-            child,
-            endpoint: format!("http://127.0.0.1:{port}"),
-        };
+        // A free port can be taken by another server started at the same
+        // moment (tests run in parallel): then ours fails to bind, and the
+        // port answers for the other one. So a start counts only once our
+        // own process listens on the port; otherwise it is tried again.
         let limit = Duration::from_secs(30);
         let deadline = Instant::now() + limit;
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            if Instant::now() > deadline {
-                return Err(EmulatorError::Timeout(moto.endpoint.clone(), limit));
+        let mut endpoint = String::new();
+        while Instant::now() < deadline {
+            let port = free_port()?;
+            let child = Command::new(bin.join("python"))
+                .args(["-c", LAUNCHER, "-H", "127.0.0.1", "-p", &port.to_string()])
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                // Its own process group: Ctrl-C at the terminal reaches the
+                // command that owns this server, which cleans up before stopping it.
+                .process_group(0)
+                .spawn()
+                .map_err(EmulatorError::Spawn)?;
+            let mut moto = Moto {
+                child,
+                endpoint: format!("http://127.0.0.1:{port}"),
+            };
+            endpoint = moto.endpoint.clone();
+            loop {
+                if moto.child.try_wait().ok().flatten().is_some() {
+                    break; // it exited (the port was taken): another port
+                }
+                if listens(moto.child.id(), port) && TcpStream::connect(("127.0.0.1", port)).is_ok()
+                {
+                    return Ok(moto);
+                }
+                if Instant::now() > deadline {
+                    return Err(EmulatorError::Timeout(endpoint, limit));
+                }
+                std::thread::sleep(Duration::from_millis(25));
             }
-            std::thread::sleep(Duration::from_millis(25));
         }
-        Ok(moto)
+        Err(EmulatorError::Timeout(endpoint, limit))
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -145,6 +160,33 @@ pub async fn sdk_config_for(endpoint: &str) -> aws_config::SdkConfig {
 }
 
 /// A loopback port nothing listens on right now.
+/// Whether process `pid` holds the listening TCP socket on loopback `port`
+/// (Linux: the socket's inode in /proc/net/tcp among the process's file
+/// descriptors).
+fn listens(pid: u32, port: u16) -> bool {
+    let Ok(table) = std::fs::read_to_string("/proc/net/tcp") else {
+        return true; // no /proc to ask: the connect alone decides
+    };
+    let wanted = format!(":{port:04X}");
+    let inodes: Vec<String> = table
+        .lines()
+        .skip(1)
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            // local_address, state 0A (LISTEN), inode
+            (fields.len() > 9 && fields[1].ends_with(&wanted) && fields[3] == "0A")
+                .then(|| format!("socket:[{}]", fields[9]))
+        })
+        .collect();
+    let Ok(fds) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return false;
+    };
+    fds.flatten().any(|fd| {
+        std::fs::read_link(fd.path())
+            .is_ok_and(|target| inodes.iter().any(|i| target.to_string_lossy() == *i))
+    })
+}
+
 pub fn free_port() -> Result<u16, EmulatorError> {
     let listener = TcpListener::bind("127.0.0.1:0").map_err(EmulatorError::Port)?;
     listener
