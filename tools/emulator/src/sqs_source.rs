@@ -59,7 +59,8 @@ where
     if messages.is_empty() {
         return Ok(PollOutcome::default());
     }
-    let event = sqs_event(&messages, &config.queue_arn);
+    let event =
+        serde_json::to_value(sqs_event(&messages, &config.queue_arn)).unwrap_or(Value::Null);
     let mut outcome = PollOutcome {
         delivered: messages.len(),
         ..PollOutcome::default()
@@ -179,7 +180,7 @@ async fn gather(
 
 /// The event Lambda hands an SQS-triggered function, as
 /// `aws_lambda_events`' `SqsEvent` (the type the functions read).
-pub fn sqs_event(messages: &[Message], queue_arn: &str) -> Value {
+pub fn sqs_event(messages: &[Message], queue_arn: &str) -> aws_lambda_events::sqs::SqsEvent {
     use aws_lambda_events::sqs::{SqsEvent, SqsMessage, SqsMessageAttribute};
     let region = queue_arn.split(':').nth(3).unwrap_or("us-east-1");
     let records = messages
@@ -221,7 +222,7 @@ pub fn sqs_event(messages: &[Message], queue_arn: &str) -> Value {
         .collect();
     let mut event = SqsEvent::default();
     event.records = records;
-    serde_json::to_value(event).unwrap_or(Value::Null)
+    event
 }
 
 fn batch_item_failures(response: &Value) -> Option<HashSet<String>> {

@@ -259,21 +259,18 @@ async fn a_message_delivered_twice_counts_once_and_a_bad_one_is_retried() {
         .unwrap();
 
     let response = indexer
-        .handle(
-            serde_json::from_value(emulator::sqs_source::sqs_event(
-                &sqs.receive_message()
-                    .queue_url(&p.source.queue_url)
-                    .max_number_of_messages(10)
-                    .wait_time_seconds(1)
-                    .send()
-                    .await
-                    .unwrap()
-                    .messages
-                    .unwrap_or_default(),
-                &p.source.queue_arn,
-            ))
-            .unwrap(),
-        )
+        .handle(emulator::sqs_source::sqs_event(
+            &sqs.receive_message()
+                .queue_url(&p.source.queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .unwrap()
+                .messages
+                .unwrap_or_default(),
+            &p.source.queue_arn,
+        ))
         .await;
     assert_eq!(
         response.batch_item_failures.len(),
