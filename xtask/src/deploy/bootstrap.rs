@@ -144,9 +144,17 @@ fn print_settings(app: &str, environment: &str, outputs: &BTreeMap<String, Strin
         return;
     };
     eprintln!(
-        "\nThe deploy role trusts jobs in the GitHub environment `{environment}` only. In the repository's\n  Settings -> Environments: create `{environment}`; under Deployment branches and tags choose\n    Selected branches and add `main` (so only main's runs get its token); add required\n    reviewers if a person should approve each deploy.\n  Settings -> Secrets and variables -> Actions: add the secret\n    AWS_DEPLOY_ROLE_ARN = {role}\nThen every push to main that passes CI deploys {} (.github/workflows/deploy.yml).",
+        "\nThe deploy role trusts jobs in the GitHub environment `{environment}` only. In the repository's\n  Settings -> Environments: create `{environment}`; under Deployment branches and tags choose\n    Selected branches and add `main` (so only main's runs get its token); add required\n    reviewers if a person should approve each deploy.\n  Settings -> Secrets and variables -> Actions: add the secret\n    {} = {role}\nThen every push to main that passes CI deploys {} (.github/workflows/deploy.yml).",
+        bootstrap::DEPLOY_ROLE_SECRET,
         bootstrap::prod_stack_name(app)
     );
+    if let Some(diff) = outputs.get(outputs::DIFF_ROLE) {
+        eprintln!(
+            "For the deployed diff in each pull request's CI summary, add the secret\n    {} = {diff}\n(a read-only role: it reads {}'s template; without it CI shows the snapshot diff).",
+            bootstrap::DIFF_ROLE_SECRET,
+            bootstrap::prod_stack_name(app)
+        );
+    }
 }
 
 /// Fails unless `outputs` name the artifact bucket.

@@ -486,9 +486,11 @@ const EMULATOR_WORKAROUNDS: &[(&str, &str, &str)] = &[(
 
 /// What a bootstrapped prod deploy (twice, the second pruning a file) asks
 /// of AWS is all allowed by the bootstrap stack's deploy role, and the check
-/// notices a grant taken away.
+/// notices a grant taken away; what `diff --aws --stage prod` then asks
+/// (ci.yml's diff job) is allowed by the diff role, which grants nothing
+/// more.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_deploy_role_allows_every_call_of_a_prod_deploy() {
+async fn the_github_roles_allow_every_call_of_a_prod_deploy_and_its_diff() {
     use infra::access::calls::{Call, Place};
     use infra::access::check::{check, Justification};
     use infra::access::principals::{role, Deployment};
@@ -526,6 +528,27 @@ async fn the_deploy_role_allows_every_call_of_a_prod_deploy() {
     deploy(&target, Stage::Prod, &prod, &config, &options)
         .await
         .unwrap();
+    let diff_calls_file = dir.join("diff-calls.jsonl");
+    let _ = std::fs::remove_file(&diff_calls_file);
+    let diff_recorder = access_record::Recorder::new(&diff_calls_file, Some("DiffRole".into()));
+    let prod_template = visitor_stack::build(
+        Stage::Prod,
+        &super::with_site_dir(&config, Some(&site)).unwrap(),
+    )
+    .unwrap()
+    .render()
+    .unwrap()
+    .json()
+    .clone();
+    let (changes, what) =
+        crate::diff::against_deployed(&target, &prod_template, &prod, Some(&diff_recorder))
+            .await
+            .unwrap();
+    assert!(what.contains(&prod), "{what}");
+    assert!(
+        changes.is_empty(),
+        "the deployed stack differs from its template: {changes}"
+    );
 
     let calls: Vec<Call> = Call::parse_lines(&std::fs::read_to_string(&calls_file).unwrap())
         .unwrap()
@@ -614,6 +637,33 @@ async fn the_deploy_role_allows_every_call_of_a_prod_deploy() {
     assert!(
         unexplained.is_empty(),
         "grants no deploy call used: {unexplained:?}"
+    );
+
+    let diff_calls =
+        Call::parse_lines(&std::fs::read_to_string(&diff_calls_file).unwrap()).unwrap();
+    let diff_operations: Vec<&str> = diff_calls.iter().map(|c| c.operation.as_str()).collect();
+    assert!(
+        diff_operations.contains(&"GetTemplate"),
+        "{diff_operations:?}"
+    );
+    let diff_report = check(
+        &diff_calls,
+        &BTreeMap::from([("DiffRole".to_owned(), "DiffRole".to_owned())]),
+        &BTreeMap::from([(
+            "DiffRole".to_owned(),
+            role(&template, &deployment, "DiffRole").unwrap(),
+        )]),
+        &place,
+        &BTreeMap::new(),
+    );
+    crate::access::write_report("diff", &diff_report).unwrap();
+    assert!(
+        diff_report.passed() && diff_report.unused.is_empty(),
+        "{}\ndenied: {:?}\nunused: {:?}\n{:?}",
+        diff_report.summary(),
+        diff_report.denied,
+        diff_report.unused,
+        diff_report.errors
     );
 
     let narrowed = crate::access::without_action(&template, "DeployRole", "s3:PutObject");
