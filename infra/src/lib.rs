@@ -30,6 +30,7 @@
 //! [`RawResource`] and [`Attributes::override_property`] (escape hatches).
 
 pub mod access;
+pub mod check;
 mod conditions;
 #[cfg(feature = "constructs")]
 pub mod constructs;

@@ -64,6 +64,19 @@ pub enum ValidationError {
         /// What is wrong.
         problem: String,
     },
+    /// A literal property value CloudFormation would reject: out of its
+    /// range, too long, not matching its pattern, not one of its values, a
+    /// required property missing (the schema's rules and the documented
+    /// ones, `crate::check`).
+    #[error("resource `{resource}`: {path}: {problem}")]
+    Property {
+        /// The resource's logical ID.
+        resource: String,
+        /// Where the value is (`Properties.ScalingConfig.MaximumConcurrency`).
+        path: String,
+        /// The rule it breaks, with the value.
+        problem: String,
+    },
     /// Resources or conditions that depend on each other in a circle.
     #[error("{kind} dependency cycle: {}", path.join(" -> "))]
     Cycle {
@@ -413,6 +426,13 @@ pub(crate) fn check(t: &Template) -> Vec<ValidationError> {
     for entry in &t.resources {
         let location = format!("resource `{}`", entry.logical_id);
         let rendered = entry.to_json();
+        for finding in crate::check::check_properties(&entry.type_name, &rendered["Properties"]) {
+            errors.push(ValidationError::Property {
+                resource: entry.logical_id.clone(),
+                path: finding.path,
+                problem: finding.problem,
+            });
+        }
         let refs = Refs::of(&rendered);
         check_refs(location.clone(), &refs, &mut errors, true);
         let mut edges: BTreeSet<String> = refs

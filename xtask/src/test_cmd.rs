@@ -267,6 +267,7 @@ fn run_step(step: Step) -> Result<()> {
             json: false,
             smoke: true,
             cost_units: false,
+            functions: false,
         }),
         Step::Readme => readme::check(),
     }

@@ -5,6 +5,8 @@ pub mod permissions;
 pub use permissions::handler_permissions;
 pub mod replacement;
 pub use replacement::create_only_properties;
+pub mod rules;
+pub use rules::property_rules;
 
 /// `AWS::ApiGateway::*`: 22 resource types.
 #[cfg(feature = "apigateway")]

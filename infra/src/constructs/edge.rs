@@ -242,7 +242,7 @@ mod tests {
         );
         let changes = [
             EdgeFunctionProps {
-                memory_mb: 64,
+                memory_mb: 256,
                 ..EdgeFunctionProps::new(source())
             },
             EdgeFunctionProps {

@@ -335,6 +335,7 @@ pub fn aws_file(services: &[(String, String, usize)]) -> String {
     out.push_str(HEADER);
     out.push_str("\npub mod permissions;\npub use permissions::handler_permissions;\n");
     out.push_str("pub mod replacement;\npub use replacement::create_only_properties;\n");
+    out.push_str("pub mod rules;\npub use rules::property_rules;\n");
     for (service, module, count) in services {
         let _ = writeln!(out, "\n/// `AWS::{service}::*`: {count} resource types.");
         let _ = writeln!(out, "#[cfg(feature = \"{module}\")]");

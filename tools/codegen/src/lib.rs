@@ -9,6 +9,7 @@ mod emit;
 mod error;
 mod model;
 mod names;
+mod rules;
 pub mod schema;
 pub mod services;
 
@@ -92,6 +93,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     let mut summary = Vec::new();
     let mut permissions = Vec::new();
     let mut replacements = Vec::new();
+    let mut value_rules = Vec::new();
     let known = schema::known_actions(root)?;
     for service in SERVICES {
         let module = module_name(service);
@@ -108,6 +110,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
                 type_name.clone(),
                 schema::create_only_properties(&schema),
             ));
+            value_rules.push(rules::type_rules(&module, &schema));
             let model = model::build(&schema)?;
             models.push(model);
         }
@@ -132,6 +135,11 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     files.insert(
         Path::new(GENERATED_DIR).join("replacement.rs"),
         emit::replacement_file(&replacements),
+    );
+    value_rules.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+    files.insert(
+        Path::new(GENERATED_DIR).join("rules.rs"),
+        rules::rules_file(&value_rules, emit::HEADER),
     );
     let modules: Vec<String> = summary.iter().map(|(_, m, _)| m.clone()).collect();
     for text in files.values_mut() {

@@ -24,7 +24,16 @@ pub async fn init_ms(
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let api = listener.local_addr()?.to_string();
         let started = Instant::now();
+        // Only what Lambda's environment holds (PATH, LANG and TZ as Lambda sets
+        // them: https://docs.aws.amazon.com/lambda/latest/dg/configuration-envvars.html#configuration-envvars-runtime):
+        // this machine's variables
+        // (SSL_CERT_DIR, proxies, ...) would change what the SDK does at
+        // start-up.
         let mut child = tokio::process::Command::new(binary)
+            .env_clear()
+            .env("PATH", "/usr/local/bin:/usr/bin:/bin")
+            .env("LANG", "en_US.UTF-8")
+            .env("TZ", ":UTC")
             .envs(env)
             .env("AWS_LAMBDA_RUNTIME_API", &api)
             .env("AWS_LAMBDA_FUNCTION_NAME", "bench")

@@ -46,20 +46,24 @@ const CONCURRENCY: usize = 4;
 /// Options of `cargo xtask bench`.
 #[derive(Debug, clap::Args)]
 #[command(
-    after_help = "Workload: 2,000 page views by 1,000 client IPs (Zipf, s = 1.1) over 200 pages (Zipf), each\nfollowed by 4 asset requests: 10,000 messages in the edge recorder's format, from a fixed seed.\nThe exactness run sends them through a real queue with 5% delivered a second time.\nThe full run also builds the release functions (cargo-lambda) and cycles a test stack;\nit takes about 35 minutes on two cores (more the first time), printing its progress every ten seconds while it counts.\nResults: a table on stdout; report.md and wru.svg in bench/ under the cargo target directory\n(target/ unless CARGO_TARGET_DIR says otherwise; the run prints where).\n\nExamples:\n  cargo xtask bench\n  cargo xtask bench --json | tail -n 1 | jq .wru_per_request\n  cargo xtask bench --smoke        # a tiny workload, no release build (part of cargo xtask test)\n  cargo xtask bench --cost-units   # only what `cargo xtask cost` prices; writes cost/measured.json"
+    after_help = "Workload: 2,000 page views by 1,000 client IPs (Zipf, s = 1.1) over 200 pages (Zipf), each\nfollowed by 4 asset requests: 10,000 messages in the edge recorder's format, from a fixed seed.\nThe exactness run sends them through a real queue with 5% delivered a second time.\nThe full run also builds the release functions (cargo-lambda) and cycles a test stack;\nit takes about 35 minutes on two cores (more the first time), printing its progress every ten seconds while it counts.\nResults: a table on stdout; report.md and wru.svg in bench/ under the cargo target directory\n(target/ unless CARGO_TARGET_DIR says otherwise; the run prints where).\n\nExamples:\n  cargo xtask bench\n  cargo xtask bench --json | tail -n 1 | jq .wru_per_request\n  cargo xtask bench --smoke        # a tiny workload, no release build (part of cargo xtask test)\n  cargo xtask bench --cost-units   # only what `cargo xtask cost` prices; writes cost/measured.json\n  cargo xtask bench --functions    # only the release zips' sizes and start-up times (minutes)"
 )]
 pub struct Args {
     /// Print the figures as one JSON object on the last line.
     #[arg(long)]
     pub json: bool,
     /// A tiny workload; skips the release build and the test stack cycle.
-    #[arg(long, conflicts_with = "cost_units")]
+    #[arg(long, conflicts_with_all = ["cost_units", "functions"])]
     pub smoke: bool,
     /// Measure only what `cargo xtask cost` prices (write and read units,
     /// invocation times, stored bytes) on the full workload and write
     /// cost/measured.json; a full run writes it too.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "functions")]
     pub cost_units: bool,
+    /// Measure only the release functions: build them (cargo-lambda), the
+    /// size of each zip and each binary's start-up time.
+    #[arg(long)]
+    pub functions: bool,
 }
 
 /// How much a run measures.
@@ -71,13 +75,16 @@ enum Scope {
     Smoke,
     /// What `cargo xtask cost` prices, on the full workload.
     CostUnits,
+    /// The release functions' zip sizes and start-up times only.
+    Functions,
 }
 
 pub fn run(args: &Args) -> Result<()> {
-    let scope = match (args.smoke, args.cost_units) {
-        (true, _) => Scope::Smoke,
-        (false, true) => Scope::CostUnits,
-        (false, false) => Scope::Full,
+    let scope = match (args.smoke, args.cost_units, args.functions) {
+        (true, _, _) => Scope::Smoke,
+        (false, true, _) => Scope::CostUnits,
+        (false, false, true) => Scope::Functions,
+        (false, false, false) => Scope::Full,
     };
     let env = PyEnv::ensure()?;
     let runtime = tokio::runtime::Runtime::new()?;
@@ -86,6 +93,13 @@ pub fn run(args: &Args) -> Result<()> {
         crate::out::say!("embedded emulator (moto) at {}", moto.endpoint());
         measure(&moto, scope).await
     })?;
+    if scope == Scope::Functions {
+        print!("{}", metrics.functions_table());
+        if args.json {
+            println!("{}", metrics.functions_json());
+        }
+        return metrics.check_zip_limit();
+    }
     if scope != Scope::Smoke {
         let units = cost_units(&metrics)?;
         let file = units.save(&workspace::root()?)?;
@@ -117,7 +131,7 @@ pub fn run(args: &Args) -> Result<()> {
         "the counts API's reads grow with the paths table or exceed 2 units: {:?}",
         metrics.counts_read_units_by_path_items
     );
-    Ok(())
+    metrics.check_zip_limit()
 }
 
 /// What `cargo xtask cost` prices, from a run's figures.
@@ -147,6 +161,12 @@ fn cost_units(m: &Metrics) -> Result<crate::cost::units::CostUnits> {
 async fn measure(moto: &emulator::Moto, scope: Scope) -> Result<Metrics> {
     let sdk = moto.sdk_config().await;
     let smoke = scope == Scope::Smoke;
+    if scope == Scope::Functions {
+        let mut m = Metrics::default();
+        let binaries = release_functions(&mut m)?;
+        start_times(&mut m, &binaries, moto.endpoint(), 7).await?;
+        return Ok(m);
+    }
     let shape = if smoke { Shape::SMOKE } else { Shape::FULL };
     let work = workload::generate(shape, SEED);
     let mut m = Metrics {
@@ -228,38 +248,61 @@ async fn measure(moto: &emulator::Moto, scope: Scope) -> Result<Metrics> {
         BINARIES.iter().map(|(f, b)| (*f, dir.join(b))).collect()
     } else {
         m.test_stack_cycle_s = Some(test_stack_cycle(&target, &config).await?);
-        crate::out::say!("building the release functions (cargo-lambda, x86_64)");
-        let built = build::build(Arch::X86_64)?;
-        let cache = workspace::target_dir()?.join("artifacts");
-        let mut largest = 0;
-        for artifact in &built {
-            let package = deploy::package(&artifact.path, &cache)?;
-            eprintln!(
-                "    {}: {} bytes zipped",
-                artifact.function,
-                package.bytes.len()
-            );
-            largest = largest.max(package.bytes.len() as u64);
-        }
-        m.max_zip_bytes = Some(largest);
-        m.init_build = "release".into();
-        built.into_iter().map(|a| (a.function, a.path)).collect()
+        release_functions(&mut m)?
     };
-    let env = function_env(moto.endpoint());
+    start_times(
+        &mut m,
+        &binaries,
+        moto.endpoint(),
+        if smoke { 2 } else { 7 },
+    )
+    .await?;
+    Ok(m)
+}
+
+/// The release functions built (cargo-lambda, x86_64) and zipped as a
+/// deploy zips them, each zip's size in `m`; the binaries.
+fn release_functions(m: &mut Metrics) -> Result<Vec<(&'static str, PathBuf)>> {
+    crate::out::say!("building the release functions (cargo-lambda, x86_64)");
+    let built = build::build(Arch::X86_64)?;
+    let cache = workspace::target_dir()?.join("artifacts");
+    for artifact in &built {
+        let package = deploy::package(&artifact.path, &cache)?;
+        let bytes = package.bytes.len() as u64;
+        eprintln!("    {}: {bytes} bytes zipped", artifact.function);
+        m.zip_bytes.insert(artifact.function.to_owned(), bytes);
+    }
+    m.max_zip_bytes = m.zip_bytes.values().copied().max();
+    m.init_build = "release".into();
+    Ok(built.into_iter().map(|a| (a.function, a.path)).collect())
+}
+
+/// Each binary started `runs` times against a Runtime API stand-in (its
+/// clients pointed at `endpoint`): the median start-up of each in `m`, and
+/// of all starts as `init_ms`.
+async fn start_times(
+    m: &mut Metrics,
+    binaries: &[(&'static str, PathBuf)],
+    endpoint: &str,
+    runs: usize,
+) -> Result<()> {
+    let env = function_env(endpoint);
     let mut all = Vec::new();
-    for (function, path) in &binaries {
+    for (function, path) in binaries {
         if !path.exists() {
             bail!(
                 "{} is not built; run `cargo build -p visitor-functions --bins` first",
                 path.display()
             );
         }
-        let times = init::init_ms(path, &env, if smoke { 2 } else { 7 }).await?;
+        let times = init::init_ms(path, &env, runs).await?;
         crate::out::say!("{function} starts in {:.1} ms (median)", median(&times));
+        m.init_ms_by_function
+            .insert((*function).to_owned(), median(&times));
         all.extend(times);
     }
     m.init_ms = median(&all);
-    Ok(m)
+    Ok(())
 }
 
 /// Path items the counts API's reads are measured with: a site's worth,
@@ -529,8 +572,20 @@ async fn test_stack_cycle(target: &Target, config: &StackConfig) -> Result<f64> 
 }
 
 /// What every function needs to start (none of it is called at start-up).
+/// The roots bundle of Debian-like machines. The SDK's HTTPS client loads
+/// the system's roots when it is built, at start-up (rustls-native-certs:
+/// `SSL_CERT_FILE` when set, else the probed file and directory). Here
+/// `/etc/ssl/certs` holds a few hundred files read one by one (most of a
+/// start-up); Lambda's Amazon Linux 2023 image keeps its roots in one bundle
+/// (`/etc/pki/tls/certs/ca-bundle.crt`), so the start-up is measured with
+/// one bundle too.
+const ROOTS_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
 fn function_env(endpoint: &str) -> BTreeMap<String, String> {
     use visitor_model::env;
+    let roots = std::path::Path::new(ROOTS_BUNDLE)
+        .exists()
+        .then_some(("SSL_CERT_FILE", ROOTS_BUNDLE));
     [
         (env::TOTALS_TABLE, "bench-totals"),
         (env::VISITORS_TABLE, "bench-visitors"),
@@ -551,6 +606,7 @@ fn function_env(endpoint: &str) -> BTreeMap<String, String> {
         ("AWS_SECRET_ACCESS_KEY", emulator::ACCESS_KEY),
     ]
     .into_iter()
+    .chain(roots)
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect()
 }
