@@ -16,7 +16,18 @@ use infra::{
 };
 use serde_json::json;
 
-fn main() -> Result<(), ValidationErrors> {
+fn main() -> std::process::ExitCode {
+    match template() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(errors) => {
+            // Display names each problem on its own line (Debug would not).
+            eprintln!("{errors}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn template() -> Result<(), ValidationErrors> {
     let mut t = Template::new();
     t.set_description("Kitchen sink: every feature of the typed library");
 

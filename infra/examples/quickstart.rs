@@ -9,7 +9,18 @@ use infra::aws::{dynamodb, iam, lambda, sqs};
 use infra::policy::{PolicyDocument, Principal, Statement};
 use infra::{Output, Template, ValidationErrors};
 
-fn main() -> Result<(), ValidationErrors> {
+fn main() -> std::process::ExitCode {
+    match template() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(errors) => {
+            // Display names each problem on its own line (Debug would not).
+            eprintln!("{errors}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn template() -> Result<(), ValidationErrors> {
     let mut t = Template::new();
     let table = t.add(
         "Visits",

@@ -160,6 +160,30 @@ pub fn if_<T: ToJson>(
     )
 }
 
+/// `Fn::Length`: how many items `list` has. It needs the
+/// [`AWS::LanguageExtensions`](crate::transforms::LANGUAGE_EXTENSIONS)
+/// transform, which `validate` checks the template declares
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-length.html>).
+/// `list` is a list of values or of handles' attributes, or an intrinsic
+/// that gives a list (`Fn::Split`, a list parameter).
+pub fn length(list: impl ToJson) -> Value<i64> {
+    Value::Expr(json!({ "Fn::Length": list.to_json() }))
+}
+
+/// `Fn::ToJsonString`: `value` (an object or a list) as a JSON string,
+/// such as a dashboard body. It needs the
+/// [`AWS::LanguageExtensions`](crate::transforms::LANGUAGE_EXTENSIONS)
+/// transform, which `validate` checks the template declares
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/intrinsic-function-reference-ToJsonString.html>).
+pub fn to_json_string(value: impl ToJson) -> Value<String> {
+    Value::Expr(json!({ "Fn::ToJsonString": value.to_json() }))
+}
+
+/// The intrinsics that only the `AWS::LanguageExtensions` transform
+/// resolves (`Fn::ForEach::<name>` keys too).
+pub const LANGUAGE_EXTENSION_FUNCTIONS: [&str; 3] =
+    ["Fn::Length", "Fn::ToJsonString", "Fn::ForEach::"];
+
 /// `Fn::ImportValue`: a value exported by another stack.
 pub fn import_value(export_name: impl Into<Value<String>>) -> Value<String> {
     Value::Expr(json!({ "Fn::ImportValue": export_name.into().to_json() }))

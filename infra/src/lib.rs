@@ -44,6 +44,7 @@ pub mod policy;
 pub mod pseudo;
 mod render;
 mod resource;
+pub mod shapes;
 mod tag;
 mod template;
 mod validate;
@@ -75,6 +76,6 @@ pub use resource::{
     Attributes, DeletionPolicy, Handle, LogicalIdRef, RawResource, Resource, ResourceEntry,
 };
 pub use tag::Tag;
-pub use template::Template;
+pub use template::{transforms, Template};
 pub use validate::{limits, ValidationError, ValidationErrors};
 pub use value::Value;

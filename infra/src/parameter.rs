@@ -192,3 +192,11 @@ impl<T> From<&Param<T>> for Value<T> {
         param.reference()
     }
 }
+
+/// An integer parameter where a number goes (CloudFormation's `Number`
+/// parameters are the same type either way).
+impl From<&Param<i64>> for Value<f64> {
+    fn from(param: &Param<i64>) -> Self {
+        Value::Expr(serde_json::json!({ "Ref": param.logical_id }))
+    }
+}

@@ -172,6 +172,7 @@ pub struct Attributes {
     pub(crate) update_policy: Option<Json>,
     pub(crate) creation_policy: Option<Json>,
     pub(crate) overrides: Vec<(String, Option<Json>)>,
+    pub(crate) unchecked: Vec<String>,
 }
 
 impl Attributes {
@@ -235,6 +236,15 @@ impl Attributes {
     /// Removes the property at a dotted `path`.
     pub fn remove_property(mut self, path: &str) -> Self {
         self.overrides.push((path.to_owned(), None));
+        self
+    }
+
+    /// Leaves the value checks (`crate::check`) out at a dotted `path`
+    /// below `Properties` and under it (`"Runtime"`, `"Code"`; `""` for
+    /// the whole resource): for a value AWS accepts that the vendored
+    /// schema does not know yet (a runtime released since).
+    pub fn unchecked(mut self, path: &str) -> Self {
+        self.unchecked.push(path.to_owned());
         self
     }
 }

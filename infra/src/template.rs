@@ -11,6 +11,19 @@ use crate::render::Rendered;
 use crate::resource::{Attributes, Handle, Resource, ResourceEntry};
 use crate::validate::{self, ValidationErrors};
 
+/// The transforms CloudFormation provides
+/// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-reference.html>).
+pub mod transforms {
+    /// `AWS::LanguageExtensions`: `Fn::Length`, `Fn::ToJsonString`,
+    /// `Fn::ForEach`, intrinsics in `DeletionPolicy` and more
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-aws-languageextensions.html>).
+    pub const LANGUAGE_EXTENSIONS: &str = "AWS::LanguageExtensions";
+    /// `AWS::Serverless-2016-10-31`: SAM's resource types, expanded by
+    /// CloudFormation into plain ones
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/transform-aws-serverless.html>).
+    pub const SERVERLESS: &str = "AWS::Serverless-2016-10-31";
+}
+
 /// A CloudFormation template under construction.
 ///
 /// Parts are added with logical IDs chosen once; each `add` returns a typed
@@ -21,6 +34,7 @@ use crate::validate::{self, ValidationErrors};
 pub struct Template {
     description: Option<String>,
     metadata: JsonMap,
+    transforms: Vec<String>,
     pub(crate) parameters: Vec<(String, Json)>,
     pub(crate) mappings: Vec<(String, Json)>,
     pub(crate) conditions: Vec<(String, Json)>,
@@ -43,6 +57,24 @@ impl Template {
     /// The description, if set.
     pub fn description(&self) -> Option<&str> {
         self.description.as_deref()
+    }
+
+    /// Declares a macro CloudFormation runs over the template before
+    /// anything else (`Transform`), such as [`transforms::LANGUAGE_EXTENSIONS`]
+    /// (which [`crate::fns::length`] and [`crate::fns::to_json_string`]
+    /// need) or [`transforms::SERVERLESS`]; declared once however often
+    /// it is called, in the order first declared.
+    pub fn transform(&mut self, name: impl Into<String>) -> &mut Self {
+        let name = name.into();
+        if !self.transforms.contains(&name) {
+            self.transforms.push(name);
+        }
+        self
+    }
+
+    /// The declared transforms, in order.
+    pub fn transforms(&self) -> &[String] {
+        &self.transforms
     }
 
     /// Sets one top-level `Metadata` key.
@@ -176,6 +208,15 @@ impl Template {
         }
         if !self.metadata.is_empty() {
             doc.insert("Metadata".into(), Json::Object(self.metadata.clone()));
+        }
+        match self.transforms.as_slice() {
+            [] => {}
+            [one] => {
+                doc.insert("Transform".into(), json!(one));
+            }
+            many => {
+                doc.insert("Transform".into(), json!(many));
+            }
         }
         let resources: Vec<(String, Json)> = self
             .resources

@@ -294,6 +294,62 @@ fn valid_id(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
+/// The first intrinsic in `value` that only `AWS::LanguageExtensions`
+/// resolves.
+fn language_extension_in(value: &Json) -> Option<&'static str> {
+    match value {
+        Json::Object(map) => map.iter().find_map(|(k, v)| {
+            crate::fns::LANGUAGE_EXTENSION_FUNCTIONS
+                .iter()
+                .find(|f| k == *f || (f.ends_with("::") && k.starts_with(*f)))
+                .copied()
+                .or_else(|| language_extension_in(v))
+        }),
+        Json::Array(items) => items.iter().find_map(language_extension_in),
+        _ => None,
+    }
+}
+
+/// A template using `Fn::Length`, `Fn::ToJsonString` or `Fn::ForEach`
+/// without declaring the transform that resolves them: CloudFormation
+/// rejects it (`Unrecognized function`).
+fn language_extensions(t: &Template) -> Vec<ValidationError> {
+    if t.transforms()
+        .iter()
+        .any(|x| x == crate::transforms::LANGUAGE_EXTENSIONS)
+    {
+        return Vec::new();
+    }
+    let doc = t.document();
+    let mut errors = Vec::new();
+    for (section, kind) in [
+        ("Conditions", "condition"),
+        ("Resources", "resource"),
+        ("Outputs", "output"),
+    ] {
+        let Some(parts) = doc[section].as_object() else {
+            continue;
+        };
+        for (id, part) in parts {
+            let found = crate::fns::LANGUAGE_EXTENSION_FUNCTIONS
+                .iter()
+                .find(|f| f.ends_with("::") && id.starts_with(*f))
+                .copied()
+                .or_else(|| language_extension_in(part));
+            if let Some(function) = found {
+                errors.push(ValidationError::InvalidReference {
+                    location: format!("{kind} `{id}`"),
+                    problem: format!(
+                        "{} needs the AWS::LanguageExtensions transform; declare it with `t.transform(infra::transforms::LANGUAGE_EXTENSIONS)`",
+                        function.trim_end_matches("::")
+                    ),
+                });
+            }
+        }
+    }
+    errors
+}
+
 pub(crate) fn check(t: &Template) -> Vec<ValidationError> {
     let mut errors = Vec::new();
     if t.resources.is_empty() {
@@ -307,6 +363,8 @@ pub(crate) fn check(t: &Template) -> Vec<ValidationError> {
             problem: format!("it is longer than {} bytes", limits::DESCRIPTION_BYTES),
         });
     }
+
+    errors.extend(language_extensions(t));
 
     let resource_ids: Vec<&str> = t.resources.iter().map(|e| e.logical_id.as_str()).collect();
     let parameter_ids: Vec<&str> = t.parameters.iter().map(|(n, _)| n.as_str()).collect();
@@ -426,7 +484,22 @@ pub(crate) fn check(t: &Template) -> Vec<ValidationError> {
     for entry in &t.resources {
         let location = format!("resource `{}`", entry.logical_id);
         let rendered = entry.to_json();
-        for finding in crate::check::check_properties(&entry.type_name, &rendered["Properties"]) {
+        let skipped = |path: &str| {
+            entry.attributes.unchecked.iter().any(|u| {
+                let prefix = if u.is_empty() {
+                    "Properties".to_owned()
+                } else {
+                    format!("Properties.{u}")
+                };
+                path == prefix
+                    || path.starts_with(&format!("{prefix}."))
+                    || path.starts_with(&format!("{prefix}["))
+            })
+        };
+        for finding in crate::check::check_properties(&entry.type_name, &rendered["Properties"])
+            .into_iter()
+            .filter(|f| !skipped(&f.path))
+        {
             errors.push(ValidationError::Property {
                 resource: entry.logical_id.clone(),
                 path: finding.path,

@@ -117,6 +117,31 @@ impl From<i64> for Value<i64> {
     }
 }
 
+impl From<i64> for Value<f64> {
+    fn from(value: i64) -> Self {
+        Value::Lit(value as f64)
+    }
+}
+
+/// Counts and sizes (`usize`, `u64`) where CloudFormation takes an integer.
+/// CloudFormation's integers are far below `i64::MAX`: a larger value
+/// saturates there, and the property's `maximum` check names it.
+macro_rules! wide_unsigned_literals {
+    ($($t:ty),*) => {$(
+        impl From<$t> for Value<i64> {
+            fn from(value: $t) -> Self {
+                Value::Lit(i64::try_from(value).unwrap_or(i64::MAX))
+            }
+        }
+        impl From<$t> for Value<f64> {
+            fn from(value: $t) -> Self {
+                Value::Lit(value as f64)
+            }
+        }
+    )*};
+}
+wide_unsigned_literals!(u64, usize);
+
 impl From<f64> for Value<f64> {
     fn from(value: f64) -> Self {
         Value::Lit(value)

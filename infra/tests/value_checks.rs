@@ -161,7 +161,7 @@ fn each_of_the_nine_mistakes_is_an_error_with_its_path() {
             "no `{problem}` at {resource} {path} in {found:#?}"
         );
     }
-    // The Display text a `main` prints names all three.
+    // The Display text a `main` prints names each problem.
     let text = template(true).validate().unwrap_err().to_string();
     assert!(
         text.contains(
@@ -183,4 +183,96 @@ fn intrinsic_values_are_left_for_deploy_time() {
     let size = t.parameter("Size", infra::Parameter::<i64>::integer());
     t.add("Q", sqs::Queue::new().visibility_timeout(&size));
     assert_eq!(property_errors(&t), Vec::new());
+}
+
+#[test]
+fn language_extensions_need_their_transform() {
+    use infra::{fns, transforms, Output};
+    let mut t = Template::new();
+    let queue = t.add("Q", sqs::Queue::new());
+    let names = vec![infra::Value::from("a".to_owned()), queue.arn()];
+    t.output(
+        "Count",
+        Output::new(fns::join(
+            ",",
+            vec![fns::to_json_string(serde_json::json!({"n": 1}))],
+        )),
+    );
+    t.add(
+        "Delayed",
+        sqs::Queue::new().delay_seconds(fns::length(names)),
+    );
+    let errors = t.validate().unwrap_err().to_string();
+    assert!(
+        errors.contains(
+            "output `Count`: Fn::ToJsonString needs the AWS::LanguageExtensions transform"
+        ),
+        "{errors}"
+    );
+    assert!(
+        errors.contains("resource `Delayed`: Fn::Length needs"),
+        "{errors}"
+    );
+    t.transform(transforms::LANGUAGE_EXTENSIONS);
+    t.transform(transforms::LANGUAGE_EXTENSIONS);
+    let rendered = t.render().unwrap();
+    assert_eq!(rendered.json()["Transform"], "AWS::LanguageExtensions");
+    t.transform(transforms::SERVERLESS);
+    assert_eq!(
+        t.render().unwrap().json()["Transform"],
+        serde_json::json!(["AWS::LanguageExtensions", "AWS::Serverless-2016-10-31"])
+    );
+}
+
+#[test]
+fn counts_and_integer_parameters_fit_every_number() {
+    let mut t = Template::new();
+    let threshold = t.parameter("Threshold", infra::Parameter::<i64>::integer());
+    let names: Vec<&str> = vec!["a", "b"];
+    t.add(
+        "Q",
+        sqs::Queue::new()
+            .visibility_timeout(names.len())
+            .maximum_message_size(1024_u64),
+    );
+    t.add(
+        "A",
+        cloudwatch::Alarm::new()
+            .comparison_operator(ComparisonOperator::GreaterThanThreshold)
+            .evaluation_periods(names.len())
+            .threshold(&threshold)
+            .namespace("AWS/SQS")
+            .metric_name("ApproximateNumberOfMessagesVisible")
+            .statistic(Statistic::Maximum)
+            .period(60_i64),
+    );
+    let rendered = t.render().unwrap();
+    let json = rendered.json();
+    assert_eq!(json["Resources"]["Q"]["Properties"]["VisibilityTimeout"], 2);
+    assert_eq!(
+        json["Resources"]["A"]["Properties"]["Threshold"],
+        serde_json::json!({"Ref": "Threshold"})
+    );
+}
+
+#[test]
+fn a_value_the_schema_does_not_know_yet_can_be_let_through() {
+    let mut t = Template::new();
+    t.add_with(
+        "Q",
+        sqs::Queue::new().visibility_timeout(-1),
+        infra::Attributes::new().unchecked("VisibilityTimeout"),
+    );
+    assert_eq!(t.validate(), Ok(()));
+    let mut t = Template::new();
+    t.add_with(
+        "Q",
+        sqs::Queue::new().visibility_timeout(-1),
+        infra::Attributes::new().unchecked("Visibility"),
+    );
+    assert_eq!(
+        property_errors(&t).len(),
+        1,
+        "a prefix of a name is not its path"
+    );
 }

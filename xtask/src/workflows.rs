@@ -53,7 +53,7 @@ pub fn trust_policies(repo: &Repo<'_>) -> Result<[Policy; 2]> {
 
 /// The OIDC problems of `workflows` against this project's roles: the
 /// deploy role (`deploy`, its ARN the secret deploy.yml names) and the
-/// read-only diff role (`diff`, the variable ci.yml names).
+/// read-only diff role (`diff`, the secret ci.yml names).
 pub fn oidc_problems(
     workflows: &[workflow_check::Workflow],
     deploy: &Policy,

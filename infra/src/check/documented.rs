@@ -2,14 +2,17 @@
 //! the page it comes from. They run after the schema's own rules, on the
 //! same rendered properties, and skip intrinsic values the same way.
 
-use super::{is_intrinsic, present, Finding};
+use super::{any_conditional, is_intrinsic, present, Finding};
 use crate::json::Json;
 
 /// Properties the documentation marks `Required: Yes` that the schema does
-/// not list in `required`: (type, properties, source).
-pub const REQUIRED: &[(&str, &[&str], &str)] = &[(
+/// not list in `required`, unless one of the exceptions is given: (type,
+/// properties, exceptions, source). A PromQL alarm (`EvaluationCriteria`)
+/// states its own comparison and period.
+pub const REQUIRED: &[(&str, &[&str], &[&str], &str)] = &[(
     "AWS::CloudWatch::Alarm",
     &["ComparisonOperator", "EvaluationPeriods"],
+    &["EvaluationCriteria"],
     "https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-cloudwatch-alarm.html",
 )];
 
@@ -44,7 +47,10 @@ pub fn check(type_name: &str, properties: &Json, out: &mut Vec<Finding>) {
     let Some(map) = properties.as_object() else {
         return;
     };
-    for (_, required, _) in REQUIRED.iter().filter(|(t, _, _)| *t == type_name) {
+    for (_, required, unless, _) in REQUIRED.iter().filter(|(t, ..)| *t == type_name) {
+        if unless.iter().any(|k| map.contains_key(*k)) {
+            continue;
+        }
         let missing: Vec<&str> = required
             .iter()
             .copied()
@@ -62,7 +68,10 @@ pub fn check(type_name: &str, properties: &Json, out: &mut Vec<Finding>) {
             continue;
         };
         for (i, item) in items.iter().enumerate() {
-            if let Some(text) = item.as_str().filter(|s| !s.starts_with("arn:")) {
+            if let Some(text) = item
+                .as_str()
+                .filter(|s| !s.starts_with("arn:") && !is_intrinsic(item))
+            {
                 out.push(Finding {
                     path: format!("Properties.{property}[{i}]"),
                     problem: format!(
@@ -76,11 +85,50 @@ pub fn check(type_name: &str, properties: &Json, out: &mut Vec<Finding>) {
     if type_name == "AWS::Lambda::Function" {
         lambda_function(map, out);
     }
+    if type_name == "AWS::SQS::Queue" {
+        sqs_queue(map, out);
+    }
+}
+
+/// A queue's `RedrivePolicy`: `deadLetterTargetArn` an ARN,
+/// `maxReceiveCount` 1 to 1,000
+/// (<https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html>).
+fn sqs_queue(map: &crate::json::JsonMap, out: &mut Vec<Finding>) {
+    let Some(policy) = map
+        .get("RedrivePolicy")
+        .filter(|p| !is_intrinsic(p))
+        .and_then(Json::as_object)
+    else {
+        return;
+    };
+    match policy.get("deadLetterTargetArn") {
+        None => out.push(Finding {
+            path: "Properties.RedrivePolicy".into(),
+            problem: "`deadLetterTargetArn` is required".into(),
+        }),
+        Some(Json::String(arn)) if !arn.starts_with("arn:") => out.push(Finding {
+            path: "Properties.RedrivePolicy.deadLetterTargetArn".into(),
+            problem: format!("{arn:?} is not an ARN of a queue"),
+        }),
+        _ => {}
+    }
+    if let Some(count) = policy.get("maxReceiveCount").and_then(super::as_number) {
+        if !(1.0..=1000.0).contains(&count) {
+            out.push(Finding {
+                path: "Properties.RedrivePolicy.maxReceiveCount".into(),
+                problem: format!("{} is outside 1 to 1000", super::number_text(count)),
+            });
+        }
+    }
 }
 
 fn lambda_function(map: &crate::json::JsonMap, out: &mut Vec<Finding>) {
     if let Some(timeout) = map.get("Timeout").and_then(super::as_number) {
-        if timeout > LAMBDA_TIMEOUT_SECONDS && !present(map, "CapacityProviderConfig") {
+        // Above 5,400 the schema's own maximum says so.
+        if timeout > LAMBDA_TIMEOUT_SECONDS
+            && timeout <= 5400.0
+            && !present(map, "CapacityProviderConfig")
+        {
             out.push(Finding {
                 path: "Properties.Timeout".into(),
                 problem: format!(
@@ -96,6 +144,9 @@ fn lambda_function(map: &crate::json::JsonMap, out: &mut Vec<Finding>) {
         let Some(code) = code.as_object() else {
             return;
         };
+        if any_conditional(code, &["ZipFile", "ImageUri", "S3Bucket", "S3Key"]) {
+            return;
+        }
         let sources = ["ZipFile", "ImageUri", "S3Bucket"]
             .iter()
             .filter(|k| present(code, k))

@@ -75,14 +75,30 @@ pub struct Finding {
     pub problem: String,
 }
 
-/// Whether `value` is an intrinsic function or a reference (resolved at
-/// deploy time).
+/// Whether `value` is resolved at deploy time: an intrinsic function, a
+/// reference, or a string holding a dynamic reference (`{{resolve:ssm:...}}`,
+/// <https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/dynamic-references.html>).
 pub fn is_intrinsic(value: &Json) -> bool {
-    value.as_object().is_some_and(|m| {
-        m.len() == 1
-            && m.keys()
-                .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
-    })
+    match value {
+        Json::Object(m) => {
+            m.len() == 1
+                && m.keys()
+                    .all(|k| k == "Ref" || k == "Condition" || k.starts_with("Fn::"))
+        }
+        Json::String(s) => s.contains("{{resolve:"),
+        _ => false,
+    }
+}
+
+/// `{"Ref": "AWS::NoValue"}`: the property is left out.
+fn is_no_value(value: &Json) -> bool {
+    value.get("Ref").and_then(Json::as_str) == Some("AWS::NoValue")
+}
+
+/// A value that is there or not depending on a condition (`Fn::If`), so a
+/// rule counting which properties are given cannot be decided.
+fn is_conditional(value: &Json) -> bool {
+    value.get("Fn::If").is_some()
 }
 
 /// The findings of `type_name`'s schema rules and documented rules over
@@ -181,8 +197,23 @@ fn matches(pattern: &'static str, text: &str) -> bool {
     regex.as_ref().is_none_or(|r| r.is_match(text))
 }
 
+/// Whether `key` is given: set, not null, not `AWS::NoValue`.
 fn present(map: &crate::json::JsonMap, key: &str) -> bool {
-    map.get(key).is_some_and(|v| !v.is_null())
+    map.get(key)
+        .is_some_and(|v| !v.is_null() && !is_no_value(v))
+}
+
+/// Whether `key` counts as chosen among alternatives: given and not
+/// `false` (a flag set to false, such as CloudFront's
+/// `CloudFrontDefaultCertificate: false` beside a certificate ARN, chooses
+/// nothing).
+fn chosen(map: &crate::json::JsonMap, key: &str) -> bool {
+    present(map, key) && map.get(key) != Some(&Json::Bool(false))
+}
+
+/// Whether any of `keys` is conditional: a count of them is undecidable.
+fn any_conditional(map: &crate::json::JsonMap, keys: &[&str]) -> bool {
+    keys.iter().any(|k| map.get(*k).is_some_and(is_conditional))
 }
 
 fn names(list: &[&str]) -> String {
@@ -190,6 +221,16 @@ fn names(list: &[&str]) -> String {
         .map(|n| format!("`{n}`"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// How many items a list has, `AWS::NoValue` items left out; `None` when
+/// that depends on a condition (an `Fn::If` item) or it is no list.
+fn counted_items(value: &Json) -> Option<usize> {
+    let items = value.as_array()?;
+    if items.iter().any(is_conditional) {
+        return None;
+    }
+    Some(items.iter().filter(|i| !is_no_value(i)).count())
 }
 
 /// What is wrong with `value` under `rule`, if anything.
@@ -243,21 +284,22 @@ fn broken(rule: &Rule, value: &Json) -> Option<String> {
                 let list: Vec<String> = allowed.iter().map(i64::to_string).collect();
                 format!("{} is not one of {}", number_text(n), list.join(", "))
             }),
-        Rule::MinItems(min) => value
-            .as_array()
-            .filter(|a| (a.len() as u64) < min)
-            .map(|a| format!("{} items; at least {min} are required", a.len())),
-        Rule::MaxItems(max) => value
-            .as_array()
-            .filter(|a| a.len() as u64 > max)
-            .map(|a| format!("{} items; at most {max} are allowed", a.len())),
-        Rule::Arn(of) => value.as_str().filter(|s| !s.starts_with("arn:")).map(|_| {
-            let what = of.trim_end_matches(".Arn");
-            format!(
-                "{} is not an ARN (arn:partition:service:...) of an {what}",
-                shown(value)
-            )
-        }),
+        Rule::MinItems(min) => counted_items(value)
+            .filter(|n| (*n as u64) < min)
+            .map(|n| format!("{n} items; at least {min} are required")),
+        Rule::MaxItems(max) => counted_items(value)
+            .filter(|n| *n as u64 > max)
+            .map(|n| format!("{n} items; at most {max} are allowed")),
+        Rule::Arn(of) => value
+            .as_str()
+            .filter(|s| !s.is_empty() && !s.starts_with("arn:"))
+            .map(|_| {
+                let what = of.trim_end_matches(".Arn");
+                format!(
+                    "{} is not an ARN (arn:partition:service:...) of an {what}",
+                    shown(value)
+                )
+            }),
         Rule::Required(required) => {
             let map = value.as_object()?;
             let missing: Vec<&str> = required
@@ -269,7 +311,10 @@ fn broken(rule: &Rule, value: &Json) -> Option<String> {
         }
         Rule::RequiredXor(one) => {
             let map = value.as_object()?;
-            let given: Vec<&str> = one.iter().copied().filter(|k| present(map, k)).collect();
+            if any_conditional(map, one) {
+                return None;
+            }
+            let given: Vec<&str> = one.iter().copied().filter(|k| chosen(map, k)).collect();
             (given.len() != 1).then(|| {
                 format!(
                     "exactly one of {} is required ({} given)",
@@ -284,7 +329,7 @@ fn broken(rule: &Rule, value: &Json) -> Option<String> {
         }
         Rule::DependentRequired(key, needs) => {
             let map = value.as_object()?;
-            if !present(map, key) {
+            if !present(map, key) || any_conditional(map, needs) {
                 return None;
             }
             let missing: Vec<&str> = needs.iter().copied().filter(|k| !present(map, k)).collect();
@@ -292,16 +337,19 @@ fn broken(rule: &Rule, value: &Json) -> Option<String> {
         }
         Rule::OneOfRequired(groups) | Rule::AnyOfRequired(groups) => {
             let map = value.as_object()?;
+            if groups.iter().any(|g| any_conditional(map, g)) {
+                return None;
+            }
             let met = groups
                 .iter()
-                .filter(|g| g.iter().all(|k| present(map, k)))
+                .filter(|g| g.iter().all(|k| chosen(map, k)))
                 .count();
             let exactly_one = matches!(rule, Rule::OneOfRequired(_));
             let ok = if exactly_one { met == 1 } else { met >= 1 };
             (!ok).then(|| {
                 let options: Vec<String> = groups.iter().map(|g| names(g)).collect();
                 format!(
-                    "{} of these is required: {}",
+                    "{} of these is required ({met} given): {}",
                     if exactly_one {
                         "exactly one"
                     } else {

@@ -1,12 +1,11 @@
 //! An SQS queue with a dead-letter queue, and its grants.
 
-use serde_json::json;
-
 use crate::aws::sqs;
 use crate::constructs::perms;
 use crate::constructs::role_policy::Grantee;
 use crate::policy::Statement;
-use crate::{Handle, Template, ToJson, Value};
+use crate::shapes::sqs::RedrivePolicy;
+use crate::{Handle, Template, Value};
 
 /// Settings of a [`Queue`].
 #[derive(Debug, Clone, PartialEq)]
@@ -58,10 +57,10 @@ impl Queue {
                 .visibility_timeout(props.visibility_timeout_s)
                 .message_retention_period(props.retention_s)
                 .sqs_managed_sse_enabled(true)
-                .redrive_policy(json!({
-                    "deadLetterTargetArn": dead_letters.arn().to_json(),
-                    "maxReceiveCount": props.max_receive_count,
-                })),
+                .redrive_policy(RedrivePolicy::new(
+                    dead_letters.arn(),
+                    props.max_receive_count,
+                )),
         );
         Queue {
             queue,

@@ -95,11 +95,15 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     let mut replacements = Vec::new();
     let mut value_rules = Vec::new();
     let known = schema::known_actions(root)?;
+    let documented = schema::documented_attributes(root)?;
     for service in SERVICES {
         let module = module_name(service);
         let mut models = Vec::new();
-        for schema in schema::load_service(root, service)? {
+        for mut schema in schema::load_service(root, service)? {
             let type_name = schema["typeName"].as_str().unwrap_or("?").to_owned();
+            if let (Some(extra), Some(map)) = (documented.get(&type_name), schema.as_object_mut()) {
+                map.insert(model::DOCUMENTED_ATTRIBUTES.to_owned(), extra.clone());
+            }
             let actions = schema::handler_permissions(&schema)
                 .into_iter()
                 .filter(|a| schema::is_known(&known, a))

@@ -75,6 +75,10 @@ pub struct ResourceModel {
     pub boxed_structs: BTreeSet<String>,
 }
 
+/// The key under which codegen hands a schema the return values its
+/// type's page documents beyond `readOnlyProperties` (attributes.json).
+pub const DOCUMENTED_ATTRIBUTES: &str = "x-documentedAttributes";
+
 /// Names a generated module must not define: they are imported or from the prelude.
 const RESERVED: &[&str] = &[
     "Box", "BTreeMap", "Handle", "Json", "Option", "Some", "None", "String", "Tag", "Value", "Vec",
@@ -184,6 +188,31 @@ pub fn build(schema: &Json) -> Result<ResourceModel> {
             ty,
             doc: node["description"].as_str().map(str::to_owned),
         });
+    }
+    if let Some(extra) = schema[DOCUMENTED_ATTRIBUTES].as_object() {
+        for (name, about) in extra {
+            let Some(node) = b.lookup(schema, std::slice::from_ref(name)) else {
+                return Err(CodegenError::schema(
+                    &type_name,
+                    format!("attributes.json names {name}, which is not a property"),
+                ));
+            };
+            let method = snake(name);
+            if !methods.insert(method.clone()) {
+                continue;
+            }
+            let doc = format!(
+                "{} A return value the type's page documents ({}).",
+                about["description"].as_str().unwrap_or_default(),
+                about["source"].as_str().unwrap_or_default()
+            );
+            attributes.push(Attribute {
+                name: name.clone(),
+                method,
+                ty: b.shallow_type(&node),
+                doc: Some(doc),
+            });
+        }
     }
     attributes.sort_by(|a, b| a.name.cmp(&b.name));
 

@@ -224,7 +224,15 @@ impl Walker<'_> {
             if let Some(started) = self.started.get(name) {
                 return started.clone().map(Ref::Static);
             }
-            let static_name = format!("{}__{}", self.prefix, constant(name));
+            // Two definitions can spell one constant (`FooBar`, `Foo_Bar`):
+            // the later one takes a number.
+            let base = format!("{}__{}", self.prefix, constant(name));
+            let mut static_name = base.clone();
+            let mut n = 1;
+            while self.statics.iter().any(|(s, _)| *s == static_name) {
+                n += 1;
+                static_name = format!("{base}_{n}");
+            }
             self.started
                 .insert(name.to_owned(), Some(static_name.clone()));
             let index = self.statics.len();
@@ -438,6 +446,24 @@ mod tests {
         assert!(text.contains("Rule::Required(&[\"Size\"])"), "{text}");
         assert!(!text.contains("\"Free\""), "{text}");
         assert!(!text.contains("\"Id\""), "read-only: {text}");
+    }
+
+    #[test]
+    fn definitions_spelling_one_constant_get_their_own_statics() {
+        let schema = serde_json::json!({
+            "typeName": "AWS::X::W",
+            "properties": {
+                "A": {"$ref": "#/definitions/FooBar"},
+                "B": {"$ref": "#/definitions/Foo_Bar"}
+            },
+            "definitions": {
+                "FooBar": {"type": "object", "properties": {"P": {"type": "string", "maxLength": 1}}},
+                "Foo_Bar": {"type": "object", "properties": {"P": {"type": "string", "maxLength": 2}}}
+            }
+        });
+        let text = rules_file(&[type_rules("x", &schema)], "");
+        assert!(text.contains("static X_W__FOO_BAR: Node"), "{text}");
+        assert!(text.contains("static X_W__FOO_BAR_2: Node"), "{text}");
     }
 
     #[test]

@@ -34,6 +34,18 @@ pub fn load_service(root: &Path, service: &str) -> Result<Vec<Json>> {
     files.iter().map(|f| read_json(f)).collect()
 }
 
+/// Return values each type's page documents beyond its schema's
+/// `readOnlyProperties`, by type and attribute (hand-written, with their
+/// sources), from `attributes.json` under [`SCHEMA_DIR`].
+pub fn documented_attributes(root: &Path) -> Result<BTreeMap<String, Json>> {
+    let path = root.join(SCHEMA_DIR).join("attributes.json");
+    let file: Json = read_json(&path)?;
+    Ok(file["types"]
+        .as_object()
+        .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default())
+}
+
 /// The IAM actions that exist, by service prefix (lower case), vendored from
 /// cfn-lint's policy data beside the schemas.
 pub type KnownActions = BTreeMap<String, std::collections::BTreeSet<String>>;

@@ -397,15 +397,6 @@ pub fn token_uses(workflows: &[Workflow], repo: &Repo<'_>) -> Vec<TokenUse> {
                     })
                     .filter(|s| s["with"].get("role-to-assume").is_some())
                     .collect();
-                let role = credentials
-                    .iter()
-                    .find_map(|s| s["with"]["role-to-assume"].as_str())
-                    .map(str::to_owned);
-                let audience = credentials
-                    .iter()
-                    .find_map(|s| s["with"]["audience"].as_str())
-                    .unwrap_or(DEFAULT_AUDIENCE)
-                    .to_owned();
                 let environment = match &job["environment"] {
                     Value::String(e) => Some(e.clone()),
                     Value::Object(map) => {
@@ -420,15 +411,29 @@ pub fn token_uses(workflows: &[Workflow], repo: &Repo<'_>) -> Vec<TokenUse> {
                     }
                     None => format!("repo:{owner}/{name}:ref:refs/heads/{}", repo.default_branch),
                 };
-                uses.push(TokenUse {
-                    place: format!("{}: job {job_id}", w.file()),
-                    event: event.clone(),
-                    can_request_token,
-                    assumes_role: !credentials.is_empty(),
-                    role,
-                    subject,
-                    audience,
-                });
+                // One use per credentials step (each may name its own role
+                // and audience); a job with none still holds a token.
+                let steps: Vec<Option<&Value>> = if credentials.is_empty() {
+                    vec![None]
+                } else {
+                    credentials.into_iter().map(Some).collect()
+                };
+                for step in steps {
+                    uses.push(TokenUse {
+                        place: format!("{}: job {job_id}", w.file()),
+                        event: event.clone(),
+                        can_request_token,
+                        assumes_role: step.is_some(),
+                        role: step
+                            .and_then(|s| s["with"]["role-to-assume"].as_str())
+                            .map(str::to_owned),
+                        subject: subject.clone(),
+                        audience: step
+                            .and_then(|s| s["with"]["audience"].as_str())
+                            .unwrap_or(DEFAULT_AUDIENCE)
+                            .to_owned(),
+                    });
+                }
             }
         }
     }
@@ -477,9 +482,11 @@ fn may_run_on(job: &Value, event: &str) -> bool {
                 .and_then(|rest| rest.strip_prefix(op))
                 .map(|rest| rest.trim().trim_matches(|c| c == '\'' || c == '"'))
         };
+        // GitHub compares strings ignoring case
+        // (https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/evaluate-expressions-in-workflows-and-actions#operators).
         match (named("=="), named("!=")) {
-            (Some(only), _) => only == event,
-            (_, Some(not)) => not != event,
+            (Some(only), _) => only.eq_ignore_ascii_case(event),
+            (_, Some(not)) => !not.eq_ignore_ascii_case(event),
             _ => true,
         }
     })
@@ -706,6 +713,11 @@ mod tests {
         assert!(may_run_on(&wrapped, "push"));
         assert!(!may_run_on(&wrapped, "pull_request"));
         assert!(!may_run_on(&job("github.event_name != \"push\""), "push"));
+        // Case does not matter to GitHub.
+        assert!(may_run_on(
+            &job("github.event_name == 'Pull_Request'"),
+            "pull_request"
+        ));
         // Conditions the model cannot decide count as running.
         assert!(may_run_on(
             &job("github.event_name == 'push' || always()"),

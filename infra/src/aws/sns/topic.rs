@@ -252,6 +252,13 @@ impl crate::Handle<Topic> {
     pub fn topic_arn(&self) -> Value<String> {
         self.attribute("TopicArn")
     }
+
+    /// `Fn::GetAtt` `TopicName`. The topic's name, named or generated. A return value the type's
+    /// page documents
+    /// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sns-topic.html#aws-resource-sns-topic-return-values).
+    pub fn topic_name(&self) -> Value<String> {
+        self.attribute("TopicName")
+    }
 }
 
 /// The ``LoggingConfig`` property type specifies the ``Delivery`` status logging

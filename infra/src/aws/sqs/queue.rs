@@ -361,6 +361,13 @@ impl crate::Handle<Queue> {
         self.attribute("Arn")
     }
 
+    /// `Fn::GetAtt` `QueueName`. The queue's name (`my-queue`), named or generated. A return
+    /// value the type's page documents
+    /// (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-resource-sqs-queue.html#aws-resource-sqs-queue-return-values).
+    pub fn queue_name(&self) -> Value<String> {
+        self.attribute("QueueName")
+    }
+
     /// `Fn::GetAtt` `QueueUrl`.
     pub fn queue_url(&self) -> Value<String> {
         self.attribute("QueueUrl")
