@@ -40,6 +40,7 @@ mod json;
 mod mapping;
 mod output;
 mod parameter;
+mod parse;
 pub mod policy;
 pub mod pseudo;
 mod render;
@@ -71,6 +72,7 @@ pub use json::{put, put_opt};
 pub use mapping::{Mapping, MappingRef};
 pub use output::Output;
 pub use parameter::{Param, Parameter};
+pub use parse::ParseError;
 pub use render::{Rendered, MAX_BODY_BYTES, MAX_INLINE_BODY_BYTES};
 pub use resource::{
     Attributes, DeletionPolicy, Handle, LogicalIdRef, RawResource, Resource, ResourceEntry,

@@ -36,6 +36,7 @@ pub struct Template {
     metadata: JsonMap,
     transforms: Vec<String>,
     pub(crate) parameters: Vec<(String, Json)>,
+    pub(crate) rules: Vec<(String, Json)>,
     pub(crate) mappings: Vec<(String, Json)>,
     pub(crate) conditions: Vec<(String, Json)>,
     pub(crate) resources: Vec<ResourceEntry>,
@@ -75,6 +76,15 @@ impl Template {
     /// The declared transforms, in order.
     pub fn transforms(&self) -> &[String] {
         &self.transforms
+    }
+
+    /// Adds a `Rules` entry: assertions over parameter values that
+    /// CloudFormation checks before creating or updating the stack
+    /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html>),
+    /// such as `{"Assertions": [{"Assert": {"Fn::Contains": [...]}, "AssertDescription": "..."}]}`.
+    pub fn rule(&mut self, name: impl Into<String>, rule: Json) -> &mut Self {
+        self.rules.push((name.into(), rule));
+        self
     }
 
     /// Sets one top-level `Metadata` key.
@@ -225,6 +235,7 @@ impl Template {
             .collect();
         for (key, pairs) in [
             ("Parameters", &self.parameters),
+            ("Rules", &self.rules),
             ("Mappings", &self.mappings),
             ("Conditions", &self.conditions),
             ("Resources", &resources),
