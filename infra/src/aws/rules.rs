@@ -406,12 +406,7 @@ static API_GATEWAY_ACCOUNT: Node = Node {
     rules: &[],
     props: &[(
         "CloudWatchRoleArn",
-        &Node {
-            rules: &[Rule::Arn("AWS::IAM::Role.Arn")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Arn("AWS::IAM::Role.Arn")]),
     )],
     items: None,
     values: None,
@@ -423,22 +418,9 @@ static API_GATEWAY_API_KEY__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
-        (
-            "Value",
-            &Node {
-                rules: &[Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Value", &Node::leaf(&[Rule::MaxLength(256)])),
     ],
     items: None,
     values: None,
@@ -461,36 +443,17 @@ static API_GATEWAY_API_KEY: Node = Node {
 };
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_AUTHORIZER: Node = Node {
-    rules: &[Rule::Required(&["RestApiId", "Type", "Name"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_AUTHORIZER: Node = Node::leaf(&[Rule::Required(&["RestApiId", "Type", "Name"])]);
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_BASE_PATH_MAPPING: Node = Node {
-    rules: &[Rule::Required(&["DomainName"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_BASE_PATH_MAPPING: Node = Node::leaf(&[Rule::Required(&["DomainName"])]);
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_BASE_PATH_MAPPING_V2: Node = Node {
-    rules: &[Rule::Required(&["DomainNameArn", "RestApiId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_BASE_PATH_MAPPING_V2: Node =
+    Node::leaf(&[Rule::Required(&["DomainNameArn", "RestApiId"])]);
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_CLIENT_CERTIFICATE__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_CLIENT_CERTIFICATE__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "apigateway")]
 static API_GATEWAY_CLIENT_CERTIFICATE: Node = Node {
@@ -525,12 +488,7 @@ static API_GATEWAY_DEPLOYMENT__STAGE_DESCRIPTION: Node = Node {
 };
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_DEPLOYMENT__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_DEPLOYMENT__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "apigateway")]
 static API_GATEWAY_DEPLOYMENT: Node = Node {
@@ -548,25 +506,20 @@ static API_GATEWAY_DOCUMENTATION_PART__LOCATION: Node = Node {
     rules: &[],
     props: &[(
         "Type",
-        &Node {
-            rules: &[Rule::Enum(&[
-                "API",
-                "AUTHORIZER",
-                "MODEL",
-                "RESOURCE",
-                "METHOD",
-                "PATH_PARAMETER",
-                "QUERY_PARAMETER",
-                "REQUEST_HEADER",
-                "REQUEST_BODY",
-                "RESPONSE",
-                "RESPONSE_HEADER",
-                "RESPONSE_BODY",
-            ])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&[
+            "API",
+            "AUTHORIZER",
+            "MODEL",
+            "RESOURCE",
+            "METHOD",
+            "PATH_PARAMETER",
+            "QUERY_PARAMETER",
+            "REQUEST_HEADER",
+            "REQUEST_BODY",
+            "RESPONSE",
+            "RESPONSE_HEADER",
+            "RESPONSE_BODY",
+        ])]),
     )],
     items: None,
     values: None,
@@ -584,24 +537,8 @@ static API_GATEWAY_DOCUMENTATION_PART: Node = Node {
 static API_GATEWAY_DOCUMENTATION_VERSION: Node = Node {
     rules: &[Rule::Required(&["DocumentationVersion", "RestApiId"])],
     props: &[
-        (
-            "DocumentationVersion",
-            &Node {
-                rules: &[Rule::MinLength(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "RestApiId",
-            &Node {
-                rules: &[Rule::MinLength(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("DocumentationVersion", &Node::leaf(&[Rule::MinLength(1)])),
+        ("RestApiId", &Node::leaf(&[Rule::MinLength(1)])),
     ],
     items: None,
     values: None,
@@ -613,25 +550,15 @@ static API_GATEWAY_DOMAIN_NAME: Node = Node {
     props: &[
         (
             "CertificateArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::ACM::Certificate.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::ACM::Certificate.Arn")]),
         ),
         (
             "RoutingMode",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "BASE_PATH_MAPPING_ONLY",
-                    "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
-                    "ROUTING_RULE_ONLY",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "BASE_PATH_MAPPING_ONLY",
+                "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
+                "ROUTING_RULE_ONLY",
+            ])]),
         ),
     ],
     items: None,
@@ -639,12 +566,8 @@ static API_GATEWAY_DOMAIN_NAME: Node = Node {
 };
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_DOMAIN_NAME_ACCESS_ASSOCIATION__TAG: Node = Node {
-    rules: &[Rule::Required(&["Key", "Value"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_DOMAIN_NAME_ACCESS_ASSOCIATION__TAG: Node =
+    Node::leaf(&[Rule::Required(&["Key", "Value"])]);
 
 #[cfg(feature = "apigateway")]
 static API_GATEWAY_DOMAIN_NAME_ACCESS_ASSOCIATION: Node = Node {
@@ -656,12 +579,7 @@ static API_GATEWAY_DOMAIN_NAME_ACCESS_ASSOCIATION: Node = Node {
     props: &[
         (
             "AccessAssociationSourceType",
-            &Node {
-                rules: &[Rule::Enum(&["VPCE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["VPCE"])]),
         ),
         (
             "Tags",
@@ -683,25 +601,15 @@ static API_GATEWAY_DOMAIN_NAME_V2: Node = Node {
     props: &[
         (
             "CertificateArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::ACM::Certificate.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::ACM::Certificate.Arn")]),
         ),
         (
             "RoutingMode",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "BASE_PATH_MAPPING_ONLY",
-                    "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
-                    "ROUTING_RULE_ONLY",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "BASE_PATH_MAPPING_ONLY",
+                "ROUTING_RULE_THEN_BASE_PATH_MAPPING",
+                "ROUTING_RULE_ONLY",
+            ])]),
         ),
     ],
     items: None,
@@ -709,12 +617,8 @@ static API_GATEWAY_DOMAIN_NAME_V2: Node = Node {
 };
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_GATEWAY_RESPONSE: Node = Node {
-    rules: &[Rule::Required(&["ResponseType", "RestApiId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_GATEWAY_RESPONSE: Node =
+    Node::leaf(&[Rule::Required(&["ResponseType", "RestApiId"])]);
 
 #[cfg(feature = "apigateway")]
 static API_GATEWAY_METHOD__INTEGRATION: Node = Node {
@@ -722,21 +626,11 @@ static API_GATEWAY_METHOD__INTEGRATION: Node = Node {
     props: &[
         (
             "ConnectionType",
-            &Node {
-                rules: &[Rule::Enum(&["INTERNET", "VPC_LINK"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["INTERNET", "VPC_LINK"])]),
         ),
         (
             "ContentHandling",
-            &Node {
-                rules: &[Rule::Enum(&["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"])]),
         ),
         (
             "IntegrationResponses",
@@ -749,45 +643,22 @@ static API_GATEWAY_METHOD__INTEGRATION: Node = Node {
         ),
         (
             "PassthroughBehavior",
-            &Node {
-                rules: &[Rule::Enum(&["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER"])]),
         ),
         (
             "ResponseTransferMode",
-            &Node {
-                rules: &[Rule::Enum(&["BUFFERED", "STREAM"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["BUFFERED", "STREAM"])]),
         ),
-        (
-            "TimeoutInMillis",
-            &Node {
-                rules: &[Rule::Minimum(50.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("TimeoutInMillis", &Node::leaf(&[Rule::Minimum(50.0)])),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "AWS",
-                    "AWS_PROXY",
-                    "HTTP",
-                    "HTTP_PROXY",
-                    "MOCK",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "AWS",
+                "AWS_PROXY",
+                "HTTP",
+                "HTTP_PROXY",
+                "MOCK",
+            ])]),
         ),
     ],
     items: None,
@@ -799,24 +670,14 @@ static API_GATEWAY_METHOD__INTEGRATION_RESPONSE: Node = Node {
     rules: &[Rule::Required(&["StatusCode"])],
     props: &[(
         "ContentHandling",
-        &Node {
-            rules: &[Rule::Enum(&["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["CONVERT_TO_BINARY", "CONVERT_TO_TEXT"])]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_METHOD__METHOD_RESPONSE: Node = Node {
-    rules: &[Rule::Required(&["StatusCode"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_METHOD__METHOD_RESPONSE: Node = Node::leaf(&[Rule::Required(&["StatusCode"])]);
 
 #[cfg(feature = "apigateway")]
 static API_GATEWAY_METHOD: Node = Node {
@@ -838,36 +699,17 @@ static API_GATEWAY_METHOD: Node = Node {
 };
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_MODEL: Node = Node {
-    rules: &[Rule::Required(&["RestApiId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_MODEL: Node = Node::leaf(&[Rule::Required(&["RestApiId"])]);
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_REQUEST_VALIDATOR: Node = Node {
-    rules: &[Rule::Required(&["RestApiId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_REQUEST_VALIDATOR: Node = Node::leaf(&[Rule::Required(&["RestApiId"])]);
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_RESOURCE: Node = Node {
-    rules: &[Rule::Required(&["ParentId", "PathPart", "RestApiId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_RESOURCE: Node =
+    Node::leaf(&[Rule::Required(&["ParentId", "PathPart", "RestApiId"])]);
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_REST_API__TAG: Node = Node {
-    rules: &[Rule::Required(&["Key", "Value"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_REST_API__TAG: Node = Node::leaf(&[Rule::Required(&["Key", "Value"])]);
 
 #[cfg(feature = "apigateway")]
 static API_GATEWAY_REST_API: Node = Node {
@@ -890,12 +732,7 @@ static API_GATEWAY_STAGE__CANARY_SETTING: Node = Node {
     rules: &[],
     props: &[(
         "PercentTraffic",
-        &Node {
-            rules: &[Rule::Minimum(0.0), Rule::Maximum(100.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(100.0)]),
     )],
     items: None,
     values: None,
@@ -905,24 +742,8 @@ static API_GATEWAY_STAGE__CANARY_SETTING: Node = Node {
 static API_GATEWAY_STAGE__METHOD_SETTING: Node = Node {
     rules: &[],
     props: &[
-        (
-            "ThrottlingBurstLimit",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "ThrottlingRateLimit",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("ThrottlingBurstLimit", &Node::leaf(&[Rule::Minimum(0.0)])),
+        ("ThrottlingRateLimit", &Node::leaf(&[Rule::Minimum(0.0)])),
     ],
     items: None,
     values: None,
@@ -934,21 +755,11 @@ static API_GATEWAY_STAGE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -1003,24 +814,8 @@ static API_GATEWAY_USAGE_PLAN__API_STAGE: Node = Node {
 static API_GATEWAY_USAGE_PLAN__THROTTLE_SETTINGS: Node = Node {
     rules: &[],
     props: &[
-        (
-            "BurstLimit",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "RateLimit",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("BurstLimit", &Node::leaf(&[Rule::Minimum(0.0)])),
+        ("RateLimit", &Node::leaf(&[Rule::Minimum(0.0)])),
     ],
     items: None,
     values: None,
@@ -1030,24 +825,8 @@ static API_GATEWAY_USAGE_PLAN__THROTTLE_SETTINGS: Node = Node {
 static API_GATEWAY_USAGE_PLAN__QUOTA_SETTINGS: Node = Node {
     rules: &[],
     props: &[
-        (
-            "Limit",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "Offset",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Limit", &Node::leaf(&[Rule::Minimum(0.0)])),
+        ("Offset", &Node::leaf(&[Rule::Minimum(0.0)])),
     ],
     items: None,
     values: None,
@@ -1059,21 +838,11 @@ static API_GATEWAY_USAGE_PLAN__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -1112,26 +881,13 @@ static API_GATEWAY_USAGE_PLAN: Node = Node {
 #[cfg(feature = "apigateway")]
 static API_GATEWAY_USAGE_PLAN_KEY: Node = Node {
     rules: &[Rule::Required(&["KeyType", "UsagePlanId", "KeyId"])],
-    props: &[(
-        "KeyType",
-        &Node {
-            rules: &[Rule::Enum(&["API_KEY"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("KeyType", &Node::leaf(&[Rule::Enum(&["API_KEY"])]))],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "apigateway")]
-static API_GATEWAY_VPC_LINK__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_VPC_LINK__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "apigateway")]
 static API_GATEWAY_VPC_LINK: Node = Node {
@@ -1150,56 +906,29 @@ static API_GATEWAY_VPC_LINK: Node = Node {
 };
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_API: Node = Node {
-    rules: &[],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_API: Node = Node::leaf(&[]);
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_API_GATEWAY_MANAGED_OVERRIDES: Node = Node {
-    rules: &[Rule::Required(&["ApiId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_API_GATEWAY_MANAGED_OVERRIDES: Node =
+    Node::leaf(&[Rule::Required(&["ApiId"])]);
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_API_MAPPING: Node = Node {
-    rules: &[Rule::Required(&["DomainName", "Stage", "ApiId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_API_MAPPING: Node =
+    Node::leaf(&[Rule::Required(&["DomainName", "Stage", "ApiId"])]);
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_AUTHORIZER: Node = Node {
-    rules: &[Rule::Required(&["AuthorizerType", "ApiId", "Name"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_AUTHORIZER: Node =
+    Node::leaf(&[Rule::Required(&["AuthorizerType", "ApiId", "Name"])]);
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_DEPLOYMENT: Node = Node {
-    rules: &[Rule::Required(&["ApiId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_DEPLOYMENT: Node = Node::leaf(&[Rule::Required(&["ApiId"])]);
 
 #[cfg(feature = "apigatewayv2")]
 static API_GATEWAY_V2_DOMAIN_NAME__DOMAIN_NAME_CONFIGURATION: Node = Node {
     rules: &[],
     props: &[(
         "CertificateArn",
-        &Node {
-            rules: &[Rule::Arn("AWS::ACM::Certificate.Arn")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Arn("AWS::ACM::Certificate.Arn")]),
     )],
     items: None,
     values: None,
@@ -1220,16 +949,11 @@ static API_GATEWAY_V2_DOMAIN_NAME: Node = Node {
         ),
         (
             "RoutingMode",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "API_MAPPING_ONLY",
-                    "ROUTING_RULE_THEN_API_MAPPING",
-                    "ROUTING_RULE_ONLY",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "API_MAPPING_ONLY",
+                "ROUTING_RULE_THEN_API_MAPPING",
+                "ROUTING_RULE_ONLY",
+            ])]),
         ),
     ],
     items: None,
@@ -1241,38 +965,23 @@ static API_GATEWAY_V2_INTEGRATION: Node = Node {
     rules: &[Rule::Required(&["ApiId", "IntegrationType"])],
     props: &[(
         "CredentialsArn",
-        &Node {
-            rules: &[Rule::Pattern(
-                "arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\\/.*",
-            )],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern(
+            "arn:(aws|aws-cn|aws-us-gov):iam::[0-9]*:(role|user|group)\\/.*",
+        )]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_INTEGRATION_RESPONSE: Node = Node {
-    rules: &[Rule::Required(&[
-        "ApiId",
-        "IntegrationId",
-        "IntegrationResponseKey",
-    ])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_INTEGRATION_RESPONSE: Node = Node::leaf(&[Rule::Required(&[
+    "ApiId",
+    "IntegrationId",
+    "IntegrationResponseKey",
+])]);
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_MODEL: Node = Node {
-    rules: &[Rule::Required(&["ApiId", "Schema", "Name"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_MODEL: Node = Node::leaf(&[Rule::Required(&["ApiId", "Schema", "Name"])]);
 
 #[cfg(feature = "apigatewayv2")]
 static API_GATEWAY_V2_PORTAL_PRODUCT__TAG: Node = Node {
@@ -1280,21 +989,11 @@ static API_GATEWAY_V2_PORTAL_PRODUCT__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -1307,21 +1006,11 @@ static API_GATEWAY_V2_PORTAL_PRODUCT: Node = Node {
     props: &[
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "DisplayName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Tags",
@@ -1338,12 +1027,8 @@ static API_GATEWAY_V2_PORTAL_PRODUCT: Node = Node {
 };
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_ROUTE__PARAMETER_CONSTRAINTS: Node = Node {
-    rules: &[Rule::Required(&["Required"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_ROUTE__PARAMETER_CONSTRAINTS: Node =
+    Node::leaf(&[Rule::Required(&["Required"])]);
 
 #[cfg(feature = "apigatewayv2")]
 static API_GATEWAY_V2_ROUTE: Node = Node {
@@ -1362,12 +1047,8 @@ static API_GATEWAY_V2_ROUTE: Node = Node {
 };
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_ROUTE_RESPONSE__PARAMETER_CONSTRAINTS: Node = Node {
-    rules: &[Rule::Required(&["Required"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_ROUTE_RESPONSE__PARAMETER_CONSTRAINTS: Node =
+    Node::leaf(&[Rule::Required(&["Required"])]);
 
 #[cfg(feature = "apigatewayv2")]
 static API_GATEWAY_V2_ROUTE_RESPONSE: Node = Node {
@@ -1394,12 +1075,8 @@ static API_GATEWAY_V2_ROUTING_RULE__ACTION: Node = Node {
 };
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_ROUTING_RULE__ACTION_INVOKE_API: Node = Node {
-    rules: &[Rule::Required(&["ApiId", "Stage"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_ROUTING_RULE__ACTION_INVOKE_API: Node =
+    Node::leaf(&[Rule::Required(&["ApiId", "Stage"])]);
 
 #[cfg(feature = "apigatewayv2")]
 static API_GATEWAY_V2_ROUTING_RULE__CONDITION: Node = Node {
@@ -1416,12 +1093,8 @@ static API_GATEWAY_V2_ROUTING_RULE__CONDITION: Node = Node {
 };
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_ROUTING_RULE__MATCH_BASE_PATHS: Node = Node {
-    rules: &[Rule::Required(&["AnyOf"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_ROUTING_RULE__MATCH_BASE_PATHS: Node =
+    Node::leaf(&[Rule::Required(&["AnyOf"])]);
 
 #[cfg(feature = "apigatewayv2")]
 static API_GATEWAY_V2_ROUTING_RULE__MATCH_HEADERS: Node = Node {
@@ -1440,12 +1113,8 @@ static API_GATEWAY_V2_ROUTING_RULE__MATCH_HEADERS: Node = Node {
 };
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_ROUTING_RULE__MATCH_HEADER_VALUE: Node = Node {
-    rules: &[Rule::Required(&["Header", "ValueGlob"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_ROUTING_RULE__MATCH_HEADER_VALUE: Node =
+    Node::leaf(&[Rule::Required(&["Header", "ValueGlob"])]);
 
 #[cfg(feature = "apigatewayv2")]
 static API_GATEWAY_V2_ROUTING_RULE: Node = Node {
@@ -1476,12 +1145,7 @@ static API_GATEWAY_V2_ROUTING_RULE: Node = Node {
         ),
         (
             "Priority",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(1000000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(1000000.0)]),
         ),
     ],
     items: None,
@@ -1489,32 +1153,17 @@ static API_GATEWAY_V2_ROUTING_RULE: Node = Node {
 };
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_STAGE: Node = Node {
-    rules: &[Rule::Required(&["StageName", "ApiId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_STAGE: Node = Node::leaf(&[Rule::Required(&["StageName", "ApiId"])]);
 
 #[cfg(feature = "apigatewayv2")]
-static API_GATEWAY_V2_VPC_LINK: Node = Node {
-    rules: &[Rule::Required(&["SubnetIds", "Name"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static API_GATEWAY_V2_VPC_LINK: Node = Node::leaf(&[Rule::Required(&["SubnetIds", "Name"])]);
 
 #[cfg(feature = "certificatemanager")]
 static CERTIFICATE_MANAGER_ACCOUNT__EXPIRY_EVENTS_CONFIGURATION: Node = Node {
     rules: &[],
     props: &[(
         "DaysBeforeExpiry",
-        &Node {
-            rules: &[Rule::Minimum(1.0), Rule::Maximum(45.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(45.0)]),
     )],
     items: None,
     values: None,
@@ -1532,12 +1181,8 @@ static CERTIFICATE_MANAGER_ACCOUNT: Node = Node {
 };
 
 #[cfg(feature = "certificatemanager")]
-static CERTIFICATE_MANAGER_ACME_DOMAIN_VALIDATION__PREVALIDATION_OPTIONS: Node = Node {
-    rules: &[Rule::Required(&["DnsPrevalidation"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CERTIFICATE_MANAGER_ACME_DOMAIN_VALIDATION__PREVALIDATION_OPTIONS: Node =
+    Node::leaf(&[Rule::Required(&["DnsPrevalidation"])]);
 
 #[cfg(feature = "certificatemanager")]
 static CERTIFICATE_MANAGER_ACME_DOMAIN_VALIDATION: Node = Node {
@@ -1549,33 +1194,21 @@ static CERTIFICATE_MANAGER_ACME_DOMAIN_VALIDATION: Node = Node {
     props: &[
         (
             "AcmeEndpointArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(200),
-                    Rule::Pattern(
-                        "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(200),
+                Rule::Pattern(
+                    "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$",
+                ),
+            ]),
         ),
         (
             "DomainName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(253),
-                    Rule::Pattern(
-                        "^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(253),
+                Rule::Pattern("^([a-z0-9]([a-z0-9-]*[a-z0-9])?\\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?$"),
+            ]),
         ),
         (
             "PrevalidationOptions",
@@ -1591,21 +1224,11 @@ static CERTIFICATE_MANAGER_ACME_DOMAIN_VALIDATION: Node = Node {
                     props: &[
                         (
                             "Key",
-                            &Node {
-                                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
                         ),
                         (
                             "Value",
-                            &Node {
-                                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
                         ),
                     ],
                     items: None,
@@ -1620,12 +1243,8 @@ static CERTIFICATE_MANAGER_ACME_DOMAIN_VALIDATION: Node = Node {
 };
 
 #[cfg(feature = "certificatemanager")]
-static CERTIFICATE_MANAGER_ACME_ENDPOINT__CERTIFICATE_AUTHORITY: Node = Node {
-    rules: &[Rule::Required(&["PublicCertificateAuthority"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CERTIFICATE_MANAGER_ACME_ENDPOINT__CERTIFICATE_AUTHORITY: Node =
+    Node::leaf(&[Rule::Required(&["PublicCertificateAuthority"])]);
 
 #[cfg(feature = "certificatemanager")]
 static CERTIFICATE_MANAGER_ACME_ENDPOINT__TAG: Node = Node {
@@ -1633,21 +1252,11 @@ static CERTIFICATE_MANAGER_ACME_ENDPOINT__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -1663,12 +1272,7 @@ static CERTIFICATE_MANAGER_ACME_ENDPOINT: Node = Node {
     props: &[
         (
             "AuthorizationBehavior",
-            &Node {
-                rules: &[Rule::Enum(&["PRE_APPROVED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["PRE_APPROVED"])]),
         ),
         (
             "CertificateAuthority",
@@ -1685,12 +1289,7 @@ static CERTIFICATE_MANAGER_ACME_ENDPOINT: Node = Node {
         ),
         (
             "Contact",
-            &Node {
-                rules: &[Rule::Enum(&["NOT_REQUIRED", "REQUIRED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["NOT_REQUIRED", "REQUIRED"])]),
         ),
         (
             "Tags",
@@ -1702,21 +1301,11 @@ static CERTIFICATE_MANAGER_ACME_ENDPOINT: Node = Node {
                     props: &[
                         (
                             "Key",
-                            &Node {
-                                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
                         ),
                         (
                             "Value",
-                            &Node {
-                                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
                         ),
                     ],
                     items: None,
@@ -1735,12 +1324,7 @@ static CERTIFICATE_MANAGER_ACME_EXTERNAL_ACCOUNT_BINDING__EXPIRATION: Node = Nod
     rules: &[Rule::Required(&["Value", "Type"])],
     props: &[(
         "Type",
-        &Node {
-            rules: &[Rule::Enum(&["DAYS", "HOURS", "MINUTES"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["DAYS", "HOURS", "MINUTES"])]),
     )],
     items: None,
     values: None,
@@ -1752,18 +1336,13 @@ static CERTIFICATE_MANAGER_ACME_EXTERNAL_ACCOUNT_BINDING: Node = Node {
     props: &[
         (
             "AcmeEndpointArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(200),
-                    Rule::Pattern(
-                        "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(200),
+                Rule::Pattern(
+                    "^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:acme-endpoint/[a-zA-Z0-9-]+$",
+                ),
+            ]),
         ),
         (
             "Expiration",
@@ -1771,17 +1350,12 @@ static CERTIFICATE_MANAGER_ACME_EXTERNAL_ACCOUNT_BINDING: Node = Node {
         ),
         (
             "RoleArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"),
-                    Rule::Arn("AWS::IAM::Role.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(2048),
+                Rule::Pattern("^arn:aws[a-z-]*:iam::[0-9]{12}:role/.+$"),
+                Rule::Arn("AWS::IAM::Role.Arn"),
+            ]),
         ),
         (
             "Tags",
@@ -1793,21 +1367,11 @@ static CERTIFICATE_MANAGER_ACME_EXTERNAL_ACCOUNT_BINDING: Node = Node {
                     props: &[
                         (
                             "Key",
-                            &Node {
-                                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
                         ),
                         (
                             "Value",
-                            &Node {
-                                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
                         ),
                     ],
                     items: None,
@@ -1827,22 +1391,9 @@ static CERTIFICATE_MANAGER_CERTIFICATE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
-        (
-            "Value",
-            &Node {
-                rules: &[Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Value", &Node::leaf(&[Rule::MaxLength(256)])),
     ],
     items: None,
     values: None,
@@ -1854,31 +1405,13 @@ static CERTIFICATE_MANAGER_CERTIFICATE: Node = Node {
     props: &[
         (
             "CertificateExport",
-            &Node {
-                rules: &[Rule::Enum(&["ENABLED", "DISABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED"])]),
         ),
         (
             "CertificateTransparencyLoggingPreference",
-            &Node {
-                rules: &[Rule::Enum(&["ENABLED", "DISABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED"])]),
         ),
-        (
-            "Id",
-            &Node {
-                rules: &[Rule::Arn("AWS::ACM::Certificate.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Id", &Node::leaf(&[Rule::Arn("AWS::ACM::Certificate.Arn")])),
         (
             "Tags",
             &Node {
@@ -1894,12 +1427,8 @@ static CERTIFICATE_MANAGER_CERTIFICATE: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_ANYCAST_IP_LIST__IPAM_CIDR_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["Cidr", "IpamPoolArn"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_ANYCAST_IP_LIST__IPAM_CIDR_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["Cidr", "IpamPoolArn"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_ANYCAST_IP_LIST__TAGS: Node = Node {
@@ -1923,21 +1452,11 @@ static CLOUD_FRONT_ANYCAST_IP_LIST__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -1950,12 +1469,7 @@ static CLOUD_FRONT_ANYCAST_IP_LIST: Node = Node {
     props: &[
         (
             "IpAddressType",
-            &Node {
-                rules: &[Rule::Enum(&["ipv4", "dualstack"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ipv4", "dualstack"])]),
         ),
         (
             "IpamCidrConfigs",
@@ -1968,16 +1482,11 @@ static CLOUD_FRONT_ANYCAST_IP_LIST: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[a-zA-Z0-9-_]{1,64}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[a-zA-Z0-9-_]{1,64}$"),
+            ]),
         ),
         ("Tags", &CLOUD_FRONT_ANYCAST_IP_LIST__TAGS),
     ],
@@ -1995,33 +1504,9 @@ static CLOUD_FRONT_CACHE_POLICY__CACHE_POLICY_CONFIG: Node = Node {
         "ParametersInCacheKeyAndForwardedToOrigin",
     ])],
     props: &[
-        (
-            "DefaultTTL",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "MaxTTL",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "MinTTL",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("DefaultTTL", &Node::leaf(&[Rule::Minimum(0.0)])),
+        ("MaxTTL", &Node::leaf(&[Rule::Minimum(0.0)])),
+        ("MinTTL", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "ParametersInCacheKeyAndForwardedToOrigin",
             &CLOUD_FRONT_CACHE_POLICY__PARAMETERS_IN_CACHE_KEY_AND_FORWARDED_TO_ORIGIN,
@@ -2056,12 +1541,7 @@ static CLOUD_FRONT_CACHE_POLICY__COOKIES_CONFIG: Node = Node {
     rules: &[Rule::Required(&["CookieBehavior"])],
     props: &[(
         "CookieBehavior",
-        &Node {
-            rules: &[Rule::Pattern("^(none|whitelist|allExcept|all)$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^(none|whitelist|allExcept|all)$")]),
     )],
     items: None,
     values: None,
@@ -2072,12 +1552,7 @@ static CLOUD_FRONT_CACHE_POLICY__HEADERS_CONFIG: Node = Node {
     rules: &[Rule::Required(&["HeaderBehavior"])],
     props: &[(
         "HeaderBehavior",
-        &Node {
-            rules: &[Rule::Pattern("^(none|whitelist)$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^(none|whitelist)$")]),
     )],
     items: None,
     values: None,
@@ -2088,12 +1563,7 @@ static CLOUD_FRONT_CACHE_POLICY__QUERY_STRINGS_CONFIG: Node = Node {
     rules: &[Rule::Required(&["QueryStringBehavior"])],
     props: &[(
         "QueryStringBehavior",
-        &Node {
-            rules: &[Rule::Pattern("^(none|whitelist|allExcept|all)$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^(none|whitelist|allExcept|all)$")]),
     )],
     items: None,
     values: None,
@@ -2112,12 +1582,7 @@ static CLOUD_FRONT_CACHE_POLICY: Node = Node {
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY__CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY_CONFIG:
-    Node = Node {
-    rules: &[Rule::Required(&["Comment"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+    Node = Node::leaf(&[Rule::Required(&["Comment"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_CLOUD_FRONT_ORIGIN_ACCESS_IDENTITY: Node = Node {
@@ -2145,12 +1610,7 @@ static CLOUD_FRONT_CONNECTION_FUNCTION__CONNECTION_FUNCTION_CONFIG: Node = Node 
         ),
         (
             "Runtime",
-            &Node {
-                rules: &[Rule::Enum(&["cloudfront-js-2.0"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["cloudfront-js-2.0"])]),
         ),
     ],
     items: None,
@@ -2158,12 +1618,8 @@ static CLOUD_FRONT_CONNECTION_FUNCTION__CONNECTION_FUNCTION_CONFIG: Node = Node 
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_CONNECTION_FUNCTION__KEY_VALUE_STORE_ASSOCIATION: Node = Node {
-    rules: &[Rule::Required(&["KeyValueStoreARN"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_CONNECTION_FUNCTION__KEY_VALUE_STORE_ASSOCIATION: Node =
+    Node::leaf(&[Rule::Required(&["KeyValueStoreARN"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_CONNECTION_FUNCTION__TAG: Node = Node {
@@ -2171,21 +1627,11 @@ static CLOUD_FRONT_CONNECTION_FUNCTION__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -2206,16 +1652,11 @@ static CLOUD_FRONT_CONNECTION_FUNCTION: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[a-zA-Z0-9-_]{1,64}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[a-zA-Z0-9-_]{1,64}$"),
+            ]),
         ),
         (
             "Tags",
@@ -2232,12 +1673,7 @@ static CLOUD_FRONT_CONNECTION_FUNCTION: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_CONNECTION_GROUP__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_CONNECTION_GROUP__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_CONNECTION_GROUP: Node = Node {
@@ -2266,21 +1702,11 @@ static CLOUD_FRONT_CONTINUOUS_DEPLOYMENT_POLICY__CONTINUOUS_DEPLOYMENT_POLICY_CO
                 props: &[
                     (
                         "Header",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
                     ),
                     (
                         "Value",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(1783)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1783)]),
                     ),
                 ],
                 items: None,
@@ -2298,12 +1724,7 @@ static CLOUD_FRONT_CONTINUOUS_DEPLOYMENT_POLICY__CONTINUOUS_DEPLOYMENT_POLICY_CO
                     ),
                     (
                         "Weight",
-                        &Node {
-                            rules: &[Rule::Minimum(0.0), Rule::Maximum(1.0)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(1.0)]),
                     ),
                 ],
                 items: None,
@@ -2312,12 +1733,7 @@ static CLOUD_FRONT_CONTINUOUS_DEPLOYMENT_POLICY__CONTINUOUS_DEPLOYMENT_POLICY_CO
         ),
         (
             "StagingDistributionDnsNames",
-            &Node {
-                rules: &[Rule::MinItems(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(1)]),
         ),
         (
             "TrafficConfig",
@@ -2325,12 +1741,7 @@ static CLOUD_FRONT_CONTINUOUS_DEPLOYMENT_POLICY__CONTINUOUS_DEPLOYMENT_POLICY_CO
         ),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&["SingleWeight", "SingleHeader"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["SingleWeight", "SingleHeader"])]),
         ),
     ],
     items: None,
@@ -2343,21 +1754,11 @@ static CLOUD_FRONT_CONTINUOUS_DEPLOYMENT_POLICY__SESSION_STICKINESS_CONFIG: Node
     props: &[
         (
             "IdleTTL",
-            &Node {
-                rules: &[Rule::Minimum(300.0), Rule::Maximum(3600.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(300.0), Rule::Maximum(3600.0)]),
         ),
         (
             "MaximumTTL",
-            &Node {
-                rules: &[Rule::Minimum(300.0), Rule::Maximum(3600.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(300.0), Rule::Maximum(3600.0)]),
         ),
     ],
     items: None,
@@ -2378,12 +1779,7 @@ static CLOUD_FRONT_CONTINUOUS_DEPLOYMENT_POLICY__TRAFFIC_CONFIG: Node = Node {
         ),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&["SingleWeight", "SingleHeader"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["SingleWeight", "SingleHeader"])]),
         ),
     ],
     items: None,
@@ -2396,21 +1792,11 @@ static CLOUD_FRONT_CONTINUOUS_DEPLOYMENT_POLICY__SINGLE_HEADER_CONFIG: Node = No
     props: &[
         (
             "Header",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1783)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1783)]),
         ),
     ],
     items: None,
@@ -2427,12 +1813,7 @@ static CLOUD_FRONT_CONTINUOUS_DEPLOYMENT_POLICY__SINGLE_WEIGHT_CONFIG: Node = No
         ),
         (
             "Weight",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(1.0)]),
         ),
     ],
     items: None,
@@ -2473,12 +1854,7 @@ static CLOUD_FRONT_DISTRIBUTION__DISTRIBUTION_CONFIG: Node = Node {
         ),
         (
             "ConnectionMode",
-            &Node {
-                rules: &[Rule::Enum(&["direct", "tenant-only"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["direct", "tenant-only"])]),
         ),
         (
             "CustomErrorResponses",
@@ -2499,12 +1875,7 @@ static CLOUD_FRONT_DISTRIBUTION__DISTRIBUTION_CONFIG: Node = Node {
         ),
         (
             "HttpVersion",
-            &Node {
-                rules: &[Rule::Enum(&["http1.1", "http2", "http2and3", "http3"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["http1.1", "http2", "http2and3", "http3"])]),
         ),
         ("OriginGroups", &CLOUD_FRONT_DISTRIBUTION__ORIGIN_GROUPS),
         (
@@ -2518,17 +1889,12 @@ static CLOUD_FRONT_DISTRIBUTION__DISTRIBUTION_CONFIG: Node = Node {
         ),
         (
             "PriceClass",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "None",
-                    "PriceClass_100",
-                    "PriceClass_200",
-                    "PriceClass_All",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "None",
+                "PriceClass_100",
+                "PriceClass_200",
+                "PriceClass_All",
+            ])]),
         ),
         ("Restrictions", &CLOUD_FRONT_DISTRIBUTION__RESTRICTIONS),
         ("S3Origin", &CLOUD_FRONT_DISTRIBUTION__LEGACY_S3_ORIGIN),
@@ -2589,40 +1955,21 @@ static CLOUD_FRONT_DISTRIBUTION__FORWARDED_VALUES: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__COOKIES: Node = Node {
-    rules: &[Rule::Required(&["Forward"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__COOKIES: Node = Node::leaf(&[Rule::Required(&["Forward"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__GRPC_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["Enabled"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__GRPC_CONFIG: Node = Node::leaf(&[Rule::Required(&["Enabled"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__CACHE_TAG_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["HeaderName"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__CACHE_TAG_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["HeaderName"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_DISTRIBUTION__CONNECTION_FUNCTION_ASSOCIATION: Node = Node {
     rules: &[Rule::Required(&["Id"])],
     props: &[(
         "Id",
-        &Node {
-            rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
     )],
     items: None,
     values: None,
@@ -2637,25 +1984,15 @@ static CLOUD_FRONT_DISTRIBUTION__CUSTOM_ERROR_RESPONSE: Node = Node {
     props: &[
         (
             "ErrorCode",
-            &Node {
-                rules: &[Rule::IntEnum(&[
-                    400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504,
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::IntEnum(&[
+                400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504,
+            ])]),
         ),
         (
             "ResponseCode",
-            &Node {
-                rules: &[Rule::IntEnum(&[
-                    200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504,
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::IntEnum(&[
+                200, 400, 403, 404, 405, 414, 416, 500, 501, 502, 503, 504,
+            ])]),
         ),
     ],
     items: None,
@@ -2663,16 +2000,11 @@ static CLOUD_FRONT_DISTRIBUTION__CUSTOM_ERROR_RESPONSE: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__LEGACY_CUSTOM_ORIGIN: Node = Node {
-    rules: &[Rule::Required(&[
-        "DNSName",
-        "OriginProtocolPolicy",
-        "OriginSSLProtocols",
-    ])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__LEGACY_CUSTOM_ORIGIN: Node = Node::leaf(&[Rule::Required(&[
+    "DNSName",
+    "OriginProtocolPolicy",
+    "OriginSSLProtocols",
+])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_DISTRIBUTION__DEFAULT_CACHE_BEHAVIOR: Node = Node {
@@ -2685,16 +2017,11 @@ static CLOUD_FRONT_DISTRIBUTION__DEFAULT_CACHE_BEHAVIOR: Node = Node {
         ("GrpcConfig", &CLOUD_FRONT_DISTRIBUTION__GRPC_CONFIG),
         (
             "ViewerProtocolPolicy",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "allow-all",
-                    "https-only",
-                    "redirect-to-https",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "allow-all",
+                "https-only",
+                "redirect-to-https",
+            ])]),
         ),
     ],
     items: None,
@@ -2728,12 +2055,7 @@ static CLOUD_FRONT_DISTRIBUTION__ORIGIN_GROUP: Node = Node {
         ("Members", &CLOUD_FRONT_DISTRIBUTION__ORIGIN_GROUP_MEMBERS),
         (
             "SelectionCriteria",
-            &Node {
-                rules: &[Rule::Enum(&["default", "media-quality-based"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["default", "media-quality-based"])]),
         ),
     ],
     items: None,
@@ -2751,15 +2073,7 @@ static CLOUD_FRONT_DISTRIBUTION__ORIGIN_GROUP_FAILOVER_CRITERIA: Node = Node {
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_DISTRIBUTION__STATUS_CODES: Node = Node {
     rules: &[Rule::Required(&["Quantity", "Items"])],
-    props: &[(
-        "Items",
-        &Node {
-            rules: &[Rule::MinItems(1)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Items", &Node::leaf(&[Rule::MinItems(1)]))],
     items: None,
     values: None,
 };
@@ -2781,12 +2095,8 @@ static CLOUD_FRONT_DISTRIBUTION__ORIGIN_GROUP_MEMBERS: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__ORIGIN_GROUP_MEMBER: Node = Node {
-    rules: &[Rule::Required(&["OriginId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__ORIGIN_GROUP_MEMBER: Node =
+    Node::leaf(&[Rule::Required(&["OriginId"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_DISTRIBUTION__ORIGIN: Node = Node {
@@ -2820,12 +2130,7 @@ static CLOUD_FRONT_DISTRIBUTION__CUSTOM_ORIGIN_CONFIG: Node = Node {
     props: &[
         (
             "IpAddressType",
-            &Node {
-                rules: &[Rule::Enum(&["ipv4", "ipv6", "dualstack"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ipv4", "ipv6", "dualstack"])]),
         ),
         (
             "OriginMtlsConfig",
@@ -2837,28 +2142,16 @@ static CLOUD_FRONT_DISTRIBUTION__CUSTOM_ORIGIN_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__ORIGIN_MTLS_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["ClientCertificateArn"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__ORIGIN_MTLS_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["ClientCertificateArn"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__ORIGIN_CUSTOM_HEADER: Node = Node {
-    rules: &[Rule::Required(&["HeaderValue", "HeaderName"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__ORIGIN_CUSTOM_HEADER: Node =
+    Node::leaf(&[Rule::Required(&["HeaderValue", "HeaderName"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__VPC_ORIGIN_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["VpcOriginId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__VPC_ORIGIN_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["VpcOriginId"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_DISTRIBUTION__RESTRICTIONS: Node = Node {
@@ -2877,45 +2170,34 @@ static CLOUD_FRONT_DISTRIBUTION__GEO_RESTRICTION: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Enum(&[
-                        "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT",
-                        "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI",
-                        "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY",
-                        "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
-                        "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
-                        "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK",
-                        "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL",
-                        "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
-                        "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR",
-                        "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
-                        "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS",
-                        "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
-                        "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW",
-                        "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP",
-                        "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
-                        "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
-                        "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
-                        "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
-                        "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
-                        "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
-                        "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
-                    ])],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Enum(&[
+                    "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT", "AU",
+                    "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI", "BJ", "BL",
+                    "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY", "BZ", "CA", "CC",
+                    "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN", "CO", "CR", "CU", "CV",
+                    "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM", "DO", "DZ", "EC", "EE", "EG",
+                    "EH", "ER", "ES", "ET", "FI", "FJ", "FK", "FM", "FO", "FR", "GA", "GB", "GD",
+                    "GE", "GF", "GG", "GH", "GI", "GL", "GM", "GN", "GP", "GQ", "GR", "GS", "GT",
+                    "GU", "GW", "GY", "HK", "HM", "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM",
+                    "IN", "IO", "IQ", "IR", "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH",
+                    "KI", "KM", "KN", "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK",
+                    "LR", "LS", "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH",
+                    "MK", "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW",
+                    "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP", "NR",
+                    "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM", "PN", "PR",
+                    "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW", "SA", "SB", "SC",
+                    "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM", "SN", "SO", "SR", "SS",
+                    "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF", "TG", "TH", "TJ", "TK", "TL",
+                    "TM", "TN", "TO", "TR", "TT", "TV", "TW", "TZ", "UA", "UG", "UM", "US", "UY",
+                    "UZ", "VA", "VC", "VE", "VG", "VI", "VN", "VU", "WF", "WS", "YE", "YT", "ZA",
+                    "ZM", "ZW",
+                ])])),
                 values: None,
             },
         ),
         (
             "RestrictionType",
-            &Node {
-                rules: &[Rule::Enum(&["blacklist", "none", "whitelist"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["blacklist", "none", "whitelist"])]),
         ),
     ],
     items: None,
@@ -2923,12 +2205,8 @@ static CLOUD_FRONT_DISTRIBUTION__GEO_RESTRICTION: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__LEGACY_S3_ORIGIN: Node = Node {
-    rules: &[Rule::Required(&["DNSName"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__LEGACY_S3_ORIGIN: Node =
+    Node::leaf(&[Rule::Required(&["DNSName"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_DISTRIBUTION__PARAMETER_DEFINITION: Node = Node {
@@ -2944,12 +2222,7 @@ static CLOUD_FRONT_DISTRIBUTION__PARAMETER_DEFINITION: Node = Node {
                         rules: &[Rule::Required(&["Required"])],
                         props: &[(
                             "DefaultValue",
-                            &Node {
-                                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
                         )],
                         items: None,
                         values: None,
@@ -2961,16 +2234,11 @@ static CLOUD_FRONT_DISTRIBUTION__PARAMETER_DEFINITION: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[a-zA-Z0-9-_]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[a-zA-Z0-9-_]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -2991,49 +2259,26 @@ static CLOUD_FRONT_DISTRIBUTION__VIEWER_CERTIFICATE: Node = Node {
     props: &[
         (
             "AcmCertificateArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::ACM::Certificate.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::ACM::Certificate.Arn")]),
         ),
-        (
-            "IamCertificateId",
-            &Node {
-                rules: &[Rule::MaxLength(32)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("IamCertificateId", &Node::leaf(&[Rule::MaxLength(32)])),
         (
             "MinimumProtocolVersion",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "SSLv3",
-                    "TLSv1",
-                    "TLSv1.1_2016",
-                    "TLSv1.2_2018",
-                    "TLSv1.2_2019",
-                    "TLSv1.2_2021",
-                    "TLSv1.2_2025",
-                    "TLSv1.3_2025",
-                    "TLSv1_2016",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "SSLv3",
+                "TLSv1",
+                "TLSv1.1_2016",
+                "TLSv1.2_2018",
+                "TLSv1.2_2019",
+                "TLSv1.2_2021",
+                "TLSv1.2_2025",
+                "TLSv1.3_2025",
+                "TLSv1_2016",
+            ])]),
         ),
         (
             "SslSupportMethod",
-            &Node {
-                rules: &[Rule::Enum(&["sni-only", "static-ip", "vip"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["sni-only", "static-ip", "vip"])]),
         ),
     ],
     items: None,
@@ -3046,12 +2291,7 @@ static CLOUD_FRONT_DISTRIBUTION__VIEWER_MTLS_CONFIG: Node = Node {
     props: &[
         (
             "Mode",
-            &Node {
-                rules: &[Rule::Enum(&["required", "optional", "passthrough"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["required", "optional", "passthrough"])]),
         ),
         (
             "TrustStoreConfig",
@@ -3063,20 +2303,11 @@ static CLOUD_FRONT_DISTRIBUTION__VIEWER_MTLS_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__TRUST_STORE_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["TrustStoreId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__TRUST_STORE_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["TrustStoreId"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_DISTRIBUTION: Node = Node {
@@ -3122,12 +2353,7 @@ static CLOUD_FRONT_DISTRIBUTION_TENANT__GEO_RESTRICTION_CUSTOMIZATION: Node = No
     rules: &[],
     props: &[(
         "RestrictionType",
-        &Node {
-            rules: &[Rule::Enum(&["blacklist", "whitelist", "none"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["blacklist", "whitelist", "none"])]),
     )],
     items: None,
     values: None,
@@ -3138,12 +2364,7 @@ static CLOUD_FRONT_DISTRIBUTION_TENANT__WEB_ACL_CUSTOMIZATION: Node = Node {
     rules: &[],
     props: &[(
         "Action",
-        &Node {
-            rules: &[Rule::Enum(&["override", "disable"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["override", "disable"])]),
     )],
     items: None,
     values: None,
@@ -3155,21 +2376,11 @@ static CLOUD_FRONT_DISTRIBUTION_TENANT__MANAGED_CERTIFICATE_REQUEST: Node = Node
     props: &[
         (
             "CertificateTransparencyLoggingPreference",
-            &Node {
-                rules: &[Rule::Enum(&["enabled", "disabled"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["enabled", "disabled"])]),
         ),
         (
             "ValidationTokenHost",
-            &Node {
-                rules: &[Rule::Enum(&["cloudfront", "self-hosted"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["cloudfront", "self-hosted"])]),
         ),
     ],
     items: None,
@@ -3182,25 +2393,15 @@ static CLOUD_FRONT_DISTRIBUTION_TENANT__PARAMETER: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[a-zA-Z0-9-_]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[a-zA-Z0-9-_]+$"),
+            ]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -3208,12 +2409,8 @@ static CLOUD_FRONT_DISTRIBUTION_TENANT__PARAMETER: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_DISTRIBUTION_TENANT__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_DISTRIBUTION_TENANT__TAG: Node =
+    Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_DISTRIBUTION_TENANT: Node = Node {
@@ -3272,15 +2469,7 @@ static CLOUD_FRONT_FIELD_LEVEL_ENCRYPTION_CONFIG__CONTENT_TYPE_PROFILE_CONFIG: N
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_FIELD_LEVEL_ENCRYPTION_CONFIG__CONTENT_TYPE_PROFILE: Node = Node {
     rules: &[Rule::Required(&["Format", "ContentType", "ProfileId"])],
-    props: &[(
-        "Format",
-        &Node {
-            rules: &[Rule::Enum(&["URLEncoded"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Format", &Node::leaf(&[Rule::Enum(&["URLEncoded"])]))],
     items: None,
     values: None,
 };
@@ -3305,12 +2494,8 @@ static CLOUD_FRONT_FIELD_LEVEL_ENCRYPTION_CONFIG__QUERY_ARG_PROFILE_CONFIG: Node
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_FIELD_LEVEL_ENCRYPTION_CONFIG__QUERY_ARG_PROFILE: Node = Node {
-    rules: &[Rule::Required(&["QueryArg", "ProfileId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_FIELD_LEVEL_ENCRYPTION_CONFIG__QUERY_ARG_PROFILE: Node =
+    Node::leaf(&[Rule::Required(&["QueryArg", "ProfileId"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_FIELD_LEVEL_ENCRYPTION_CONFIG: Node = Node {
@@ -3322,12 +2507,7 @@ static CLOUD_FRONT_FIELD_LEVEL_ENCRYPTION_CONFIG: Node = Node {
     props: &[
         (
             "Comment",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "ContentTypeProfileConfig",
@@ -3370,15 +2550,7 @@ static CLOUD_FRONT_FIELD_LEVEL_ENCRYPTION_PROFILE__ENCRYPTION_ENTITY: Node = Nod
         "ProviderId",
         "FieldPatterns",
     ])],
-    props: &[(
-        "FieldPatterns",
-        &Node {
-            rules: &[Rule::MinItems(1)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("FieldPatterns", &Node::leaf(&[Rule::MinItems(1)]))],
     items: None,
     values: None,
 };
@@ -3409,12 +2581,7 @@ static CLOUD_FRONT_FUNCTION__FUNCTION_CONFIG: Node = Node {
         ),
         (
             "Runtime",
-            &Node {
-                rules: &[Rule::Enum(&["cloudfront-js-1.0", "cloudfront-js-2.0"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["cloudfront-js-1.0", "cloudfront-js-2.0"])]),
         ),
     ],
     items: None,
@@ -3422,12 +2589,8 @@ static CLOUD_FRONT_FUNCTION__FUNCTION_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_FUNCTION__KEY_VALUE_STORE_ASSOCIATION: Node = Node {
-    rules: &[Rule::Required(&["KeyValueStoreARN"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_FUNCTION__KEY_VALUE_STORE_ASSOCIATION: Node =
+    Node::leaf(&[Rule::Required(&["KeyValueStoreARN"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_FUNCTION__TAG: Node = Node {
@@ -3435,21 +2598,11 @@ static CLOUD_FRONT_FUNCTION__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -3463,16 +2616,11 @@ static CLOUD_FRONT_FUNCTION: Node = Node {
         ("FunctionConfig", &CLOUD_FRONT_FUNCTION__FUNCTION_CONFIG),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[a-zA-Z0-9-_]{1,64}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[a-zA-Z0-9-_]{1,64}$"),
+            ]),
         ),
         (
             "Tags",
@@ -3489,12 +2637,8 @@ static CLOUD_FRONT_FUNCTION: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_KEY_GROUP__KEY_GROUP_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["Name", "Items"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_KEY_GROUP__KEY_GROUP_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["Name", "Items"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_KEY_GROUP: Node = Node {
@@ -3507,15 +2651,7 @@ static CLOUD_FRONT_KEY_GROUP: Node = Node {
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_KEY_VALUE_STORE__IMPORT_SOURCE: Node = Node {
     rules: &[Rule::Required(&["SourceType", "SourceArn"])],
-    props: &[(
-        "SourceType",
-        &Node {
-            rules: &[Rule::Enum(&["S3"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("SourceType", &Node::leaf(&[Rule::Enum(&["S3"])]))],
     items: None,
     values: None,
 };
@@ -3526,21 +2662,11 @@ static CLOUD_FRONT_KEY_VALUE_STORE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -3553,26 +2679,16 @@ static CLOUD_FRONT_KEY_VALUE_STORE: Node = Node {
     props: &[
         (
             "Comment",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(128)]),
         ),
         ("ImportSource", &CLOUD_FRONT_KEY_VALUE_STORE__IMPORT_SOURCE),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[a-zA-Z0-9-_]{1,64}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[a-zA-Z0-9-_]{1,64}$"),
+            ]),
         ),
         (
             "Tags",
@@ -3604,12 +2720,7 @@ static CLOUD_FRONT_MONITORING_SUBSCRIPTION__REALTIME_METRICS_SUBSCRIPTION_CONFIG
     rules: &[Rule::Required(&["RealtimeMetricsSubscriptionStatus"])],
     props: &[(
         "RealtimeMetricsSubscriptionStatus",
-        &Node {
-            rules: &[Rule::Enum(&["Enabled", "Disabled"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["Enabled", "Disabled"])]),
     )],
     items: None,
     values: None,
@@ -3640,32 +2751,17 @@ static CLOUD_FRONT_ORIGIN_ACCESS_CONTROL__ORIGIN_ACCESS_CONTROL_CONFIG: Node = N
     props: &[
         (
             "OriginAccessControlOriginType",
-            &Node {
-                rules: &[Rule::Pattern("^(s3|mediastore|lambda|mediapackagev2)$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^(s3|mediastore|lambda|mediapackagev2)$")]),
         ),
         (
             "SigningBehavior",
-            &Node {
-                rules: &[Rule::Pattern(
-                    "^(never|no-override|always|always-amz-auth)$",
-                )],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern(
+                "^(never|no-override|always|always-amz-auth)$",
+            )]),
         ),
         (
             "SigningProtocol",
-            &Node {
-                rules: &[Rule::Pattern("^(sigv4|sigv4a)$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^(sigv4|sigv4a)$")]),
         ),
     ],
     items: None,
@@ -3714,12 +2810,7 @@ static CLOUD_FRONT_ORIGIN_REQUEST_POLICY__COOKIES_CONFIG: Node = Node {
     rules: &[Rule::Required(&["CookieBehavior"])],
     props: &[(
         "CookieBehavior",
-        &Node {
-            rules: &[Rule::Pattern("^(none|whitelist|all|allExcept)$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^(none|whitelist|all|allExcept)$")]),
     )],
     items: None,
     values: None,
@@ -3730,14 +2821,9 @@ static CLOUD_FRONT_ORIGIN_REQUEST_POLICY__HEADERS_CONFIG: Node = Node {
     rules: &[Rule::Required(&["HeaderBehavior"])],
     props: &[(
         "HeaderBehavior",
-        &Node {
-            rules: &[Rule::Pattern(
-                "^(none|whitelist|allViewer|allViewerAndWhitelistCloudFront|allExcept)$",
-            )],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern(
+            "^(none|whitelist|allViewer|allViewerAndWhitelistCloudFront|allExcept)$",
+        )]),
     )],
     items: None,
     values: None,
@@ -3748,12 +2834,7 @@ static CLOUD_FRONT_ORIGIN_REQUEST_POLICY__QUERY_STRINGS_CONFIG: Node = Node {
     rules: &[Rule::Required(&["QueryStringBehavior"])],
     props: &[(
         "QueryStringBehavior",
-        &Node {
-            rules: &[Rule::Pattern("^(none|whitelist|all|allExcept)$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^(none|whitelist|all|allExcept)$")]),
     )],
     items: None,
     values: None,
@@ -3771,12 +2852,8 @@ static CLOUD_FRONT_ORIGIN_REQUEST_POLICY: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_PUBLIC_KEY__PUBLIC_KEY_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["CallerReference", "Name", "EncodedKey"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_PUBLIC_KEY__PUBLIC_KEY_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["CallerReference", "Name", "EncodedKey"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_PUBLIC_KEY: Node = Node {
@@ -3803,15 +2880,7 @@ static CLOUD_FRONT_REALTIME_LOG_CONFIG__END_POINT: Node = Node {
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_REALTIME_LOG_CONFIG__KINESIS_STREAM_CONFIG: Node = Node {
     rules: &[Rule::Required(&["RoleArn", "StreamArn"])],
-    props: &[(
-        "RoleArn",
-        &Node {
-            rules: &[Rule::Arn("AWS::IAM::Role.Arn")],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("RoleArn", &Node::leaf(&[Rule::Arn("AWS::IAM::Role.Arn")]))],
     items: None,
     values: None,
 };
@@ -3834,23 +2903,10 @@ static CLOUD_FRONT_REALTIME_LOG_CONFIG: Node = Node {
                 values: None,
             },
         ),
-        (
-            "Fields",
-            &Node {
-                rules: &[Rule::MinItems(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Fields", &Node::leaf(&[Rule::MinItems(1)])),
         (
             "SamplingRate",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(100.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(100.0)]),
         ),
     ],
     items: None,
@@ -3861,15 +2917,7 @@ static CLOUD_FRONT_REALTIME_LOG_CONFIG: Node = Node {
 static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__RESPONSE_HEADERS_POLICY_CONFIG: Node = Node {
     rules: &[Rule::Required(&["Name"])],
     props: &[
-        (
-            "Comment",
-            &Node {
-                rules: &[Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Comment", &Node::leaf(&[Rule::MaxLength(128)])),
         (
             "CorsConfig",
             &CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CORS_CONFIG,
@@ -3929,15 +2977,7 @@ static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CORS_CONFIG: Node = Node {
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__ACCESS_CONTROL_ALLOW_HEADERS: Node = Node {
     rules: &[Rule::Required(&["Items"])],
-    props: &[(
-        "Items",
-        &Node {
-            rules: &[Rule::MinItems(1)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Items", &Node::leaf(&[Rule::MinItems(1)]))],
     items: None,
     values: None,
 };
@@ -3950,14 +2990,9 @@ static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__ACCESS_CONTROL_ALLOW_METHODS: Node =
         &Node {
             rules: &[Rule::MinItems(1)],
             props: &[],
-            items: Some(&Node {
-                rules: &[Rule::Enum(&[
-                    "ALL", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            }),
+            items: Some(&Node::leaf(&[Rule::Enum(&[
+                "ALL", "DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT",
+            ])])),
             values: None,
         },
     )],
@@ -3968,26 +3003,14 @@ static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__ACCESS_CONTROL_ALLOW_METHODS: Node =
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__ACCESS_CONTROL_ALLOW_ORIGINS: Node = Node {
     rules: &[Rule::Required(&["Items"])],
-    props: &[(
-        "Items",
-        &Node {
-            rules: &[Rule::MinItems(1)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Items", &Node::leaf(&[Rule::MinItems(1)]))],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__ACCESS_CONTROL_EXPOSE_HEADERS: Node = Node {
-    rules: &[Rule::Required(&["Items"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__ACCESS_CONTROL_EXPOSE_HEADERS: Node =
+    Node::leaf(&[Rule::Required(&["Items"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CUSTOM_HEADERS_CONFIG: Node = Node {
@@ -4006,12 +3029,8 @@ static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CUSTOM_HEADERS_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CUSTOM_HEADER: Node = Node {
-    rules: &[Rule::Required(&["Header", "Value", "Override"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CUSTOM_HEADER: Node =
+    Node::leaf(&[Rule::Required(&["Header", "Value", "Override"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__REMOVE_HEADERS_CONFIG: Node = Node {
@@ -4030,12 +3049,8 @@ static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__REMOVE_HEADERS_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__REMOVE_HEADER: Node = Node {
-    rules: &[Rule::Required(&["Header"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__REMOVE_HEADER: Node =
+    Node::leaf(&[Rule::Required(&["Header"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__SECURITY_HEADERS_CONFIG: Node = Node {
@@ -4071,67 +3086,41 @@ static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__SECURITY_HEADERS_CONFIG: Node = Node
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CONTENT_SECURITY_POLICY: Node = Node {
-    rules: &[Rule::Required(&["Override", "ContentSecurityPolicy"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CONTENT_SECURITY_POLICY: Node =
+    Node::leaf(&[Rule::Required(&["Override", "ContentSecurityPolicy"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CONTENT_TYPE_OPTIONS: Node = Node {
-    rules: &[Rule::Required(&["Override"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__CONTENT_TYPE_OPTIONS: Node =
+    Node::leaf(&[Rule::Required(&["Override"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__FRAME_OPTIONS: Node = Node {
     rules: &[Rule::Required(&["Override", "FrameOption"])],
     props: &[(
         "FrameOption",
-        &Node {
-            rules: &[Rule::Pattern("^(DENY|SAMEORIGIN)$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^(DENY|SAMEORIGIN)$")]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__REFERRER_POLICY: Node = Node { rules: &[Rule::Required(&["Override", "ReferrerPolicy"])], props: &[("ReferrerPolicy", &Node { rules: &[Rule::Pattern("^(no-referrer|no-referrer-when-downgrade|origin|origin-when-cross-origin|same-origin|strict-origin|strict-origin-when-cross-origin|unsafe-url)$")], props: &[], items: None, values: None })], items: None, values: None };
+static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__REFERRER_POLICY: Node = Node { rules: &[Rule::Required(&["Override", "ReferrerPolicy"])], props: &[("ReferrerPolicy", &Node::leaf(&[Rule::Pattern("^(no-referrer|no-referrer-when-downgrade|origin|origin-when-cross-origin|same-origin|strict-origin|strict-origin-when-cross-origin|unsafe-url)$")]))], items: None, values: None };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__STRICT_TRANSPORT_SECURITY: Node = Node {
-    rules: &[Rule::Required(&["Override", "AccessControlMaxAgeSec"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__STRICT_TRANSPORT_SECURITY: Node =
+    Node::leaf(&[Rule::Required(&["Override", "AccessControlMaxAgeSec"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__XSSPROTECTION: Node = Node {
-    rules: &[Rule::Required(&["Override", "Protection"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__XSSPROTECTION: Node =
+    Node::leaf(&[Rule::Required(&["Override", "Protection"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_RESPONSE_HEADERS_POLICY__SERVER_TIMING_HEADERS_CONFIG: Node = Node {
     rules: &[Rule::Required(&["Enabled"])],
     props: &[(
         "SamplingRate",
-        &Node {
-            rules: &[Rule::Minimum(0.0), Rule::Maximum(100.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(100.0)]),
     )],
     items: None,
     values: None,
@@ -4169,36 +3158,20 @@ static CLOUD_FRONT_STREAMING_DISTRIBUTION__STREAMING_DISTRIBUTION_CONFIG: Node =
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_STREAMING_DISTRIBUTION__LOGGING: Node = Node {
-    rules: &[Rule::Required(&["Bucket", "Enabled", "Prefix"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_STREAMING_DISTRIBUTION__LOGGING: Node =
+    Node::leaf(&[Rule::Required(&["Bucket", "Enabled", "Prefix"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_STREAMING_DISTRIBUTION__S3_ORIGIN: Node = Node {
-    rules: &[Rule::Required(&["DomainName", "OriginAccessIdentity"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_STREAMING_DISTRIBUTION__S3_ORIGIN: Node =
+    Node::leaf(&[Rule::Required(&["DomainName", "OriginAccessIdentity"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_STREAMING_DISTRIBUTION__TRUSTED_SIGNERS: Node = Node {
-    rules: &[Rule::Required(&["Enabled"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_STREAMING_DISTRIBUTION__TRUSTED_SIGNERS: Node =
+    Node::leaf(&[Rule::Required(&["Enabled"])]);
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_STREAMING_DISTRIBUTION__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_STREAMING_DISTRIBUTION__TAG: Node =
+    Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_STREAMING_DISTRIBUTION: Node = Node {
@@ -4234,12 +3207,8 @@ static CLOUD_FRONT_TRUST_STORE__CA_CERTIFICATES_BUNDLE_SOURCE: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_TRUST_STORE__CA_CERTIFICATES_BUNDLE_S3_LOCATION: Node = Node {
-    rules: &[Rule::Required(&["Bucket", "Key", "Region"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_TRUST_STORE__CA_CERTIFICATES_BUNDLE_S3_LOCATION: Node =
+    Node::leaf(&[Rule::Required(&["Bucket", "Key", "Region"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_TRUST_STORE__TAG: Node = Node {
@@ -4247,21 +3216,11 @@ static CLOUD_FRONT_TRUST_STORE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -4291,12 +3250,7 @@ static CLOUD_FRONT_TRUST_STORE: Node = Node {
 };
 
 #[cfg(feature = "cloudfront")]
-static CLOUD_FRONT_VPC_ORIGIN__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_FRONT_VPC_ORIGIN__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "cloudfront")]
 static CLOUD_FRONT_VPC_ORIGIN__VPC_ORIGIN_ENDPOINT_CONFIG: Node = Node {
@@ -4304,21 +3258,11 @@ static CLOUD_FRONT_VPC_ORIGIN__VPC_ORIGIN_ENDPOINT_CONFIG: Node = Node {
     props: &[
         (
             "IpAddressType",
-            &Node {
-                rules: &[Rule::Enum(&["ipv4", "dualstack"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ipv4", "dualstack"])]),
         ),
         (
             "OriginProtocolPolicy",
-            &Node {
-                rules: &[Rule::Enum(&["http-only", "https-only", "match-viewer"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["http-only", "https-only", "match-viewer"])]),
         ),
     ],
     items: None,
@@ -4367,12 +3311,7 @@ static CLOUD_WATCH_ALARM__ALARM_TAGS_PROPAGATION: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                 values: None,
             },
         ),
@@ -4381,12 +3320,7 @@ static CLOUD_WATCH_ALARM__ALARM_TAGS_PROPAGATION: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                 values: None,
             },
         ),
@@ -4401,21 +3335,11 @@ static CLOUD_WATCH_ALARM__DIMENSION: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
     ],
     items: None,
@@ -4423,15 +3347,10 @@ static CLOUD_WATCH_ALARM__DIMENSION: Node = Node {
 };
 
 #[cfg(feature = "cloudwatch")]
-static CLOUD_WATCH_ALARM__EVALUATION_WINDOW: Node = Node {
-    rules: &[Rule::OneOfRequired(&[
-        &["WallClockWindow"],
-        &["SlidingWindow"],
-    ])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_WATCH_ALARM__EVALUATION_WINDOW: Node = Node::leaf(&[Rule::OneOfRequired(&[
+    &["WallClockWindow"],
+    &["SlidingWindow"],
+])]);
 
 #[cfg(feature = "cloudwatch")]
 static CLOUD_WATCH_ALARM__METRIC_DATA_QUERY: Node = Node {
@@ -4439,45 +3358,22 @@ static CLOUD_WATCH_ALARM__METRIC_DATA_QUERY: Node = Node {
     props: &[
         (
             "AccountId",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Expression",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(2048)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(2048)]),
         ),
         (
             "Id",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^([a-z])([A-Za-z0-9\\_]*)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Pattern("^([a-z])([A-Za-z0-9\\_]*)$"),
+            ]),
         ),
         ("MetricStat", &CLOUD_WATCH_ALARM__METRIC_STAT),
-        (
-            "Period",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Period", &Node::leaf(&[Rule::Minimum(1.0)])),
     ],
     items: None,
     values: None,
@@ -4488,51 +3384,38 @@ static CLOUD_WATCH_ALARM__METRIC_STAT: Node = Node {
     rules: &[Rule::Required(&["Stat", "Period", "Metric"])],
     props: &[
         ("Metric", &CLOUD_WATCH_ALARM__METRIC),
-        (
-            "Period",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Period", &Node::leaf(&[Rule::Minimum(1.0)])),
         (
             "Unit",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "Bits",
-                    "Bits/Second",
-                    "Bytes",
-                    "Bytes/Second",
-                    "Count",
-                    "Count/Second",
-                    "Gigabits",
-                    "Gigabits/Second",
-                    "Gigabytes",
-                    "Gigabytes/Second",
-                    "Kilobits",
-                    "Kilobits/Second",
-                    "Kilobytes",
-                    "Kilobytes/Second",
-                    "Megabits",
-                    "Megabits/Second",
-                    "Megabytes",
-                    "Megabytes/Second",
-                    "Microseconds",
-                    "Milliseconds",
-                    "None",
-                    "Percent",
-                    "Seconds",
-                    "Terabits",
-                    "Terabits/Second",
-                    "Terabytes",
-                    "Terabytes/Second",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "Bits",
+                "Bits/Second",
+                "Bytes",
+                "Bytes/Second",
+                "Count",
+                "Count/Second",
+                "Gigabits",
+                "Gigabits/Second",
+                "Gigabytes",
+                "Gigabytes/Second",
+                "Kilobits",
+                "Kilobits/Second",
+                "Kilobytes",
+                "Kilobytes/Second",
+                "Megabits",
+                "Megabits/Second",
+                "Megabytes",
+                "Megabytes/Second",
+                "Microseconds",
+                "Milliseconds",
+                "None",
+                "Percent",
+                "Seconds",
+                "Terabits",
+                "Terabits/Second",
+                "Terabytes",
+                "Terabytes/Second",
+            ])]),
         ),
     ],
     items: None,
@@ -4554,25 +3437,15 @@ static CLOUD_WATCH_ALARM__METRIC: Node = Node {
         ),
         (
             "MetricName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Namespace",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[^:]"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[^:]"),
+            ]),
         ),
     ],
     items: None,
@@ -4585,21 +3458,11 @@ static CLOUD_WATCH_ALARM__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -4611,12 +3474,7 @@ static CLOUD_WATCH_ALARM__WARM_UP_CONFIGURATION: Node = Node {
     rules: &[],
     props: &[(
         "WarmUpPeriodDurationInMinutes",
-        &Node {
-            rules: &[Rule::Minimum(1.0), Rule::Maximum(2880.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(2880.0)]),
     )],
     items: None,
     values: None,
@@ -4639,59 +3497,31 @@ static CLOUD_WATCH_ALARM: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
         (
             "AlarmDescription",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "AlarmName",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(255)]),
         ),
         (
             "ComparisonOperator",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "GreaterThanOrEqualToThreshold",
-                    "GreaterThanThreshold",
-                    "GreaterThanUpperThreshold",
-                    "LessThanLowerOrGreaterThanUpperThreshold",
-                    "LessThanLowerThreshold",
-                    "LessThanOrEqualToThreshold",
-                    "LessThanThreshold",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "GreaterThanOrEqualToThreshold",
+                "GreaterThanThreshold",
+                "GreaterThanUpperThreshold",
+                "LessThanLowerOrGreaterThanUpperThreshold",
+                "LessThanLowerThreshold",
+                "LessThanOrEqualToThreshold",
+                "LessThanThreshold",
+            ])]),
         ),
-        (
-            "DatapointsToAlarm",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("DatapointsToAlarm", &Node::leaf(&[Rule::Minimum(1.0)])),
         (
             "Dimensions",
             &Node {
@@ -4703,54 +3533,26 @@ static CLOUD_WATCH_ALARM: Node = Node {
         ),
         (
             "EvaluateLowSampleCountPercentile",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "EvaluationInterval",
-            &Node {
-                rules: &[Rule::Minimum(10.0), Rule::Maximum(3600.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(10.0), Rule::Maximum(3600.0)]),
         ),
-        (
-            "EvaluationPeriods",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("EvaluationPeriods", &Node::leaf(&[Rule::Minimum(1.0)])),
         ("EvaluationWindow", &CLOUD_WATCH_ALARM__EVALUATION_WINDOW),
         (
             "InsufficientDataActions",
             &Node {
                 rules: &[Rule::MinItems(0)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
         (
             "MetricName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Metrics",
@@ -4763,54 +3565,31 @@ static CLOUD_WATCH_ALARM: Node = Node {
         ),
         (
             "Namespace",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[^:]"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[^:]"),
+            ]),
         ),
         (
             "OKActions",
             &Node {
                 rules: &[Rule::MinItems(0)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
-        (
-            "Period",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Period", &Node::leaf(&[Rule::Minimum(1.0)])),
         (
             "Statistic",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "Average",
-                    "Maximum",
-                    "Minimum",
-                    "SampleCount",
-                    "Sum",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "Average",
+                "Maximum",
+                "Minimum",
+                "SampleCount",
+                "Sum",
+            ])]),
         ),
         (
             "Tags",
@@ -4823,62 +3602,47 @@ static CLOUD_WATCH_ALARM: Node = Node {
         ),
         (
             "ThresholdMetricId",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "TreatMissingData",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Enum(&["breaching", "ignore", "missing", "notBreaching"]),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Enum(&["breaching", "ignore", "missing", "notBreaching"]),
+            ]),
         ),
         (
             "Unit",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "Bits",
-                    "Bits/Second",
-                    "Bytes",
-                    "Bytes/Second",
-                    "Count",
-                    "Count/Second",
-                    "Gigabits",
-                    "Gigabits/Second",
-                    "Gigabytes",
-                    "Gigabytes/Second",
-                    "Kilobits",
-                    "Kilobits/Second",
-                    "Kilobytes",
-                    "Kilobytes/Second",
-                    "Megabits",
-                    "Megabits/Second",
-                    "Megabytes",
-                    "Megabytes/Second",
-                    "Microseconds",
-                    "Milliseconds",
-                    "None",
-                    "Percent",
-                    "Seconds",
-                    "Terabits",
-                    "Terabits/Second",
-                    "Terabytes",
-                    "Terabytes/Second",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "Bits",
+                "Bits/Second",
+                "Bytes",
+                "Bytes/Second",
+                "Count",
+                "Count/Second",
+                "Gigabits",
+                "Gigabits/Second",
+                "Gigabytes",
+                "Gigabytes/Second",
+                "Kilobits",
+                "Kilobits/Second",
+                "Kilobytes",
+                "Kilobytes/Second",
+                "Megabits",
+                "Megabits/Second",
+                "Megabytes",
+                "Megabytes/Second",
+                "Microseconds",
+                "Milliseconds",
+                "None",
+                "Percent",
+                "Seconds",
+                "Terabits",
+                "Terabits/Second",
+                "Terabytes",
+                "Terabytes/Second",
+            ])]),
         ),
         (
             "WarmUpConfiguration",
@@ -4895,21 +3659,11 @@ static CLOUD_WATCH_ALARM_MUTE_RULE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -4922,12 +3676,7 @@ static CLOUD_WATCH_ALARM_MUTE_RULE: Node = Node {
     props: &[
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "MuteTargets",
@@ -4938,12 +3687,7 @@ static CLOUD_WATCH_ALARM_MUTE_RULE: Node = Node {
                     &Node {
                         rules: &[Rule::MinItems(0), Rule::MaxItems(500)],
                         props: &[],
-                        items: Some(&Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        }),
+                        items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)])),
                         values: None,
                     },
                 )],
@@ -4953,12 +3697,7 @@ static CLOUD_WATCH_ALARM_MUTE_RULE: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Rule",
@@ -4971,30 +3710,15 @@ static CLOUD_WATCH_ALARM_MUTE_RULE: Node = Node {
                         props: &[
                             (
                                 "Duration",
-                                &Node {
-                                    rules: &[Rule::MinLength(1), Rule::MaxLength(50)],
-                                    props: &[],
-                                    items: None,
-                                    values: None,
-                                },
+                                &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(50)]),
                             ),
                             (
                                 "Expression",
-                                &Node {
-                                    rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                                    props: &[],
-                                    items: None,
-                                    values: None,
-                                },
+                                &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
                             ),
                             (
                                 "Timezone",
-                                &Node {
-                                    rules: &[Rule::MinLength(1), Rule::MaxLength(50)],
-                                    props: &[],
-                                    items: None,
-                                    values: None,
-                                },
+                                &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(50)]),
                             ),
                         ],
                         items: None,
@@ -5036,20 +3760,12 @@ static CLOUD_WATCH_ANOMALY_DETECTOR__CONFIGURATION: Node = Node {
 };
 
 #[cfg(feature = "cloudwatch")]
-static CLOUD_WATCH_ANOMALY_DETECTOR__RANGE: Node = Node {
-    rules: &[Rule::Required(&["EndTime", "StartTime"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_WATCH_ANOMALY_DETECTOR__RANGE: Node =
+    Node::leaf(&[Rule::Required(&["EndTime", "StartTime"])]);
 
 #[cfg(feature = "cloudwatch")]
-static CLOUD_WATCH_ANOMALY_DETECTOR__DIMENSION: Node = Node {
-    rules: &[Rule::Required(&["Value", "Name"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static CLOUD_WATCH_ANOMALY_DETECTOR__DIMENSION: Node =
+    Node::leaf(&[Rule::Required(&["Value", "Name"])]);
 
 #[cfg(feature = "cloudwatch")]
 static CLOUD_WATCH_ANOMALY_DETECTOR__METRIC_MATH_ANOMALY_DETECTOR: Node = Node {
@@ -5165,12 +3881,7 @@ static CLOUD_WATCH_COMPOSITE_ALARM__ALARM_TAGS_PROPAGATION: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                 values: None,
             },
         ),
@@ -5179,12 +3890,7 @@ static CLOUD_WATCH_COMPOSITE_ALARM__ALARM_TAGS_PROPAGATION: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                 values: None,
             },
         ),
@@ -5199,21 +3905,11 @@ static CLOUD_WATCH_COMPOSITE_ALARM__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -5230,83 +3926,43 @@ static CLOUD_WATCH_COMPOSITE_ALARM: Node = Node {
         ),
         (
             "ActionsSuppressor",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1600)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1600)]),
         ),
         (
             "ActionsSuppressorExtensionPeriod",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0)]),
         ),
         (
             "ActionsSuppressorWaitPeriod",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0)]),
         ),
         (
             "AlarmActions",
             &Node {
                 rules: &[Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
         (
             "AlarmDescription",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "AlarmName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "AlarmRule",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(10240)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(10240)]),
         ),
         (
             "InsufficientDataActions",
             &Node {
                 rules: &[Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -5315,12 +3971,7 @@ static CLOUD_WATCH_COMPOSITE_ALARM: Node = Node {
             &Node {
                 rules: &[Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -5344,21 +3995,11 @@ static CLOUD_WATCH_DASHBOARD__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -5387,21 +4028,11 @@ static CLOUD_WATCH_INSIGHT_RULE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -5414,29 +4045,19 @@ static CLOUD_WATCH_INSIGHT_RULE: Node = Node {
     props: &[
         (
             "RuleName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\x20-\\x7E]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\x20-\\x7E]+$"),
+            ]),
         ),
         (
             "RuleState",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(32),
-                    Rule::Enum(&["ENABLED", "DISABLED"]),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(32),
+                Rule::Enum(&["ENABLED", "DISABLED"]),
+            ]),
         ),
         (
             "Tags",
@@ -5461,12 +4082,7 @@ static CLOUD_WATCH_INTEGRATION__INTEGRATION_CREDENTIAL: Node = Node {
             rules: &[Rule::Required(&["ApiKeyValue"])],
             props: &[(
                 "ApiKeyValue",
-                &Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(4096)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                },
+                &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(4096)]),
             )],
             items: None,
             values: None,
@@ -5486,38 +4102,23 @@ static CLOUD_WATCH_INTEGRATION: Node = Node {
         ),
         (
             "IntegrationType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "AWS_CONFIG_SLREC",
-                    "AWS_INTEGRATION",
-                    "EXTERNAL_AGENT",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "AWS_CONFIG_SLREC",
+                "AWS_INTEGRATION",
+                "EXTERNAL_AGENT",
+            ])]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "RoleArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(2048),
-                    Rule::Arn("AWS::IAM::Role.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(2048),
+                Rule::Arn("AWS::IAM::Role.Arn"),
+            ]),
         ),
         (
             "Tags",
@@ -5529,21 +4130,11 @@ static CLOUD_WATCH_INTEGRATION: Node = Node {
                     props: &[
                         (
                             "Key",
-                            &Node {
-                                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
                         ),
                         (
                             "Value",
-                            &Node {
-                                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
                         ),
                     ],
                     items: None,
@@ -5577,12 +4168,7 @@ static CLOUD_WATCH_LOG_ALARM__ALARM_TAGS_PROPAGATION: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                 values: None,
             },
         ),
@@ -5591,12 +4177,7 @@ static CLOUD_WATCH_LOG_ALARM__ALARM_TAGS_PROPAGATION: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                 values: None,
             },
         ),
@@ -5616,35 +4197,20 @@ static CLOUD_WATCH_LOG_ALARM__SCHEDULED_QUERY_CONFIGURATION: Node = Node {
     props: &[
         (
             "AggregationExpression",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(2048)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(2048)]),
         ),
         (
             "LogGroupIdentifiers",
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
         (
             "QueryString",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(10000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(10000)]),
         ),
         (
             "ScheduleConfiguration",
@@ -5652,16 +4218,11 @@ static CLOUD_WATCH_LOG_ALARM__SCHEDULED_QUERY_CONFIGURATION: Node = Node {
         ),
         (
             "ScheduledQueryRoleARN",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(1024),
-                    Rule::Arn("AWS::IAM::Role.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(1024),
+                Rule::Arn("AWS::IAM::Role.Arn"),
+            ]),
         ),
         (
             "Tags",
@@ -5683,30 +4244,15 @@ static CLOUD_WATCH_LOG_ALARM__SCHEDULE_CONFIGURATION: Node = Node {
     props: &[
         (
             "EndTimeOffset",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(2592000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(2592000.0)]),
         ),
         (
             "ScheduleExpression",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "StartTimeOffset",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(2592000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(2592000.0)]),
         ),
     ],
     items: None,
@@ -5719,21 +4265,11 @@ static CLOUD_WATCH_LOG_ALARM__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -5745,12 +4281,7 @@ static CLOUD_WATCH_LOG_ALARM__WARM_UP_CONFIGURATION: Node = Node {
     rules: &[],
     props: &[(
         "WarmUpPeriodDurationInMinutes",
-        &Node {
-            rules: &[Rule::Minimum(1.0), Rule::Maximum(2880.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(2880.0)]),
     )],
     items: None,
     values: None,
@@ -5772,82 +4303,47 @@ static CLOUD_WATCH_LOG_ALARM: Node = Node {
         ),
         (
             "ActionLogLineCount",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(50.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(50.0)]),
         ),
         (
             "ActionLogLineRoleArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
         (
             "AlarmActions",
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
         (
             "AlarmDescription",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "AlarmName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "ComparisonOperator",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "GreaterThanOrEqualToThreshold",
-                    "GreaterThanThreshold",
-                    "GreaterThanUpperThreshold",
-                    "LessThanLowerOrGreaterThanUpperThreshold",
-                    "LessThanLowerThreshold",
-                    "LessThanOrEqualToThreshold",
-                    "LessThanThreshold",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "GreaterThanOrEqualToThreshold",
+                "GreaterThanThreshold",
+                "GreaterThanUpperThreshold",
+                "LessThanLowerOrGreaterThanUpperThreshold",
+                "LessThanLowerThreshold",
+                "LessThanOrEqualToThreshold",
+                "LessThanThreshold",
+            ])]),
         ),
         (
             "InsufficientDataActions",
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -5856,33 +4352,12 @@ static CLOUD_WATCH_LOG_ALARM: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
-        (
-            "QueryResultsToAlarm",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "QueryResultsToEvaluate",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("QueryResultsToAlarm", &Node::leaf(&[Rule::Minimum(1.0)])),
+        ("QueryResultsToEvaluate", &Node::leaf(&[Rule::Minimum(1.0)])),
         (
             "ScheduledQueryConfiguration",
             &CLOUD_WATCH_LOG_ALARM__SCHEDULED_QUERY_CONFIGURATION,
@@ -5898,12 +4373,7 @@ static CLOUD_WATCH_LOG_ALARM: Node = Node {
         ),
         (
             "TreatMissingData",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "WarmUpConfiguration",
@@ -5923,27 +4393,17 @@ static CLOUD_WATCH_METRIC_STREAM__METRIC_STREAM_FILTER: Node = Node {
             &Node {
                 rules: &[Rule::MaxItems(999)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)])),
                 values: None,
             },
         ),
         (
             "Namespace",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[^:]"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[^:]"),
+            ]),
         ),
     ],
     items: None,
@@ -5954,15 +4414,7 @@ static CLOUD_WATCH_METRIC_STREAM__METRIC_STREAM_FILTER: Node = Node {
 static CLOUD_WATCH_METRIC_STREAM__METRIC_STREAM_STATISTICS_CONFIGURATION: Node = Node {
     rules: &[Rule::Required(&["AdditionalStatistics", "IncludeMetrics"])],
     props: &[
-        (
-            "AdditionalStatistics",
-            &Node {
-                rules: &[Rule::MaxItems(20)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("AdditionalStatistics", &Node::leaf(&[Rule::MaxItems(20)])),
         (
             "IncludeMetrics",
             &Node {
@@ -5983,25 +4435,15 @@ static CLOUD_WATCH_METRIC_STREAM__METRIC_STREAM_STATISTICS_METRIC: Node = Node {
     props: &[
         (
             "MetricName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Namespace",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[^:]"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[^:]"),
+            ]),
         ),
     ],
     items: None,
@@ -6014,21 +4456,11 @@ static CLOUD_WATCH_METRIC_STREAM__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -6050,12 +4482,7 @@ static CLOUD_WATCH_METRIC_STREAM: Node = Node {
         ),
         (
             "FirehoseArn",
-            &Node {
-                rules: &[Rule::MinLength(20), Rule::MaxLength(2048)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(20), Rule::MaxLength(2048)]),
         ),
         (
             "IncludeFilters",
@@ -6068,38 +4495,23 @@ static CLOUD_WATCH_METRIC_STREAM: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "OutputFormat",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Enum(&["json", "opentelemetry0.7", "opentelemetry1.0"]),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Enum(&["json", "opentelemetry0.7", "opentelemetry1.0"]),
+            ]),
         ),
         (
             "RoleArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Arn("AWS::IAM::Role.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Arn("AWS::IAM::Role.Arn"),
+            ]),
         ),
         (
             "StatisticsConfigurations",
@@ -6133,27 +4545,17 @@ static CLOUD_WATCH_OTEL_ENRICHMENT__OTEL_ENRICHMENT_METRIC_SELECTOR: Node = Node
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(100)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)])),
                 values: None,
             },
         ),
         (
             "Namespace",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[^:].*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[^:].*$"),
+            ]),
         ),
     ],
     items: None,
@@ -6195,12 +4597,7 @@ static CLOUD_WATCH_RESOURCE_METRICS_CONFIGURATION__RESOURCE_METRIC_SELECTION: No
         &Node {
             rules: &[Rule::MinItems(1), Rule::MaxItems(500)],
             props: &[],
-            items: Some(&Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            }),
+            items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)])),
             values: None,
         },
     )],
@@ -6223,16 +4620,11 @@ static CLOUD_WATCH_RESOURCE_METRICS_CONFIGURATION: Node = Node {
         ),
         (
             "ResourceArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("^arn:[a-zA-Z0-9-]+:[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:.+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("^arn:[a-zA-Z0-9-]+:[a-zA-Z0-9-]+:[a-zA-Z0-9-]*:\\d{12}:.+$"),
+            ]),
         ),
     ],
     items: None,
@@ -6245,21 +4637,11 @@ static CLOUD_WATCH_VIEW__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -6272,34 +4654,16 @@ static CLOUD_WATCH_VIEW: Node = Node {
     props: &[
         (
             "Definition",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(10000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(10000)]),
         ),
-        (
-            "Description",
-            &Node {
-                rules: &[Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Description", &Node::leaf(&[Rule::MaxLength(1024)])),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(6),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^view\\.[a-z0-9][a-z0-9_-]{0,250}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(6),
+                Rule::MaxLength(256),
+                Rule::Pattern("^view\\.[a-z0-9][a-z0-9_-]{0,250}$"),
+            ]),
         ),
         (
             "Tags",
@@ -6321,21 +4685,11 @@ static DYNAMO_DB_GLOBAL_TABLE__ATTRIBUTE_DEFINITION: Node = Node {
     props: &[
         (
             "AttributeName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "AttributeType",
-            &Node {
-                rules: &[Rule::Enum(&["B", "N", "S"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["B", "N", "S"])]),
         ),
     ],
     items: None,
@@ -6348,16 +4702,11 @@ static DYNAMO_DB_GLOBAL_TABLE__GLOBAL_SECONDARY_INDEX: Node = Node {
     props: &[
         (
             "IndexName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
+            ]),
         ),
         (
             "KeySchema",
@@ -6369,22 +4718,9 @@ static DYNAMO_DB_GLOBAL_TABLE__GLOBAL_SECONDARY_INDEX: Node = Node {
                     props: &[
                         (
                             "AttributeName",
-                            &Node {
-                                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
                         ),
-                        (
-                            "KeyType",
-                            &Node {
-                                rules: &[Rule::Enum(&["HASH", "RANGE"])],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
-                        ),
+                        ("KeyType", &Node::leaf(&[Rule::Enum(&["HASH", "RANGE"])])),
                     ],
                     items: None,
                     values: None,
@@ -6424,23 +4760,13 @@ static DYNAMO_DB_GLOBAL_TABLE__PROJECTION: Node = Node {
             &Node {
                 rules: &[Rule::MaxItems(20)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)])),
                 values: None,
             },
         ),
         (
             "ProjectionType",
-            &Node {
-                rules: &[Rule::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])]),
         ),
     ],
     items: None,
@@ -6450,15 +4776,7 @@ static DYNAMO_DB_GLOBAL_TABLE__PROJECTION: Node = Node {
 #[cfg(feature = "dynamodb")]
 static DYNAMO_DB_GLOBAL_TABLE__READ_ON_DEMAND_THROUGHPUT_SETTINGS: Node = Node {
     rules: &[],
-    props: &[(
-        "MaxReadRequestUnits",
-        &Node {
-            rules: &[Rule::Minimum(1.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("MaxReadRequestUnits", &Node::leaf(&[Rule::Minimum(1.0)]))],
     items: None,
     values: None,
 };
@@ -6466,15 +4784,7 @@ static DYNAMO_DB_GLOBAL_TABLE__READ_ON_DEMAND_THROUGHPUT_SETTINGS: Node = Node {
 #[cfg(feature = "dynamodb")]
 static DYNAMO_DB_GLOBAL_TABLE__GLOBAL_READ_PROVISIONED_THROUGHPUT_SETTINGS: Node = Node {
     rules: &[],
-    props: &[(
-        "ReadCapacityUnits",
-        &Node {
-            rules: &[Rule::Minimum(1.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("ReadCapacityUnits", &Node::leaf(&[Rule::Minimum(1.0)]))],
     items: None,
     values: None,
 };
@@ -6486,24 +4796,8 @@ static DYNAMO_DB_GLOBAL_TABLE__WARM_THROUGHPUT: Node = Node {
         &["WriteUnitsPerSecond"],
     ])],
     props: &[
-        (
-            "ReadUnitsPerSecond",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "WriteUnitsPerSecond",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("ReadUnitsPerSecond", &Node::leaf(&[Rule::Minimum(1.0)])),
+        ("WriteUnitsPerSecond", &Node::leaf(&[Rule::Minimum(1.0)])),
     ],
     items: None,
     values: None,
@@ -6512,15 +4806,7 @@ static DYNAMO_DB_GLOBAL_TABLE__WARM_THROUGHPUT: Node = Node {
 #[cfg(feature = "dynamodb")]
 static DYNAMO_DB_GLOBAL_TABLE__WRITE_ON_DEMAND_THROUGHPUT_SETTINGS: Node = Node {
     rules: &[],
-    props: &[(
-        "MaxWriteRequestUnits",
-        &Node {
-            rules: &[Rule::Minimum(1.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("MaxWriteRequestUnits", &Node::leaf(&[Rule::Minimum(1.0)]))],
     items: None,
     values: None,
 };
@@ -6544,33 +4830,9 @@ static DYNAMO_DB_GLOBAL_TABLE__CAPACITY_AUTO_SCALING_SETTINGS: Node = Node {
         "TargetTrackingScalingPolicyConfiguration",
     ])],
     props: &[
-        (
-            "MaxCapacity",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "MinCapacity",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "SeedCapacity",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("MaxCapacity", &Node::leaf(&[Rule::Minimum(1.0)])),
+        ("MinCapacity", &Node::leaf(&[Rule::Minimum(1.0)])),
+        ("SeedCapacity", &Node::leaf(&[Rule::Minimum(1.0)])),
         (
             "TargetTrackingScalingPolicyConfiguration",
             &DYNAMO_DB_GLOBAL_TABLE__TARGET_TRACKING_SCALING_POLICY_CONFIGURATION,
@@ -6584,24 +4846,8 @@ static DYNAMO_DB_GLOBAL_TABLE__CAPACITY_AUTO_SCALING_SETTINGS: Node = Node {
 static DYNAMO_DB_GLOBAL_TABLE__TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Node = Node {
     rules: &[Rule::Required(&["TargetValue"])],
     props: &[
-        (
-            "ScaleInCooldown",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "ScaleOutCooldown",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("ScaleInCooldown", &Node::leaf(&[Rule::Minimum(0.0)])),
+        ("ScaleOutCooldown", &Node::leaf(&[Rule::Minimum(0.0)])),
     ],
     items: None,
     values: None,
@@ -6610,36 +4856,15 @@ static DYNAMO_DB_GLOBAL_TABLE__TARGET_TRACKING_SCALING_POLICY_CONFIGURATION: Nod
 #[cfg(feature = "dynamodb")]
 static DYNAMO_DB_GLOBAL_TABLE__KEY_SCHEMA: Node = Node {
     rules: &[],
-    props: &[(
-        "KeyType",
-        &Node {
-            rules: &[Rule::Enum(&["HASH", "RANGE"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("KeyType", &Node::leaf(&[Rule::Enum(&["HASH", "RANGE"])]))],
     items: Some(&Node {
         rules: &[Rule::Required(&["KeyType", "AttributeName"])],
         props: &[
             (
                 "AttributeName",
-                &Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                },
+                &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
             ),
-            (
-                "KeyType",
-                &Node {
-                    rules: &[Rule::Enum(&["HASH", "RANGE"])],
-                    props: &[],
-                    items: None,
-                    values: None,
-                },
-            ),
+            ("KeyType", &Node::leaf(&[Rule::Enum(&["HASH", "RANGE"])])),
         ],
         items: None,
         values: None,
@@ -6653,16 +4878,11 @@ static DYNAMO_DB_GLOBAL_TABLE__LOCAL_SECONDARY_INDEX: Node = Node {
     props: &[
         (
             "IndexName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
+            ]),
         ),
         ("KeySchema", &DYNAMO_DB_GLOBAL_TABLE__KEY_SCHEMA),
         ("Projection", &DYNAMO_DB_GLOBAL_TABLE__PROJECTION),
@@ -6690,12 +4910,7 @@ static DYNAMO_DB_GLOBAL_TABLE__REPLICA_SPECIFICATION: Node = Node {
         ),
         (
             "GlobalTableSettingsReplicationMode",
-            &Node {
-                rules: &[Rule::Enum(&["ENABLED", "DISABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED"])]),
         ),
         (
             "KinesisStreamSpecification",
@@ -6741,15 +4956,10 @@ static DYNAMO_DB_GLOBAL_TABLE__CONTRIBUTOR_INSIGHTS_SPECIFICATION: Node = Node {
     rules: &[Rule::Required(&["Enabled"])],
     props: &[(
         "Mode",
-        &Node {
-            rules: &[Rule::Enum(&[
-                "ACCESSED_AND_THROTTLED_KEYS",
-                "THROTTLED_KEYS",
-            ])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&[
+            "ACCESSED_AND_THROTTLED_KEYS",
+            "THROTTLED_KEYS",
+        ])]),
     )],
     items: None,
     values: None,
@@ -6765,12 +4975,7 @@ static DYNAMO_DB_GLOBAL_TABLE__REPLICA_GLOBAL_SECONDARY_INDEX_SPECIFICATION: Nod
         ),
         (
             "IndexName",
-            &Node {
-                rules: &[Rule::MinLength(3), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(3), Rule::MaxLength(255)]),
         ),
         (
             "ReadOnDemandThroughputSettings",
@@ -6793,15 +4998,7 @@ static DYNAMO_DB_GLOBAL_TABLE__READ_PROVISIONED_THROUGHPUT_SETTINGS: Node = Node
             "ReadCapacityAutoScalingSettings",
             &DYNAMO_DB_GLOBAL_TABLE__CAPACITY_AUTO_SCALING_SETTINGS,
         ),
-        (
-            "ReadCapacityUnits",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("ReadCapacityUnits", &Node::leaf(&[Rule::Minimum(1.0)])),
     ],
     items: None,
     values: None,
@@ -6812,12 +5009,7 @@ static DYNAMO_DB_GLOBAL_TABLE__KINESIS_STREAM_SPECIFICATION: Node = Node {
     rules: &[Rule::Required(&["StreamArn"])],
     props: &[(
         "ApproximateCreationDateTimePrecision",
-        &Node {
-            rules: &[Rule::Enum(&["MICROSECOND", "MILLISECOND"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MICROSECOND", "MILLISECOND"])]),
     )],
     items: None,
     values: None,
@@ -6828,12 +5020,7 @@ static DYNAMO_DB_GLOBAL_TABLE__POINT_IN_TIME_RECOVERY_SPECIFICATION: Node = Node
     rules: &[],
     props: &[(
         "RecoveryPeriodInDays",
-        &Node {
-            rules: &[Rule::Minimum(1.0), Rule::Maximum(35.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(35.0)]),
     )],
     items: None,
     values: None,
@@ -6859,41 +5046,20 @@ static DYNAMO_DB_GLOBAL_TABLE__REPLICA_STREAM_SPECIFICATION: Node = Node {
 };
 
 #[cfg(feature = "dynamodb")]
-static DYNAMO_DB_GLOBAL_TABLE__RESOURCE_POLICY: Node = Node {
-    rules: &[Rule::Required(&["PolicyDocument"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static DYNAMO_DB_GLOBAL_TABLE__RESOURCE_POLICY: Node =
+    Node::leaf(&[Rule::Required(&["PolicyDocument"])]);
 
 #[cfg(feature = "dynamodb")]
-static DYNAMO_DB_GLOBAL_TABLE__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static DYNAMO_DB_GLOBAL_TABLE__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "dynamodb")]
-static DYNAMO_DB_GLOBAL_TABLE__REPLICA_SSESPECIFICATION: Node = Node {
-    rules: &[Rule::Required(&["KMSMasterKeyId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static DYNAMO_DB_GLOBAL_TABLE__REPLICA_SSESPECIFICATION: Node =
+    Node::leaf(&[Rule::Required(&["KMSMasterKeyId"])]);
 
 #[cfg(feature = "dynamodb")]
 static DYNAMO_DB_GLOBAL_TABLE__SSESPECIFICATION: Node = Node {
     rules: &[Rule::Required(&["SSEEnabled"])],
-    props: &[(
-        "SSEType",
-        &Node {
-            rules: &[Rule::Enum(&["KMS"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("SSEType", &Node::leaf(&[Rule::Enum(&["KMS"])]))],
     items: None,
     values: None,
 };
@@ -6903,29 +5069,20 @@ static DYNAMO_DB_GLOBAL_TABLE__STREAM_SPECIFICATION: Node = Node {
     rules: &[Rule::Required(&["StreamViewType"])],
     props: &[(
         "StreamViewType",
-        &Node {
-            rules: &[Rule::Enum(&[
-                "KEYS_ONLY",
-                "NEW_AND_OLD_IMAGES",
-                "NEW_IMAGE",
-                "OLD_IMAGE",
-            ])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&[
+            "KEYS_ONLY",
+            "NEW_AND_OLD_IMAGES",
+            "NEW_IMAGE",
+            "OLD_IMAGE",
+        ])]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "dynamodb")]
-static DYNAMO_DB_GLOBAL_TABLE__TIME_TO_LIVE_SPECIFICATION: Node = Node {
-    rules: &[Rule::Required(&["Enabled"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static DYNAMO_DB_GLOBAL_TABLE__TIME_TO_LIVE_SPECIFICATION: Node =
+    Node::leaf(&[Rule::Required(&["Enabled"])]);
 
 #[cfg(feature = "dynamodb")]
 static DYNAMO_DB_GLOBAL_TABLE__VECTOR_INDEX: Node = Node {
@@ -6939,34 +5096,19 @@ static DYNAMO_DB_GLOBAL_TABLE__VECTOR_INDEX: Node = Node {
     props: &[
         (
             "Dimensions",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(4096.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(4096.0)]),
         ),
         (
             "DistanceFunction",
-            &Node {
-                rules: &[Rule::Enum(&["COSINE", "DOT_PRODUCT", "EUCLIDEAN"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["COSINE", "DOT_PRODUCT", "EUCLIDEAN"])]),
         ),
         (
             "IndexName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
+            ]),
         ),
         ("Projection", &DYNAMO_DB_GLOBAL_TABLE__PROJECTION),
         (
@@ -6993,21 +5135,11 @@ static DYNAMO_DB_GLOBAL_TABLE__SEARCH_SCHEMA_ELEMENT: Node = Node {
     props: &[
         (
             "AttributeName",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(65535)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(65535)]),
         ),
         (
             "SearchSchemaElementType",
-            &Node {
-                rules: &[Rule::Enum(&["HASH", "INLINE_FILTER"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["HASH", "INLINE_FILTER"])]),
         ),
     ],
     items: None,
@@ -7019,12 +5151,7 @@ static DYNAMO_DB_GLOBAL_TABLE__VECTOR_ATTRIBUTE: Node = Node {
     rules: &[Rule::Required(&["AttributeName"])],
     props: &[(
         "AttributeName",
-        &Node {
-            rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
     )],
     items: None,
     values: None,
@@ -7045,12 +5172,7 @@ static DYNAMO_DB_GLOBAL_TABLE: Node = Node {
         ),
         (
             "BillingMode",
-            &Node {
-                rules: &[Rule::Enum(&["PAY_PER_REQUEST", "PROVISIONED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["PAY_PER_REQUEST", "PROVISIONED"])]),
         ),
         (
             "GlobalSecondaryIndexes",
@@ -7063,21 +5185,11 @@ static DYNAMO_DB_GLOBAL_TABLE: Node = Node {
         ),
         (
             "GlobalTableSourceArn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
         (
             "GlobalTableWitnesses",
-            &Node {
-                rules: &[Rule::MinItems(1), Rule::MaxItems(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(1), Rule::MaxItems(1)]),
         ),
         ("KeySchema", &DYNAMO_DB_GLOBAL_TABLE__KEY_SCHEMA),
         (
@@ -7091,12 +5203,7 @@ static DYNAMO_DB_GLOBAL_TABLE: Node = Node {
         ),
         (
             "MultiRegionConsistency",
-            &Node {
-                rules: &[Rule::Enum(&["EVENTUAL", "STRONG"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["EVENTUAL", "STRONG"])]),
         ),
         (
             "ReadOnDemandThroughputSettings",
@@ -7125,21 +5232,11 @@ static DYNAMO_DB_GLOBAL_TABLE: Node = Node {
         ),
         (
             "TableName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
         (
             "TableType",
-            &Node {
-                rules: &[Rule::Enum(&["GlobalTableReplica", "Regional"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["GlobalTableReplica", "Regional"])]),
         ),
         (
             "TimeToLiveSpecification",
@@ -7174,21 +5271,11 @@ static DYNAMO_DB_TABLE__ATTRIBUTE_DEFINITION: Node = Node {
     props: &[
         (
             "AttributeName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "AttributeType",
-            &Node {
-                rules: &[Rule::Enum(&["B", "N", "S"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["B", "N", "S"])]),
         ),
     ],
     items: None,
@@ -7200,15 +5287,10 @@ static DYNAMO_DB_TABLE__CONTRIBUTOR_INSIGHTS_SPECIFICATION: Node = Node {
     rules: &[Rule::Required(&["Enabled"])],
     props: &[(
         "Mode",
-        &Node {
-            rules: &[Rule::Enum(&[
-                "ACCESSED_AND_THROTTLED_KEYS",
-                "THROTTLED_KEYS",
-            ])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&[
+            "ACCESSED_AND_THROTTLED_KEYS",
+            "THROTTLED_KEYS",
+        ])]),
     )],
     items: None,
     values: None,
@@ -7224,28 +5306,21 @@ static DYNAMO_DB_TABLE__GLOBAL_SECONDARY_INDEX: Node = Node {
         ),
         (
             "IndexName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
+            ]),
         ),
         (
             "KeySchema",
             &Node {
                 rules: &[Rule::MinItems(1)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Required(&["KeyType", "AttributeName"])],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Required(&[
+                    "KeyType",
+                    "AttributeName",
+                ])])),
                 values: None,
             },
         ),
@@ -7265,24 +5340,8 @@ static DYNAMO_DB_TABLE__GLOBAL_SECONDARY_INDEX: Node = Node {
 static DYNAMO_DB_TABLE__ON_DEMAND_THROUGHPUT: Node = Node {
     rules: &[],
     props: &[
-        (
-            "MaxReadRequestUnits",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "MaxWriteRequestUnits",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("MaxReadRequestUnits", &Node::leaf(&[Rule::Minimum(1.0)])),
+        ("MaxWriteRequestUnits", &Node::leaf(&[Rule::Minimum(1.0)])),
     ],
     items: None,
     values: None,
@@ -7297,23 +5356,13 @@ static DYNAMO_DB_TABLE__PROJECTION: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)])),
                 values: None,
             },
         ),
         (
             "ProjectionType",
-            &Node {
-                rules: &[Rule::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ALL", "INCLUDE", "KEYS_ONLY"])]),
         ),
     ],
     items: None,
@@ -7324,24 +5373,8 @@ static DYNAMO_DB_TABLE__PROJECTION: Node = Node {
 static DYNAMO_DB_TABLE__PROVISIONED_THROUGHPUT: Node = Node {
     rules: &[Rule::Required(&["WriteCapacityUnits", "ReadCapacityUnits"])],
     props: &[
-        (
-            "ReadCapacityUnits",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "WriteCapacityUnits",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("ReadCapacityUnits", &Node::leaf(&[Rule::Minimum(0.0)])),
+        ("WriteCapacityUnits", &Node::leaf(&[Rule::Minimum(0.0)])),
     ],
     items: None,
     values: None,
@@ -7354,24 +5387,8 @@ static DYNAMO_DB_TABLE__WARM_THROUGHPUT: Node = Node {
         &["WriteUnitsPerSecond"],
     ])],
     props: &[
-        (
-            "ReadUnitsPerSecond",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "WriteUnitsPerSecond",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("ReadUnitsPerSecond", &Node::leaf(&[Rule::Minimum(1.0)])),
+        ("WriteUnitsPerSecond", &Node::leaf(&[Rule::Minimum(1.0)])),
     ],
     items: None,
     values: None,
@@ -7386,24 +5403,14 @@ static DYNAMO_DB_TABLE__IMPORT_SOURCE_SPECIFICATION: Node = Node {
 };
 
 #[cfg(feature = "dynamodb")]
-static DYNAMO_DB_TABLE__S3_BUCKET_SOURCE: Node = Node {
-    rules: &[Rule::Required(&["S3Bucket"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static DYNAMO_DB_TABLE__S3_BUCKET_SOURCE: Node = Node::leaf(&[Rule::Required(&["S3Bucket"])]);
 
 #[cfg(feature = "dynamodb")]
 static DYNAMO_DB_TABLE__KINESIS_STREAM_SPECIFICATION: Node = Node {
     rules: &[Rule::Required(&["StreamArn"])],
     props: &[(
         "ApproximateCreationDateTimePrecision",
-        &Node {
-            rules: &[Rule::Enum(&["MICROSECOND", "MILLISECOND"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MICROSECOND", "MILLISECOND"])]),
     )],
     items: None,
     values: None,
@@ -7415,16 +5422,11 @@ static DYNAMO_DB_TABLE__LOCAL_SECONDARY_INDEX: Node = Node {
     props: &[
         (
             "IndexName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
+            ]),
         ),
         ("KeySchema", &DYNAMO_DB_TABLE__KEY_SCHEMA),
         ("Projection", &DYNAMO_DB_TABLE__PROJECTION),
@@ -7439,29 +5441,14 @@ static DYNAMO_DB_TABLE__KEY_SCHEMA: Node = Node {
     props: &[
         (
             "AttributeName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
-        (
-            "KeyType",
-            &Node {
-                rules: &[Rule::Enum(&["HASH", "RANGE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("KeyType", &Node::leaf(&[Rule::Enum(&["HASH", "RANGE"])])),
     ],
-    items: Some(&Node {
-        rules: &[Rule::Required(&["KeyType", "AttributeName"])],
-        props: &[],
-        items: None,
-        values: None,
-    }),
+    items: Some(&Node::leaf(&[Rule::Required(&[
+        "KeyType",
+        "AttributeName",
+    ])])),
     values: None,
 };
 
@@ -7470,24 +5457,14 @@ static DYNAMO_DB_TABLE__POINT_IN_TIME_RECOVERY_SPECIFICATION: Node = Node {
     rules: &[],
     props: &[(
         "RecoveryPeriodInDays",
-        &Node {
-            rules: &[Rule::Minimum(1.0), Rule::Maximum(35.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(35.0)]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "dynamodb")]
-static DYNAMO_DB_TABLE__RESOURCE_POLICY: Node = Node {
-    rules: &[Rule::Required(&["PolicyDocument"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static DYNAMO_DB_TABLE__RESOURCE_POLICY: Node = Node::leaf(&[Rule::Required(&["PolicyDocument"])]);
 
 #[cfg(feature = "dynamodb")]
 static DYNAMO_DB_TABLE__SSESPECIFICATION: Node = Node {
@@ -7495,15 +5472,7 @@ static DYNAMO_DB_TABLE__SSESPECIFICATION: Node = Node {
         Rule::Required(&["SSEEnabled"]),
         Rule::DependentRequired("KMSMasterKeyId", &["SSEType"]),
     ],
-    props: &[(
-        "SSEType",
-        &Node {
-            rules: &[Rule::Enum(&["KMS"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("SSEType", &Node::leaf(&[Rule::Enum(&["KMS"])]))],
     items: None,
     values: None,
 };
@@ -7515,17 +5484,12 @@ static DYNAMO_DB_TABLE__STREAM_SPECIFICATION: Node = Node {
         ("ResourcePolicy", &DYNAMO_DB_TABLE__RESOURCE_POLICY),
         (
             "StreamViewType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "KEYS_ONLY",
-                    "NEW_AND_OLD_IMAGES",
-                    "NEW_IMAGE",
-                    "OLD_IMAGE",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "KEYS_ONLY",
+                "NEW_AND_OLD_IMAGES",
+                "NEW_IMAGE",
+                "OLD_IMAGE",
+            ])]),
         ),
         (
             "Tags",
@@ -7547,21 +5511,11 @@ static DYNAMO_DB_TABLE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -7569,12 +5523,8 @@ static DYNAMO_DB_TABLE__TAG: Node = Node {
 };
 
 #[cfg(feature = "dynamodb")]
-static DYNAMO_DB_TABLE__TIME_TO_LIVE_SPECIFICATION: Node = Node {
-    rules: &[Rule::Required(&["Enabled"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static DYNAMO_DB_TABLE__TIME_TO_LIVE_SPECIFICATION: Node =
+    Node::leaf(&[Rule::Required(&["Enabled"])]);
 
 #[cfg(feature = "dynamodb")]
 static DYNAMO_DB_TABLE__VECTOR_INDEX: Node = Node {
@@ -7588,34 +5538,19 @@ static DYNAMO_DB_TABLE__VECTOR_INDEX: Node = Node {
     props: &[
         (
             "Dimensions",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(4096.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(4096.0)]),
         ),
         (
             "DistanceFunction",
-            &Node {
-                rules: &[Rule::Enum(&["COSINE", "DOT_PRODUCT", "EUCLIDEAN"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["COSINE", "DOT_PRODUCT", "EUCLIDEAN"])]),
         ),
         (
             "IndexName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[a-zA-Z0-9_.-]+$"),
+            ]),
         ),
         ("Projection", &DYNAMO_DB_TABLE__PROJECTION),
         (
@@ -7642,21 +5577,11 @@ static DYNAMO_DB_TABLE__SEARCH_SCHEMA_ELEMENT: Node = Node {
     props: &[
         (
             "AttributeName",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(65535)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(65535)]),
         ),
         (
             "SearchSchemaElementType",
-            &Node {
-                rules: &[Rule::Enum(&["HASH", "INLINE_FILTER"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["HASH", "INLINE_FILTER"])]),
         ),
     ],
     items: None,
@@ -7668,12 +5593,7 @@ static DYNAMO_DB_TABLE__VECTOR_ATTRIBUTE: Node = Node {
     rules: &[Rule::Required(&["AttributeName"])],
     props: &[(
         "AttributeName",
-        &Node {
-            rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
     )],
     items: None,
     values: None,
@@ -7694,12 +5614,7 @@ static DYNAMO_DB_TABLE: Node = Node {
         ),
         (
             "BillingMode",
-            &Node {
-                rules: &[Rule::Enum(&["PAY_PER_REQUEST", "PROVISIONED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["PAY_PER_REQUEST", "PROVISIONED"])]),
         ),
         (
             "ContributorInsightsSpecification",
@@ -7718,15 +5633,7 @@ static DYNAMO_DB_TABLE: Node = Node {
             "ImportSourceSpecification",
             &DYNAMO_DB_TABLE__IMPORT_SOURCE_SPECIFICATION,
         ),
-        (
-            "KeySchema",
-            &Node {
-                rules: &[Rule::MinItems(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("KeySchema", &Node::leaf(&[Rule::MinItems(1)])),
         (
             "KinesisStreamSpecification",
             &DYNAMO_DB_TABLE__KINESIS_STREAM_SPECIFICATION,
@@ -7757,21 +5664,11 @@ static DYNAMO_DB_TABLE: Node = Node {
         ),
         (
             "TableClass",
-            &Node {
-                rules: &[Rule::Enum(&["STANDARD", "STANDARD_INFREQUENT_ACCESS"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["STANDARD", "STANDARD_INFREQUENT_ACCESS"])]),
         ),
         (
             "TableName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
         (
             "Tags",
@@ -7802,7 +5699,7 @@ static DYNAMO_DB_TABLE: Node = Node {
 };
 
 #[cfg(feature = "events")]
-static EVENTS_API_DESTINATION: Node = Node { rules: &[Rule::Required(&["ConnectionArn", "InvocationEndpoint", "HttpMethod"])], props: &[("ConnectionArn", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(1600), Rule::Pattern("^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection/[\\.\\-_A-Za-z0-9]+/[\\-A-Za-z0-9]+$")], props: &[], items: None, values: None }), ("Description", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(512)], props: &[], items: None, values: None }), ("HttpMethod", &Node { rules: &[Rule::Enum(&["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])], props: &[], items: None, values: None }), ("InvocationEndpoint", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(2048), Rule::Pattern("^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")], props: &[], items: None, values: None }), ("InvocationRateLimitPerSecond", &Node { rules: &[Rule::Minimum(1.0)], props: &[], items: None, values: None }), ("Name", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(64), Rule::Pattern("[\\.\\-_A-Za-z0-9]+")], props: &[], items: None, values: None })], items: None, values: None };
+static EVENTS_API_DESTINATION: Node = Node { rules: &[Rule::Required(&["ConnectionArn", "InvocationEndpoint", "HttpMethod"])], props: &[("ConnectionArn", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1600), Rule::Pattern("^arn:aws([a-z]|\\-)*:events:([a-z]|\\d|\\-)*:([0-9]{12})?:connection/[\\.\\-_A-Za-z0-9]+/[\\-A-Za-z0-9]+$")])), ("Description", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(512)])), ("HttpMethod", &Node::leaf(&[Rule::Enum(&["GET", "HEAD", "POST", "OPTIONS", "PUT", "DELETE", "PATCH"])])), ("InvocationEndpoint", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(2048), Rule::Pattern("^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$")])), ("InvocationRateLimitPerSecond", &Node::leaf(&[Rule::Minimum(1.0)])), ("Name", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64), Rule::Pattern("[\\.\\-_A-Za-z0-9]+")]))], items: None, values: None };
 
 #[cfg(feature = "events")]
 static EVENTS_ARCHIVE: Node = Node {
@@ -7810,44 +5707,21 @@ static EVENTS_ARCHIVE: Node = Node {
     props: &[
         (
             "ArchiveName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(48),
-                    Rule::Pattern("[\\.\\-_A-Za-z0-9]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(48),
+                Rule::Pattern("[\\.\\-_A-Za-z0-9]+"),
+            ]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(512)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(512)]),
         ),
         (
             "KmsKeyIdentifier",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(2048)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(2048)]),
         ),
-        (
-            "RetentionDays",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("RetentionDays", &Node::leaf(&[Rule::Minimum(0.0)])),
     ],
     items: None,
     values: None,
@@ -7889,33 +5763,19 @@ static EVENTS_CONNECTION__API_KEY_AUTH_PARAMETERS: Node = Node {
     props: &[
         (
             "ApiKeyName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern(
-                        "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$"),
+            ]),
         ),
         (
             "ApiKeyValue",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern(
-                        "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$"),
+            ]),
         ),
     ],
     items: None,
@@ -7928,33 +5788,19 @@ static EVENTS_CONNECTION__BASIC_AUTH_PARAMETERS: Node = Node {
     props: &[
         (
             "Password",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern(
-                        "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$"),
+            ]),
         ),
         (
             "Username",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern(
-                        "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$"),
+            ]),
         ),
     ],
     items: None,
@@ -7973,7 +5819,7 @@ static EVENTS_CONNECTION__CONNECTIVITY_PARAMETERS: Node = Node {
 };
 
 #[cfg(feature = "events")]
-static EVENTS_CONNECTION__RESOURCE_PARAMETERS: Node = Node { rules: &[Rule::Required(&["ResourceConfigurationArn"])], props: &[("ResourceAssociationArn", &Node { rules: &[Rule::MinLength(20), Rule::MaxLength(2048), Rule::Pattern("^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-z]{17}$")], props: &[], items: None, values: None }), ("ResourceConfigurationArn", &Node { rules: &[Rule::MaxLength(2048), Rule::Pattern("^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$")], props: &[], items: None, values: None })], items: None, values: None };
+static EVENTS_CONNECTION__RESOURCE_PARAMETERS: Node = Node { rules: &[Rule::Required(&["ResourceConfigurationArn"])], props: &[("ResourceAssociationArn", &Node::leaf(&[Rule::MinLength(20), Rule::MaxLength(2048), Rule::Pattern("^arn:[a-z0-9\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:servicenetworkresourceassociation/snra-[0-9a-z]{17}$")])), ("ResourceConfigurationArn", &Node::leaf(&[Rule::MaxLength(2048), Rule::Pattern("^arn:[a-z0-9f\\-]+:vpc-lattice:[a-zA-Z0-9\\-]+:\\d{12}:resourceconfiguration/rcfg-[0-9a-z]{17}$")]))], items: None, values: None };
 
 #[cfg(feature = "events")]
 static EVENTS_CONNECTION__CONNECTION_HTTP_PARAMETERS: Node = Node {
@@ -8017,29 +5863,19 @@ static EVENTS_CONNECTION__PARAMETER: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[!#$%&'*+-.^_`|~0-9a-zA-Z]+$"),
+            ]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[ \\t]*[\\x20-\\x7E]+([ \\t]+[\\x20-\\x7E]+)*[ \\t]*$"),
+            ]),
         ),
     ],
     items: None,
@@ -8056,28 +5892,18 @@ static EVENTS_CONNECTION__OAUTH_PARAMETERS: Node = Node {
     props: &[
         (
             "AuthorizationEndpoint",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern(
-                        "^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(2048),
+                Rule::Pattern(
+                    "^((%[0-9A-Fa-f]{2}|[-()_.!~*';/?:@\\x26=+$,A-Za-z0-9])+)([).!';/?:,])?$",
+                ),
+            ]),
         ),
         ("ClientParameters", &EVENTS_CONNECTION__CLIENT_PARAMETERS),
         (
             "HttpMethod",
-            &Node {
-                rules: &[Rule::Enum(&["GET", "POST", "PUT"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["GET", "POST", "PUT"])]),
         ),
         (
             "OAuthHttpParameters",
@@ -8094,33 +5920,19 @@ static EVENTS_CONNECTION__CLIENT_PARAMETERS: Node = Node {
     props: &[
         (
             "ClientID",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern(
-                        "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$"),
+            ]),
         ),
         (
             "ClientSecret",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern(
-                        "^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$",
-                    ),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[ \\t]*[^\\x00-\\x1F\\x7F]+([ \\t]+[^\\x00-\\x1F\\x7F]+)*[ \\t]*$"),
+            ]),
         ),
     ],
     items: None,
@@ -8134,25 +5946,15 @@ static EVENTS_CONNECTION: Node = Node {
         ("AuthParameters", &EVENTS_CONNECTION__AUTH_PARAMETERS),
         (
             "AuthorizationType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "API_KEY",
-                    "BASIC",
-                    "OAUTH_CLIENT_CREDENTIALS",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "API_KEY",
+                "BASIC",
+                "OAUTH_CLIENT_CREDENTIALS",
+            ])]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(512)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(512)]),
         ),
         (
             "InvocationConnectivityParameters",
@@ -8168,25 +5970,15 @@ static EVENTS_CONNECTION: Node = Node {
         ),
         (
             "KmsKeyIdentifier",
-            &Node {
-                rules: &[Rule::MaxLength(2048), Rule::Pattern("^[a-zA-Z0-9_\\-/:]*$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MaxLength(2048), Rule::Pattern("^[a-zA-Z0-9_\\-/:]*$")]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("[\\.\\-_A-Za-z0-9]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("[\\.\\-_A-Za-z0-9]+"),
+            ]),
         ),
     ],
     items: None,
@@ -8198,18 +5990,11 @@ static EVENTS_ENDPOINT__ENDPOINT_EVENT_BUS: Node = Node {
     rules: &[Rule::Required(&["EventBusArn"])],
     props: &[(
         "EventBusArn",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(512),
-                Rule::Pattern(
-                    "^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$",
-                ),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(512),
+            Rule::Pattern("^arn:aws[a-z-]*:events:[a-z]+-[a-z-]+-\\d+:\\d{12}:event-bus/[\\w.-]+$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -8220,12 +6005,7 @@ static EVENTS_ENDPOINT__REPLICATION_CONFIG: Node = Node {
     rules: &[Rule::Required(&["State"])],
     props: &[(
         "State",
-        &Node {
-            rules: &[Rule::Enum(&["ENABLED", "DISABLED"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED"])]),
     )],
     items: None,
     values: None,
@@ -8255,16 +6035,11 @@ static EVENTS_ENDPOINT__PRIMARY: Node = Node {
     rules: &[Rule::Required(&["HealthCheck"])],
     props: &[(
         "HealthCheck",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(1600),
-                Rule::Pattern("^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(1600),
+            Rule::Pattern("^arn:aws([a-z]|\\-)*:route53:::healthcheck/[\\-a-z0-9]+$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -8275,16 +6050,11 @@ static EVENTS_ENDPOINT__SECONDARY: Node = Node {
     rules: &[Rule::Required(&["Route"])],
     props: &[(
         "Route",
-        &Node {
-            rules: &[
-                Rule::MinLength(9),
-                Rule::MaxLength(20),
-                Rule::Pattern("^[\\-a-z0-9]+$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(9),
+            Rule::MaxLength(20),
+            Rule::Pattern("^[\\-a-z0-9]+$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -8296,12 +6066,7 @@ static EVENTS_ENDPOINT: Node = Node {
     props: &[
         (
             "Description",
-            &Node {
-                rules: &[Rule::MaxLength(512), Rule::Pattern(".*")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MaxLength(512), Rule::Pattern(".*")]),
         ),
         (
             "EventBuses",
@@ -8314,31 +6079,21 @@ static EVENTS_ENDPOINT: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[\\.\\-_A-Za-z0-9]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[\\.\\-_A-Za-z0-9]+$"),
+            ]),
         ),
         ("ReplicationConfig", &EVENTS_ENDPOINT__REPLICATION_CONFIG),
         (
             "RoleArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$"),
-                    Rule::Arn("AWS::IAM::Role.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("^arn:aws[a-z-]*:iam::\\d{12}:role\\/[\\w+=,.@/-]+$"),
+                Rule::Arn("AWS::IAM::Role.Arn"),
+            ]),
         ),
         ("RoutingConfig", &EVENTS_ENDPOINT__ROUTING_CONFIG),
     ],
@@ -8352,21 +6107,11 @@ static EVENTS_EVENT_BUS__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -8379,16 +6124,11 @@ static EVENTS_EVENT_BUS: Node = Node {
     props: &[
         (
             "EventSourceName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("^aws\\.partner(/[\\.\\-_A-Za-z0-9]+){2,}$"),
+            ]),
         ),
         (
             "LogConfig",
@@ -8397,21 +6137,11 @@ static EVENTS_EVENT_BUS: Node = Node {
                 props: &[
                     (
                         "IncludeDetail",
-                        &Node {
-                            rules: &[Rule::Enum(&["FULL", "NONE"])],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::Enum(&["FULL", "NONE"])]),
                     ),
                     (
                         "Level",
-                        &Node {
-                            rules: &[Rule::Enum(&["INFO", "ERROR", "TRACE", "OFF"])],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::Enum(&["INFO", "ERROR", "TRACE", "OFF"])]),
                     ),
                 ],
                 items: None,
@@ -8420,16 +6150,11 @@ static EVENTS_EVENT_BUS: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^[/\\.\\-_A-Za-z0-9]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("^[/\\.\\-_A-Za-z0-9]+$"),
+            ]),
         ),
         (
             "Tags",
@@ -8448,15 +6173,7 @@ static EVENTS_EVENT_BUS: Node = Node {
 #[cfg(feature = "events")]
 static EVENTS_EVENT_BUS_POLICY__CONDITION: Node = Node {
     rules: &[],
-    props: &[(
-        "Type",
-        &Node {
-            rules: &[Rule::Enum(&["StringEquals"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Type", &Node::leaf(&[Rule::Enum(&["StringEquals"])]))],
     items: None,
     values: None,
 };
@@ -8467,57 +6184,37 @@ static EVENTS_EVENT_BUS_POLICY: Node = Node {
     props: &[
         (
             "Action",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("events:[a-zA-Z]+"),
-                    Rule::Enum(&["events:PutEvents"]),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("events:[a-zA-Z]+"),
+                Rule::Enum(&["events:PutEvents"]),
+            ]),
         ),
         ("Condition", &EVENTS_EVENT_BUS_POLICY__CONDITION),
         (
             "EventBusName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("[\\.\\-_A-Za-z0-9]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("[\\.\\-_A-Za-z0-9]+"),
+            ]),
         ),
         (
             "Principal",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(12),
-                    Rule::Pattern("(\\d{12}|\\*)"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(12),
+                Rule::Pattern("(\\d{12}|\\*)"),
+            ]),
         ),
         (
             "StatementId",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("[a-zA-Z0-9-_]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("[a-zA-Z0-9-_]+"),
+            ]),
         ),
     ],
     items: None,
@@ -8530,21 +6227,11 @@ static EVENTS_RULE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -8558,46 +6245,26 @@ static EVENTS_RULE__TARGET: Node = Node {
         ("AppSyncParameters", &EVENTS_RULE__APP_SYNC_PARAMETERS),
         (
             "Arn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1600)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1600)]),
         ),
         ("BatchParameters", &EVENTS_RULE__BATCH_PARAMETERS),
         ("DeadLetterConfig", &EVENTS_RULE__DEAD_LETTER_CONFIG),
         ("EcsParameters", &EVENTS_RULE__ECS_PARAMETERS),
         (
             "Id",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[\\.\\-_A-Za-z0-9]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[\\.\\-_A-Za-z0-9]+$"),
+            ]),
         ),
         (
             "Input",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(8192)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(8192)]),
         ),
         (
             "InputPath",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
         ("InputTransformer", &EVENTS_RULE__INPUT_TRANSFORMER),
         ("KinesisParameters", &EVENTS_RULE__KINESIS_PARAMETERS),
@@ -8608,16 +6275,11 @@ static EVENTS_RULE__TARGET: Node = Node {
         ("RetryPolicy", &EVENTS_RULE__RETRY_POLICY),
         (
             "RoleArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(1600),
-                    Rule::Arn("AWS::IAM::Role.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(1600),
+                Rule::Arn("AWS::IAM::Role.Arn"),
+            ]),
         ),
         ("RunCommandParameters", &EVENTS_RULE__RUN_COMMAND_PARAMETERS),
         (
@@ -8631,32 +6293,19 @@ static EVENTS_RULE__TARGET: Node = Node {
 };
 
 #[cfg(feature = "events")]
-static EVENTS_RULE__APP_SYNC_PARAMETERS: Node = Node {
-    rules: &[Rule::Required(&["GraphQLOperation"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static EVENTS_RULE__APP_SYNC_PARAMETERS: Node =
+    Node::leaf(&[Rule::Required(&["GraphQLOperation"])]);
 
 #[cfg(feature = "events")]
-static EVENTS_RULE__BATCH_PARAMETERS: Node = Node {
-    rules: &[Rule::Required(&["JobName", "JobDefinition"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static EVENTS_RULE__BATCH_PARAMETERS: Node =
+    Node::leaf(&[Rule::Required(&["JobName", "JobDefinition"])]);
 
 #[cfg(feature = "events")]
 static EVENTS_RULE__DEAD_LETTER_CONFIG: Node = Node {
     rules: &[],
     props: &[(
         "Arn",
-        &Node {
-            rules: &[Rule::MinLength(1), Rule::MaxLength(1600)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1600)]),
     )],
     items: None,
     values: None,
@@ -8677,12 +6326,7 @@ static EVENTS_RULE__ECS_PARAMETERS: Node = Node {
         ),
         (
             "LaunchType",
-            &Node {
-                rules: &[Rule::Enum(&["EC2", "EXTERNAL", "FARGATE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["EC2", "EXTERNAL", "FARGATE"])]),
         ),
         ("NetworkConfiguration", &EVENTS_RULE__NETWORK_CONFIGURATION),
         (
@@ -8696,21 +6340,11 @@ static EVENTS_RULE__ECS_PARAMETERS: Node = Node {
         ),
         (
             "PropagateTags",
-            &Node {
-                rules: &[Rule::Enum(&["TASK_DEFINITION"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["TASK_DEFINITION"])]),
         ),
         (
             "ReferenceId",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "TagList",
@@ -8721,23 +6355,10 @@ static EVENTS_RULE__ECS_PARAMETERS: Node = Node {
                 values: None,
             },
         ),
-        (
-            "TaskCount",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("TaskCount", &Node::leaf(&[Rule::Minimum(1.0)])),
         (
             "TaskDefinitionArn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1600)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1600)]),
         ),
     ],
     items: None,
@@ -8750,30 +6371,15 @@ static EVENTS_RULE__CAPACITY_PROVIDER_STRATEGY_ITEM: Node = Node {
     props: &[
         (
             "Base",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(100000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(100000.0)]),
         ),
         (
             "CapacityProvider",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Weight",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(1000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(1000.0)]),
         ),
     ],
     items: None,
@@ -8793,12 +6399,7 @@ static EVENTS_RULE__AWS_VPC_CONFIGURATION: Node = Node {
     rules: &[Rule::Required(&["Subnets"])],
     props: &[(
         "AssignPublicIp",
-        &Node {
-            rules: &[Rule::Enum(&["DISABLED", "ENABLED"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["DISABLED", "ENABLED"])]),
     )],
     items: None,
     values: None,
@@ -8810,21 +6411,11 @@ static EVENTS_RULE__PLACEMENT_CONSTRAINT: Node = Node {
     props: &[
         (
             "Expression",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(2000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(2000)]),
         ),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&["distinctInstance", "memberOf"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["distinctInstance", "memberOf"])]),
         ),
     ],
     items: None,
@@ -8836,12 +6427,7 @@ static EVENTS_RULE__INPUT_TRANSFORMER: Node = Node {
     rules: &[Rule::Required(&["InputTemplate"])],
     props: &[(
         "InputTemplate",
-        &Node {
-            rules: &[Rule::MinLength(1), Rule::MaxLength(8192)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(8192)]),
     )],
     items: None,
     values: None,
@@ -8852,19 +6438,14 @@ static EVENTS_RULE__KINESIS_PARAMETERS: Node = Node {
     rules: &[Rule::Required(&["PartitionKeyPath"])],
     props: &[(
         "PartitionKeyPath",
-        &Node {
-            rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "events")]
-static EVENTS_RULE__REDSHIFT_DATA_PARAMETERS: Node = Node { rules: &[Rule::Required(&["Database"])], props: &[("Database", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(64)], props: &[], items: None, values: None }), ("DbUser", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(128)], props: &[], items: None, values: None }), ("SecretManagerArn", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(1600), Rule::Pattern("^(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$")], props: &[], items: None, values: None }), ("Sql", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(100000)], props: &[], items: None, values: None }), ("StatementName", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(500)], props: &[], items: None, values: None })], items: None, values: None };
+static EVENTS_RULE__REDSHIFT_DATA_PARAMETERS: Node = Node { rules: &[Rule::Required(&["Database"])], props: &[("Database", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)])), ("DbUser", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])), ("SecretManagerArn", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1600), Rule::Pattern("^(^arn:aws([a-z]|\\-)*:secretsmanager:[a-z0-9-.]+:.*)|(\\$(\\.[\\w_-]+(\\[(\\d+|\\*)\\])*)*)$")])), ("Sql", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(100000)])), ("StatementName", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(500)]))], items: None, values: None };
 
 #[cfg(feature = "events")]
 static EVENTS_RULE__RETRY_POLICY: Node = Node {
@@ -8872,21 +6453,11 @@ static EVENTS_RULE__RETRY_POLICY: Node = Node {
     props: &[
         (
             "MaximumEventAgeInSeconds",
-            &Node {
-                rules: &[Rule::Minimum(60.0), Rule::Maximum(86400.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(60.0), Rule::Maximum(86400.0)]),
         ),
         (
             "MaximumRetryAttempts",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(185.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(185.0)]),
         ),
     ],
     items: None,
@@ -8915,24 +6486,14 @@ static EVENTS_RULE__RUN_COMMAND_TARGET: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Values",
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)])),
                 values: None,
             },
         ),
@@ -8963,25 +6524,15 @@ static EVENTS_RULE__SAGE_MAKER_PIPELINE_PARAMETER: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("^[a-zA-Z0-9]([a-zA-Z0-9_-]*[a-zA-Z0-9])?$"),
+            ]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
     ],
     items: None,
@@ -8989,31 +6540,16 @@ static EVENTS_RULE__SAGE_MAKER_PIPELINE_PARAMETER: Node = Node {
 };
 
 #[cfg(feature = "events")]
-static EVENTS_RULE__SQS_PARAMETERS: Node = Node {
-    rules: &[Rule::Required(&["MessageGroupId"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static EVENTS_RULE__SQS_PARAMETERS: Node = Node::leaf(&[Rule::Required(&["MessageGroupId"])]);
 
 #[cfg(feature = "events")]
-static EVENTS_RULE: Node = Node { rules: &[], props: &[("Description", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(512)], props: &[], items: None, values: None }), ("EventBusName", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(1600), Rule::Pattern("^(arn:aws[\\w-]*:events:[a-z]{2}-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+$")], props: &[], items: None, values: None }), ("Name", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(64), Rule::Pattern("^[\\.\\-_A-Za-z0-9]+$")], props: &[], items: None, values: None }), ("RoleArn", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(1600), Rule::Arn("AWS::IAM::Role.Arn")], props: &[], items: None, values: None }), ("ScheduleExpression", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(256), Rule::Pattern("^(rate\\(.+\\)|cron\\(.+\\))?$")], props: &[], items: None, values: None }), ("State", &Node { rules: &[Rule::Enum(&["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"])], props: &[], items: None, values: None }), ("Tags", &Node { rules: &[], props: &[], items: Some(&EVENTS_RULE__TAG), values: None }), ("Targets", &Node { rules: &[Rule::MaxItems(5)], props: &[], items: Some(&EVENTS_RULE__TARGET), values: None })], items: None, values: None };
+static EVENTS_RULE: Node = Node { rules: &[], props: &[("Description", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(512)])), ("EventBusName", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1600), Rule::Pattern("^(arn:aws[\\w-]*:events:[a-z]{2}-[a-z]+-[\\w-]+:[0-9]{12}:event-bus\\/)?[/\\.\\-_A-Za-z0-9]+$")])), ("Name", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64), Rule::Pattern("^[\\.\\-_A-Za-z0-9]+$")])), ("RoleArn", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1600), Rule::Arn("AWS::IAM::Role.Arn")])), ("ScheduleExpression", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256), Rule::Pattern("^(rate\\(.+\\)|cron\\(.+\\))?$")])), ("State", &Node::leaf(&[Rule::Enum(&["DISABLED", "ENABLED", "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"])])), ("Tags", &Node { rules: &[], props: &[], items: Some(&EVENTS_RULE__TAG), values: None }), ("Targets", &Node { rules: &[Rule::MaxItems(5)], props: &[], items: Some(&EVENTS_RULE__TARGET), values: None })], items: None, values: None };
 
 #[cfg(feature = "iam")]
-static IAM_ACCESS_KEY: Node = Node {
-    rules: &[Rule::Required(&["UserName"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static IAM_ACCESS_KEY: Node = Node::leaf(&[Rule::Required(&["UserName"])]);
 
 #[cfg(feature = "iam")]
-static IAM_GROUP__POLICY: Node = Node {
-    rules: &[Rule::Required(&["PolicyDocument", "PolicyName"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static IAM_GROUP__POLICY: Node = Node::leaf(&[Rule::Required(&["PolicyDocument", "PolicyName"])]);
 
 #[cfg(feature = "iam")]
 static IAM_GROUP: Node = Node {
@@ -9021,45 +6557,30 @@ static IAM_GROUP: Node = Node {
     props: &[
         (
             "GroupName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
         (
             "ManagedPolicyArns",
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(20)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Pattern(
-                        "arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+",
-                    )],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Pattern(
+                    "arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+",
+                )])),
                 values: None,
             },
         ),
         (
             "Path",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$"),
+            ]),
         ),
         (
             "Policies",
@@ -9081,42 +6602,27 @@ static IAM_GROUP_POLICY: Node = Node {
     props: &[
         (
             "GroupName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
         (
             "PolicyDocument",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(131072),
-                    Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(131072),
+                Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
+            ]),
         ),
         (
             "PolicyName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -9129,41 +6635,26 @@ static IAM_INSTANCE_PROFILE: Node = Node {
     props: &[
         (
             "InstanceProfileName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^([\\w+=,.@-]+)?$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(128),
+                Rule::Pattern("^([\\w+=,.@-]+)?$"),
+            ]),
         ),
         (
             "Path",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$"),
+            ]),
         ),
         (
             "Roles",
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(1)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Pattern("[a-zA-Z0-9+=,.@\\-_]+")],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Pattern("[a-zA-Z0-9+=,.@\\-_]+")])),
                 values: None,
             },
         ),
@@ -9178,38 +6669,23 @@ static IAM_MANAGED_POLICY: Node = Node {
     props: &[
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1000)]),
         ),
         (
             "Path",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^((/[A-Za-z0-9\\.,\\+@=_-]+)*)/$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^((/[A-Za-z0-9\\.,\\+@=_-]+)*)/$"),
+            ]),
         ),
         (
             "PolicyDocument",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(131072),
-                    Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(131072),
+                Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -9222,21 +6698,11 @@ static IAM_OIDCPROVIDER__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -9252,12 +6718,7 @@ static IAM_OIDCPROVIDER: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)])),
                 values: None,
             },
         ),
@@ -9275,27 +6736,17 @@ static IAM_OIDCPROVIDER: Node = Node {
             &Node {
                 rules: &[Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(40),
-                        Rule::MaxLength(40),
-                        Rule::Pattern("[0-9A-Fa-f]{40}"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(40),
+                    Rule::MaxLength(40),
+                    Rule::Pattern("[0-9A-Fa-f]{40}"),
+                ])),
                 values: None,
             },
         ),
         (
             "Url",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
     ],
     items: None,
@@ -9311,29 +6762,19 @@ static IAM_POLICY: Node = Node {
     props: &[
         (
             "PolicyDocument",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(131072),
-                    Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(131072),
+                Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
+            ]),
         ),
         (
             "PolicyName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -9341,12 +6782,7 @@ static IAM_POLICY: Node = Node {
 };
 
 #[cfg(feature = "iam")]
-static IAM_ROLE__POLICY: Node = Node {
-    rules: &[Rule::Required(&["PolicyName", "PolicyDocument"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static IAM_ROLE__POLICY: Node = Node::leaf(&[Rule::Required(&["PolicyName", "PolicyDocument"])]);
 
 #[cfg(feature = "iam")]
 static IAM_ROLE__TAG: Node = Node {
@@ -9354,21 +6790,11 @@ static IAM_ROLE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -9381,76 +6807,46 @@ static IAM_ROLE: Node = Node {
     props: &[
         (
             "AssumeRolePolicyDocument",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(131072),
-                    Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(131072),
+                Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
+            ]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(1000),
-                    Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(1000),
+                Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$"),
+            ]),
         ),
         (
             "ManagedPolicyArns",
             &Node {
                 rules: &[Rule::MinItems(0)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Pattern(
-                        "arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+",
-                    )],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Pattern(
+                    "arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+",
+                )])),
                 values: None,
             },
         ),
         (
             "MaxSessionDuration",
-            &Node {
-                rules: &[Rule::Minimum(3600.0), Rule::Maximum(43200.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(3600.0), Rule::Maximum(43200.0)]),
         ),
         (
             "Path",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$"),
+            ]),
         ),
         (
             "PermissionsBoundary",
-            &Node {
-                rules: &[Rule::MinLength(20), Rule::MaxLength(2048)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(20), Rule::MaxLength(2048)]),
         ),
         (
             "Policies",
@@ -9463,16 +6859,11 @@ static IAM_ROLE: Node = Node {
         ),
         (
             "RoleName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
         (
             "Tags",
@@ -9494,42 +6885,27 @@ static IAM_ROLE_POLICY: Node = Node {
     props: &[
         (
             "PolicyDocument",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(131072),
-                    Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(131072),
+                Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
+            ]),
         ),
         (
             "PolicyName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
         (
             "RoleName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -9541,16 +6917,11 @@ static IAM_SAMLPROVIDER__SAMLPRIVATE_KEY: Node = Node {
     rules: &[Rule::Required(&["KeyId", "Timestamp"])],
     props: &[(
         "KeyId",
-        &Node {
-            rules: &[
-                Rule::MinLength(22),
-                Rule::MaxLength(64),
-                Rule::Pattern("[A-Z0-9]+"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(22),
+            Rule::MaxLength(64),
+            Rule::Pattern("[A-Z0-9]+"),
+        ]),
     )],
     items: None,
     values: None,
@@ -9562,21 +6933,11 @@ static IAM_SAMLPROVIDER__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -9589,38 +6950,23 @@ static IAM_SAMLPROVIDER: Node = Node {
     props: &[
         (
             "AddPrivateKey",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(16384),
-                    Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(16384),
+                Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            ]),
         ),
         (
             "AssertionEncryptionMode",
-            &Node {
-                rules: &[Rule::Enum(&["Allowed", "Required"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Allowed", "Required"])]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("[\\w._-]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("[\\w._-]+"),
+            ]),
         ),
         (
             "PrivateKeyList",
@@ -9633,25 +6979,15 @@ static IAM_SAMLPROVIDER: Node = Node {
         ),
         (
             "RemovePrivateKey",
-            &Node {
-                rules: &[
-                    Rule::MinLength(22),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("[A-Z0-9]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(22),
+                Rule::MaxLength(64),
+                Rule::Pattern("[A-Z0-9]+"),
+            ]),
         ),
         (
             "SamlMetadataDocument",
-            &Node {
-                rules: &[Rule::MinLength(1000), Rule::MaxLength(10000000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1000), Rule::MaxLength(10000000)]),
         ),
         (
             "Tags",
@@ -9673,21 +7009,11 @@ static IAM_SERVER_CERTIFICATE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -9700,68 +7026,43 @@ static IAM_SERVER_CERTIFICATE: Node = Node {
     props: &[
         (
             "CertificateBody",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(16384),
-                    Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(16384),
+                Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            ]),
         ),
         (
             "CertificateChain",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(2097152),
-                    Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(2097152),
+                Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            ]),
         ),
         (
             "Path",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)"),
+            ]),
         ),
         (
             "PrivateKey",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(16384),
-                    Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(16384),
+                Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            ]),
         ),
         (
             "ServerCertificateName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("[\\w+=,.@-]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("[\\w+=,.@-]+"),
+            ]),
         ),
         (
             "Tags",
@@ -9783,42 +7084,27 @@ static IAM_SERVICE_LINKED_ROLE: Node = Node {
     props: &[
         (
             "AWSServiceName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
         (
             "CustomSuffix",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(1000),
-                    Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(1000),
+                Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u007E\\u00A1-\\u00FF]*$"),
+            ]),
         ),
     ],
     items: None,
@@ -9826,20 +7112,10 @@ static IAM_SERVICE_LINKED_ROLE: Node = Node {
 };
 
 #[cfg(feature = "iam")]
-static IAM_USER__LOGIN_PROFILE: Node = Node {
-    rules: &[Rule::Required(&["Password"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static IAM_USER__LOGIN_PROFILE: Node = Node::leaf(&[Rule::Required(&["Password"])]);
 
 #[cfg(feature = "iam")]
-static IAM_USER__POLICY: Node = Node {
-    rules: &[Rule::Required(&["PolicyName", "PolicyDocument"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static IAM_USER__POLICY: Node = Node::leaf(&[Rule::Required(&["PolicyName", "PolicyDocument"])]);
 
 #[cfg(feature = "iam")]
 static IAM_USER__TAG: Node = Node {
@@ -9847,21 +7123,11 @@ static IAM_USER__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -9874,12 +7140,7 @@ static IAM_USER: Node = Node {
     props: &[
         (
             "Groups",
-            &Node {
-                rules: &[Rule::MinItems(0), Rule::MaxItems(10)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(0), Rule::MaxItems(10)]),
         ),
         ("LoginProfile", &IAM_USER__LOGIN_PROFILE),
         (
@@ -9887,38 +7148,23 @@ static IAM_USER: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(20)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Pattern(
-                        "arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+",
-                    )],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Pattern(
+                    "arn:(aws[a-zA-Z-]*)?:iam::(\\d{12}|aws):policy/[a-zA-Z_0-9+=,.@\\-_/]+",
+                )])),
                 values: None,
             },
         ),
         (
             "Path",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^(\\u002F)|(\\u002F[\\u0021-\\u007E]+\\u002F)$"),
+            ]),
         ),
         (
             "PermissionsBoundary",
-            &Node {
-                rules: &[Rule::MinLength(20), Rule::MaxLength(2048)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(20), Rule::MaxLength(2048)]),
         ),
         (
             "Policies",
@@ -9940,16 +7186,11 @@ static IAM_USER: Node = Node {
         ),
         (
             "UserName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -9962,42 +7203,27 @@ static IAM_USER_POLICY: Node = Node {
     props: &[
         (
             "PolicyDocument",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(131072),
-                    Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(131072),
+                Rule::Pattern("^[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+$"),
+            ]),
         ),
         (
             "PolicyName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
         (
             "UserName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w+=,.@-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w+=,.@-]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -10005,12 +7231,7 @@ static IAM_USER_POLICY: Node = Node {
 };
 
 #[cfg(feature = "iam")]
-static IAM_USER_TO_GROUP_ADDITION: Node = Node {
-    rules: &[Rule::Required(&["GroupName", "Users"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static IAM_USER_TO_GROUP_ADDITION: Node = Node::leaf(&[Rule::Required(&["GroupName", "Users"])]);
 
 #[cfg(feature = "iam")]
 static IAM_VIRTUAL_MFADEVICE__TAG: Node = Node {
@@ -10018,21 +7239,11 @@ static IAM_VIRTUAL_MFADEVICE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -10045,16 +7256,11 @@ static IAM_VIRTUAL_MFADEVICE: Node = Node {
     props: &[
         (
             "Path",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("(\\u002F)|(\\u002F[\\u0021-\\u007F]+\\u002F)"),
+            ]),
         ),
         (
             "Tags",
@@ -10067,16 +7273,11 @@ static IAM_VIRTUAL_MFADEVICE: Node = Node {
         ),
         (
             "VirtualMfaDeviceName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(226),
-                    Rule::Pattern("[\\w+=,.@-]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(226),
+                Rule::Pattern("[\\w+=,.@-]+"),
+            ]),
         ),
     ],
     items: None,
@@ -10089,25 +7290,15 @@ static KMS_ALIAS: Node = Node {
     props: &[
         (
             "AliasName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^(alias/)[a-zA-Z0-9:/_-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("^(alias/)[a-zA-Z0-9:/_-]+$"),
+            ]),
         ),
         (
             "TargetKeyId",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -10120,21 +7311,11 @@ static KMS_KEY__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -10147,80 +7328,50 @@ static KMS_KEY: Node = Node {
     props: &[
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(8192)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(8192)]),
         ),
         (
             "KeySpec",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "SYMMETRIC_DEFAULT",
-                    "RSA_2048",
-                    "RSA_3072",
-                    "RSA_4096",
-                    "ECC_NIST_P256",
-                    "ECC_NIST_P384",
-                    "ECC_NIST_P521",
-                    "ECC_SECG_P256K1",
-                    "HMAC_224",
-                    "HMAC_256",
-                    "HMAC_384",
-                    "HMAC_512",
-                    "SM2",
-                    "ML_DSA_44",
-                    "ML_DSA_65",
-                    "ML_DSA_87",
-                    "ECC_NIST_EDWARDS25519",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "SYMMETRIC_DEFAULT",
+                "RSA_2048",
+                "RSA_3072",
+                "RSA_4096",
+                "ECC_NIST_P256",
+                "ECC_NIST_P384",
+                "ECC_NIST_P521",
+                "ECC_SECG_P256K1",
+                "HMAC_224",
+                "HMAC_256",
+                "HMAC_384",
+                "HMAC_512",
+                "SM2",
+                "ML_DSA_44",
+                "ML_DSA_65",
+                "ML_DSA_87",
+                "ECC_NIST_EDWARDS25519",
+            ])]),
         ),
         (
             "KeyUsage",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "ENCRYPT_DECRYPT",
-                    "SIGN_VERIFY",
-                    "GENERATE_VERIFY_MAC",
-                    "KEY_AGREEMENT",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "ENCRYPT_DECRYPT",
+                "SIGN_VERIFY",
+                "GENERATE_VERIFY_MAC",
+                "KEY_AGREEMENT",
+            ])]),
         ),
         (
             "Origin",
-            &Node {
-                rules: &[Rule::Enum(&["AWS_KMS", "EXTERNAL"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["AWS_KMS", "EXTERNAL"])]),
         ),
         (
             "PendingWindowInDays",
-            &Node {
-                rules: &[Rule::Minimum(7.0), Rule::Maximum(30.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(7.0), Rule::Maximum(30.0)]),
         ),
         (
             "RotationPeriodInDays",
-            &Node {
-                rules: &[Rule::Minimum(90.0), Rule::Maximum(2560.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(90.0), Rule::Maximum(2560.0)]),
         ),
         (
             "Tags",
@@ -10242,21 +7393,11 @@ static KMS_REPLICA_KEY__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -10269,30 +7410,15 @@ static KMS_REPLICA_KEY: Node = Node {
     props: &[
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(8192)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(8192)]),
         ),
         (
             "PendingWindowInDays",
-            &Node {
-                rules: &[Rule::Minimum(7.0), Rule::Maximum(30.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(7.0), Rule::Maximum(30.0)]),
         ),
         (
             "PrimaryKeyArn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "Tags",
@@ -10309,12 +7435,8 @@ static KMS_REPLICA_KEY: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_ALIAS__PROVISIONED_CONCURRENCY_CONFIGURATION: Node = Node {
-    rules: &[Rule::Required(&["ProvisionedConcurrentExecutions"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static LAMBDA_ALIAS__PROVISIONED_CONCURRENCY_CONFIGURATION: Node =
+    Node::leaf(&[Rule::Required(&["ProvisionedConcurrentExecutions"])]);
 
 #[cfg(feature = "lambda")]
 static LAMBDA_ALIAS__ALIAS_ROUTING_CONFIGURATION: Node = Node {
@@ -10333,12 +7455,8 @@ static LAMBDA_ALIAS__ALIAS_ROUTING_CONFIGURATION: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_ALIAS__VERSION_WEIGHT: Node = Node {
-    rules: &[Rule::Required(&["FunctionVersion", "FunctionWeight"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static LAMBDA_ALIAS__VERSION_WEIGHT: Node =
+    Node::leaf(&[Rule::Required(&["FunctionVersion", "FunctionWeight"])]);
 
 #[cfg(feature = "lambda")]
 static LAMBDA_ALIAS: Node = Node {
@@ -10346,34 +7464,19 @@ static LAMBDA_ALIAS: Node = Node {
     props: &[
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
         (
             "FunctionVersion",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(1024),
-                    Rule::Pattern("^(\\$LATEST(\\.PUBLISHED)?|[0-9]*)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(1024),
+                Rule::Pattern("^(\\$LATEST(\\.PUBLISHED)?|[0-9]*)$"),
+            ]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "ProvisionedConcurrencyConfig",
@@ -10391,21 +7494,11 @@ static LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_SCALING_CONFIG: Node = Node {
     props: &[
         (
             "MaxVCpuCount",
-            &Node {
-                rules: &[Rule::Minimum(2.0), Rule::Maximum(15000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(2.0), Rule::Maximum(15000.0)]),
         ),
         (
             "ScalingMode",
-            &Node {
-                rules: &[Rule::Enum(&["Auto", "Manual"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Auto", "Manual"])]),
         ),
         (
             "ScalingPolicies",
@@ -10427,24 +7520,14 @@ static LAMBDA_CAPACITY_PROVIDER__TARGET_TRACKING_SCALING_POLICY: Node = Node {
     props: &[
         (
             "PredefinedMetricType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "LambdaCapacityProviderAverageCPUUtilization",
-                    "LambdaCapacityProviderAverageGPUUtilization",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "LambdaCapacityProviderAverageCPUUtilization",
+                "LambdaCapacityProviderAverageGPUUtilization",
+            ])]),
         ),
         (
             "TargetValue",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(100.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(100.0)]),
         ),
     ],
     items: None,
@@ -10460,16 +7543,11 @@ static LAMBDA_CAPACITY_PROVIDER__INSTANCE_REQUIREMENTS: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(400)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(30),
-                        Rule::Pattern("^[a-zA-Z0-9\\.\\*\\-]+$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(30),
+                    Rule::Pattern("^[a-zA-Z0-9\\.\\*\\-]+$"),
+                ])),
                 values: None,
             },
         ),
@@ -10478,12 +7556,7 @@ static LAMBDA_CAPACITY_PROVIDER__INSTANCE_REQUIREMENTS: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(1)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Enum(&["x86_64", "arm64"])],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Enum(&["x86_64", "arm64"])])),
                 values: None,
             },
         ),
@@ -10492,16 +7565,11 @@ static LAMBDA_CAPACITY_PROVIDER__INSTANCE_REQUIREMENTS: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(400)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(30),
-                        Rule::Pattern("^[a-zA-Z0-9\\.\\*\\-]+$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(30),
+                    Rule::Pattern("^[a-zA-Z0-9\\.\\*\\-]+$"),
+                ])),
                 values: None,
             },
         ),
@@ -10515,17 +7583,12 @@ static LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_PERMISSIONS_CONFIG: Node = No
     rules: &[Rule::Required(&["CapacityProviderOperatorRoleArn"])],
     props: &[(
         "CapacityProviderOperatorRoleArn",
-        &Node {
-            rules: &[
-                Rule::MinLength(0),
-                Rule::MaxLength(10000),
-                Rule::Pattern("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"),
-                Rule::Arn("AWS::IAM::Role.Arn"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(0),
+            Rule::MaxLength(10000),
+            Rule::Pattern("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"),
+            Rule::Arn("AWS::IAM::Role.Arn"),
+        ]),
     )],
     items: None,
     values: None,
@@ -10544,15 +7607,7 @@ static LAMBDA_CAPACITY_PROVIDER__PROPAGATE_TAGS_CONFIG: Node = Node {
                 values: None,
             },
         ),
-        (
-            "Mode",
-            &Node {
-                rules: &[Rule::Enum(&["None", "Explicit"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Mode", &Node::leaf(&[Rule::Enum(&["None", "Explicit"])])),
     ],
     items: None,
     values: None,
@@ -10564,21 +7619,11 @@ static LAMBDA_CAPACITY_PROVIDER__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -10602,25 +7647,15 @@ static LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_LOGGING_CONFIG: Node = Node {
     props: &[
         (
             "LogGroup",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("[\\.\\-_/#A-Za-z0-9]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("[\\.\\-_/#A-Za-z0-9]+"),
+            ]),
         ),
         (
             "SystemLogLevel",
-            &Node {
-                rules: &[Rule::Enum(&["DEBUG", "INFO", "WARN"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["DEBUG", "INFO", "WARN"])]),
         ),
     ],
     items: None,
@@ -10636,16 +7671,11 @@ static LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_VPC_CONFIG: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(0),
-                        Rule::MaxLength(1024),
-                        Rule::Pattern("^sg-[0-9a-zA-Z]*$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(0),
+                    Rule::MaxLength(1024),
+                    Rule::Pattern("^sg-[0-9a-zA-Z]*$"),
+                ])),
                 values: None,
             },
         ),
@@ -10654,16 +7684,11 @@ static LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_VPC_CONFIG: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(16)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(0),
-                        Rule::MaxLength(1024),
-                        Rule::Pattern("^subnet-[0-9a-z]*$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(0),
+                    Rule::MaxLength(1024),
+                    Rule::Pattern("^subnet-[0-9a-z]*$"),
+                ])),
                 values: None,
             },
         ),
@@ -10673,22 +7698,17 @@ static LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_VPC_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_CAPACITY_PROVIDER: Node = Node { rules: &[Rule::Required(&["PermissionsConfig", "VpcConfig"])], props: &[("CapacityProviderName", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$")], props: &[], items: None, values: None }), ("CapacityProviderScalingConfig", &LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_SCALING_CONFIG), ("InstanceRequirements", &LAMBDA_CAPACITY_PROVIDER__INSTANCE_REQUIREMENTS), ("KmsKeyArn", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(10000), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"), Rule::Arn("AWS::KMS::Key.Arn")], props: &[], items: None, values: None }), ("PermissionsConfig", &LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_PERMISSIONS_CONFIG), ("PropagateTags", &LAMBDA_CAPACITY_PROVIDER__PROPAGATE_TAGS_CONFIG), ("Tags", &Node { rules: &[], props: &[], items: Some(&LAMBDA_CAPACITY_PROVIDER__TAG), values: None }), ("TelemetryConfig", &LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_TELEMETRY_CONFIG), ("VpcConfig", &LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_VPC_CONFIG)], items: None, values: None };
+static LAMBDA_CAPACITY_PROVIDER: Node = Node { rules: &[Rule::Required(&["PermissionsConfig", "VpcConfig"])], props: &[("CapacityProviderName", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$")])), ("CapacityProviderScalingConfig", &LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_SCALING_CONFIG), ("InstanceRequirements", &LAMBDA_CAPACITY_PROVIDER__INSTANCE_REQUIREMENTS), ("KmsKeyArn", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(10000), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"), Rule::Arn("AWS::KMS::Key.Arn")])), ("PermissionsConfig", &LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_PERMISSIONS_CONFIG), ("PropagateTags", &LAMBDA_CAPACITY_PROVIDER__PROPAGATE_TAGS_CONFIG), ("Tags", &Node { rules: &[], props: &[], items: Some(&LAMBDA_CAPACITY_PROVIDER__TAG), values: None }), ("TelemetryConfig", &LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_TELEMETRY_CONFIG), ("VpcConfig", &LAMBDA_CAPACITY_PROVIDER__CAPACITY_PROVIDER_VPC_CONFIG)], items: None, values: None };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_CODE_SIGNING_CONFIG__ALLOWED_PUBLISHERS: Node = Node { rules: &[Rule::Required(&["SigningProfileVersionArns"])], props: &[("SigningProfileVersionArns", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(20)], props: &[], items: Some(&Node { rules: &[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")], props: &[], items: None, values: None }), values: None })], items: None, values: None };
+static LAMBDA_CODE_SIGNING_CONFIG__ALLOWED_PUBLISHERS: Node = Node { rules: &[Rule::Required(&["SigningProfileVersionArns"])], props: &[("SigningProfileVersionArns", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(20)], props: &[], items: Some(&Node::leaf(&[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")])), values: None })], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_CODE_SIGNING_CONFIG__CODE_SIGNING_POLICIES: Node = Node {
     rules: &[Rule::Required(&["UntrustedArtifactOnDeployment"])],
     props: &[(
         "UntrustedArtifactOnDeployment",
-        &Node {
-            rules: &[Rule::Enum(&["Warn", "Enforce"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["Warn", "Enforce"])]),
     )],
     items: None,
     values: None,
@@ -10700,21 +7720,11 @@ static LAMBDA_CODE_SIGNING_CONFIG__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -10735,12 +7745,7 @@ static LAMBDA_CODE_SIGNING_CONFIG: Node = Node {
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
         (
             "Tags",
@@ -10768,13 +7773,13 @@ static LAMBDA_EVENT_INVOKE_CONFIG__DESTINATION_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_EVENT_INVOKE_CONFIG__ON_FAILURE: Node = Node { rules: &[Rule::Required(&["Destination"])], props: &[("Destination", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(350), Rule::Pattern("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)")], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_EVENT_INVOKE_CONFIG__ON_FAILURE: Node = Node { rules: &[Rule::Required(&["Destination"])], props: &[("Destination", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(350), Rule::Pattern("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)")]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_EVENT_INVOKE_CONFIG__ON_SUCCESS: Node = Node { rules: &[Rule::Required(&["Destination"])], props: &[("Destination", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(350), Rule::Pattern("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)")], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_EVENT_INVOKE_CONFIG__ON_SUCCESS: Node = Node { rules: &[Rule::Required(&["Destination"])], props: &[("Destination", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(350), Rule::Pattern("^$|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:([a-z]+(-[a-z]+)+-\\d{1})?:(\\d{12})?:(.*)")]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_EVENT_INVOKE_CONFIG: Node = Node { rules: &[Rule::Required(&["FunctionName", "Qualifier"])], props: &[("DestinationConfig", &LAMBDA_EVENT_INVOKE_CONFIG__DESTINATION_CONFIG), ("FunctionName", &Node { rules: &[Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]+(-[a-z]+)+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$")], props: &[], items: None, values: None }), ("MaximumEventAgeInSeconds", &Node { rules: &[Rule::Minimum(60.0), Rule::Maximum(21600.0)], props: &[], items: None, values: None }), ("MaximumRetryAttempts", &Node { rules: &[Rule::Minimum(0.0), Rule::Maximum(2.0)], props: &[], items: None, values: None }), ("Qualifier", &Node { rules: &[Rule::Pattern("^\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9$_-]{1,129}$")], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_EVENT_INVOKE_CONFIG: Node = Node { rules: &[Rule::Required(&["FunctionName", "Qualifier"])], props: &[("DestinationConfig", &LAMBDA_EVENT_INVOKE_CONFIG__DESTINATION_CONFIG), ("FunctionName", &Node::leaf(&[Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:lambda:)?([a-z]+(-[a-z]+)+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$")])), ("MaximumEventAgeInSeconds", &Node::leaf(&[Rule::Minimum(60.0), Rule::Maximum(21600.0)])), ("MaximumRetryAttempts", &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(2.0)])), ("Qualifier", &Node::leaf(&[Rule::Pattern("^\\$(LATEST(\\.PUBLISHED)?)|[a-zA-Z0-9$_-]{1,129}$")]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_EVENT_SOURCE_MAPPING__AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Node = Node {
@@ -10782,16 +7787,11 @@ static LAMBDA_EVENT_SOURCE_MAPPING__AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: No
     props: &[
         (
             "ConsumerGroupId",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(200),
-                    Rule::Pattern("[a-zA-Z0-9-\\/*:_+=.@-]*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(200),
+                Rule::Pattern("[a-zA-Z0-9-\\/*:_+=.@-]*"),
+            ]),
         ),
         (
             "SchemaRegistryConfig",
@@ -10817,25 +7817,15 @@ static LAMBDA_EVENT_SOURCE_MAPPING__SCHEMA_REGISTRY_CONFIG: Node = Node {
         ),
         (
             "EventRecordFormat",
-            &Node {
-                rules: &[Rule::Enum(&["JSON", "SOURCE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["JSON", "SOURCE"])]),
         ),
         (
             "SchemaRegistryURI",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(10000),
-                    Rule::Pattern("[a-zA-Z0-9-/*:_+=.@-]*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(10000),
+                Rule::Pattern("[a-zA-Z0-9-/*:_+=.@-]*"),
+            ]),
         ),
         (
             "SchemaValidationConfigs",
@@ -10852,20 +7842,12 @@ static LAMBDA_EVENT_SOURCE_MAPPING__SCHEMA_REGISTRY_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_EVENT_SOURCE_MAPPING__SCHEMA_REGISTRY_ACCESS_CONFIG: Node = Node { rules: &[], props: &[("Type", &Node { rules: &[Rule::Enum(&["BASIC_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH", "SERVER_ROOT_CA_CERTIFICATE", "OAUTHBEARER_AUTH"])], props: &[], items: None, values: None }), ("URI", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(10000), Rule::Pattern("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_EVENT_SOURCE_MAPPING__SCHEMA_REGISTRY_ACCESS_CONFIG: Node = Node { rules: &[], props: &[("Type", &Node::leaf(&[Rule::Enum(&["BASIC_AUTH", "CLIENT_CERTIFICATE_TLS_AUTH", "SERVER_ROOT_CA_CERTIFICATE", "OAUTHBEARER_AUTH"])])), ("URI", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(10000), Rule::Pattern("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_EVENT_SOURCE_MAPPING__SCHEMA_VALIDATION_CONFIG: Node = Node {
     rules: &[],
-    props: &[(
-        "Attribute",
-        &Node {
-            rules: &[Rule::Enum(&["KEY", "VALUE"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Attribute", &Node::leaf(&[Rule::Enum(&["KEY", "VALUE"])]))],
     items: None,
     values: None,
 };
@@ -10879,7 +7861,7 @@ static LAMBDA_EVENT_SOURCE_MAPPING__DESTINATION_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_EVENT_SOURCE_MAPPING__ON_FAILURE: Node = Node { rules: &[], props: &[("Destination", &Node { rules: &[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("^$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_EVENT_SOURCE_MAPPING__ON_FAILURE: Node = Node { rules: &[], props: &[("Destination", &Node::leaf(&[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("^$|kafka://([^.]([a-zA-Z0-9\\-_.]{0,248}))|arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_EVENT_SOURCE_MAPPING__DOCUMENT_DBEVENT_SOURCE_CONFIG: Node = Node {
@@ -10887,34 +7869,19 @@ static LAMBDA_EVENT_SOURCE_MAPPING__DOCUMENT_DBEVENT_SOURCE_CONFIG: Node = Node 
     props: &[
         (
             "CollectionName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(57)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(57)]),
         ),
         (
             "DatabaseName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(63),
-                    Rule::Pattern("^[^ /\\.$\\x22]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(63),
+                Rule::Pattern("^[^ /\\.$\\x22]*$"),
+            ]),
         ),
         (
             "FullDocument",
-            &Node {
-                rules: &[Rule::Enum(&["UpdateLookup", "Default"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["UpdateLookup", "Default"])]),
         ),
     ],
     items: None,
@@ -10942,16 +7909,11 @@ static LAMBDA_EVENT_SOURCE_MAPPING__FILTER: Node = Node {
     rules: &[],
     props: &[(
         "Pattern",
-        &Node {
-            rules: &[
-                Rule::MinLength(0),
-                Rule::MaxLength(4096),
-                Rule::Pattern(".*"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(0),
+            Rule::MaxLength(4096),
+            Rule::Pattern(".*"),
+        ]),
     )],
     items: None,
     values: None,
@@ -10962,12 +7924,7 @@ static LAMBDA_EVENT_SOURCE_MAPPING__LOGGING_CONFIG: Node = Node {
     rules: &[],
     props: &[(
         "SystemLogLevel",
-        &Node {
-            rules: &[Rule::Enum(&["DEBUG", "INFO", "WARN"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["DEBUG", "INFO", "WARN"])]),
     )],
     items: None,
     values: None,
@@ -10981,12 +7938,11 @@ static LAMBDA_EVENT_SOURCE_MAPPING__METRICS_CONFIG: Node = Node {
         &Node {
             rules: &[Rule::MinItems(0), Rule::MaxItems(3)],
             props: &[],
-            items: Some(&Node {
-                rules: &[Rule::Enum(&["EventCount", "ErrorCount", "KafkaMetrics"])],
-                props: &[],
-                items: None,
-                values: None,
-            }),
+            items: Some(&Node::leaf(&[Rule::Enum(&[
+                "EventCount",
+                "ErrorCount",
+                "KafkaMetrics",
+            ])])),
             values: None,
         },
     )],
@@ -11000,34 +7956,19 @@ static LAMBDA_EVENT_SOURCE_MAPPING__PROVISIONED_POLLER_CONFIG: Node = Node {
     props: &[
         (
             "MaximumPollers",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(10000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(10000.0)]),
         ),
         (
             "MinimumPollers",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(200.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(200.0)]),
         ),
         (
             "PollerGroupName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[a-zA-Z0-9-_]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[a-zA-Z0-9-_]*$"),
+            ]),
         ),
     ],
     items: None,
@@ -11039,12 +7980,7 @@ static LAMBDA_EVENT_SOURCE_MAPPING__SCALING_CONFIG: Node = Node {
     rules: &[],
     props: &[(
         "MaximumConcurrency",
-        &Node {
-            rules: &[Rule::Minimum(2.0), Rule::Maximum(1000.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(2.0), Rule::Maximum(1000.0)]),
     )],
     items: None,
     values: None,
@@ -11059,7 +7995,7 @@ static LAMBDA_EVENT_SOURCE_MAPPING__SELF_MANAGED_EVENT_SOURCE: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_EVENT_SOURCE_MAPPING__ENDPOINTS: Node = Node { rules: &[], props: &[("KafkaBootstrapServers", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(10)], props: &[], items: Some(&Node { rules: &[Rule::MinLength(1), Rule::MaxLength(300), Rule::Pattern("^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}")], props: &[], items: None, values: None }), values: None })], items: None, values: None };
+static LAMBDA_EVENT_SOURCE_MAPPING__ENDPOINTS: Node = Node { rules: &[], props: &[("KafkaBootstrapServers", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(10)], props: &[], items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(300), Rule::Pattern("^(([a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9\\-]*[a-zA-Z0-9])\\.)*([A-Za-z0-9]|[A-Za-z0-9][A-Za-z0-9\\-]*[A-Za-z0-9]):[0-9]{1,5}")])), values: None })], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_EVENT_SOURCE_MAPPING__SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Node = Node {
@@ -11067,25 +8003,15 @@ static LAMBDA_EVENT_SOURCE_MAPPING__SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG: Node
     props: &[
         (
             "ConsumerGroupId",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(200),
-                    Rule::Pattern("[a-zA-Z0-9-\\/*:_+=.@-]*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(200),
+                Rule::Pattern("[a-zA-Z0-9-\\/*:_+=.@-]*"),
+            ]),
         ),
         (
             "ConsumptionMode",
-            &Node {
-                rules: &[Rule::Enum(&["Stream", "Queue"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Stream", "Queue"])]),
         ),
         (
             "SchemaRegistryConfig",
@@ -11102,41 +8028,31 @@ static LAMBDA_EVENT_SOURCE_MAPPING__SOURCE_ACCESS_CONFIGURATION: Node = Node {
     props: &[
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "BASIC_AUTH",
-                    "VPC_SUBNET",
-                    "VPC_SECURITY_GROUP",
-                    "SASL_SCRAM_512_AUTH",
-                    "SASL_SCRAM_256_AUTH",
-                    "VIRTUAL_HOST",
-                    "CLIENT_CERTIFICATE_TLS_AUTH",
-                    "SERVER_ROOT_CA_CERTIFICATE",
-                    "OAUTHBEARER_AUTH",
-                    "OAUTHBEARER_SCOPE",
-                    "OAUTHBEARER_AUDIENCE",
-                    "OAUTHBEARER_LOGICAL_CLUSTER",
-                    "OAUTHBEARER_IDENTITY_POOL",
-                    "IAM_AUTH",
-                    "IAM_OAUTHBEARER_AUTH",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "BASIC_AUTH",
+                "VPC_SUBNET",
+                "VPC_SECURITY_GROUP",
+                "SASL_SCRAM_512_AUTH",
+                "SASL_SCRAM_256_AUTH",
+                "VIRTUAL_HOST",
+                "CLIENT_CERTIFICATE_TLS_AUTH",
+                "SERVER_ROOT_CA_CERTIFICATE",
+                "OAUTHBEARER_AUTH",
+                "OAUTHBEARER_SCOPE",
+                "OAUTHBEARER_AUDIENCE",
+                "OAUTHBEARER_LOGICAL_CLUSTER",
+                "OAUTHBEARER_IDENTITY_POOL",
+                "IAM_AUTH",
+                "IAM_OAUTHBEARER_AUTH",
+            ])]),
         ),
         (
             "URI",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(200),
-                    Rule::Pattern("[a-zA-Z0-9-\\/*:_+=.@-]*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(200),
+                Rule::Pattern("[a-zA-Z0-9-\\/*:_+=.@-]*"),
+            ]),
         ),
     ],
     items: None,
@@ -11149,21 +8065,11 @@ static LAMBDA_EVENT_SOURCE_MAPPING__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -11171,7 +8077,7 @@ static LAMBDA_EVENT_SOURCE_MAPPING__TAG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_EVENT_SOURCE_MAPPING: Node = Node { rules: &[Rule::Required(&["FunctionName"])], props: &[("AmazonManagedKafkaEventSourceConfig", &LAMBDA_EVENT_SOURCE_MAPPING__AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG), ("BatchSize", &Node { rules: &[Rule::Minimum(1.0), Rule::Maximum(10000.0)], props: &[], items: None, values: None }), ("DestinationConfig", &LAMBDA_EVENT_SOURCE_MAPPING__DESTINATION_CONFIG), ("DocumentDBEventSourceConfig", &LAMBDA_EVENT_SOURCE_MAPPING__DOCUMENT_DBEVENT_SOURCE_CONFIG), ("EventSourceArn", &Node { rules: &[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")], props: &[], items: None, values: None }), ("FilterCriteria", &LAMBDA_EVENT_SOURCE_MAPPING__FILTER_CRITERIA), ("FunctionName", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")], props: &[], items: None, values: None }), ("FunctionResponseTypes", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(1), Rule::MinItems(0), Rule::MaxItems(1)], props: &[], items: Some(&Node { rules: &[Rule::Enum(&["ReportBatchItemFailures"])], props: &[], items: None, values: None }), values: None }), ("KmsKeyArn", &Node { rules: &[Rule::MinLength(12), Rule::MaxLength(2048), Rule::Pattern("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"), Rule::Arn("AWS::KMS::Key.Arn")], props: &[], items: None, values: None }), ("LoggingConfig", &LAMBDA_EVENT_SOURCE_MAPPING__LOGGING_CONFIG), ("MaximumBatchingWindowInSeconds", &Node { rules: &[Rule::Minimum(0.0), Rule::Maximum(300.0)], props: &[], items: None, values: None }), ("MaximumRecordAgeInSeconds", &Node { rules: &[Rule::Minimum(-1.0), Rule::Maximum(604800.0)], props: &[], items: None, values: None }), ("MaximumRetryAttempts", &Node { rules: &[Rule::Minimum(-1.0), Rule::Maximum(10000.0)], props: &[], items: None, values: None }), ("MetricsConfig", &LAMBDA_EVENT_SOURCE_MAPPING__METRICS_CONFIG), ("ParallelizationFactor", &Node { rules: &[Rule::Minimum(1.0), Rule::Maximum(10.0)], props: &[], items: None, values: None }), ("ProvisionedPollerConfig", &LAMBDA_EVENT_SOURCE_MAPPING__PROVISIONED_POLLER_CONFIG), ("Queues", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(1)], props: &[], items: Some(&Node { rules: &[Rule::MinLength(1), Rule::MaxLength(1000), Rule::Pattern("[\\s\\S]*")], props: &[], items: None, values: None }), values: None }), ("ScalingConfig", &LAMBDA_EVENT_SOURCE_MAPPING__SCALING_CONFIG), ("SelfManagedEventSource", &LAMBDA_EVENT_SOURCE_MAPPING__SELF_MANAGED_EVENT_SOURCE), ("SelfManagedKafkaEventSourceConfig", &LAMBDA_EVENT_SOURCE_MAPPING__SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG), ("SourceAccessConfigurations", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(29)], props: &[], items: Some(&LAMBDA_EVENT_SOURCE_MAPPING__SOURCE_ACCESS_CONFIGURATION), values: None }), ("StartingPosition", &Node { rules: &[Rule::MinLength(6), Rule::MaxLength(12), Rule::Pattern("(LATEST|TRIM_HORIZON|AT_TIMESTAMP)+")], props: &[], items: None, values: None }), ("Tags", &Node { rules: &[], props: &[], items: Some(&LAMBDA_EVENT_SOURCE_MAPPING__TAG), values: None }), ("Topics", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(1)], props: &[], items: Some(&Node { rules: &[Rule::MinLength(1), Rule::MaxLength(249), Rule::Pattern("^[^.]([a-zA-Z0-9\\-_.]+)")], props: &[], items: None, values: None }), values: None }), ("TumblingWindowInSeconds", &Node { rules: &[Rule::Minimum(0.0), Rule::Maximum(900.0)], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_EVENT_SOURCE_MAPPING: Node = Node { rules: &[Rule::Required(&["FunctionName"])], props: &[("AmazonManagedKafkaEventSourceConfig", &LAMBDA_EVENT_SOURCE_MAPPING__AMAZON_MANAGED_KAFKA_EVENT_SOURCE_CONFIG), ("BatchSize", &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(10000.0)])), ("DestinationConfig", &LAMBDA_EVENT_SOURCE_MAPPING__DESTINATION_CONFIG), ("DocumentDBEventSourceConfig", &LAMBDA_EVENT_SOURCE_MAPPING__DOCUMENT_DBEVENT_SOURCE_CONFIG), ("EventSourceArn", &Node::leaf(&[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)")])), ("FilterCriteria", &LAMBDA_EVENT_SOURCE_MAPPING__FILTER_CRITERIA), ("FunctionName", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?")])), ("FunctionResponseTypes", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(1), Rule::MinItems(0), Rule::MaxItems(1)], props: &[], items: Some(&Node::leaf(&[Rule::Enum(&["ReportBatchItemFailures"])])), values: None }), ("KmsKeyArn", &Node::leaf(&[Rule::MinLength(12), Rule::MaxLength(2048), Rule::Pattern("(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()"), Rule::Arn("AWS::KMS::Key.Arn")])), ("LoggingConfig", &LAMBDA_EVENT_SOURCE_MAPPING__LOGGING_CONFIG), ("MaximumBatchingWindowInSeconds", &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(300.0)])), ("MaximumRecordAgeInSeconds", &Node::leaf(&[Rule::Minimum(-1.0), Rule::Maximum(604800.0)])), ("MaximumRetryAttempts", &Node::leaf(&[Rule::Minimum(-1.0), Rule::Maximum(10000.0)])), ("MetricsConfig", &LAMBDA_EVENT_SOURCE_MAPPING__METRICS_CONFIG), ("ParallelizationFactor", &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(10.0)])), ("ProvisionedPollerConfig", &LAMBDA_EVENT_SOURCE_MAPPING__PROVISIONED_POLLER_CONFIG), ("Queues", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(1)], props: &[], items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1000), Rule::Pattern("[\\s\\S]*")])), values: None }), ("ScalingConfig", &LAMBDA_EVENT_SOURCE_MAPPING__SCALING_CONFIG), ("SelfManagedEventSource", &LAMBDA_EVENT_SOURCE_MAPPING__SELF_MANAGED_EVENT_SOURCE), ("SelfManagedKafkaEventSourceConfig", &LAMBDA_EVENT_SOURCE_MAPPING__SELF_MANAGED_KAFKA_EVENT_SOURCE_CONFIG), ("SourceAccessConfigurations", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(29)], props: &[], items: Some(&LAMBDA_EVENT_SOURCE_MAPPING__SOURCE_ACCESS_CONFIGURATION), values: None }), ("StartingPosition", &Node::leaf(&[Rule::MinLength(6), Rule::MaxLength(12), Rule::Pattern("(LATEST|TRIM_HORIZON|AT_TIMESTAMP)+")])), ("Tags", &Node { rules: &[], props: &[], items: Some(&LAMBDA_EVENT_SOURCE_MAPPING__TAG), values: None }), ("Topics", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(1)], props: &[], items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(249), Rule::Pattern("^[^.]([a-zA-Z0-9\\-_.]+)")])), values: None }), ("TumblingWindowInSeconds", &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(900.0)]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_FUNCTION__CAPACITY_PROVIDER_CONFIG: Node = Node {
@@ -11187,7 +8093,7 @@ static LAMBDA_FUNCTION__CAPACITY_PROVIDER_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_FUNCTION__LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG: Node = Node { rules: &[Rule::Required(&["CapacityProviderArn"])], props: &[("CapacityProviderArn", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+$")], props: &[], items: None, values: None }), ("ExecutionEnvironmentMemoryGiBPerVCpu", &Node { rules: &[Rule::Minimum(2.0), Rule::Maximum(8.0)], props: &[], items: None, values: None }), ("PerExecutionEnvironmentMaxConcurrency", &Node { rules: &[Rule::Minimum(1.0), Rule::Maximum(1600.0)], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_FUNCTION__LAMBDA_MANAGED_INSTANCES_CAPACITY_PROVIDER_CONFIG: Node = Node { rules: &[Rule::Required(&["CapacityProviderArn"])], props: &[("CapacityProviderArn", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:capacity-provider:[a-zA-Z0-9-_]+$")])), ("ExecutionEnvironmentMemoryGiBPerVCpu", &Node::leaf(&[Rule::Minimum(2.0), Rule::Maximum(8.0)])), ("PerExecutionEnvironmentMaxConcurrency", &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(1600.0)]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_FUNCTION__CODE: Node = Node {
@@ -11195,52 +8101,27 @@ static LAMBDA_FUNCTION__CODE: Node = Node {
     props: &[
         (
             "S3Bucket",
-            &Node {
-                rules: &[Rule::MinLength(3), Rule::MaxLength(63)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(3), Rule::MaxLength(63)]),
         ),
         (
             "S3Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
         (
             "S3ObjectStorageMode",
-            &Node {
-                rules: &[Rule::Enum(&["COPY", "REFERENCE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["COPY", "REFERENCE"])]),
         ),
         (
             "S3ObjectVersion",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
         (
             "SourceKMSKeyArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(10000),
-                    Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(10000),
+                Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
+            ]),
         ),
     ],
     items: None,
@@ -11252,16 +8133,11 @@ static LAMBDA_FUNCTION__DEAD_LETTER_CONFIG: Node = Node {
     rules: &[],
     props: &[(
         "TargetArn",
-        &Node {
-            rules: &[
-                Rule::MinLength(0),
-                Rule::MaxLength(10000),
-                Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(0),
+            Rule::MaxLength(10000),
+            Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -11273,35 +8149,20 @@ static LAMBDA_FUNCTION__DURABLE_CONFIG: Node = Node {
     props: &[
         (
             "ExecutionTimeout",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(31622400.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(31622400.0)]),
         ),
         (
             "KMSKeyArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(10000),
-                    Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
-                    Rule::Arn("AWS::KMS::Key.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(10000),
+                Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"),
+                Rule::Arn("AWS::KMS::Key.Arn"),
+            ]),
         ),
         (
             "RetentionPeriodInDays",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(90.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(90.0)]),
         ),
     ],
     items: None,
@@ -11313,31 +8174,21 @@ static LAMBDA_FUNCTION__EPHEMERAL_STORAGE: Node = Node {
     rules: &[Rule::Required(&["Size"])],
     props: &[(
         "Size",
-        &Node {
-            rules: &[Rule::Minimum(512.0), Rule::Maximum(32768.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(512.0), Rule::Maximum(32768.0)]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_FUNCTION__FILE_SYSTEM_CONFIG: Node = Node { rules: &[Rule::Required(&["Arn", "LocalMountPath"])], props: &[("Arn", &Node { rules: &[Rule::MaxLength(200), Rule::Pattern("^arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$")], props: &[], items: None, values: None }), ("LocalMountPath", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(160), Rule::Pattern("^/mnt/[a-zA-Z0-9-_.]+$")], props: &[], items: None, values: None }), ("S3FilesConfig", &LAMBDA_FUNCTION__S3_FILES_CONFIG)], items: None, values: None };
+static LAMBDA_FUNCTION__FILE_SYSTEM_CONFIG: Node = Node { rules: &[Rule::Required(&["Arn", "LocalMountPath"])], props: &[("Arn", &Node::leaf(&[Rule::MaxLength(200), Rule::Pattern("^arn:aws[a-zA-Z-]*:elasticfilesystem:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:access-point/fsap-[a-f0-9]{17}$|^arn:aws[-a-z]*:s3files:[0-9a-z-:]+:file-system/fs-[0-9a-f]{17,40}/access-point/fsap-[0-9a-f]{17,40}$")])), ("LocalMountPath", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(160), Rule::Pattern("^/mnt/[a-zA-Z0-9-_.]+$")])), ("S3FilesConfig", &LAMBDA_FUNCTION__S3_FILES_CONFIG)], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_FUNCTION__S3_FILES_CONFIG: Node = Node {
     rules: &[],
     props: &[(
         "DirectS3Read",
-        &Node {
-            rules: &[Rule::Enum(&["ENABLED", "DISABLED", "AUTO"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED", "AUTO"])]),
     )],
     items: None,
     values: None,
@@ -11349,21 +8200,11 @@ static LAMBDA_FUNCTION__FUNCTION_SCALING_CONFIG: Node = Node {
     props: &[
         (
             "MaxExecutionEnvironments",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(15000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(15000.0)]),
         ),
         (
             "MinExecutionEnvironments",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(15000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(15000.0)]),
         ),
     ],
     items: None,
@@ -11376,30 +8217,15 @@ static LAMBDA_FUNCTION__IMAGE_CONFIG: Node = Node {
     props: &[
         (
             "Command",
-            &Node {
-                rules: &[Rule::MinItems(0), Rule::MaxItems(1500)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(0), Rule::MaxItems(1500)]),
         ),
         (
             "EntryPoint",
-            &Node {
-                rules: &[Rule::MinItems(0), Rule::MaxItems(1500)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(0), Rule::MaxItems(1500)]),
         ),
         (
             "WorkingDirectory",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1000)]),
         ),
     ],
     items: None,
@@ -11412,45 +8238,22 @@ static LAMBDA_FUNCTION__LOGGING_CONFIG: Node = Node {
     props: &[
         (
             "ApplicationLogLevel",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL",
+            ])]),
         ),
-        (
-            "LogFormat",
-            &Node {
-                rules: &[Rule::Enum(&["Text", "JSON"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("LogFormat", &Node::leaf(&[Rule::Enum(&["Text", "JSON"])])),
         (
             "LogGroup",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("[\\.\\-_/#A-Za-z0-9]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("[\\.\\-_/#A-Za-z0-9]+"),
+            ]),
         ),
         (
             "SystemLogLevel",
-            &Node {
-                rules: &[Rule::Enum(&["DEBUG", "INFO", "WARN"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["DEBUG", "INFO", "WARN"])]),
         ),
     ],
     items: None,
@@ -11462,12 +8265,7 @@ static LAMBDA_FUNCTION__RUNTIME_MANAGEMENT_CONFIG: Node = Node {
     rules: &[Rule::Required(&["UpdateRuntimeOn"])],
     props: &[(
         "UpdateRuntimeOn",
-        &Node {
-            rules: &[Rule::Enum(&["Auto", "FunctionUpdate", "Manual"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["Auto", "FunctionUpdate", "Manual"])]),
     )],
     items: None,
     values: None,
@@ -11478,12 +8276,7 @@ static LAMBDA_FUNCTION__SNAP_START: Node = Node {
     rules: &[Rule::Required(&["ApplyOn"])],
     props: &[(
         "ApplyOn",
-        &Node {
-            rules: &[Rule::Enum(&["PublishedVersions", "None"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["PublishedVersions", "None"])]),
     )],
     items: None,
     values: None,
@@ -11495,21 +8288,11 @@ static LAMBDA_FUNCTION__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -11521,12 +8304,7 @@ static LAMBDA_FUNCTION__TENANCY_CONFIG: Node = Node {
     rules: &[Rule::Required(&["TenantIsolationMode"])],
     props: &[(
         "TenantIsolationMode",
-        &Node {
-            rules: &[Rule::Enum(&["PER_TENANT"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["PER_TENANT"])]),
     )],
     items: None,
     values: None,
@@ -11537,12 +8315,7 @@ static LAMBDA_FUNCTION__TRACING_CONFIG: Node = Node {
     rules: &[],
     props: &[(
         "Mode",
-        &Node {
-            rules: &[Rule::Enum(&["Active", "PassThrough"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["Active", "PassThrough"])]),
     )],
     items: None,
     values: None,
@@ -11557,16 +8330,11 @@ static LAMBDA_FUNCTION__VPC_CONFIG: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(0),
-                        Rule::MaxLength(1024),
-                        Rule::Pattern("^sg-[0-9a-zA-Z]*$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(0),
+                    Rule::MaxLength(1024),
+                    Rule::Pattern("^sg-[0-9a-zA-Z]*$"),
+                ])),
                 values: None,
             },
         ),
@@ -11575,16 +8343,11 @@ static LAMBDA_FUNCTION__VPC_CONFIG: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(16)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(0),
-                        Rule::MaxLength(1024),
-                        Rule::Pattern("^subnet-[0-9a-z]*$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(0),
+                    Rule::MaxLength(1024),
+                    Rule::Pattern("^subnet-[0-9a-z]*$"),
+                ])),
                 values: None,
             },
         ),
@@ -11594,7 +8357,7 @@ static LAMBDA_FUNCTION__VPC_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_FUNCTION: Node = Node { rules: &[Rule::Required(&["Code", "Role"])], props: &[("Architectures", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(1)], props: &[], items: Some(&Node { rules: &[Rule::Enum(&["x86_64", "arm64"])], props: &[], items: None, values: None }), values: None }), ("CapacityProviderConfig", &LAMBDA_FUNCTION__CAPACITY_PROVIDER_CONFIG), ("Code", &LAMBDA_FUNCTION__CODE), ("CodeSigningConfigArn", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(200), Rule::Pattern("arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")], props: &[], items: None, values: None }), ("DeadLetterConfig", &LAMBDA_FUNCTION__DEAD_LETTER_CONFIG), ("Description", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(256)], props: &[], items: None, values: None }), ("DurableConfig", &LAMBDA_FUNCTION__DURABLE_CONFIG), ("EphemeralStorage", &LAMBDA_FUNCTION__EPHEMERAL_STORAGE), ("FileSystemConfigs", &Node { rules: &[Rule::MinItems(0), Rule::MaxItems(1)], props: &[], items: Some(&LAMBDA_FUNCTION__FILE_SYSTEM_CONFIG), values: None }), ("FunctionName", &Node { rules: &[Rule::MinLength(1), Rule::Pattern("^([a-zA-Z0-9_-]{1,64}|arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:function:[a-zA-Z0-9_-]{1,64})$")], props: &[], items: None, values: None }), ("FunctionScalingConfig", &LAMBDA_FUNCTION__FUNCTION_SCALING_CONFIG), ("Handler", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(128), Rule::Pattern("^[^\\s]+$")], props: &[], items: None, values: None }), ("ImageConfig", &LAMBDA_FUNCTION__IMAGE_CONFIG), ("KmsKeyArn", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(10000), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"), Rule::Arn("AWS::KMS::Key.Arn")], props: &[], items: None, values: None }), ("Layers", &Node { rules: &[Rule::MaxItems(5)], props: &[], items: Some(&Node { rules: &[Rule::MinLength(1), Rule::Pattern("^(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+|arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)$")], props: &[], items: None, values: None }), values: None }), ("LoggingConfig", &LAMBDA_FUNCTION__LOGGING_CONFIG), ("MemorySize", &Node { rules: &[Rule::Minimum(128.0), Rule::Maximum(32768.0)], props: &[], items: None, values: None }), ("PackageType", &Node { rules: &[Rule::Enum(&["Image", "Zip"])], props: &[], items: None, values: None }), ("RecursiveLoop", &Node { rules: &[Rule::Enum(&["Allow", "Terminate"])], props: &[], items: None, values: None }), ("ReservedConcurrentExecutions", &Node { rules: &[Rule::Minimum(0.0)], props: &[], items: None, values: None }), ("Role", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(10000), Rule::Pattern("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")], props: &[], items: None, values: None }), ("Runtime", &Node { rules: &[Rule::Enum(&["dotnet10", "dotnet6", "dotnet8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "go1.x", "java11", "java11.al2023", "java17", "java17.al2023", "java21", "java25", "java8", "java8.al2", "java8.al2023", "nodejs", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "provided", "provided.al2", "provided.al2023", "python2.7", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14", "python3.15", "python3.6", "python3.7", "python3.8", "python3.9", "ruby2.5", "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0"])], props: &[], items: None, values: None }), ("RuntimeManagementConfig", &LAMBDA_FUNCTION__RUNTIME_MANAGEMENT_CONFIG), ("SnapStart", &LAMBDA_FUNCTION__SNAP_START), ("Tags", &Node { rules: &[], props: &[], items: Some(&LAMBDA_FUNCTION__TAG), values: None }), ("TenancyConfig", &LAMBDA_FUNCTION__TENANCY_CONFIG), ("Timeout", &Node { rules: &[Rule::Minimum(1.0), Rule::Maximum(5400.0)], props: &[], items: None, values: None }), ("TracingConfig", &LAMBDA_FUNCTION__TRACING_CONFIG), ("VpcConfig", &LAMBDA_FUNCTION__VPC_CONFIG)], items: None, values: None };
+static LAMBDA_FUNCTION: Node = Node { rules: &[Rule::Required(&["Code", "Role"])], props: &[("Architectures", &Node { rules: &[Rule::MinItems(1), Rule::MaxItems(1)], props: &[], items: Some(&Node::leaf(&[Rule::Enum(&["x86_64", "arm64"])])), values: None }), ("CapacityProviderConfig", &LAMBDA_FUNCTION__CAPACITY_PROVIDER_CONFIG), ("Code", &LAMBDA_FUNCTION__CODE), ("CodeSigningConfigArn", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(200), Rule::Pattern("arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:code-signing-config:csc-[a-z0-9]{17}")])), ("DeadLetterConfig", &LAMBDA_FUNCTION__DEAD_LETTER_CONFIG), ("Description", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)])), ("DurableConfig", &LAMBDA_FUNCTION__DURABLE_CONFIG), ("EphemeralStorage", &LAMBDA_FUNCTION__EPHEMERAL_STORAGE), ("FileSystemConfigs", &Node { rules: &[Rule::MinItems(0), Rule::MaxItems(1)], props: &[], items: Some(&LAMBDA_FUNCTION__FILE_SYSTEM_CONFIG), values: None }), ("FunctionName", &Node::leaf(&[Rule::MinLength(1), Rule::Pattern("^([a-zA-Z0-9_-]{1,64}|arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:function:[a-zA-Z0-9_-]{1,64})$")])), ("FunctionScalingConfig", &LAMBDA_FUNCTION__FUNCTION_SCALING_CONFIG), ("Handler", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(128), Rule::Pattern("^[^\\s]+$")])), ("ImageConfig", &LAMBDA_FUNCTION__IMAGE_CONFIG), ("KmsKeyArn", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(10000), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:[a-z0-9-.]+:.*)|()$"), Rule::Arn("AWS::KMS::Key.Arn")])), ("Layers", &Node { rules: &[Rule::MaxItems(5)], props: &[], items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::Pattern("^(arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\\d{12}:layer:[a-zA-Z0-9-_]+:[0-9]+|arn:[a-zA-Z0-9-]+:lambda:::awslayer:[a-zA-Z0-9-_]+)$")])), values: None }), ("LoggingConfig", &LAMBDA_FUNCTION__LOGGING_CONFIG), ("MemorySize", &Node::leaf(&[Rule::Minimum(128.0), Rule::Maximum(32768.0)])), ("PackageType", &Node::leaf(&[Rule::Enum(&["Image", "Zip"])])), ("RecursiveLoop", &Node::leaf(&[Rule::Enum(&["Allow", "Terminate"])])), ("ReservedConcurrentExecutions", &Node::leaf(&[Rule::Minimum(0.0)])), ("Role", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(10000), Rule::Pattern("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")])), ("Runtime", &Node::leaf(&[Rule::Enum(&["dotnet10", "dotnet6", "dotnet8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "go1.x", "java11", "java11.al2023", "java17", "java17.al2023", "java21", "java25", "java8", "java8.al2", "java8.al2023", "nodejs", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "provided", "provided.al2", "provided.al2023", "python2.7", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14", "python3.15", "python3.6", "python3.7", "python3.8", "python3.9", "ruby2.5", "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0"])])), ("RuntimeManagementConfig", &LAMBDA_FUNCTION__RUNTIME_MANAGEMENT_CONFIG), ("SnapStart", &LAMBDA_FUNCTION__SNAP_START), ("Tags", &Node { rules: &[], props: &[], items: Some(&LAMBDA_FUNCTION__TAG), values: None }), ("TenancyConfig", &LAMBDA_FUNCTION__TENANCY_CONFIG), ("Timeout", &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(5400.0)])), ("TracingConfig", &LAMBDA_FUNCTION__TRACING_CONFIG), ("VpcConfig", &LAMBDA_FUNCTION__VPC_CONFIG)], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_LAYER_VERSION__CONTENT: Node = Node {
@@ -11602,39 +8365,19 @@ static LAMBDA_LAYER_VERSION__CONTENT: Node = Node {
     props: &[
         (
             "S3Bucket",
-            &Node {
-                rules: &[Rule::MinLength(3), Rule::MaxLength(63)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(3), Rule::MaxLength(63)]),
         ),
         (
             "S3Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
         (
             "S3ObjectStorageMode",
-            &Node {
-                rules: &[Rule::Enum(&["COPY", "REFERENCE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["COPY", "REFERENCE"])]),
         ),
         (
             "S3ObjectVersion",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
     ],
     items: None,
@@ -11642,7 +8385,7 @@ static LAMBDA_LAYER_VERSION__CONTENT: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_LAYER_VERSION: Node = Node { rules: &[Rule::Required(&["Content"])], props: &[("CompatibleArchitectures", &Node { rules: &[Rule::MinItems(0), Rule::MaxItems(2)], props: &[], items: Some(&Node { rules: &[Rule::Enum(&["arm64", "x86_64"])], props: &[], items: None, values: None }), values: None }), ("CompatibleRuntimes", &Node { rules: &[Rule::MinItems(0), Rule::MaxItems(15)], props: &[], items: Some(&Node { rules: &[Rule::Enum(&["dotnet10", "dotnet6", "dotnet8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "go1.x", "java11", "java11.al2023", "java17", "java17.al2023", "java21", "java25", "java8", "java8.al2", "java8.al2023", "nodejs", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "provided", "provided.al2", "provided.al2023", "python2.7", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14", "python3.15", "python3.6", "python3.7", "python3.8", "python3.9", "ruby2.5", "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0"])], props: &[], items: None, values: None }), values: None }), ("Content", &LAMBDA_LAYER_VERSION__CONTENT), ("Description", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(256)], props: &[], items: None, values: None }), ("LayerName", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$")], props: &[], items: None, values: None }), ("LicenseInfo", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(512)], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_LAYER_VERSION: Node = Node { rules: &[Rule::Required(&["Content"])], props: &[("CompatibleArchitectures", &Node { rules: &[Rule::MinItems(0), Rule::MaxItems(2)], props: &[], items: Some(&Node::leaf(&[Rule::Enum(&["arm64", "x86_64"])])), values: None }), ("CompatibleRuntimes", &Node { rules: &[Rule::MinItems(0), Rule::MaxItems(15)], props: &[], items: Some(&Node::leaf(&[Rule::Enum(&["dotnet10", "dotnet6", "dotnet8", "dotnetcore1.0", "dotnetcore2.0", "dotnetcore2.1", "dotnetcore3.1", "go1.x", "java11", "java11.al2023", "java17", "java17.al2023", "java21", "java25", "java8", "java8.al2", "java8.al2023", "nodejs", "nodejs10.x", "nodejs12.x", "nodejs14.x", "nodejs16.x", "nodejs18.x", "nodejs20.x", "nodejs22.x", "nodejs24.x", "nodejs26.x", "nodejs4.3", "nodejs4.3-edge", "nodejs6.10", "nodejs8.10", "provided", "provided.al2", "provided.al2023", "python2.7", "python3.10", "python3.11", "python3.12", "python3.13", "python3.14", "python3.15", "python3.6", "python3.7", "python3.8", "python3.9", "ruby2.5", "ruby2.7", "ruby3.2", "ruby3.3", "ruby3.4", "ruby4.0"])])), values: None }), ("Content", &LAMBDA_LAYER_VERSION__CONTENT), ("Description", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)])), ("LayerName", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:layer:[a-zA-Z0-9-_]+)|[a-zA-Z0-9-_]+$")])), ("LicenseInfo", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(512)]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_LAYER_VERSION_PERMISSION: Node = Node {
@@ -11650,42 +8393,27 @@ static LAMBDA_LAYER_VERSION_PERMISSION: Node = Node {
     props: &[
         (
             "Action",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(22),
-                    Rule::Pattern("^lambda:GetLayerVersion$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(22),
+                Rule::Pattern("^lambda:GetLayerVersion$"),
+            ]),
         ),
         (
             "OrganizationId",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(34),
-                    Rule::Pattern("^o-[a-z0-9]{10,32}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(34),
+                Rule::Pattern("^o-[a-z0-9]{10,32}$"),
+            ]),
         ),
         (
             "Principal",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(10000),
-                    Rule::Pattern("^\\d{12}|\\*|arn:(aws[a-zA-Z-]*):iam::\\d{12}:root$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(10000),
+                Rule::Pattern("^\\d{12}|\\*|arn:(aws[a-zA-Z-]*):iam::\\d{12}:root$"),
+            ]),
         ),
     ],
     items: None,
@@ -11697,16 +8425,11 @@ static LAMBDA_MICROVM_IMAGE__CODE_ARTIFACT: Node = Node {
     rules: &[Rule::Required(&["Uri"])],
     props: &[(
         "Uri",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(2048),
-                Rule::Pattern("^[^\\s]+$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(2048),
+            Rule::Pattern("^[^\\s]+$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -11715,15 +8438,7 @@ static LAMBDA_MICROVM_IMAGE__CODE_ARTIFACT: Node = Node {
 #[cfg(feature = "lambda")]
 static LAMBDA_MICROVM_IMAGE__CPU_CONFIGURATION: Node = Node {
     rules: &[Rule::Required(&["Architecture"])],
-    props: &[(
-        "Architecture",
-        &Node {
-            rules: &[Rule::Enum(&["ARM_64"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Architecture", &Node::leaf(&[Rule::Enum(&["ARM_64"])]))],
     items: None,
     values: None,
 };
@@ -11734,25 +8449,15 @@ static LAMBDA_MICROVM_IMAGE__ENVIRONMENT_VARIABLE: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^[^\\s]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("^[^\\s]+$"),
+            ]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(4096)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(4096)]),
         ),
     ],
     items: None,
@@ -11770,12 +8475,7 @@ static LAMBDA_MICROVM_IMAGE__HOOKS: Node = Node {
         ),
         (
             "Port",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(65535.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(65535.0)]),
         ),
     ],
     items: None,
@@ -11788,75 +8488,32 @@ static LAMBDA_MICROVM_IMAGE__MICROVM_HOOKS: Node = Node {
     props: &[
         (
             "Resume",
-            &Node {
-                rules: &[Rule::Enum(&["DISABLED", "ENABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["DISABLED", "ENABLED"])]),
         ),
         (
             "ResumeTimeoutInSeconds",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(60.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(60.0)]),
         ),
-        (
-            "Run",
-            &Node {
-                rules: &[Rule::Enum(&["DISABLED", "ENABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Run", &Node::leaf(&[Rule::Enum(&["DISABLED", "ENABLED"])])),
         (
             "RunTimeoutInSeconds",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(60.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(60.0)]),
         ),
         (
             "Suspend",
-            &Node {
-                rules: &[Rule::Enum(&["DISABLED", "ENABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["DISABLED", "ENABLED"])]),
         ),
         (
             "SuspendTimeoutInSeconds",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(60.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(60.0)]),
         ),
         (
             "Terminate",
-            &Node {
-                rules: &[Rule::Enum(&["DISABLED", "ENABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["DISABLED", "ENABLED"])]),
         ),
         (
             "TerminateTimeoutInSeconds",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(60.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(60.0)]),
         ),
     ],
     items: None,
@@ -11869,39 +8526,19 @@ static LAMBDA_MICROVM_IMAGE__MICROVM_IMAGE_HOOKS: Node = Node {
     props: &[
         (
             "Ready",
-            &Node {
-                rules: &[Rule::Enum(&["DISABLED", "ENABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["DISABLED", "ENABLED"])]),
         ),
         (
             "ReadyTimeoutInSeconds",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(3600.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(3600.0)]),
         ),
         (
             "Validate",
-            &Node {
-                rules: &[Rule::Enum(&["DISABLED", "ENABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["DISABLED", "ENABLED"])]),
         ),
         (
             "ValidateTimeoutInSeconds",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(3600.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(3600.0)]),
         ),
     ],
     items: None,
@@ -11922,29 +8559,19 @@ static LAMBDA_MICROVM_IMAGE__CLOUD_WATCH_LOGGING: Node = Node {
     props: &[
         (
             "LogGroup",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[a-zA-Z0-9_\\-/.#]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[a-zA-Z0-9_\\-/.#]+$"),
+            ]),
         ),
         (
             "LogStream",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[^:*]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[^:*]*$"),
+            ]),
         ),
     ],
     items: None,
@@ -11952,12 +8579,8 @@ static LAMBDA_MICROVM_IMAGE__CLOUD_WATCH_LOGGING: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_MICROVM_IMAGE__RESOURCES: Node = Node {
-    rules: &[Rule::Required(&["MinimumMemoryInMiB"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static LAMBDA_MICROVM_IMAGE__RESOURCES: Node =
+    Node::leaf(&[Rule::Required(&["MinimumMemoryInMiB"])]);
 
 #[cfg(feature = "lambda")]
 static LAMBDA_MICROVM_IMAGE__TAG: Node = Node {
@@ -11965,21 +8588,11 @@ static LAMBDA_MICROVM_IMAGE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -12009,52 +8622,32 @@ static LAMBDA_MICROVM_IMAGE: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Enum(&["ALL"])],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Enum(&["ALL"])])),
                 values: None,
             },
         ),
         (
             "BaseImageArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("^[^\\s]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(2048),
+                Rule::Pattern("^[^\\s]+$"),
+            ]),
         ),
         (
             "BaseImageVersion",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("^[^\\s]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(2048),
+                Rule::Pattern("^[^\\s]+$"),
+            ]),
         ),
         (
             "BuildRoleArn",
-            &Node {
-                rules: &[
-                    Rule::Pattern("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"),
-                    Rule::Arn("AWS::IAM::Role.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::Pattern("^arn:aws[a-zA-Z-]*:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$"),
+                Rule::Arn("AWS::IAM::Role.Arn"),
+            ]),
         ),
         ("CodeArtifact", &LAMBDA_MICROVM_IMAGE__CODE_ARTIFACT),
         (
@@ -12068,12 +8661,7 @@ static LAMBDA_MICROVM_IMAGE: Node = Node {
         ),
         (
             "EgressNetworkConnectors",
-            &Node {
-                rules: &[Rule::MaxItems(10)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MaxItems(10)]),
         ),
         (
             "EnvironmentVariables",
@@ -12088,16 +8676,11 @@ static LAMBDA_MICROVM_IMAGE: Node = Node {
         ("Logging", &LAMBDA_MICROVM_IMAGE__LOGGING),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[a-zA-Z0-9-_]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[a-zA-Z0-9-_]+$"),
+            ]),
         ),
         (
             "Resources",
@@ -12147,39 +8730,24 @@ static LAMBDA_NETWORK_CONNECTOR__VPC_EGRESS_CONFIGURATION: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(1)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Enum(&["MicroVm", "WebFunction"])],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Enum(&["MicroVm", "WebFunction"])])),
                 values: None,
             },
         ),
         (
             "NetworkProtocol",
-            &Node {
-                rules: &[Rule::Enum(&["IPv4", "DualStack"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["IPv4", "DualStack"])]),
         ),
         (
             "SecurityGroupIds",
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(16)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(0),
-                        Rule::MaxLength(1024),
-                        Rule::Pattern("^sg-[0-9a-zA-Z]*$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(0),
+                    Rule::MaxLength(1024),
+                    Rule::Pattern("^sg-[0-9a-zA-Z]*$"),
+                ])),
                 values: None,
             },
         ),
@@ -12188,16 +8756,11 @@ static LAMBDA_NETWORK_CONNECTOR__VPC_EGRESS_CONFIGURATION: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(16)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(0),
-                        Rule::MaxLength(1024),
-                        Rule::Pattern("^subnet-[0-9a-z]*$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(0),
+                    Rule::MaxLength(1024),
+                    Rule::Pattern("^subnet-[0-9a-z]*$"),
+                ])),
                 values: None,
             },
         ),
@@ -12212,21 +8775,11 @@ static LAMBDA_NETWORK_CONNECTOR__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -12234,13 +8787,13 @@ static LAMBDA_NETWORK_CONNECTOR__TAG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_NETWORK_CONNECTOR: Node = Node { rules: &[Rule::Required(&["Configuration"])], props: &[("Configuration", &LAMBDA_NETWORK_CONNECTOR__CONFIG), ("Name", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:network-connector:[a-zA-Z0-9-_]+(:[1-9][0-9]*)?)|[a-zA-Z0-9_-]{1,64}$")], props: &[], items: None, values: None }), ("OperatorRole", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(10000), Rule::Pattern("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")], props: &[], items: None, values: None }), ("Tags", &Node { rules: &[], props: &[], items: Some(&LAMBDA_NETWORK_CONNECTOR__TAG), values: None })], items: None, values: None };
+static LAMBDA_NETWORK_CONNECTOR: Node = Node { rules: &[Rule::Required(&["Configuration"])], props: &[("Configuration", &LAMBDA_NETWORK_CONNECTOR__CONFIG), ("Name", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:aws[a-zA-Z-]*:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:network-connector:[a-zA-Z0-9-_]+(:[1-9][0-9]*)?)|[a-zA-Z0-9_-]{1,64}$")])), ("OperatorRole", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(10000), Rule::Pattern("^arn:(aws[a-zA-Z-]*)?:iam::\\d{12}:role/?[a-zA-Z_0-9+=,.@\\-_/]+$")])), ("Tags", &Node { rules: &[], props: &[], items: Some(&LAMBDA_NETWORK_CONNECTOR__TAG), values: None })], items: None, values: None };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_PERMISSION: Node = Node { rules: &[Rule::Required(&["FunctionName", "Action", "Principal"])], props: &[("Action", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(256), Rule::Pattern("^(lambda:[*]|lambda:[a-zA-Z]+|[*])$")], props: &[], items: None, values: None }), ("EventSourceToken", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(256), Rule::Pattern("^[a-zA-Z0-9._\\-]+$")], props: &[], items: None, values: None }), ("FunctionName", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$")], props: &[], items: None, values: None }), ("FunctionUrlAuthType", &Node { rules: &[Rule::Enum(&["AWS_IAM", "NONE"])], props: &[], items: None, values: None }), ("Principal", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(256), Rule::Pattern("^.*$")], props: &[], items: None, values: None }), ("PrincipalOrgID", &Node { rules: &[Rule::MinLength(12), Rule::MaxLength(34), Rule::Pattern("^o-[a-z0-9]{10,32}$")], props: &[], items: None, values: None }), ("SourceAccount", &Node { rules: &[Rule::MinLength(12), Rule::MaxLength(12), Rule::Pattern("^\\d{12}$")], props: &[], items: None, values: None }), ("SourceArn", &Node { rules: &[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)$")], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_PERMISSION: Node = Node { rules: &[Rule::Required(&["FunctionName", "Action", "Principal"])], props: &[("Action", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256), Rule::Pattern("^(lambda:[*]|lambda:[a-zA-Z]+|[*])$")])), ("EventSourceToken", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256), Rule::Pattern("^[a-zA-Z0-9._\\-]+$")])), ("FunctionName", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_]+))?$")])), ("FunctionUrlAuthType", &Node::leaf(&[Rule::Enum(&["AWS_IAM", "NONE"])])), ("Principal", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256), Rule::Pattern("^.*$")])), ("PrincipalOrgID", &Node::leaf(&[Rule::MinLength(12), Rule::MaxLength(34), Rule::Pattern("^o-[a-z0-9]{10,32}$")])), ("SourceAccount", &Node::leaf(&[Rule::MinLength(12), Rule::MaxLength(12), Rule::Pattern("^\\d{12}$")])), ("SourceArn", &Node::leaf(&[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("^arn:(aws[a-zA-Z0-9-]*):([a-zA-Z0-9\\-])+:((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1})?:(\\d{12})?:(.*)$")]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_RESOURCE_POLICY: Node = Node { rules: &[Rule::Required(&["ResourceArn", "PolicyDocument"])], props: &[("ResourceArn", &Node { rules: &[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("^arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(runtime/|function:)[a-zA-Z0-9-_]+(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_])+)?$")], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_RESOURCE_POLICY: Node = Node { rules: &[Rule::Required(&["ResourceArn", "PolicyDocument"])], props: &[("ResourceArn", &Node::leaf(&[Rule::MinLength(12), Rule::MaxLength(1024), Rule::Pattern("^arn:(aws[a-zA-Z-]*)?:lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:\\d{12}:(runtime/|function:)[a-zA-Z0-9-_]+(:(\\$LATEST(\\.PUBLISHED)?|[a-zA-Z0-9-_])+)?$")]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_URL__CORS: Node = Node {
@@ -12251,12 +8804,7 @@ static LAMBDA_URL__CORS: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(100)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -12265,16 +8813,11 @@ static LAMBDA_URL__CORS: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(6)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(0),
-                        Rule::MaxLength(6),
-                        Rule::Enum(&["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"]),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(0),
+                    Rule::MaxLength(6),
+                    Rule::Enum(&["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "*"]),
+                ])),
                 values: None,
             },
         ),
@@ -12283,12 +8826,7 @@ static LAMBDA_URL__CORS: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(100)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(253)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(253)])),
                 values: None,
             },
         ),
@@ -12297,23 +8835,13 @@ static LAMBDA_URL__CORS: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(100)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
         (
             "MaxAge",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(86400.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(86400.0)]),
         ),
     ],
     items: None,
@@ -12324,33 +8852,15 @@ static LAMBDA_URL__CORS: Node = Node {
 static LAMBDA_URL: Node = Node {
     rules: &[Rule::Required(&["TargetFunctionArn", "AuthType"])],
     props: &[
-        (
-            "AuthType",
-            &Node {
-                rules: &[Rule::Enum(&["AWS_IAM", "NONE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("AuthType", &Node::leaf(&[Rule::Enum(&["AWS_IAM", "NONE"])])),
         ("Cors", &LAMBDA_URL__CORS),
         (
             "InvokeMode",
-            &Node {
-                rules: &[Rule::Enum(&["BUFFERED", "RESPONSE_STREAM"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["BUFFERED", "RESPONSE_STREAM"])]),
         ),
         (
             "Qualifier",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
     ],
     items: None,
@@ -12363,21 +8873,11 @@ static LAMBDA_VERSION__FUNCTION_SCALING_CONFIG: Node = Node {
     props: &[
         (
             "MaxExecutionEnvironments",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(15000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(15000.0)]),
         ),
         (
             "MinExecutionEnvironments",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(15000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(15000.0)]),
         ),
     ],
     items: None,
@@ -12385,18 +8885,14 @@ static LAMBDA_VERSION__FUNCTION_SCALING_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_VERSION__PROVISIONED_CONCURRENCY_CONFIGURATION: Node = Node {
-    rules: &[Rule::Required(&["ProvisionedConcurrentExecutions"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static LAMBDA_VERSION__PROVISIONED_CONCURRENCY_CONFIGURATION: Node =
+    Node::leaf(&[Rule::Required(&["ProvisionedConcurrentExecutions"])]);
 
 #[cfg(feature = "lambda")]
-static LAMBDA_VERSION__RUNTIME_POLICY: Node = Node { rules: &[Rule::Required(&["UpdateRuntimeOn"])], props: &[("RuntimeVersionArn", &Node { rules: &[Rule::MinLength(26), Rule::MaxLength(2048), Rule::Pattern("^arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}::runtime:.+$")], props: &[], items: None, values: None })], items: None, values: None };
+static LAMBDA_VERSION__RUNTIME_POLICY: Node = Node { rules: &[Rule::Required(&["UpdateRuntimeOn"])], props: &[("RuntimeVersionArn", &Node::leaf(&[Rule::MinLength(26), Rule::MaxLength(2048), Rule::Pattern("^arn:(aws[a-zA-Z-]*):lambda:(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}::runtime:.+$")]))], items: None, values: None };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_VERSION: Node = Node { rules: &[Rule::Required(&["FunctionName"])], props: &[("Description", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(256)], props: &[], items: None, values: None }), ("FunctionName", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")], props: &[], items: None, values: None }), ("FunctionScalingConfig", &LAMBDA_VERSION__FUNCTION_SCALING_CONFIG), ("ProvisionedConcurrencyConfig", &LAMBDA_VERSION__PROVISIONED_CONCURRENCY_CONFIGURATION), ("RuntimePolicy", &LAMBDA_VERSION__RUNTIME_POLICY)], items: None, values: None };
+static LAMBDA_VERSION: Node = Node { rules: &[Rule::Required(&["FunctionName"])], props: &[("Description", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)])), ("FunctionName", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(140), Rule::Pattern("^(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\\d{1}:)?(\\d{12}:)?(function:)?([a-zA-Z0-9-_]+)(:(\\$LATEST|[a-zA-Z0-9-_]+))?$")])), ("FunctionScalingConfig", &LAMBDA_VERSION__FUNCTION_SCALING_CONFIG), ("ProvisionedConcurrencyConfig", &LAMBDA_VERSION__PROVISIONED_CONCURRENCY_CONFIGURATION), ("RuntimePolicy", &LAMBDA_VERSION__RUNTIME_POLICY)], items: None, values: None };
 
 #[cfg(feature = "lambda")]
 static LAMBDA_WEB_FUNCTION__TAG: Node = Node {
@@ -12404,21 +8900,11 @@ static LAMBDA_WEB_FUNCTION__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -12431,12 +8917,7 @@ static LAMBDA_WEB_FUNCTION: Node = Node {
     props: &[
         (
             "FunctionName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "Tags",
@@ -12458,21 +8939,11 @@ static LAMBDA_WEB_FUNCTION_ENDPOINT__REVISION_WEIGHT: Node = Node {
     props: &[
         (
             "RevisionId",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "Weight",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(100.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(100.0)]),
         ),
     ],
     items: None,
@@ -12482,15 +8953,7 @@ static LAMBDA_WEB_FUNCTION_ENDPOINT__REVISION_WEIGHT: Node = Node {
 #[cfg(feature = "lambda")]
 static LAMBDA_WEB_FUNCTION_ENDPOINT__SCALING_CONFIG: Node = Node {
     rules: &[],
-    props: &[(
-        "MaxEnvironments",
-        &Node {
-            rules: &[Rule::Minimum(2.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("MaxEnvironments", &Node::leaf(&[Rule::Minimum(2.0)]))],
     items: None,
     values: None,
 };
@@ -12498,15 +8961,7 @@ static LAMBDA_WEB_FUNCTION_ENDPOINT__SCALING_CONFIG: Node = Node {
 #[cfg(feature = "lambda")]
 static LAMBDA_WEB_FUNCTION_ENDPOINT__THROTTLE_CONFIG: Node = Node {
     rules: &[],
-    props: &[(
-        "RateLimit",
-        &Node {
-            rules: &[Rule::Minimum(0.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("RateLimit", &Node::leaf(&[Rule::Minimum(0.0)]))],
     items: None,
     values: None,
 };
@@ -12522,64 +8977,34 @@ static LAMBDA_WEB_FUNCTION_ENDPOINT: Node = Node {
     props: &[
         (
             "AuthType",
-            &Node {
-                rules: &[Rule::Enum(&["ApplicationManaged", "IamAuth"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ApplicationManaged", "IamAuth"])]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
         (
             "EndpointName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "EndpointType",
-            &Node {
-                rules: &[Rule::Enum(&["HomeRegion", "MultiRegion", "PerRegion"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["HomeRegion", "MultiRegion", "PerRegion"])]),
         ),
         (
             "FunctionName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "Regions",
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(50),
-                        Rule::Pattern("^([a-z]{2,}-){2,}[0-9]$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(50),
+                    Rule::Pattern("^([a-z]{2,}-){2,}[0-9]$"),
+                ])),
                 values: None,
             },
         ),
@@ -12611,25 +9036,15 @@ static LAMBDA_WEB_FUNCTION_REVISION__S3_OBJECT: Node = Node {
     props: &[
         (
             "Bucket",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(63),
-                    Rule::Pattern("^([a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9])$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(63),
+                Rule::Pattern("^([a-z0-9][a-z0-9\\.\\-]{1,61}[a-z0-9])$"),
+            ]),
         ),
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
     ],
     items: None,
@@ -12642,36 +9057,21 @@ static LAMBDA_WEB_FUNCTION_REVISION__LOGGING_CONFIG: Node = Node {
     props: &[
         (
             "ApplicationLogLevel",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL",
+            ])]),
         ),
         (
             "LogGroup",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(500),
-                    Rule::Pattern("^[a-zA-Z0-9\\.\\-_/#]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(500),
+                Rule::Pattern("^[a-zA-Z0-9\\.\\-_/#]+$"),
+            ]),
         ),
         (
             "SystemLogLevel",
-            &Node {
-                rules: &[Rule::Enum(&["DEBUG", "INFO", "WARN"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["DEBUG", "INFO", "WARN"])]),
         ),
     ],
     items: None,
@@ -12679,7 +9079,7 @@ static LAMBDA_WEB_FUNCTION_REVISION__LOGGING_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "lambda")]
-static LAMBDA_WEB_FUNCTION_REVISION: Node = Node { rules: &[Rule::Required(&["FunctionName", "BuildConfig", "ServiceConfig"])], props: &[("BuildConfig", &Node { rules: &[Rule::Required(&["CodeConfig", "RuntimeConfig"])], props: &[("CodeConfig", &Node { rules: &[Rule::Required(&["S3Object"])], props: &[("S3Object", &LAMBDA_WEB_FUNCTION_REVISION__S3_OBJECT)], items: None, values: None }), ("RuntimeConfig", &Node { rules: &[Rule::Required(&["Runtime"])], props: &[("Runtime", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(30), Rule::Pattern("^[a-z][a-z0-9]*[0-9]+(\\.[a-z0-9]+)*$")], props: &[], items: None, values: None })], items: None, values: None })], items: None, values: None }), ("Description", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(256)], props: &[], items: None, values: None }), ("FunctionName", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(256)], props: &[], items: None, values: None }), ("KmsKeyArn", &Node { rules: &[Rule::MinLength(20), Rule::MaxLength(2048), Rule::Pattern("^arn:(aws[a-z-]*){1}:kms:[a-z0-9-]+:[0-9]{12}:key/.*$"), Rule::Arn("AWS::KMS::Key.Arn")], props: &[], items: None, values: None }), ("ServiceConfig", &Node { rules: &[Rule::Required(&["ExecutionRoleArn"])], props: &[("EgressNetworkConnectorArn", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(2048), Rule::Pattern("^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:network-connector:[a-zA-Z0-9_-]+:[0-9]+$")], props: &[], items: None, values: None }), ("EnvironmentVariables", &Node { rules: &[], props: &[], items: None, values: Some(&Node { rules: &[Rule::MinLength(1), Rule::MaxLength(4096)], props: &[], items: None, values: None }) }), ("ExecutionRoleArn", &Node { rules: &[Rule::MinLength(20), Rule::MaxLength(2048), Rule::Pattern("^arn:(aws[a-z-]*){1}:iam::[0-9]{12}:role/.*$")], props: &[], items: None, values: None }), ("MaxConcurrencyPerEnvironment", &Node { rules: &[Rule::Minimum(1.0), Rule::Maximum(128.0)], props: &[], items: None, values: None }), ("TelemetryConfig", &Node { rules: &[], props: &[("LoggingConfig", &LAMBDA_WEB_FUNCTION_REVISION__LOGGING_CONFIG)], items: None, values: None }), ("TimeoutSeconds", &Node { rules: &[Rule::Minimum(3.0), Rule::Maximum(900.0)], props: &[], items: None, values: None })], items: None, values: None })], items: None, values: None };
+static LAMBDA_WEB_FUNCTION_REVISION: Node = Node { rules: &[Rule::Required(&["FunctionName", "BuildConfig", "ServiceConfig"])], props: &[("BuildConfig", &Node { rules: &[Rule::Required(&["CodeConfig", "RuntimeConfig"])], props: &[("CodeConfig", &Node { rules: &[Rule::Required(&["S3Object"])], props: &[("S3Object", &LAMBDA_WEB_FUNCTION_REVISION__S3_OBJECT)], items: None, values: None }), ("RuntimeConfig", &Node { rules: &[Rule::Required(&["Runtime"])], props: &[("Runtime", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(30), Rule::Pattern("^[a-z][a-z0-9]*[0-9]+(\\.[a-z0-9]+)*$")]))], items: None, values: None })], items: None, values: None }), ("Description", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)])), ("FunctionName", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)])), ("KmsKeyArn", &Node::leaf(&[Rule::MinLength(20), Rule::MaxLength(2048), Rule::Pattern("^arn:(aws[a-z-]*){1}:kms:[a-z0-9-]+:[0-9]{12}:key/.*$"), Rule::Arn("AWS::KMS::Key.Arn")])), ("ServiceConfig", &Node { rules: &[Rule::Required(&["ExecutionRoleArn"])], props: &[("EgressNetworkConnectorArn", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(2048), Rule::Pattern("^arn:(aws[a-z-]*):lambda:[a-z0-9-]+:[0-9]{12}:network-connector:[a-zA-Z0-9_-]+:[0-9]+$")])), ("EnvironmentVariables", &Node { rules: &[], props: &[], items: None, values: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(4096)])) }), ("ExecutionRoleArn", &Node::leaf(&[Rule::MinLength(20), Rule::MaxLength(2048), Rule::Pattern("^arn:(aws[a-z-]*){1}:iam::[0-9]{12}:role/.*$")])), ("MaxConcurrencyPerEnvironment", &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(128.0)])), ("TelemetryConfig", &Node { rules: &[], props: &[("LoggingConfig", &LAMBDA_WEB_FUNCTION_REVISION__LOGGING_CONFIG)], items: None, values: None }), ("TimeoutSeconds", &Node::leaf(&[Rule::Minimum(3.0), Rule::Maximum(900.0)]))], items: None, values: None })], items: None, values: None };
 
 #[cfg(feature = "logs")]
 static LOGS_ACCOUNT_POLICY: Node = Node {
@@ -12691,50 +9091,27 @@ static LOGS_ACCOUNT_POLICY: Node = Node {
     props: &[
         (
             "PolicyDocument",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(30720)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(30720)]),
         ),
         (
             "PolicyName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^[^:*]{1,256}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("^[^:*]{1,256}$"),
+            ]),
         ),
         (
             "PolicyType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "DATA_PROTECTION_POLICY",
-                    "SUBSCRIPTION_FILTER_POLICY",
-                    "FIELD_INDEX_POLICY",
-                    "TRANSFORMER_POLICY",
-                    "METRIC_EXTRACTION_POLICY",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "DATA_PROTECTION_POLICY",
+                "SUBSCRIPTION_FILTER_POLICY",
+                "FIELD_INDEX_POLICY",
+                "TRANSFORMER_POLICY",
+                "METRIC_EXTRACTION_POLICY",
+            ])]),
         ),
-        (
-            "Scope",
-            &Node {
-                rules: &[Rule::Enum(&["ALL"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Scope", &Node::leaf(&[Rule::Enum(&["ALL"])])),
     ],
     items: None,
     values: None,
@@ -12746,21 +9123,11 @@ static LOGS_DELIVERY__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -12776,61 +9143,36 @@ static LOGS_DELIVERY: Node = Node {
     props: &[
         (
             "DeliveryDestinationArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(16),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(16),
+                Rule::MaxLength(2048),
+                Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
+            ]),
         ),
         (
             "DeliverySourceName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(60),
-                    Rule::Pattern("[\\w-]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(60),
+                Rule::Pattern("[\\w-]*$"),
+            ]),
         ),
         (
             "FieldDelimiter",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(5)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(5)]),
         ),
         (
             "RecordFields",
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(128)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(50)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(50)])),
                 values: None,
             },
         ),
         (
             "S3SuffixPath",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
         (
             "Tags",
@@ -12851,12 +9193,7 @@ static LOGS_DELIVERY_DESTINATION__DESTINATION_POLICY: Node = Node {
     rules: &[Rule::MinLength(1), Rule::MaxLength(51200)],
     props: &[(
         "DeliveryDestinationName",
-        &Node {
-            rules: &[Rule::MinLength(1), Rule::MaxLength(60)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(60)]),
     )],
     items: None,
     values: None,
@@ -12868,21 +9205,11 @@ static LOGS_DELIVERY_DESTINATION__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -12899,55 +9226,35 @@ static LOGS_DELIVERY_DESTINATION: Node = Node {
         ),
         (
             "DeliveryDestinationType",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(12),
-                    Rule::Pattern("^[0-9A-Za-z]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(12),
+                Rule::Pattern("^[0-9A-Za-z]+$"),
+            ]),
         ),
         (
             "DestinationResourceArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(16),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(16),
+                Rule::MaxLength(2048),
+                Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
+            ]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(60),
-                    Rule::Pattern("[\\w-]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(60),
+                Rule::Pattern("[\\w-]*$"),
+            ]),
         ),
         (
             "OutputFormat",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(12),
-                    Rule::Pattern("^[0-9A-Za-z]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(12),
+                Rule::Pattern("^[0-9A-Za-z]+$"),
+            ]),
         ),
         (
             "Tags",
@@ -12969,21 +9276,11 @@ static LOGS_DELIVERY_SOURCE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -13000,52 +9297,32 @@ static LOGS_DELIVERY_SOURCE: Node = Node {
                 rules: &[],
                 props: &[],
                 items: None,
-                values: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                values: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)])),
             },
         ),
         (
             "LogType",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("[\\w-]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Pattern("[\\w-]*$"),
+            ]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(60),
-                    Rule::Pattern("[\\w-]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(60),
+                Rule::Pattern("[\\w-]*$"),
+            ]),
         ),
         (
             "ResourceArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(16),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(16),
+                Rule::MaxLength(2048),
+                Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
+            ]),
         ),
         (
             "Tags",
@@ -13067,21 +9344,11 @@ static LOGS_DESTINATION__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -13094,34 +9361,16 @@ static LOGS_DESTINATION: Node = Node {
     props: &[
         (
             "DestinationName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[^:*]{1,512}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[^:*]{1,512}$"),
+            ]),
         ),
-        (
-            "DestinationPolicy",
-            &Node {
-                rules: &[Rule::MinLength(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("DestinationPolicy", &Node::leaf(&[Rule::MinLength(1)])),
         (
             "RoleArn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
         (
             "Tags",
@@ -13132,15 +9381,7 @@ static LOGS_DESTINATION: Node = Node {
                 values: None,
             },
         ),
-        (
-            "TargetArn",
-            &Node {
-                rules: &[Rule::MinLength(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("TargetArn", &Node::leaf(&[Rule::MinLength(1)])),
     ],
     items: None,
     values: None,
@@ -13155,71 +9396,46 @@ static LOGS_INTEGRATION__OPEN_SEARCH_RESOURCE_CONFIG: Node = Node {
     props: &[
         (
             "ApplicationARN",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
+            ]),
         ),
         (
             "DashboardViewerPrincipals",
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(20),
-                        Rule::MaxLength(2048),
-                        Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(20),
+                    Rule::MaxLength(2048),
+                    Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
+                ])),
                 values: None,
             },
         ),
         (
             "DataSourceRoleArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
-                    Rule::Arn("AWS::IAM::Role.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
+                Rule::Arn("AWS::IAM::Role.Arn"),
+            ]),
         ),
         (
             "KmsKeyArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
-                    Rule::Arn("AWS::KMS::Key.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("[\\w#+=/:,.@-]*\\*?"),
+                Rule::Arn("AWS::KMS::Key.Arn"),
+            ]),
         ),
         (
             "RetentionDays",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(3650.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(3650.0)]),
         ),
     ],
     items: None,
@@ -13236,25 +9452,15 @@ static LOGS_INTEGRATION: Node = Node {
     props: &[
         (
             "IntegrationName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(50),
-                    Rule::Pattern("[\\.\\-_/#A-Za-z0-9]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(50),
+                Rule::Pattern("[\\.\\-_/#A-Za-z0-9]+"),
+            ]),
         ),
         (
             "IntegrationType",
-            &Node {
-                rules: &[Rule::Enum(&["OPENSEARCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["OPENSEARCH"])]),
         ),
         (
             "ResourceConfig",
@@ -13279,74 +9485,41 @@ static LOGS_LOG_ANOMALY_DETECTOR: Node = Node {
     props: &[
         (
             "AnomalyVisibilityTime",
-            &Node {
-                rules: &[Rule::Minimum(7.0), Rule::Maximum(90.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(7.0), Rule::Maximum(90.0)]),
         ),
-        (
-            "DetectorName",
-            &Node {
-                rules: &[Rule::MinLength(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("DetectorName", &Node::leaf(&[Rule::MinLength(1)])),
         (
             "EvaluationFrequency",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "FIVE_MIN",
-                    "TEN_MIN",
-                    "FIFTEEN_MIN",
-                    "THIRTY_MIN",
-                    "ONE_HOUR",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "FIVE_MIN",
+                "TEN_MIN",
+                "FIFTEEN_MIN",
+                "THIRTY_MIN",
+                "ONE_HOUR",
+            ])]),
         ),
         (
             "FilterPattern",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024), Rule::Pattern("")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024), Rule::Pattern("")]),
         ),
         (
             "KmsKeyId",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(256),
+                Rule::Pattern("^arn:aws[a-z\\-]*:kms:[-a-z0-9]*:[0-9]*:key/[-a-z0-9]*$"),
+            ]),
         ),
         (
             "LogGroupArnList",
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(20),
-                        Rule::MaxLength(2048),
-                        Rule::Pattern("^[\\w#+=/:,.@*-]*$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(20),
+                    Rule::MaxLength(2048),
+                    Rule::Pattern("^[\\w#+=/:,.@*-]*$"),
+                ])),
                 values: None,
             },
         ),
@@ -13361,21 +9534,11 @@ static LOGS_LOG_GROUP__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -13388,42 +9551,22 @@ static LOGS_LOG_GROUP: Node = Node {
     props: &[
         (
             "KmsKeyId",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
         (
             "LogGroupClass",
-            &Node {
-                rules: &[Rule::Enum(&["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["STANDARD", "INFREQUENT_ACCESS", "DELIVERY"])]),
         ),
         (
             "LogGroupName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(512)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(512)]),
         ),
         (
             "RetentionInDays",
-            &Node {
-                rules: &[Rule::IntEnum(&[
-                    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
-                    2192, 2557, 2922, 3288, 3653,
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::IntEnum(&[
+                1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192,
+                2557, 2922, 3288, 3653,
+            ])]),
         ),
         (
             "Tags",
@@ -13445,29 +9588,19 @@ static LOGS_LOG_STREAM: Node = Node {
     props: &[
         (
             "LogGroupName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[\\.\\-_/#A-Za-z0-9]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[\\.\\-_/#A-Za-z0-9]+$"),
+            ]),
         ),
         (
             "LogStreamName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[^:*]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[^:*]*$"),
+            ]),
         ),
     ],
     items: None,
@@ -13493,75 +9626,55 @@ static LOGS_METRIC_FILTER__METRIC_TRANSFORMATION: Node = Node {
         ),
         (
             "MetricName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "MetricNamespace",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("^[0-9a-zA-Z\\.\\-_\\/#]{1,256}"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("^[0-9a-zA-Z\\.\\-_\\/#]{1,256}"),
+            ]),
         ),
         (
             "MetricValue",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(100),
-                    Rule::Pattern("^([+-]?([0-9]*\\.?[0-9]*)|(\\$.*))$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(100),
+                Rule::Pattern("^([+-]?([0-9]*\\.?[0-9]*)|(\\$.*))$"),
+            ]),
         ),
         (
             "Unit",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "Seconds",
-                    "Microseconds",
-                    "Milliseconds",
-                    "Bytes",
-                    "Kilobytes",
-                    "Megabytes",
-                    "Gigabytes",
-                    "Terabytes",
-                    "Bits",
-                    "Kilobits",
-                    "Megabits",
-                    "Gigabits",
-                    "Terabits",
-                    "Percent",
-                    "Count",
-                    "Bytes/Second",
-                    "Kilobytes/Second",
-                    "Megabytes/Second",
-                    "Gigabytes/Second",
-                    "Terabytes/Second",
-                    "Bits/Second",
-                    "Kilobits/Second",
-                    "Megabits/Second",
-                    "Gigabits/Second",
-                    "Terabits/Second",
-                    "Count/Second",
-                    "None",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "Seconds",
+                "Microseconds",
+                "Milliseconds",
+                "Bytes",
+                "Kilobytes",
+                "Megabytes",
+                "Gigabytes",
+                "Terabytes",
+                "Bits",
+                "Kilobits",
+                "Megabits",
+                "Gigabits",
+                "Terabits",
+                "Percent",
+                "Count",
+                "Bytes/Second",
+                "Kilobytes/Second",
+                "Megabytes/Second",
+                "Gigabytes/Second",
+                "Terabytes/Second",
+                "Bits/Second",
+                "Kilobits/Second",
+                "Megabits/Second",
+                "Gigabits/Second",
+                "Terabits/Second",
+                "Count/Second",
+                "None",
+            ])]),
         ),
     ],
     items: None,
@@ -13574,21 +9687,11 @@ static LOGS_METRIC_FILTER__DIMENSION: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
     ],
     items: None,
@@ -13605,47 +9708,27 @@ static LOGS_METRIC_FILTER: Node = Node {
     props: &[
         (
             "FieldSelectionCriteria",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(2000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(2000)]),
         ),
         (
             "FilterName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[^:*]{1,512}"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[^:*]{1,512}"),
+            ]),
         ),
         (
             "FilterPattern",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "LogGroupName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[.\\-_/#A-Za-z0-9]{1,512}"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[.\\-_/#A-Za-z0-9]{1,512}"),
+            ]),
         ),
         (
             "MetricTransformations",
@@ -13667,34 +9750,19 @@ static LOGS_QUERY_DEFINITION__QUERY_PARAMETER: Node = Node {
     props: &[
         (
             "DefaultValue",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(512)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(512)]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[a-zA-Z_][a-zA-Z0-9_]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[a-zA-Z_][a-zA-Z0-9_]*$"),
+            ]),
         ),
     ],
     items: None,
@@ -13710,27 +9778,17 @@ static LOGS_QUERY_DEFINITION: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(512),
-                        Rule::Pattern("[\\.\\-_/#A-Za-z0-9]+"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(512),
+                    Rule::Pattern("[\\.\\-_/#A-Za-z0-9]+"),
+                ])),
                 values: None,
             },
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
         (
             "Parameters",
@@ -13743,21 +9801,11 @@ static LOGS_QUERY_DEFINITION: Node = Node {
         ),
         (
             "QueryLanguage",
-            &Node {
-                rules: &[Rule::Enum(&["CWLI", "SQL", "PPL"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CWLI", "SQL", "PPL"])]),
         ),
         (
             "QueryString",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(10000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(10000)]),
         ),
     ],
     items: None,
@@ -13770,29 +9818,19 @@ static LOGS_RESOURCE_POLICY: Node = Node {
     props: &[
         (
             "PolicyDocument",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(51200),
-                    Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(51200),
+                Rule::Pattern("[\\u0009\\u000A\\u000D\\u0020-\\u00FF]+"),
+            ]),
         ),
         (
             "PolicyName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^([^:*\\/]+\\/?)*[^:*\\/]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Pattern("^([^:*\\/]+\\/?)*[^:*\\/]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -13813,25 +9851,15 @@ static LOGS_SCHEDULED_QUERY__S3_CONFIGURATION: Node = Node {
     props: &[
         (
             "DestinationIdentifier",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(1024),
-                    Rule::Pattern("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(1024),
+                Rule::Pattern("^s3://[a-z0-9][\\.\\-a-z0-9]{1,61}[a-z0-9](/.*)?"),
+            ]),
         ),
         (
             "RoleArn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
     ],
     items: None,
@@ -13850,12 +9878,7 @@ static LOGS_SCHEDULED_QUERY: Node = Node {
     props: &[
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "DestinationConfiguration",
@@ -13863,97 +9886,46 @@ static LOGS_SCHEDULED_QUERY: Node = Node {
         ),
         (
             "ExecutionRoleArn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
         (
             "LogGroupIdentifiers",
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(2048),
-                        Rule::Pattern("^[\\w#+=/:,.@-]*$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(2048),
+                    Rule::Pattern("^[\\w#+=/:,.@-]*$"),
+                ])),
                 values: None,
             },
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(255),
-                    Rule::Pattern("^[a-zA-Z0-9_\\-/.#]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(255),
+                Rule::Pattern("^[a-zA-Z0-9_\\-/.#]+$"),
+            ]),
         ),
         (
             "QueryLanguage",
-            &Node {
-                rules: &[Rule::Enum(&["CWLI", "PPL", "SQL"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CWLI", "PPL", "SQL"])]),
         ),
         (
             "QueryString",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(10000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(10000)]),
         ),
-        (
-            "ScheduleEndTime",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("ScheduleEndTime", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "ScheduleExpression",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
-        (
-            "ScheduleStartTime",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("ScheduleStartTime", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "State",
-            &Node {
-                rules: &[Rule::Enum(&["ENABLED", "DISABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED"])]),
         ),
         (
             "Tags",
@@ -13965,21 +9937,11 @@ static LOGS_SCHEDULED_QUERY: Node = Node {
                     props: &[
                         (
                             "Key",
-                            &Node {
-                                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
                         ),
                         (
                             "Value",
-                            &Node {
-                                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            },
+                            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
                         ),
                     ],
                     items: None,
@@ -13988,15 +9950,7 @@ static LOGS_SCHEDULED_QUERY: Node = Node {
                 values: None,
             },
         ),
-        (
-            "Timezone",
-            &Node {
-                rules: &[Rule::MinLength(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Timezone", &Node::leaf(&[Rule::MinLength(1)])),
     ],
     items: None,
     values: None,
@@ -14007,12 +9961,7 @@ static LOGS_STORAGE_TIER_POLICY: Node = Node {
     rules: &[Rule::Required(&["StorageTier"])],
     props: &[(
         "StorageTier",
-        &Node {
-            rules: &[Rule::Enum(&["INTELLIGENT_TIERING"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["INTELLIGENT_TIERING"])]),
     )],
     items: None,
     values: None,
@@ -14026,76 +9975,38 @@ static LOGS_SUBSCRIPTION_FILTER: Node = Node {
         "LogGroupName",
     ])],
     props: &[
-        (
-            "DestinationArn",
-            &Node {
-                rules: &[Rule::MinLength(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("DestinationArn", &Node::leaf(&[Rule::MinLength(1)])),
         (
             "Distribution",
-            &Node {
-                rules: &[Rule::Enum(&["Random", "ByLogStream"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Random", "ByLogStream"])]),
         ),
         (
             "FieldSelectionCriteria",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(2000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(2000)]),
         ),
         (
             "FilterName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[^:*]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[^:*]*$"),
+            ]),
         ),
         (
             "FilterPattern",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "LogGroupName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^[\\.\\-_/#A-Za-z0-9]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^[\\.\\-_/#A-Za-z0-9]+$"),
+            ]),
         ),
         (
             "RoleArn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
     ],
     items: None,
@@ -14150,45 +10061,25 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
                         &Node {
                             rules: &[Rule::MinItems(1), Rule::MaxItems(100)],
                             props: &[],
-                            items: Some(&Node {
-                                rules: &[
-                                    Rule::MinLength(1),
-                                    Rule::MaxLength(128),
-                                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                                ],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            }),
+                            items: Some(&Node::leaf(&[
+                                Rule::MinLength(1),
+                                Rule::MaxLength(128),
+                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                            ])),
                             values: None,
                         },
                     ),
                     (
                         "Delimiter",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(2)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(2)]),
                     ),
                     (
                         "QuoteCharacter",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(1)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1)]),
                     ),
                     (
                         "Source",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
                     ),
                 ],
                 items: None,
@@ -14200,86 +10091,42 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
             &Node {
                 rules: &[Rule::Required(&["Source", "Target", "MatchPatterns"])],
                 props: &[
-                    (
-                        "Locale",
-                        &Node {
-                            rules: &[Rule::MinLength(1)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
-                    ),
+                    ("Locale", &Node::leaf(&[Rule::MinLength(1)])),
                     (
                         "MatchPatterns",
                         &Node {
                             rules: &[Rule::MinItems(1), Rule::MaxItems(5)],
                             props: &[],
-                            items: Some(&Node {
-                                rules: &[
-                                    Rule::MinLength(1),
-                                    Rule::MaxLength(128),
-                                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                                ],
-                                props: &[],
-                                items: None,
-                                values: None,
-                            }),
+                            items: Some(&Node::leaf(&[
+                                Rule::MinLength(1),
+                                Rule::MaxLength(128),
+                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                            ])),
                             values: None,
                         },
                     ),
                     (
                         "Source",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
-                    (
-                        "SourceTimezone",
-                        &Node {
-                            rules: &[Rule::MinLength(1)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
-                    ),
+                    ("SourceTimezone", &Node::leaf(&[Rule::MinLength(1)])),
                     (
                         "Target",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                     (
                         "TargetFormat",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
                     ),
-                    (
-                        "TargetTimezone",
-                        &Node {
-                            rules: &[Rule::MinLength(1)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
-                    ),
+                    ("TargetTimezone", &Node::leaf(&[Rule::MinLength(1)])),
                 ],
                 items: None,
                 values: None,
@@ -14294,12 +10141,7 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
                     &Node {
                         rules: &[Rule::MinItems(1), Rule::MaxItems(5)],
                         props: &[],
-                        items: Some(&Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        }),
+                        items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                         values: None,
                     },
                 )],
@@ -14314,25 +10156,15 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
                 props: &[
                     (
                         "Match",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(512)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(512)]),
                     ),
                     (
                         "Source",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                 ],
                 items: None,
@@ -14346,64 +10178,39 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
                 props: &[
                     (
                         "FlattenedElement",
-                        &Node {
-                            rules: &[Rule::Enum(&["first", "last"])],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::Enum(&["first", "last"])]),
                     ),
                     (
                         "Key",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                     (
                         "Source",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                     (
                         "Target",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                     (
                         "ValueKey",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                 ],
                 items: None,
@@ -14419,12 +10226,7 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
                     &Node {
                         rules: &[Rule::MinItems(1), Rule::MaxItems(10)],
                         props: &[],
-                        items: Some(&Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        }),
+                        items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                         values: None,
                     },
                 )],
@@ -14457,25 +10259,15 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
                 props: &[
                     (
                         "Destination",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                     (
                         "Source",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
                     ),
                 ],
                 items: None,
@@ -14489,73 +10281,43 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
                 props: &[
                     (
                         "Destination",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                     (
                         "FieldDelimiter",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
                     ),
                     (
                         "KeyPrefix",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                     (
                         "KeyValueDelimiter",
-                        &Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
                     ),
                     (
                         "NonMatchValue",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                     (
                         "Source",
-                        &Node {
-                            rules: &[
-                                Rule::MinLength(1),
-                                Rule::MaxLength(128),
-                                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                            ],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[
+                            Rule::MinLength(1),
+                            Rule::MaxLength(128),
+                            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+                        ]),
                     ),
                 ],
                 items: None,
@@ -14627,12 +10389,7 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
                     &Node {
                         rules: &[Rule::MinItems(1), Rule::MaxItems(10)],
                         props: &[],
-                        items: Some(&Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        }),
+                        items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                         values: None,
                     },
                 )],
@@ -14666,12 +10423,7 @@ static LOGS_TRANSFORMER__PROCESSOR: Node = Node {
                     &Node {
                         rules: &[Rule::MinItems(1), Rule::MaxItems(10)],
                         props: &[],
-                        items: Some(&Node {
-                            rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        }),
+                        items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                         values: None,
                     },
                 )],
@@ -14690,25 +10442,15 @@ static LOGS_TRANSFORMER__ADD_KEY_ENTRY: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -14721,29 +10463,19 @@ static LOGS_TRANSFORMER__COPY_VALUE_ENTRY: Node = Node {
     props: &[
         (
             "Source",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
         (
             "Target",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
     ],
     items: None,
@@ -14756,29 +10488,19 @@ static LOGS_TRANSFORMER__MOVE_KEY_ENTRY: Node = Node {
     props: &[
         (
             "Source",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
         (
             "Target",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
     ],
     items: None,
@@ -14790,16 +10512,11 @@ static LOGS_TRANSFORMER__PARSE_CLOUDFRONT: Node = Node {
     rules: &[],
     props: &[(
         "Source",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(128),
-                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(128),
+            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -14810,16 +10527,11 @@ static LOGS_TRANSFORMER__PARSE_POSTGRES: Node = Node {
     rules: &[],
     props: &[(
         "Source",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(128),
-                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(128),
+            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -14830,16 +10542,11 @@ static LOGS_TRANSFORMER__PARSE_ROUTE53: Node = Node {
     rules: &[],
     props: &[(
         "Source",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(128),
-                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(128),
+            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -14851,53 +10558,30 @@ static LOGS_TRANSFORMER__PARSE_TO_OCSF: Node = Node {
     props: &[
         (
             "EventSource",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "CloudTrail",
-                    "Route53Resolver",
-                    "VPCFlow",
-                    "EKSAudit",
-                    "AWSWAF",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "CloudTrail",
+                "Route53Resolver",
+                "VPCFlow",
+                "EKSAudit",
+                "AWSWAF",
+            ])]),
         ),
         (
             "MappingVersion",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(10),
-                    Rule::Pattern("^v\\d+\\.\\d+(\\.\\d+)?$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(10),
+                Rule::Pattern("^v\\d+\\.\\d+(\\.\\d+)?$"),
+            ]),
         ),
-        (
-            "OcsfVersion",
-            &Node {
-                rules: &[Rule::Enum(&["V1.1", "V1.5"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("OcsfVersion", &Node::leaf(&[Rule::Enum(&["V1.1", "V1.5"])])),
         (
             "Source",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
     ],
     items: None,
@@ -14909,16 +10593,11 @@ static LOGS_TRANSFORMER__PARSE_VPC: Node = Node {
     rules: &[],
     props: &[(
         "Source",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(128),
-                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(128),
+            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -14929,16 +10608,11 @@ static LOGS_TRANSFORMER__PARSE_WAF: Node = Node {
     rules: &[],
     props: &[(
         "Source",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(128),
-                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(128),
+            Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -14950,29 +10624,19 @@ static LOGS_TRANSFORMER__RENAME_KEY_ENTRY: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
         (
             "RenameTo",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
     ],
     items: None,
@@ -14985,25 +10649,15 @@ static LOGS_TRANSFORMER__SPLIT_STRING_ENTRY: Node = Node {
     props: &[
         (
             "Delimiter",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Source",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
     ],
     items: None,
@@ -15016,34 +10670,19 @@ static LOGS_TRANSFORMER__SUBSTITUTE_STRING_ENTRY: Node = Node {
     props: &[
         (
             "From",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Source",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
         (
             "To",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
     ],
     items: None,
@@ -15056,25 +10695,15 @@ static LOGS_TRANSFORMER__TYPE_CONVERTER_ENTRY: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^.*[a-zA-Z0-9]+.*$"),
+            ]),
         ),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&["boolean", "integer", "double", "string"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["boolean", "integer", "double", "string"])]),
         ),
     ],
     items: None,
@@ -15087,16 +10716,11 @@ static LOGS_TRANSFORMER: Node = Node {
     props: &[
         (
             "LogGroupIdentifier",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("[\\w#+=/:,.@-]*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(2048),
+                Rule::Pattern("[\\w#+=/:,.@-]*"),
+            ]),
         ),
         (
             "TransformerConfig",
@@ -15117,12 +10741,7 @@ static ROUTE53_CIDR_COLLECTION__LOCATION: Node = Node {
     rules: &[Rule::Required(&["LocationName", "CidrList"])],
     props: &[(
         "LocationName",
-        &Node {
-            rules: &[Rule::MinLength(1), Rule::MaxLength(16)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(16)]),
     )],
     items: None,
     values: None,
@@ -15143,16 +10762,11 @@ static ROUTE53_CIDR_COLLECTION: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[0-9A-Za-z_\\-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[0-9A-Za-z_\\-]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -15164,24 +10778,14 @@ static ROUTE53_DNSSEC: Node = Node {
     rules: &[Rule::Required(&["HostedZoneId"])],
     props: &[(
         "HostedZoneId",
-        &Node {
-            rules: &[Rule::Pattern("^[A-Z0-9]{1,32}$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^[A-Z0-9]{1,32}$")]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "route53")]
-static ROUTE53_DELEGATION_SET: Node = Node {
-    rules: &[],
-    props: &[],
-    items: None,
-    values: None,
-};
+static ROUTE53_DELEGATION_SET: Node = Node::leaf(&[]);
 
 #[cfg(feature = "route53")]
 static ROUTE53_HEALTH_CHECK__ALARM_IDENTIFIER: Node = Node {
@@ -15189,68 +10793,58 @@ static ROUTE53_HEALTH_CHECK__ALARM_IDENTIFIER: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "Region",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "af-south-1",
-                    "ap-east-1",
-                    "ap-east-2",
-                    "ap-northeast-1",
-                    "ap-northeast-2",
-                    "ap-northeast-3",
-                    "ap-south-1",
-                    "ap-south-2",
-                    "ap-southeast-1",
-                    "ap-southeast-2",
-                    "ap-southeast-3",
-                    "ap-southeast-4",
-                    "ap-southeast-5",
-                    "ap-southeast-6",
-                    "ap-southeast-7",
-                    "ca-central-1",
-                    "ca-west-1",
-                    "cn-north-1",
-                    "cn-northwest-1",
-                    "eu-central-1",
-                    "eu-central-2",
-                    "eu-isoe-west-1",
-                    "eu-north-1",
-                    "eu-south-1",
-                    "eu-south-2",
-                    "eu-west-1",
-                    "eu-west-2",
-                    "eu-west-3",
-                    "eusc-de-east-1",
-                    "il-central-1",
-                    "me-central-1",
-                    "me-south-1",
-                    "mx-central-1",
-                    "sa-east-1",
-                    "us-east-1",
-                    "us-east-2",
-                    "us-gov-east-1",
-                    "us-gov-west-1",
-                    "us-iso-east-1",
-                    "us-iso-west-1",
-                    "us-isob-east-1",
-                    "us-isob-west-1",
-                    "us-isof-east-1",
-                    "us-isof-south-1",
-                    "us-west-1",
-                    "us-west-2",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "af-south-1",
+                "ap-east-1",
+                "ap-east-2",
+                "ap-northeast-1",
+                "ap-northeast-2",
+                "ap-northeast-3",
+                "ap-south-1",
+                "ap-south-2",
+                "ap-southeast-1",
+                "ap-southeast-2",
+                "ap-southeast-3",
+                "ap-southeast-4",
+                "ap-southeast-5",
+                "ap-southeast-6",
+                "ap-southeast-7",
+                "ca-central-1",
+                "ca-west-1",
+                "cn-north-1",
+                "cn-northwest-1",
+                "eu-central-1",
+                "eu-central-2",
+                "eu-isoe-west-1",
+                "eu-north-1",
+                "eu-south-1",
+                "eu-south-2",
+                "eu-west-1",
+                "eu-west-2",
+                "eu-west-3",
+                "eusc-de-east-1",
+                "il-central-1",
+                "me-central-1",
+                "me-south-1",
+                "mx-central-1",
+                "sa-east-1",
+                "us-east-1",
+                "us-east-2",
+                "us-gov-east-1",
+                "us-gov-west-1",
+                "us-iso-east-1",
+                "us-iso-west-1",
+                "us-isob-east-1",
+                "us-isob-west-1",
+                "us-isof-east-1",
+                "us-isof-south-1",
+                "us-west-1",
+                "us-west-2",
+            ])]),
         ),
     ],
     items: None,
@@ -15261,43 +10855,22 @@ static ROUTE53_HEALTH_CHECK__ALARM_IDENTIFIER: Node = Node {
 static ROUTE53_HEALTH_CHECK__HEALTH_CHECK_TAG: Node = Node {
     rules: &[Rule::Required(&["Value", "Key"])],
     props: &[
-        (
-            "Key",
-            &Node {
-                rules: &[Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "Value",
-            &Node {
-                rules: &[Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Key", &Node::leaf(&[Rule::MaxLength(128)])),
+        ("Value", &Node::leaf(&[Rule::MaxLength(256)])),
     ],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "route53")]
-static ROUTE53_HEALTH_CHECK: Node = Node { rules: &[Rule::Required(&["HealthCheckConfig"])], props: &[("HealthCheckConfig", &Node { rules: &[Rule::Required(&["Type"])], props: &[("AlarmIdentifier", &ROUTE53_HEALTH_CHECK__ALARM_IDENTIFIER), ("ChildHealthChecks", &Node { rules: &[Rule::MinItems(0), Rule::MaxItems(256)], props: &[], items: Some(&Node { rules: &[Rule::MinLength(0), Rule::MaxLength(64)], props: &[], items: None, values: None }), values: None }), ("FailureThreshold", &Node { rules: &[Rule::Minimum(1.0), Rule::Maximum(10.0)], props: &[], items: None, values: None }), ("FullyQualifiedDomainName", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(255)], props: &[], items: None, values: None }), ("HealthThreshold", &Node { rules: &[Rule::Minimum(0.0), Rule::Maximum(256.0)], props: &[], items: None, values: None }), ("IPAddress", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(45), Rule::Pattern("^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$")], props: &[], items: None, values: None }), ("InsufficientDataHealthStatus", &Node { rules: &[Rule::Enum(&["Healthy", "LastKnownStatus", "Unhealthy"])], props: &[], items: None, values: None }), ("Port", &Node { rules: &[Rule::Minimum(1.0), Rule::Maximum(65535.0)], props: &[], items: None, values: None }), ("Regions", &Node { rules: &[Rule::MinItems(3), Rule::MaxItems(64)], props: &[], items: Some(&Node { rules: &[Rule::Enum(&["ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "eu-west-1", "sa-east-1", "us-east-1", "us-west-1", "us-west-2"])], props: &[], items: None, values: None }), values: None }), ("RequestInterval", &Node { rules: &[Rule::Minimum(10.0), Rule::Maximum(30.0)], props: &[], items: None, values: None }), ("ResourcePath", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(255)], props: &[], items: None, values: None }), ("RoutingControlArn", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(255)], props: &[], items: None, values: None }), ("SearchString", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(255)], props: &[], items: None, values: None }), ("Type", &Node { rules: &[Rule::Enum(&["CALCULATED", "CLOUDWATCH_METRIC", "HTTP", "HTTP_STR_MATCH", "HTTPS", "HTTPS_STR_MATCH", "TCP", "RECOVERY_CONTROL"])], props: &[], items: None, values: None })], items: None, values: None }), ("HealthCheckTags", &Node { rules: &[], props: &[], items: Some(&ROUTE53_HEALTH_CHECK__HEALTH_CHECK_TAG), values: None })], items: None, values: None };
+static ROUTE53_HEALTH_CHECK: Node = Node { rules: &[Rule::Required(&["HealthCheckConfig"])], props: &[("HealthCheckConfig", &Node { rules: &[Rule::Required(&["Type"])], props: &[("AlarmIdentifier", &ROUTE53_HEALTH_CHECK__ALARM_IDENTIFIER), ("ChildHealthChecks", &Node { rules: &[Rule::MinItems(0), Rule::MaxItems(256)], props: &[], items: Some(&Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(64)])), values: None }), ("FailureThreshold", &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(10.0)])), ("FullyQualifiedDomainName", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(255)])), ("HealthThreshold", &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(256.0)])), ("IPAddress", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(45), Rule::Pattern("^((([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5])\\.){3}([0-9]|[1-9][0-9]|1[0-9]{2}|2[0-4][0-9]|25[0-5]))$|^(([0-9a-fA-F]{1,4}:){7,7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:((:[0-9a-fA-F]{1,4}){1,6})|:((:[0-9a-fA-F]{1,4}){1,7}|:)|fe80:(:[0-9a-fA-F]{0,4}){0,4}%[0-9a-zA-Z]{1,}|::(ffff(:0{1,4}){0,1}:){0,1}((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])|([0-9a-fA-F]{1,4}:){1,4}:((25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9])\\.){3,3}(25[0-5]|(2[0-4]|1{0,1}[0-9]){0,1}[0-9]))$")])), ("InsufficientDataHealthStatus", &Node::leaf(&[Rule::Enum(&["Healthy", "LastKnownStatus", "Unhealthy"])])), ("Port", &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(65535.0)])), ("Regions", &Node { rules: &[Rule::MinItems(3), Rule::MaxItems(64)], props: &[], items: Some(&Node::leaf(&[Rule::Enum(&["ap-northeast-1", "ap-southeast-1", "ap-southeast-2", "eu-west-1", "sa-east-1", "us-east-1", "us-west-1", "us-west-2"])])), values: None }), ("RequestInterval", &Node::leaf(&[Rule::Minimum(10.0), Rule::Maximum(30.0)])), ("ResourcePath", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(255)])), ("RoutingControlArn", &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)])), ("SearchString", &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(255)])), ("Type", &Node::leaf(&[Rule::Enum(&["CALCULATED", "CLOUDWATCH_METRIC", "HTTP", "HTTP_STR_MATCH", "HTTPS", "HTTPS_STR_MATCH", "TCP", "RECOVERY_CONTROL"])]))], items: None, values: None }), ("HealthCheckTags", &Node { rules: &[], props: &[], items: Some(&ROUTE53_HEALTH_CHECK__HEALTH_CHECK_TAG), values: None })], items: None, values: None };
 
 #[cfg(feature = "route53")]
 static ROUTE53_HOSTED_ZONE__HOSTED_ZONE_CONFIG: Node = Node {
     rules: &[],
     props: &[(
         "Comment",
-        &Node {
-            rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
     )],
     items: None,
     values: None,
@@ -15307,44 +10880,19 @@ static ROUTE53_HOSTED_ZONE__HOSTED_ZONE_CONFIG: Node = Node {
 static ROUTE53_HOSTED_ZONE__HOSTED_ZONE_TAG: Node = Node {
     rules: &[Rule::Required(&["Value", "Key"])],
     props: &[
-        (
-            "Key",
-            &Node {
-                rules: &[Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "Value",
-            &Node {
-                rules: &[Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Key", &Node::leaf(&[Rule::MaxLength(128)])),
+        ("Value", &Node::leaf(&[Rule::MaxLength(256)])),
     ],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "route53")]
-static ROUTE53_HOSTED_ZONE__QUERY_LOGGING_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["CloudWatchLogsLogGroupArn"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static ROUTE53_HOSTED_ZONE__QUERY_LOGGING_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["CloudWatchLogsLogGroupArn"])]);
 
 #[cfg(feature = "route53")]
-static ROUTE53_HOSTED_ZONE__VPC: Node = Node {
-    rules: &[Rule::Required(&["VPCId", "VPCRegion"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static ROUTE53_HOSTED_ZONE__VPC: Node = Node::leaf(&[Rule::Required(&["VPCId", "VPCRegion"])]);
 
 #[cfg(feature = "route53")]
 static ROUTE53_HOSTED_ZONE: Node = Node {
@@ -15352,12 +10900,7 @@ static ROUTE53_HOSTED_ZONE: Node = Node {
     props: &[
         (
             "DelegationSetId",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(32)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(32)]),
         ),
         ("HostedZoneConfig", &ROUTE53_HOSTED_ZONE__HOSTED_ZONE_CONFIG),
         (
@@ -15371,12 +10914,7 @@ static ROUTE53_HOSTED_ZONE: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "QueryLoggingConfig",
@@ -15407,43 +10945,23 @@ static ROUTE53_KEY_SIGNING_KEY: Node = Node {
     props: &[
         (
             "HostedZoneId",
-            &Node {
-                rules: &[Rule::Pattern("^[A-Z0-9]{1,32}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[A-Z0-9]{1,32}$")]),
         ),
         (
             "KeyManagementServiceArn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9_]{3,128}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9_]{3,128}$")]),
         ),
         (
             "Status",
-            &Node {
-                rules: &[
-                    Rule::MinLength(5),
-                    Rule::MaxLength(150),
-                    Rule::Enum(&["ACTIVE", "INACTIVE"]),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(5),
+                Rule::MaxLength(150),
+                Rule::Enum(&["ACTIVE", "INACTIVE"]),
+            ]),
         ),
     ],
     items: None,
@@ -15458,12 +10976,7 @@ static ROUTE53_QUERY_LOGGING_CONFIG: Node = Node {
     ])],
     props: &[(
         "HostedZoneId",
-        &Node {
-            rules: &[Rule::MinLength(0), Rule::MaxLength(32)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(32)]),
     )],
     items: None,
     values: None,
@@ -15473,24 +10986,8 @@ static ROUTE53_QUERY_LOGGING_CONFIG: Node = Node {
 static ROUTE53_RECORD_SET__ALIAS_TARGET: Node = Node {
     rules: &[Rule::Required(&["HostedZoneId", "DNSName"])],
     props: &[
-        (
-            "DNSName",
-            &Node {
-                rules: &[Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "HostedZoneId",
-            &Node {
-                rules: &[Rule::MaxLength(44)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("DNSName", &Node::leaf(&[Rule::MaxLength(1024)])),
+        ("HostedZoneId", &Node::leaf(&[Rule::MaxLength(44)])),
     ],
     items: None,
     values: None,
@@ -15502,27 +10999,17 @@ static ROUTE53_RECORD_SET__CIDR_ROUTING_CONFIG: Node = Node {
     props: &[
         (
             "CollectionId",
-            &Node {
-                rules: &[Rule::Pattern(
-                    "^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$",
-                )],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern(
+                "^[0-9a-f]{8}-(?:[0-9a-f]{4}-){3}[0-9a-f]{12}$",
+            )]),
         ),
         (
             "LocationName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(16),
-                    Rule::Pattern("[0-9A-Za-z_\\-\\*]+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(16),
+                Rule::Pattern("[0-9A-Za-z_\\-\\*]+"),
+            ]),
         ),
     ],
     items: None,
@@ -15535,30 +11022,15 @@ static ROUTE53_RECORD_SET__GEO_LOCATION: Node = Node {
     props: &[
         (
             "ContinentCode",
-            &Node {
-                rules: &[Rule::MinLength(2), Rule::MaxLength(2)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(2), Rule::MaxLength(2)]),
         ),
         (
             "CountryCode",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(2)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(2)]),
         ),
         (
             "SubdivisionCode",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(3)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(3)]),
         ),
     ],
     items: None,
@@ -15575,31 +11047,16 @@ static ROUTE53_RECORD_SET__GEO_PROXIMITY_LOCATION: Node = Node {
     props: &[
         (
             "AWSRegion",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
         (
             "Bias",
-            &Node {
-                rules: &[Rule::Minimum(-99.0), Rule::Maximum(99.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(-99.0), Rule::Maximum(99.0)]),
         ),
         ("Coordinates", &ROUTE53_RECORD_SET__COORDINATES),
         (
             "LocalZoneGroup",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
     ],
     items: None,
@@ -15612,21 +11069,11 @@ static ROUTE53_RECORD_SET__COORDINATES: Node = Node {
     props: &[
         (
             "Latitude",
-            &Node {
-                rules: &[Rule::Pattern("[-+]?[0-9]{1,2}(\\.[0-9]{0,2})?")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("[-+]?[0-9]{1,2}(\\.[0-9]{0,2})?")]),
         ),
         (
             "Longitude",
-            &Node {
-                rules: &[Rule::Pattern("[-+]?[0-9]{1,3}(\\.[0-9]{0,2})?")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("[-+]?[0-9]{1,3}(\\.[0-9]{0,2})?")]),
         ),
     ],
     items: None,
@@ -15646,87 +11093,32 @@ static ROUTE53_RECORD_SET: Node = Node {
             "CidrRoutingConfig",
             &ROUTE53_RECORD_SET__CIDR_ROUTING_CONFIG,
         ),
-        (
-            "Comment",
-            &Node {
-                rules: &[Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Comment", &Node::leaf(&[Rule::MaxLength(256)])),
         (
             "Failover",
-            &Node {
-                rules: &[Rule::Enum(&["PRIMARY", "SECONDARY"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["PRIMARY", "SECONDARY"])]),
         ),
         ("GeoLocation", &ROUTE53_RECORD_SET__GEO_LOCATION),
         (
             "GeoProximityLocation",
             &ROUTE53_RECORD_SET__GEO_PROXIMITY_LOCATION,
         ),
-        (
-            "HealthCheckId",
-            &Node {
-                rules: &[Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "HostedZoneId",
-            &Node {
-                rules: &[Rule::MaxLength(44)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "HostedZoneName",
-            &Node {
-                rules: &[Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "Name",
-            &Node {
-                rules: &[Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("HealthCheckId", &Node::leaf(&[Rule::MaxLength(64)])),
+        ("HostedZoneId", &Node::leaf(&[Rule::MaxLength(44)])),
+        ("HostedZoneName", &Node::leaf(&[Rule::MaxLength(256)])),
+        ("Name", &Node::leaf(&[Rule::MaxLength(1024)])),
         (
             "ResourceRecords",
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MaxLength(4000)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MaxLength(4000)])),
                 values: None,
             },
         ),
         (
             "SetIdentifier",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(128)]),
         ),
     ],
     items: None,
@@ -15752,20 +11144,12 @@ static ROUTE53_RECORD_SET_GROUP__RECORD_SET: Node = Node {
 };
 
 #[cfg(feature = "route53")]
-static ROUTE53_RECORD_SET_GROUP__ALIAS_TARGET: Node = Node {
-    rules: &[Rule::Required(&["HostedZoneId", "DNSName"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static ROUTE53_RECORD_SET_GROUP__ALIAS_TARGET: Node =
+    Node::leaf(&[Rule::Required(&["HostedZoneId", "DNSName"])]);
 
 #[cfg(feature = "route53")]
-static ROUTE53_RECORD_SET_GROUP__CIDR_ROUTING_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["CollectionId", "LocationName"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static ROUTE53_RECORD_SET_GROUP__CIDR_ROUTING_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["CollectionId", "LocationName"])]);
 
 #[cfg(feature = "route53")]
 static ROUTE53_RECORD_SET_GROUP__GEO_PROXIMITY_LOCATION: Node = Node {
@@ -15776,12 +11160,8 @@ static ROUTE53_RECORD_SET_GROUP__GEO_PROXIMITY_LOCATION: Node = Node {
 };
 
 #[cfg(feature = "route53")]
-static ROUTE53_RECORD_SET_GROUP__COORDINATES: Node = Node {
-    rules: &[Rule::Required(&["Latitude", "Longitude"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static ROUTE53_RECORD_SET_GROUP__COORDINATES: Node =
+    Node::leaf(&[Rule::Required(&["Latitude", "Longitude"])]);
 
 #[cfg(feature = "route53")]
 static ROUTE53_RECORD_SET_GROUP: Node = Node {
@@ -15805,30 +11185,15 @@ static ROUTE53_TRAFFIC_POLICY: Node = Node {
     props: &[
         (
             "Comment",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "Document",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(102400)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(102400)]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(512)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(512)]),
         ),
     ],
     items: None,
@@ -15847,56 +11212,31 @@ static ROUTE53_TRAFFIC_POLICY_INSTANCE: Node = Node {
     props: &[
         (
             "HostedZoneId",
-            &Node {
-                rules: &[Rule::MaxLength(32), Rule::Pattern("^[A-Z0-9]{1,32}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MaxLength(32), Rule::Pattern("^[A-Z0-9]{1,32}$")]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(1024),
-                    Rule::Pattern("^[^A-Z\\s]+\\.$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(1024),
+                Rule::Pattern("^[^A-Z\\s]+\\.$"),
+            ]),
         ),
         (
             "TTL",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(2147483647.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(2147483647.0)]),
         ),
         (
             "TrafficPolicyId",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(36),
-                    Rule::Pattern("^[0-9a-f-]{1,36}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(36),
+                Rule::Pattern("^[0-9a-f-]{1,36}$"),
+            ]),
         ),
         (
             "TrafficPolicyVersion",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(1000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(1000.0)]),
         ),
     ],
     items: None,
@@ -15904,36 +11244,22 @@ static ROUTE53_TRAFFIC_POLICY_INSTANCE: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_ACCESS_GRANT__ACCESS_GRANTS_LOCATION_CONFIGURATION: Node = Node {
-    rules: &[Rule::Required(&["S3SubPrefix"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_ACCESS_GRANT__ACCESS_GRANTS_LOCATION_CONFIGURATION: Node =
+    Node::leaf(&[Rule::Required(&["S3SubPrefix"])]);
 
 #[cfg(feature = "s3")]
 static S3_ACCESS_GRANT__GRANTEE: Node = Node {
     rules: &[Rule::Required(&["GranteeType", "GranteeIdentifier"])],
     props: &[(
         "GranteeType",
-        &Node {
-            rules: &[Rule::Enum(&["IAM", "DIRECTORY_USER", "DIRECTORY_GROUP"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["IAM", "DIRECTORY_USER", "DIRECTORY_GROUP"])]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "s3")]
-static S3_ACCESS_GRANT__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_ACCESS_GRANT__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "s3")]
 static S3_ACCESS_GRANT: Node = Node {
@@ -15950,22 +11276,9 @@ static S3_ACCESS_GRANT: Node = Node {
         ("Grantee", &S3_ACCESS_GRANT__GRANTEE),
         (
             "Permission",
-            &Node {
-                rules: &[Rule::Enum(&["READ", "WRITE", "READWRITE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["READ", "WRITE", "READWRITE"])]),
         ),
-        (
-            "S3PrefixType",
-            &Node {
-                rules: &[Rule::Enum(&["Object"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("S3PrefixType", &Node::leaf(&[Rule::Enum(&["Object"])])),
         (
             "Tags",
             &Node {
@@ -15981,12 +11294,7 @@ static S3_ACCESS_GRANT: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_ACCESS_GRANTS_INSTANCE__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_ACCESS_GRANTS_INSTANCE__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "s3")]
 static S3_ACCESS_GRANTS_INSTANCE: Node = Node {
@@ -16005,12 +11313,7 @@ static S3_ACCESS_GRANTS_INSTANCE: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_ACCESS_GRANTS_LOCATION__TAG: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_ACCESS_GRANTS_LOCATION__TAG: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "s3")]
 static S3_ACCESS_GRANTS_LOCATION: Node = Node {
@@ -16018,12 +11321,7 @@ static S3_ACCESS_GRANTS_LOCATION: Node = Node {
     props: &[
         (
             "IamRoleArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
         (
             "Tags",
@@ -16045,22 +11343,9 @@ static S3_ACCESS_POINT__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
-        (
-            "Value",
-            &Node {
-                rules: &[Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Value", &Node::leaf(&[Rule::MaxLength(256)])),
     ],
     items: None,
     values: None,
@@ -16071,12 +11356,7 @@ static S3_ACCESS_POINT__VPC_CONFIGURATION: Node = Node {
     rules: &[],
     props: &[(
         "VpcId",
-        &Node {
-            rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
     )],
     items: None,
     values: None,
@@ -16088,34 +11368,19 @@ static S3_ACCESS_POINT: Node = Node {
     props: &[
         (
             "Bucket",
-            &Node {
-                rules: &[Rule::MinLength(3), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(3), Rule::MaxLength(255)]),
         ),
         (
             "BucketAccountId",
-            &Node {
-                rules: &[Rule::MaxLength(64), Rule::Pattern("^\\d{12}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MaxLength(64), Rule::Pattern("^\\d{12}$")]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(50),
-                    Rule::Pattern("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(50),
+                Rule::Pattern("^[a-z0-9]([a-z0-9\\-]*[a-z0-9])?$"),
+            ]),
         ),
         (
             "Tags",
@@ -16137,12 +11402,7 @@ static S3_BUCKET__ACCELERATE_CONFIGURATION: Node = Node {
     rules: &[Rule::Required(&["AccelerationStatus"])],
     props: &[(
         "AccelerationStatus",
-        &Node {
-            rules: &[Rule::Enum(&["Enabled", "Suspended"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["Enabled", "Suspended"])]),
     )],
     items: None,
     values: None,
@@ -16188,24 +11448,14 @@ static S3_BUCKET__DESTINATION: Node = Node {
     rules: &[Rule::Required(&["BucketArn", "Format"])],
     props: &[(
         "Format",
-        &Node {
-            rules: &[Rule::Enum(&["CSV", "ORC", "Parquet"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["CSV", "ORC", "Parquet"])]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET__TAG_FILTER: Node = Node {
-    rules: &[Rule::Required(&["Value", "Key"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_BUCKET__TAG_FILTER: Node = Node::leaf(&[Rule::Required(&["Value", "Key"])]);
 
 #[cfg(feature = "s3")]
 static S3_BUCKET__BUCKET_ENCRYPTION: Node = Node {
@@ -16248,12 +11498,7 @@ static S3_BUCKET__BLOCKED_ENCRYPTION_TYPES: Node = Node {
         &Node {
             rules: &[],
             props: &[],
-            items: Some(&Node {
-                rules: &[Rule::Enum(&["NONE", "SSE-C"])],
-                props: &[],
-                items: None,
-                values: None,
-            }),
+            items: Some(&Node::leaf(&[Rule::Enum(&["NONE", "SSE-C"])])),
             values: None,
         },
     )],
@@ -16266,12 +11511,7 @@ static S3_BUCKET__SERVER_SIDE_ENCRYPTION_BY_DEFAULT: Node = Node {
     rules: &[Rule::Required(&["SSEAlgorithm"])],
     props: &[(
         "SSEAlgorithm",
-        &Node {
-            rules: &[Rule::Enum(&["aws:kms", "AES256", "aws:kms:dsse"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["aws:kms", "AES256", "aws:kms:dsse"])]),
     )],
     items: None,
     values: None,
@@ -16302,33 +11542,14 @@ static S3_BUCKET__CORS_RULE: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Enum(&["GET", "PUT", "HEAD", "POST", "DELETE"])],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Enum(&[
+                    "GET", "PUT", "HEAD", "POST", "DELETE",
+                ])])),
                 values: None,
             },
         ),
-        (
-            "Id",
-            &Node {
-                rules: &[Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "MaxAge",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Id", &Node::leaf(&[Rule::MaxLength(255)])),
+        ("MaxAge", &Node::leaf(&[Rule::Minimum(0.0)])),
     ],
     items: None,
     values: None,
@@ -16340,12 +11561,7 @@ static S3_BUCKET__INTELLIGENT_TIERING_CONFIGURATION: Node = Node {
     props: &[
         (
             "Status",
-            &Node {
-                rules: &[Rule::Enum(&["Disabled", "Enabled"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Disabled", "Enabled"])]),
         ),
         (
             "TagFilters",
@@ -16375,12 +11591,7 @@ static S3_BUCKET__TIERING: Node = Node {
     rules: &[Rule::Required(&["AccessTier", "Days"])],
     props: &[(
         "AccessTier",
-        &Node {
-            rules: &[Rule::Enum(&["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["ARCHIVE_ACCESS", "DEEP_ARCHIVE_ACCESS"])]),
     )],
     items: None,
     values: None,
@@ -16399,55 +11610,40 @@ static S3_BUCKET__INVENTORY_CONFIGURATION: Node = Node {
         ("Destination", &S3_BUCKET__DESTINATION),
         (
             "IncludedObjectVersions",
-            &Node {
-                rules: &[Rule::Enum(&["All", "Current"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["All", "Current"])]),
         ),
         (
             "OptionalFields",
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Enum(&[
-                        "Size",
-                        "LastModifiedDate",
-                        "StorageClass",
-                        "ETag",
-                        "IsMultipartUploaded",
-                        "ReplicationStatus",
-                        "EncryptionStatus",
-                        "ObjectLockRetainUntilDate",
-                        "ObjectLockMode",
-                        "ObjectLockLegalHoldStatus",
-                        "ObjectLockEventHoldStatus",
-                        "ObjectLockEventHoldDuration",
-                        "IntelligentTieringAccessTier",
-                        "BucketKeyStatus",
-                        "ChecksumAlgorithm",
-                        "ObjectAccessControlList",
-                        "ObjectOwner",
-                        "LifecycleExpirationDate",
-                        "IntelligentTieringReferenceDate",
-                    ])],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::Enum(&[
+                    "Size",
+                    "LastModifiedDate",
+                    "StorageClass",
+                    "ETag",
+                    "IsMultipartUploaded",
+                    "ReplicationStatus",
+                    "EncryptionStatus",
+                    "ObjectLockRetainUntilDate",
+                    "ObjectLockMode",
+                    "ObjectLockLegalHoldStatus",
+                    "ObjectLockEventHoldStatus",
+                    "ObjectLockEventHoldDuration",
+                    "IntelligentTieringAccessTier",
+                    "BucketKeyStatus",
+                    "ChecksumAlgorithm",
+                    "ObjectAccessControlList",
+                    "ObjectOwner",
+                    "LifecycleExpirationDate",
+                    "IntelligentTieringReferenceDate",
+                ])])),
                 values: None,
             },
         ),
         (
             "ScheduleFrequency",
-            &Node {
-                rules: &[Rule::Enum(&["Daily", "Weekly"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Daily", "Weekly"])]),
         ),
     ],
     items: None,
@@ -16469,15 +11665,10 @@ static S3_BUCKET__LIFECYCLE_CONFIGURATION: Node = Node {
         ),
         (
             "TransitionDefaultMinimumObjectSize",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "varies_by_storage_class",
-                    "all_storage_classes_128K",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "varies_by_storage_class",
+                "all_storage_classes_128K",
+            ])]),
         ),
     ],
     items: None,
@@ -16485,58 +11676,41 @@ static S3_BUCKET__LIFECYCLE_CONFIGURATION: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET__RULE: Node = Node { rules: &[Rule::Required(&["Status"])], props: &[("AbortIncompleteMultipartUpload", &S3_BUCKET__ABORT_INCOMPLETE_MULTIPART_UPLOAD), ("ExpirationDate", &Node { rules: &[Rule::Pattern("^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")], props: &[], items: None, values: None }), ("Id", &Node { rules: &[Rule::MaxLength(255)], props: &[], items: None, values: None }), ("NoncurrentVersionExpiration", &S3_BUCKET__NONCURRENT_VERSION_EXPIRATION), ("NoncurrentVersionTransition", &S3_BUCKET__NONCURRENT_VERSION_TRANSITION), ("NoncurrentVersionTransitions", &Node { rules: &[], props: &[], items: Some(&S3_BUCKET__NONCURRENT_VERSION_TRANSITION), values: None }), ("ObjectSizeGreaterThan", &Node { rules: &[Rule::MaxLength(20), Rule::Pattern("[0-9]+")], props: &[], items: None, values: None }), ("ObjectSizeLessThan", &Node { rules: &[Rule::MaxLength(20), Rule::Pattern("[0-9]+")], props: &[], items: None, values: None }), ("Status", &Node { rules: &[Rule::Enum(&["Enabled", "Disabled"])], props: &[], items: None, values: None }), ("TagFilters", &Node { rules: &[], props: &[], items: Some(&S3_BUCKET__TAG_FILTER), values: None }), ("Transition", &S3_BUCKET__TRANSITION), ("Transitions", &Node { rules: &[], props: &[], items: Some(&S3_BUCKET__TRANSITION), values: None })], items: None, values: None };
+static S3_BUCKET__RULE: Node = Node { rules: &[Rule::Required(&["Status"])], props: &[("AbortIncompleteMultipartUpload", &S3_BUCKET__ABORT_INCOMPLETE_MULTIPART_UPLOAD), ("ExpirationDate", &Node::leaf(&[Rule::Pattern("^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")])), ("Id", &Node::leaf(&[Rule::MaxLength(255)])), ("NoncurrentVersionExpiration", &S3_BUCKET__NONCURRENT_VERSION_EXPIRATION), ("NoncurrentVersionTransition", &S3_BUCKET__NONCURRENT_VERSION_TRANSITION), ("NoncurrentVersionTransitions", &Node { rules: &[], props: &[], items: Some(&S3_BUCKET__NONCURRENT_VERSION_TRANSITION), values: None }), ("ObjectSizeGreaterThan", &Node::leaf(&[Rule::MaxLength(20), Rule::Pattern("[0-9]+")])), ("ObjectSizeLessThan", &Node::leaf(&[Rule::MaxLength(20), Rule::Pattern("[0-9]+")])), ("Status", &Node::leaf(&[Rule::Enum(&["Enabled", "Disabled"])])), ("TagFilters", &Node { rules: &[], props: &[], items: Some(&S3_BUCKET__TAG_FILTER), values: None }), ("Transition", &S3_BUCKET__TRANSITION), ("Transitions", &Node { rules: &[], props: &[], items: Some(&S3_BUCKET__TRANSITION), values: None })], items: None, values: None };
 
 #[cfg(feature = "s3")]
 static S3_BUCKET__ABORT_INCOMPLETE_MULTIPART_UPLOAD: Node = Node {
     rules: &[Rule::Required(&["DaysAfterInitiation"])],
-    props: &[(
-        "DaysAfterInitiation",
-        &Node {
-            rules: &[Rule::Minimum(0.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("DaysAfterInitiation", &Node::leaf(&[Rule::Minimum(0.0)]))],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET__NONCURRENT_VERSION_EXPIRATION: Node = Node {
-    rules: &[Rule::Required(&["NoncurrentDays"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_BUCKET__NONCURRENT_VERSION_EXPIRATION: Node =
+    Node::leaf(&[Rule::Required(&["NoncurrentDays"])]);
 
 #[cfg(feature = "s3")]
 static S3_BUCKET__NONCURRENT_VERSION_TRANSITION: Node = Node {
     rules: &[Rule::Required(&["StorageClass", "TransitionInDays"])],
     props: &[(
         "StorageClass",
-        &Node {
-            rules: &[Rule::Enum(&[
-                "DEEP_ARCHIVE",
-                "GLACIER",
-                "Glacier",
-                "GLACIER_IR",
-                "INTELLIGENT_TIERING",
-                "ONEZONE_IA",
-                "STANDARD_IA",
-            ])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&[
+            "DEEP_ARCHIVE",
+            "GLACIER",
+            "Glacier",
+            "GLACIER_IR",
+            "INTELLIGENT_TIERING",
+            "ONEZONE_IA",
+            "STANDARD_IA",
+        ])]),
     )],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET__TRANSITION: Node = Node { rules: &[Rule::Required(&["StorageClass"])], props: &[("StorageClass", &Node { rules: &[Rule::Enum(&["DEEP_ARCHIVE", "GLACIER", "Glacier", "GLACIER_IR", "INTELLIGENT_TIERING", "ONEZONE_IA", "STANDARD_IA"])], props: &[], items: None, values: None }), ("TransitionDate", &Node { rules: &[Rule::Pattern("^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")], props: &[], items: None, values: None })], items: None, values: None };
+static S3_BUCKET__TRANSITION: Node = Node { rules: &[Rule::Required(&["StorageClass"])], props: &[("StorageClass", &Node::leaf(&[Rule::Enum(&["DEEP_ARCHIVE", "GLACIER", "Glacier", "GLACIER_IR", "INTELLIGENT_TIERING", "ONEZONE_IA", "STANDARD_IA"])])), ("TransitionDate", &Node::leaf(&[Rule::Pattern("^(\\d{4})-(0[0-9]|1[0-2])-([0-2]\\d|3[01])T([01]\\d|2[0-4]):([0-5]\\d):([0-6]\\d)((\\.\\d{3})?)Z$")]))], items: None, values: None };
 
 #[cfg(feature = "s3")]
 static S3_BUCKET__METADATA_CONFIGURATION: Node = Node {
@@ -16566,12 +11740,7 @@ static S3_BUCKET__ANNOTATION_TABLE_CONFIGURATION: Node = Node {
     props: &[
         (
             "ConfigurationState",
-            &Node {
-                rules: &[Rule::Enum(&["ENABLED", "DISABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED"])]),
         ),
         (
             "EncryptionConfiguration",
@@ -16586,23 +11755,10 @@ static S3_BUCKET__ANNOTATION_TABLE_CONFIGURATION: Node = Node {
 static S3_BUCKET__METADATA_TABLE_ENCRYPTION_CONFIGURATION: Node = Node {
     rules: &[Rule::Required(&["SseAlgorithm"])],
     props: &[
-        (
-            "KmsKeyArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::KMS::Key.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("KmsKeyArn", &Node::leaf(&[Rule::Arn("AWS::KMS::Key.Arn")])),
         (
             "SseAlgorithm",
-            &Node {
-                rules: &[Rule::Enum(&["aws:kms", "AES256"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["aws:kms", "AES256"])]),
         ),
     ],
     items: None,
@@ -16614,12 +11770,7 @@ static S3_BUCKET__METADATA_DESTINATION: Node = Node {
     rules: &[Rule::Required(&["TableBucketType"])],
     props: &[(
         "TableBucketType",
-        &Node {
-            rules: &[Rule::Enum(&["aws", "customer"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["aws", "customer"])]),
     )],
     items: None,
     values: None,
@@ -16631,12 +11782,7 @@ static S3_BUCKET__INVENTORY_TABLE_CONFIGURATION: Node = Node {
     props: &[
         (
             "ConfigurationState",
-            &Node {
-                rules: &[Rule::Enum(&["ENABLED", "DISABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED"])]),
         ),
         (
             "EncryptionConfiguration",
@@ -16666,12 +11812,7 @@ static S3_BUCKET__RECORD_EXPIRATION: Node = Node {
     rules: &[Rule::Required(&["Expiration"])],
     props: &[(
         "Expiration",
-        &Node {
-            rules: &[Rule::Enum(&["ENABLED", "DISABLED"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED"])]),
     )],
     items: None,
     values: None,
@@ -16686,12 +11827,8 @@ static S3_BUCKET__METADATA_TABLE_CONFIGURATION: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET__S3_TABLES_DESTINATION: Node = Node {
-    rules: &[Rule::Required(&["TableBucketArn", "TableName"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_BUCKET__S3_TABLES_DESTINATION: Node =
+    Node::leaf(&[Rule::Required(&["TableBucketArn", "TableName"])]);
 
 #[cfg(feature = "s3")]
 static S3_BUCKET__METRICS_CONFIGURATION: Node = Node {
@@ -16750,12 +11887,8 @@ static S3_BUCKET__NOTIFICATION_CONFIGURATION: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET__EVENT_BRIDGE_CONFIGURATION: Node = Node {
-    rules: &[Rule::Required(&["EventBridgeEnabled"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_BUCKET__EVENT_BRIDGE_CONFIGURATION: Node =
+    Node::leaf(&[Rule::Required(&["EventBridgeEnabled"])]);
 
 #[cfg(feature = "s3")]
 static S3_BUCKET__LAMBDA_CONFIGURATION: Node = Node {
@@ -16792,15 +11925,7 @@ static S3_BUCKET__S3_KEY_FILTER: Node = Node {
 #[cfg(feature = "s3")]
 static S3_BUCKET__FILTER_RULE: Node = Node {
     rules: &[Rule::Required(&["Value", "Name"])],
-    props: &[(
-        "Name",
-        &Node {
-            rules: &[Rule::MaxLength(1024)],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Name", &Node::leaf(&[Rule::MaxLength(1024)]))],
     items: None,
     values: None,
 };
@@ -16827,12 +11952,7 @@ static S3_BUCKET__OBJECT_LOCK_CONFIGURATION: Node = Node {
     props: &[
         (
             "ObjectLockEnabled",
-            &Node {
-                rules: &[Rule::Enum(&["Enabled"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Enabled"])]),
         ),
         ("Rule", &S3_BUCKET__OBJECT_LOCK_RULE),
     ],
@@ -16853,12 +11973,7 @@ static S3_BUCKET__DEFAULT_RETENTION: Node = Node {
     rules: &[],
     props: &[(
         "Mode",
-        &Node {
-            rules: &[Rule::Enum(&["COMPLIANCE", "GOVERNANCE"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["COMPLIANCE", "GOVERNANCE"])]),
     )],
     items: None,
     values: None,
@@ -16885,16 +12000,11 @@ static S3_BUCKET__OWNERSHIP_CONTROLS_RULE: Node = Node {
     rules: &[],
     props: &[(
         "ObjectOwnership",
-        &Node {
-            rules: &[Rule::Enum(&[
-                "ObjectWriter",
-                "BucketOwnerPreferred",
-                "BucketOwnerEnforced",
-            ])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&[
+            "ObjectWriter",
+            "BucketOwnerPreferred",
+            "BucketOwnerEnforced",
+        ])]),
     )],
     items: None,
     values: None,
@@ -16926,36 +12036,15 @@ static S3_BUCKET__REPLICATION_RULE: Node = Node {
         ),
         ("Destination", &S3_BUCKET__REPLICATION_DESTINATION),
         ("Filter", &S3_BUCKET__REPLICATION_RULE_FILTER),
-        (
-            "Id",
-            &Node {
-                rules: &[Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "Prefix",
-            &Node {
-                rules: &[Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Id", &Node::leaf(&[Rule::MaxLength(255)])),
+        ("Prefix", &Node::leaf(&[Rule::MaxLength(1024)])),
         (
             "SourceSelectionCriteria",
             &S3_BUCKET__SOURCE_SELECTION_CRITERIA,
         ),
         (
             "Status",
-            &Node {
-                rules: &[Rule::Enum(&["Disabled", "Enabled"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Disabled", "Enabled"])]),
         ),
     ],
     items: None,
@@ -16967,12 +12056,7 @@ static S3_BUCKET__DELETE_MARKER_REPLICATION: Node = Node {
     rules: &[],
     props: &[(
         "Status",
-        &Node {
-            rules: &[Rule::Enum(&["Disabled", "Enabled"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["Disabled", "Enabled"])]),
     )],
     items: None,
     values: None,
@@ -16994,21 +12078,16 @@ static S3_BUCKET__REPLICATION_DESTINATION: Node = Node {
         ("ReplicationTime", &S3_BUCKET__REPLICATION_TIME),
         (
             "StorageClass",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "DEEP_ARCHIVE",
-                    "GLACIER",
-                    "GLACIER_IR",
-                    "INTELLIGENT_TIERING",
-                    "ONEZONE_IA",
-                    "REDUCED_REDUNDANCY",
-                    "STANDARD",
-                    "STANDARD_IA",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "DEEP_ARCHIVE",
+                "GLACIER",
+                "GLACIER_IR",
+                "INTELLIGENT_TIERING",
+                "ONEZONE_IA",
+                "REDUCED_REDUNDANCY",
+                "STANDARD",
+                "STANDARD_IA",
+            ])]),
         ),
     ],
     items: None,
@@ -17018,26 +12097,14 @@ static S3_BUCKET__REPLICATION_DESTINATION: Node = Node {
 #[cfg(feature = "s3")]
 static S3_BUCKET__ACCESS_CONTROL_TRANSLATION: Node = Node {
     rules: &[Rule::Required(&["Owner"])],
-    props: &[(
-        "Owner",
-        &Node {
-            rules: &[Rule::Enum(&["Destination"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Owner", &Node::leaf(&[Rule::Enum(&["Destination"])]))],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET__ENCRYPTION_CONFIGURATION: Node = Node {
-    rules: &[Rule::Required(&["ReplicaKmsKeyID"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_BUCKET__ENCRYPTION_CONFIGURATION: Node =
+    Node::leaf(&[Rule::Required(&["ReplicaKmsKeyID"])]);
 
 #[cfg(feature = "s3")]
 static S3_BUCKET__METRICS: Node = Node {
@@ -17046,12 +12113,7 @@ static S3_BUCKET__METRICS: Node = Node {
         ("EventThreshold", &S3_BUCKET__REPLICATION_TIME_VALUE),
         (
             "Status",
-            &Node {
-                rules: &[Rule::Enum(&["Disabled", "Enabled"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Disabled", "Enabled"])]),
         ),
     ],
     items: None,
@@ -17059,12 +12121,7 @@ static S3_BUCKET__METRICS: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET__REPLICATION_TIME_VALUE: Node = Node {
-    rules: &[Rule::Required(&["Minutes"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_BUCKET__REPLICATION_TIME_VALUE: Node = Node::leaf(&[Rule::Required(&["Minutes"])]);
 
 #[cfg(feature = "s3")]
 static S3_BUCKET__REPLICATION_TIME: Node = Node {
@@ -17072,12 +12129,7 @@ static S3_BUCKET__REPLICATION_TIME: Node = Node {
     props: &[
         (
             "Status",
-            &Node {
-                rules: &[Rule::Enum(&["Disabled", "Enabled"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Disabled", "Enabled"])]),
         ),
         ("Time", &S3_BUCKET__REPLICATION_TIME_VALUE),
     ],
@@ -17131,12 +12183,7 @@ static S3_BUCKET__REPLICA_MODIFICATIONS: Node = Node {
     rules: &[Rule::Required(&["Status"])],
     props: &[(
         "Status",
-        &Node {
-            rules: &[Rule::Enum(&["Enabled", "Disabled"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["Enabled", "Disabled"])]),
     )],
     items: None,
     values: None,
@@ -17147,12 +12194,7 @@ static S3_BUCKET__SSE_KMS_ENCRYPTED_OBJECTS: Node = Node {
     rules: &[Rule::Required(&["Status"])],
     props: &[(
         "Status",
-        &Node {
-            rules: &[Rule::Enum(&["Disabled", "Enabled"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["Disabled", "Enabled"])]),
     )],
     items: None,
     values: None,
@@ -17164,22 +12206,9 @@ static S3_BUCKET__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
-        (
-            "Value",
-            &Node {
-                rules: &[Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Value", &Node::leaf(&[Rule::MaxLength(256)])),
     ],
     items: None,
     values: None,
@@ -17190,12 +12219,7 @@ static S3_BUCKET__VERSIONING_CONFIGURATION: Node = Node {
     rules: &[Rule::Required(&["Status"])],
     props: &[(
         "Status",
-        &Node {
-            rules: &[Rule::Enum(&["Enabled", "Suspended"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["Enabled", "Suspended"])]),
     )],
     items: None,
     values: None,
@@ -17226,15 +12250,7 @@ static S3_BUCKET__WEBSITE_CONFIGURATION: Node = Node {
 #[cfg(feature = "s3")]
 static S3_BUCKET__REDIRECT_ALL_REQUESTS_TO: Node = Node {
     rules: &[Rule::Required(&["HostName"])],
-    props: &[(
-        "Protocol",
-        &Node {
-            rules: &[Rule::Enum(&["http", "https"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Protocol", &Node::leaf(&[Rule::Enum(&["http", "https"])]))],
     items: None,
     values: None,
 };
@@ -17253,29 +12269,16 @@ static S3_BUCKET__ROUTING_RULE: Node = Node {
 #[cfg(feature = "s3")]
 static S3_BUCKET__REDIRECT_RULE: Node = Node {
     rules: &[],
-    props: &[(
-        "Protocol",
-        &Node {
-            rules: &[Rule::Enum(&["http", "https"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("Protocol", &Node::leaf(&[Rule::Enum(&["http", "https"])]))],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET__ROUTING_RULE_CONDITION: Node = Node {
-    rules: &[Rule::AnyOfRequired(&[
-        &["HttpErrorCodeReturnedEquals"],
-        &["KeyPrefixEquals"],
-    ])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_BUCKET__ROUTING_RULE_CONDITION: Node = Node::leaf(&[Rule::AnyOfRequired(&[
+    &["HttpErrorCodeReturnedEquals"],
+    &["KeyPrefixEquals"],
+])]);
 
 #[cfg(feature = "s3")]
 static S3_BUCKET: Node = Node {
@@ -17283,12 +12286,7 @@ static S3_BUCKET: Node = Node {
     props: &[
         (
             "AbacStatus",
-            &Node {
-                rules: &[Rule::Enum(&["Enabled", "Disabled"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Enabled", "Disabled"])]),
         ),
         (
             "AccelerateConfiguration",
@@ -17296,21 +12294,16 @@ static S3_BUCKET: Node = Node {
         ),
         (
             "AccessControl",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "AuthenticatedRead",
-                    "AwsExecRead",
-                    "BucketOwnerFullControl",
-                    "BucketOwnerRead",
-                    "LogDeliveryWrite",
-                    "Private",
-                    "PublicRead",
-                    "PublicReadWrite",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "AuthenticatedRead",
+                "AwsExecRead",
+                "BucketOwnerFullControl",
+                "BucketOwnerRead",
+                "LogDeliveryWrite",
+                "Private",
+                "PublicRead",
+                "PublicReadWrite",
+            ])]),
         ),
         (
             "AnalyticsConfigurations",
@@ -17324,24 +12317,14 @@ static S3_BUCKET: Node = Node {
         ("BucketEncryption", &S3_BUCKET__BUCKET_ENCRYPTION),
         (
             "BucketName",
-            &Node {
-                rules: &[
-                    Rule::MaxLength(63),
-                    Rule::Pattern("^([a-z0-9][a-z0-9.-]*[a-z0-9])?$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MaxLength(63),
+                Rule::Pattern("^([a-z0-9][a-z0-9.-]*[a-z0-9])?$"),
+            ]),
         ),
         (
             "BucketNamespace",
-            &Node {
-                rules: &[Rule::Enum(&["global", "account-regional"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["global", "account-regional"])]),
         ),
         ("CorsConfiguration", &S3_BUCKET__CORS_CONFIGURATION),
         (
@@ -17413,12 +12396,7 @@ static S3_BUCKET: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_BUCKET_POLICY: Node = Node {
-    rules: &[Rule::Required(&["Bucket", "PolicyDocument"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_BUCKET_POLICY: Node = Node::leaf(&[Rule::Required(&["Bucket", "PolicyDocument"])]);
 
 #[cfg(feature = "s3")]
 static S3_MULTI_REGION_ACCESS_POINT__REGION: Node = Node {
@@ -17426,29 +12404,19 @@ static S3_MULTI_REGION_ACCESS_POINT__REGION: Node = Node {
     props: &[
         (
             "Bucket",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(63),
-                    Rule::Pattern("^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(63),
+                Rule::Pattern("^[a-z0-9][a-z0-9//.//-]*[a-z0-9]$"),
+            ]),
         ),
         (
             "BucketAccountId",
-            &Node {
-                rules: &[
-                    Rule::MinLength(12),
-                    Rule::MaxLength(12),
-                    Rule::Pattern("^[0-9]{12}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(12),
+                Rule::MaxLength(12),
+                Rule::Pattern("^[0-9]{12}$"),
+            ]),
         ),
     ],
     items: None,
@@ -17461,16 +12429,11 @@ static S3_MULTI_REGION_ACCESS_POINT: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(50),
-                    Rule::Pattern("^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(50),
+                Rule::Pattern("^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$"),
+            ]),
         ),
         (
             "Regions",
@@ -17491,16 +12454,11 @@ static S3_MULTI_REGION_ACCESS_POINT_POLICY: Node = Node {
     rules: &[Rule::Required(&["Policy", "MrapName"])],
     props: &[(
         "MrapName",
-        &Node {
-            rules: &[
-                Rule::MinLength(3),
-                Rule::MaxLength(50),
-                Rule::Pattern("^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(3),
+            Rule::MaxLength(50),
+            Rule::Pattern("^[a-z0-9][-a-z0-9]{1,48}[a-z0-9]$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -17519,16 +12477,11 @@ static S3_STORAGE_LENS__STORAGE_LENS_CONFIGURATION: Node = Node {
         ),
         (
             "Id",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[a-zA-Z0-9\\-_.]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[a-zA-Z0-9\\-_.]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -17552,20 +12505,10 @@ static S3_STORAGE_LENS__BUCKET_LEVEL: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_STORAGE_LENS__PREFIX_LEVEL: Node = Node {
-    rules: &[Rule::Required(&["StorageMetrics"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_STORAGE_LENS__PREFIX_LEVEL: Node = Node::leaf(&[Rule::Required(&["StorageMetrics"])]);
 
 #[cfg(feature = "s3")]
-static S3_STORAGE_LENS__AWS_ORG: Node = Node {
-    rules: &[Rule::Required(&["Arn"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_STORAGE_LENS__AWS_ORG: Node = Node::leaf(&[Rule::Required(&["Arn"])]);
 
 #[cfg(feature = "s3")]
 static S3_STORAGE_LENS__DATA_EXPORT: Node = Node {
@@ -17586,12 +12529,7 @@ static S3_STORAGE_LENS__DATA_EXPORT: Node = Node {
 };
 
 #[cfg(feature = "s3")]
-static S3_STORAGE_LENS__CLOUD_WATCH_METRICS: Node = Node {
-    rules: &[Rule::Required(&["IsEnabled"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_STORAGE_LENS__CLOUD_WATCH_METRICS: Node = Node::leaf(&[Rule::Required(&["IsEnabled"])]);
 
 #[cfg(feature = "s3")]
 static S3_STORAGE_LENS__S3_BUCKET_DESTINATION: Node = Node {
@@ -17602,36 +12540,16 @@ static S3_STORAGE_LENS__S3_BUCKET_DESTINATION: Node = Node {
         "Arn",
     ])],
     props: &[
-        (
-            "Format",
-            &Node {
-                rules: &[Rule::Enum(&["CSV", "Parquet"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "OutputSchemaVersion",
-            &Node {
-                rules: &[Rule::Enum(&["V_1"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Format", &Node::leaf(&[Rule::Enum(&["CSV", "Parquet"])])),
+        ("OutputSchemaVersion", &Node::leaf(&[Rule::Enum(&["V_1"])])),
     ],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "s3")]
-static S3_STORAGE_LENS__STORAGE_LENS_TABLE_DESTINATION: Node = Node {
-    rules: &[Rule::Required(&["IsEnabled"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static S3_STORAGE_LENS__STORAGE_LENS_TABLE_DESTINATION: Node =
+    Node::leaf(&[Rule::Required(&["IsEnabled"])]);
 
 #[cfg(feature = "s3")]
 static S3_STORAGE_LENS__STORAGE_LENS_EXPANDED_PREFIXES_DATA_EXPORT: Node = Node {
@@ -17656,21 +12574,11 @@ static S3_STORAGE_LENS__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(127)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(127)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
     ],
     items: None,
@@ -17709,12 +12617,7 @@ static S3_STORAGE_LENS_GROUP__FILTER: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -17723,12 +12626,7 @@ static S3_STORAGE_LENS_GROUP__FILTER: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -17758,12 +12656,7 @@ static S3_STORAGE_LENS_GROUP__AND: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -17772,12 +12665,7 @@ static S3_STORAGE_LENS_GROUP__AND: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -17803,21 +12691,11 @@ static S3_STORAGE_LENS_GROUP__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -17828,24 +12706,8 @@ static S3_STORAGE_LENS_GROUP__TAG: Node = Node {
 static S3_STORAGE_LENS_GROUP__MATCH_OBJECT_AGE: Node = Node {
     rules: &[],
     props: &[
-        (
-            "DaysGreaterThan",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "DaysLessThan",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("DaysGreaterThan", &Node::leaf(&[Rule::Minimum(1.0)])),
+        ("DaysLessThan", &Node::leaf(&[Rule::Minimum(1.0)])),
     ],
     items: None,
     values: None,
@@ -17855,24 +12717,8 @@ static S3_STORAGE_LENS_GROUP__MATCH_OBJECT_AGE: Node = Node {
 static S3_STORAGE_LENS_GROUP__MATCH_OBJECT_SIZE: Node = Node {
     rules: &[],
     props: &[
-        (
-            "BytesGreaterThan",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
-        (
-            "BytesLessThan",
-            &Node {
-                rules: &[Rule::Minimum(1.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("BytesGreaterThan", &Node::leaf(&[Rule::Minimum(1.0)])),
+        ("BytesLessThan", &Node::leaf(&[Rule::Minimum(1.0)])),
     ],
     items: None,
     values: None,
@@ -17887,12 +12733,7 @@ static S3_STORAGE_LENS_GROUP__OR: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -17901,12 +12742,7 @@ static S3_STORAGE_LENS_GROUP__OR: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MaxLength(1024)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MaxLength(1024)])),
                 values: None,
             },
         ),
@@ -17933,16 +12769,11 @@ static S3_STORAGE_LENS_GROUP: Node = Node {
         ("Filter", &S3_STORAGE_LENS_GROUP__FILTER),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[a-zA-Z0-9\\-_]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[a-zA-Z0-9\\-_]+$"),
+            ]),
         ),
         (
             "Tags",
@@ -17964,22 +12795,9 @@ static SNS_SUBSCRIPTION: Node = Node {
     props: &[
         (
             "SubscriptionRoleArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
-        (
-            "TopicArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::SNS::Topic.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("TopicArn", &Node::leaf(&[Rule::Arn("AWS::SNS::Topic.Arn")])),
     ],
     items: None,
     values: None,
@@ -17991,36 +12809,21 @@ static SNS_TOPIC__LOGGING_CONFIG: Node = Node {
     props: &[
         (
             "FailureFeedbackRoleArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
         (
             "Protocol",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "http/s",
-                    "sqs",
-                    "lambda",
-                    "firehose",
-                    "application",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "http/s",
+                "sqs",
+                "lambda",
+                "firehose",
+                "application",
+            ])]),
         ),
         (
             "SuccessFeedbackRoleArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
     ],
     items: None,
@@ -18028,12 +12831,7 @@ static SNS_TOPIC__LOGGING_CONFIG: Node = Node {
 };
 
 #[cfg(feature = "sns")]
-static SNS_TOPIC__SUBSCRIPTION: Node = Node {
-    rules: &[Rule::Required(&["Endpoint", "Protocol"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static SNS_TOPIC__SUBSCRIPTION: Node = Node::leaf(&[Rule::Required(&["Endpoint", "Protocol"])]);
 
 #[cfg(feature = "sns")]
 static SNS_TOPIC__TAG: Node = Node {
@@ -18041,21 +12839,11 @@ static SNS_TOPIC__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -18077,12 +12865,7 @@ static SNS_TOPIC: Node = Node {
         ),
         (
             "MaximumMessageSize",
-            &Node {
-                rules: &[Rule::Minimum(1024.0), Rule::Maximum(1048576.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1024.0), Rule::Maximum(1048576.0)]),
         ),
         (
             "Subscription",
@@ -18102,15 +12885,7 @@ static SNS_TOPIC: Node = Node {
                 values: None,
             },
         ),
-        (
-            "TopicName",
-            &Node {
-                rules: &[Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("TopicName", &Node::leaf(&[Rule::MaxLength(256)])),
     ],
     items: None,
     values: None,
@@ -18119,26 +12894,13 @@ static SNS_TOPIC: Node = Node {
 #[cfg(feature = "sns")]
 static SNS_TOPIC_INLINE_POLICY: Node = Node {
     rules: &[Rule::Required(&["PolicyDocument", "TopicArn"])],
-    props: &[(
-        "TopicArn",
-        &Node {
-            rules: &[Rule::Arn("AWS::SNS::Topic.Arn")],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("TopicArn", &Node::leaf(&[Rule::Arn("AWS::SNS::Topic.Arn")]))],
     items: None,
     values: None,
 };
 
 #[cfg(feature = "sns")]
-static SNS_TOPIC_POLICY: Node = Node {
-    rules: &[Rule::Required(&["PolicyDocument", "Topics"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static SNS_TOPIC_POLICY: Node = Node::leaf(&[Rule::Required(&["PolicyDocument", "Topics"])]);
 
 #[cfg(feature = "sqs")]
 static SQS_QUEUE__TAG: Node = Node {
@@ -18146,21 +12908,11 @@ static SQS_QUEUE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -18173,48 +12925,23 @@ static SQS_QUEUE: Node = Node {
     props: &[
         (
             "DelaySeconds",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(900.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(900.0)]),
         ),
         (
             "KmsDataKeyReusePeriodSeconds",
-            &Node {
-                rules: &[Rule::Minimum(60.0), Rule::Maximum(86400.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(60.0), Rule::Maximum(86400.0)]),
         ),
         (
             "MaximumMessageSize",
-            &Node {
-                rules: &[Rule::Minimum(1024.0), Rule::Maximum(1048576.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1024.0), Rule::Maximum(1048576.0)]),
         ),
         (
             "MessageRetentionPeriod",
-            &Node {
-                rules: &[Rule::Minimum(60.0), Rule::Maximum(1209600.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(60.0), Rule::Maximum(1209600.0)]),
         ),
         (
             "ReceiveMessageWaitTimeSeconds",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(20.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(20.0)]),
         ),
         (
             "Tags",
@@ -18227,12 +12954,7 @@ static SQS_QUEUE: Node = Node {
         ),
         (
             "VisibilityTimeout",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(43200.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(43200.0)]),
         ),
     ],
     items: None,
@@ -18240,20 +12962,10 @@ static SQS_QUEUE: Node = Node {
 };
 
 #[cfg(feature = "sqs")]
-static SQS_QUEUE_INLINE_POLICY: Node = Node {
-    rules: &[Rule::Required(&["PolicyDocument", "Queue"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static SQS_QUEUE_INLINE_POLICY: Node = Node::leaf(&[Rule::Required(&["PolicyDocument", "Queue"])]);
 
 #[cfg(feature = "sqs")]
-static SQS_QUEUE_POLICY: Node = Node {
-    rules: &[Rule::Required(&["PolicyDocument", "Queues"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static SQS_QUEUE_POLICY: Node = Node::leaf(&[Rule::Required(&["PolicyDocument", "Queues"])]);
 
 #[cfg(feature = "ssm")]
 static SSM_ASSOCIATION__INSTANCE_ASSOCIATION_OUTPUT_LOCATION: Node = Node {
@@ -18269,30 +12981,15 @@ static SSM_ASSOCIATION__S3_OUTPUT_LOCATION: Node = Node {
     props: &[
         (
             "OutputS3BucketName",
-            &Node {
-                rules: &[Rule::MinLength(3), Rule::MaxLength(63)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(3), Rule::MaxLength(63)]),
         ),
         (
             "OutputS3KeyPrefix",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "OutputS3Region",
-            &Node {
-                rules: &[Rule::MinLength(3), Rule::MaxLength(20)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(3), Rule::MaxLength(20)]),
         ),
     ],
     items: None,
@@ -18305,21 +13002,11 @@ static SSM_ASSOCIATION__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -18332,21 +13019,11 @@ static SSM_ASSOCIATION__TARGET: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(163)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(163)]),
         ),
         (
             "Values",
-            &Node {
-                rules: &[Rule::MinItems(0), Rule::MaxItems(50)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(0), Rule::MaxItems(50)]),
         ),
     ],
     items: None,
@@ -18359,102 +13036,57 @@ static SSM_ASSOCIATION: Node = Node {
     props: &[
         (
             "AssociationDispatchAssumeRole",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("arn:aws(-[^:]+)?:iam::[0-9]{12}:role/.+"),
+            ]),
         ),
         (
             "AssociationName",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$")]),
         ),
         (
             "AutomationTargetParameterName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(50)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(50)]),
         ),
         (
             "ComplianceSeverity",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "CRITICAL",
-                    "HIGH",
-                    "MEDIUM",
-                    "LOW",
-                    "UNSPECIFIED",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "CRITICAL",
+                "HIGH",
+                "MEDIUM",
+                "LOW",
+                "UNSPECIFIED",
+            ])]),
         ),
         (
             "DocumentVersion",
-            &Node {
-                rules: &[Rule::Pattern("([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)")]),
         ),
         (
             "InstanceId",
-            &Node {
-                rules: &[Rule::Pattern("(^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("(^i-(\\w{8}|\\w{17})$)|(^mi-\\w{17}$)")]),
         ),
         (
             "MaxConcurrency",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(7),
-                    Rule::Pattern("^([1-9][0-9]{0,6}|[1-9][0-9]%|[1-9]%|100%)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(7),
+                Rule::Pattern("^([1-9][0-9]{0,6}|[1-9][0-9]%|[1-9]%|100%)$"),
+            ]),
         ),
         (
             "MaxErrors",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(7),
-                    Rule::Pattern("^([1-9][0-9]{0,6}|[0]|[1-9][0-9]%|[0-9]%|100%)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(7),
+                Rule::Pattern("^([1-9][0-9]{0,6}|[0]|[1-9][0-9]%|[0-9]%|100%)$"),
+            ]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9_\\-.:/]{3,200}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9_\\-.:/]{3,200}$")]),
         ),
         (
             "OutputLocation",
@@ -18462,30 +13094,15 @@ static SSM_ASSOCIATION: Node = Node {
         ),
         (
             "ScheduleExpression",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "ScheduleOffset",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(6.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(6.0)]),
         ),
         (
             "SyncCompliance",
-            &Node {
-                rules: &[Rule::Enum(&["AUTO", "MANUAL"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["AUTO", "MANUAL"])]),
         ),
         (
             "Tags",
@@ -18507,12 +13124,7 @@ static SSM_ASSOCIATION: Node = Node {
         ),
         (
             "WaitForSuccessTimeoutSeconds",
-            &Node {
-                rules: &[Rule::Minimum(15.0), Rule::Maximum(172800.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(15.0), Rule::Maximum(172800.0)]),
         ),
     ],
     items: None,
@@ -18536,44 +13148,24 @@ static SSM_CLOUD_CONNECTOR__AZURE_CONFIGURATION: Node = Node {
     props: &[
         (
             "ApplicationDisplayName",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
         (
             "ApplicationId",
-            &Node {
-                rules: &[Rule::Pattern(
-                    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                )],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern(
+                "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+            )]),
         ),
         ("Targets", &SSM_CLOUD_CONNECTOR__CONFIGURATION_TARGETS),
         (
             "TenantDisplayName",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
         (
             "TenantId",
-            &Node {
-                rules: &[Rule::Pattern(
-                    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
-                )],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern(
+                "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+            )]),
         ),
     ],
     items: None,
@@ -18597,7 +13189,27 @@ static SSM_CLOUD_CONNECTOR__CONFIGURATION_TARGETS: Node = Node {
 };
 
 #[cfg(feature = "ssm")]
-static SSM_CLOUD_CONNECTOR__AZURE_SUBSCRIPTION: Node = Node { rules: &[Rule::Required(&["Id"])], props: &[("DisplayName", &Node { rules: &[Rule::MinLength(0), Rule::MaxLength(128)], props: &[], items: None, values: None }), ("Id", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(256), Rule::Pattern("^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")], props: &[], items: None, values: None })], items: None, values: None };
+static SSM_CLOUD_CONNECTOR__AZURE_SUBSCRIPTION: Node = Node {
+    rules: &[Rule::Required(&["Id"])],
+    props: &[
+        (
+            "DisplayName",
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(128)]),
+        ),
+        (
+            "Id",
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern(
+                    "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+                ),
+            ]),
+        ),
+    ],
+    items: None,
+    values: None,
+};
 
 #[cfg(feature = "ssm")]
 static SSM_CLOUD_CONNECTOR__TAG: Node = Node {
@@ -18605,21 +13217,11 @@ static SSM_CLOUD_CONNECTOR__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -18637,16 +13239,11 @@ static SSM_CLOUD_CONNECTOR: Node = Node {
     props: &[
         (
             "ConfigConnectorArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern("^arn:aws(-cn|-us-gov)?:config:[a-z0-9-]+:\\d{12}:connector/.+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern("^arn:aws(-cn|-us-gov)?:config:[a-z0-9-]+:\\d{12}:connector/.+$"),
+            ]),
         ),
         (
             "Configuration",
@@ -18654,34 +13251,19 @@ static SSM_CLOUD_CONNECTOR: Node = Node {
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
         (
             "DisplayName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "RoleArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Arn("AWS::IAM::Role.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Arn("AWS::IAM::Role.Arn"),
+            ]),
         ),
         (
             "Tags",
@@ -18703,37 +13285,22 @@ static SSM_DOCUMENT__ATTACHMENTS_SOURCE: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "SourceUrl",
-                    "S3FileUrl",
-                    "AttachmentReference",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "SourceUrl",
+                "S3FileUrl",
+                "AttachmentReference",
+            ])]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Values",
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(1)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(100000)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(100000)])),
                 values: None,
             },
         ),
@@ -18748,27 +13315,17 @@ static SSM_DOCUMENT__DOCUMENT_REQUIRES: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MaxLength(200),
-                    Rule::Pattern("^[a-zA-Z0-9_\\-.:/]{3,200}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MaxLength(200),
+                Rule::Pattern("^[a-zA-Z0-9_\\-.:/]{3,200}$"),
+            ]),
         ),
         (
             "Version",
-            &Node {
-                rules: &[
-                    Rule::MaxLength(8),
-                    Rule::Pattern("([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MaxLength(8),
+                Rule::Pattern("([$]LATEST|[$]DEFAULT|^[1-9][0-9]*$)"),
+            ]),
         ),
     ],
     items: None,
@@ -18781,21 +13338,11 @@ static SSM_DOCUMENT__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -18815,57 +13362,34 @@ static SSM_DOCUMENT: Node = Node {
                 values: None,
             },
         ),
-        (
-            "Content",
-            &Node {
-                rules: &[Rule::MinLength(1)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Content", &Node::leaf(&[Rule::MinLength(1)])),
         (
             "DocumentFormat",
-            &Node {
-                rules: &[Rule::Enum(&["YAML", "JSON", "TEXT"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["YAML", "JSON", "TEXT"])]),
         ),
         (
             "DocumentType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "ApplicationConfiguration",
-                    "ApplicationConfigurationSchema",
-                    "Automation",
-                    "Automation.ChangeTemplate",
-                    "AutoApprovalPolicy",
-                    "ChangeCalendar",
-                    "CloudFormation",
-                    "Command",
-                    "DeploymentStrategy",
-                    "ManualApprovalPolicy",
-                    "Package",
-                    "Policy",
-                    "ProblemAnalysis",
-                    "ProblemAnalysisTemplate",
-                    "Session",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "ApplicationConfiguration",
+                "ApplicationConfigurationSchema",
+                "Automation",
+                "Automation.ChangeTemplate",
+                "AutoApprovalPolicy",
+                "ChangeCalendar",
+                "CloudFormation",
+                "Command",
+                "DeploymentStrategy",
+                "ManualApprovalPolicy",
+                "Package",
+                "Policy",
+                "ProblemAnalysis",
+                "ProblemAnalysisTemplate",
+                "Session",
+            ])]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$")]),
         ),
         (
             "Requires",
@@ -18887,34 +13411,19 @@ static SSM_DOCUMENT: Node = Node {
         ),
         (
             "TargetType",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(200),
-                    Rule::Pattern("^\\/[\\w\\.\\-\\:\\/]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(200),
+                Rule::Pattern("^\\/[\\w\\.\\-\\:\\/]*$"),
+            ]),
         ),
         (
             "UpdateMethod",
-            &Node {
-                rules: &[Rule::Enum(&["Replace", "NewVersion"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Replace", "NewVersion"])]),
         ),
         (
             "VersionName",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9_\\-.]{1,128}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9_\\-.]{1,128}$")]),
         ),
     ],
     items: None,
@@ -18927,21 +13436,11 @@ static SSM_MAINTENANCE_WINDOW__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -18960,61 +13459,31 @@ static SSM_MAINTENANCE_WINDOW: Node = Node {
     props: &[
         (
             "Cutoff",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(23.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(23.0)]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Duration",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(24.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(24.0)]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$"),
+            ]),
         ),
         (
             "Schedule",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "ScheduleOffset",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(6.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(6.0)]),
         ),
         (
             "Tags",
@@ -19036,21 +13505,11 @@ static SSM_MAINTENANCE_WINDOW_TARGET__TARGETS: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(163)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(163)]),
         ),
         (
             "Values",
-            &Node {
-                rules: &[Rule::MinItems(0), Rule::MaxItems(50)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(0), Rule::MaxItems(50)]),
         ),
     ],
     items: None,
@@ -19063,43 +13522,23 @@ static SSM_MAINTENANCE_WINDOW_TARGET: Node = Node {
     props: &[
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$"),
+            ]),
         ),
         (
             "OwnerInformation",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "ResourceType",
-            &Node {
-                rules: &[Rule::Enum(&["INSTANCE", "RESOURCE_GROUP"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["INSTANCE", "RESOURCE_GROUP"])]),
         ),
         (
             "Targets",
@@ -19112,16 +13551,11 @@ static SSM_MAINTENANCE_WINDOW_TARGET: Node = Node {
         ),
         (
             "WindowId",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(20),
-                    Rule::Pattern("^mw-[0-9a-f]{17}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(20),
+                Rule::Pattern("^mw-[0-9a-f]{17}$"),
+            ]),
         ),
     ],
     items: None,
@@ -19129,12 +13563,8 @@ static SSM_MAINTENANCE_WINDOW_TARGET: Node = Node {
 };
 
 #[cfg(feature = "ssm")]
-static SSM_MAINTENANCE_WINDOW_TASK__LOGGING_INFO: Node = Node {
-    rules: &[Rule::Required(&["S3Bucket", "Region"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static SSM_MAINTENANCE_WINDOW_TASK__LOGGING_INFO: Node =
+    Node::leaf(&[Rule::Required(&["S3Bucket", "Region"])]);
 
 #[cfg(feature = "ssm")]
 static SSM_MAINTENANCE_WINDOW_TASK__TARGET: Node = Node {
@@ -19142,21 +13572,11 @@ static SSM_MAINTENANCE_WINDOW_TASK__TARGET: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(163)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(163)]),
         ),
         (
             "Values",
-            &Node {
-                rules: &[Rule::MinItems(0), Rule::MaxItems(50)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(0), Rule::MaxItems(50)]),
         ),
     ],
     items: None,
@@ -19184,12 +13604,7 @@ static SSM_MAINTENANCE_WINDOW_TASK__MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS: N
         ),
         (
             "ServiceRoleArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
     ],
     items: None,
@@ -19197,12 +13612,8 @@ static SSM_MAINTENANCE_WINDOW_TASK__MAINTENANCE_WINDOW_RUN_COMMAND_PARAMETERS: N
 };
 
 #[cfg(feature = "ssm")]
-static SSM_MAINTENANCE_WINDOW_TASK__NOTIFICATION_CONFIG: Node = Node {
-    rules: &[Rule::Required(&["NotificationArn"])],
-    props: &[],
-    items: None,
-    values: None,
-};
+static SSM_MAINTENANCE_WINDOW_TASK__NOTIFICATION_CONFIG: Node =
+    Node::leaf(&[Rule::Required(&["NotificationArn"])]);
 
 #[cfg(feature = "ssm")]
 static SSM_MAINTENANCE_WINDOW_TASK: Node = Node {
@@ -19212,79 +13623,41 @@ static SSM_MAINTENANCE_WINDOW_TASK: Node = Node {
     props: &[
         (
             "CutoffBehavior",
-            &Node {
-                rules: &[Rule::Enum(&["CANCEL_TASK", "CONTINUE_TASK"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CANCEL_TASK", "CONTINUE_TASK"])]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         ("LoggingInfo", &SSM_MAINTENANCE_WINDOW_TASK__LOGGING_INFO),
         (
             "MaxConcurrency",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(7),
-                    Rule::Pattern("^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(7),
+                Rule::Pattern("^([1-9][0-9]*|[1-9][0-9]%|[1-9]%|100%)$"),
+            ]),
         ),
         (
             "MaxErrors",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(7),
-                    Rule::Pattern("^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(7),
+                Rule::Pattern("^([1-9][0-9]*|[0]|[1-9][0-9]%|[0-9]%|100%)$"),
+            ]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$"),
+            ]),
         ),
-        (
-            "Priority",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Priority", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "ServiceRoleArn",
-            &Node {
-                rules: &[Rule::Arn("AWS::IAM::Role.Arn")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Arn("AWS::IAM::Role.Arn")]),
         ),
         (
             "Targets",
@@ -19297,12 +13670,7 @@ static SSM_MAINTENANCE_WINDOW_TASK: Node = Node {
         ),
         (
             "TaskArn",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1600)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1600)]),
         ),
         (
             "TaskInvocationParameters",
@@ -19310,30 +13678,20 @@ static SSM_MAINTENANCE_WINDOW_TASK: Node = Node {
         ),
         (
             "TaskType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "AUTOMATION",
-                    "LAMBDA",
-                    "RUN_COMMAND",
-                    "STEP_FUNCTIONS",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "AUTOMATION",
+                "LAMBDA",
+                "RUN_COMMAND",
+                "STEP_FUNCTIONS",
+            ])]),
         ),
         (
             "WindowId",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(20),
-                    Rule::Pattern("^mw-[0-9a-f]{17}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(20),
+                Rule::Pattern("^mw-[0-9a-f]{17}$"),
+            ]),
         ),
     ],
     items: None,
@@ -19346,21 +13704,11 @@ static SSM_OPS_ITEM__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -19373,52 +13721,27 @@ static SSM_OPS_ITEM: Node = Node {
     props: &[
         (
             "Category",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("^[\\s\\S]*\\S[\\s\\S]*$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(2048),
+                Rule::Pattern("^[\\s\\S]*\\S[\\s\\S]*$"),
+            ]),
         ),
         (
             "Priority",
-            &Node {
-                rules: &[Rule::Minimum(1.0), Rule::Maximum(5.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(5.0)]),
         ),
         (
             "Severity",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
         (
             "Source",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Tags",
@@ -19431,12 +13754,7 @@ static SSM_OPS_ITEM: Node = Node {
         ),
         (
             "Title",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
     ],
     items: None,
@@ -19449,79 +13767,39 @@ static SSM_PARAMETER: Node = Node {
     props: &[
         (
             "AllowedPattern",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "DataType",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(128),
-                    Rule::Enum(&["text", "aws:ec2:image"]),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(128),
+                Rule::Enum(&["text", "aws:ec2:image"]),
+            ]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(2048)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(2048)]),
         ),
         (
             "Policies",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(4096)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(4096)]),
         ),
         (
             "Tags",
-            &Node {
-                rules: &[Rule::MinItems(0), Rule::MaxItems(1000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(0), Rule::MaxItems(1000)]),
         ),
         (
             "Tier",
-            &Node {
-                rules: &[Rule::Enum(&["Standard", "Advanced", "Intelligent-Tiering"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["Standard", "Advanced", "Intelligent-Tiering"])]),
         ),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&["String", "StringList"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["String", "StringList"])]),
         ),
     ],
     items: None,
@@ -19550,37 +13828,22 @@ static SSM_PATCH_BASELINE__RULE: Node = Node {
     props: &[
         (
             "ApproveAfterDays",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(360.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(360.0)]),
         ),
         (
             "ApproveUntilDate",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(10)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(10)]),
         ),
         (
             "ComplianceLevel",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "CRITICAL",
-                    "HIGH",
-                    "INFORMATIONAL",
-                    "LOW",
-                    "MEDIUM",
-                    "UNSPECIFIED",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "CRITICAL",
+                "HIGH",
+                "INFORMATIONAL",
+                "LOW",
+                "MEDIUM",
+                "UNSPECIFIED",
+            ])]),
         ),
         ("PatchFilterGroup", &SSM_PATCH_BASELINE__PATCH_FILTER_GROUP),
     ],
@@ -19610,44 +13873,34 @@ static SSM_PATCH_BASELINE__PATCH_FILTER: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "ADVISORY_ID",
-                    "ARCH",
-                    "BUGZILLA_ID",
-                    "CLASSIFICATION",
-                    "CVE_ID",
-                    "EPOCH",
-                    "MSRC_SEVERITY",
-                    "NAME",
-                    "PATCH_ID",
-                    "PATCH_SET",
-                    "PRIORITY",
-                    "PRODUCT",
-                    "PRODUCT_FAMILY",
-                    "RELEASE",
-                    "REPOSITORY",
-                    "SECTION",
-                    "SECURITY",
-                    "SEVERITY",
-                    "VERSION",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "ADVISORY_ID",
+                "ARCH",
+                "BUGZILLA_ID",
+                "CLASSIFICATION",
+                "CVE_ID",
+                "EPOCH",
+                "MSRC_SEVERITY",
+                "NAME",
+                "PATCH_ID",
+                "PATCH_SET",
+                "PRIORITY",
+                "PRODUCT",
+                "PRODUCT_FAMILY",
+                "RELEASE",
+                "REPOSITORY",
+                "SECTION",
+                "SECURITY",
+                "SEVERITY",
+                "VERSION",
+            ])]),
         ),
         (
             "Values",
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(20)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)])),
                 values: None,
             },
         ),
@@ -19662,33 +13915,18 @@ static SSM_PATCH_BASELINE__PATCH_SOURCE: Node = Node {
     props: &[
         (
             "Configuration",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,50}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,50}$")]),
         ),
         (
             "Products",
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(20)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)])),
                 values: None,
             },
         ),
@@ -19703,21 +13941,11 @@ static SSM_PATCH_BASELINE__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -19734,99 +13962,64 @@ static SSM_PATCH_BASELINE: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(100)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(100)])),
                 values: None,
             },
         ),
         (
             "ApprovedPatchesComplianceLevel",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "CRITICAL",
-                    "HIGH",
-                    "MEDIUM",
-                    "LOW",
-                    "INFORMATIONAL",
-                    "UNSPECIFIED",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "CRITICAL",
+                "HIGH",
+                "MEDIUM",
+                "LOW",
+                "INFORMATIONAL",
+                "UNSPECIFIED",
+            ])]),
         ),
         (
             "AvailableSecurityUpdatesComplianceStatus",
-            &Node {
-                rules: &[Rule::Enum(&["NON_COMPLIANT", "COMPLIANT"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["NON_COMPLIANT", "COMPLIANT"])]),
         ),
         (
             "Description",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1024)]),
         ),
         ("GlobalFilters", &SSM_PATCH_BASELINE__PATCH_FILTER_GROUP),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(3),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(3),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[a-zA-Z0-9_\\-.]{3,128}$"),
+            ]),
         ),
         (
             "OperatingSystem",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "WINDOWS",
-                    "AMAZON_LINUX",
-                    "AMAZON_LINUX_2",
-                    "AMAZON_LINUX_2022",
-                    "AMAZON_LINUX_2023",
-                    "UBUNTU",
-                    "REDHAT_ENTERPRISE_LINUX",
-                    "SUSE",
-                    "CENTOS",
-                    "ORACLE_LINUX",
-                    "DEBIAN",
-                    "MACOS",
-                    "RASPBIAN",
-                    "ROCKY_LINUX",
-                    "ALMA_LINUX",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "WINDOWS",
+                "AMAZON_LINUX",
+                "AMAZON_LINUX_2",
+                "AMAZON_LINUX_2022",
+                "AMAZON_LINUX_2023",
+                "UBUNTU",
+                "REDHAT_ENTERPRISE_LINUX",
+                "SUSE",
+                "CENTOS",
+                "ORACLE_LINUX",
+                "DEBIAN",
+                "MACOS",
+                "RASPBIAN",
+                "ROCKY_LINUX",
+                "ALMA_LINUX",
+            ])]),
         ),
         (
             "PatchGroups",
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)])),
                 values: None,
             },
         ),
@@ -19835,23 +14028,13 @@ static SSM_PATCH_BASELINE: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(50)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(100)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(100)])),
                 values: None,
             },
         ),
         (
             "RejectedPatchesAction",
-            &Node {
-                rules: &[Rule::Enum(&["ALLOW_AS_DEPENDENCY", "BLOCK"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ALLOW_AS_DEPENDENCY", "BLOCK"])]),
         ),
         (
             "Sources",
@@ -19886,56 +14069,31 @@ static SSM_RESOURCE_DATA_SYNC__S3_DESTINATION: Node = Node {
     props: &[
         (
             "BucketName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(2048)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(2048)]),
         ),
         (
             "BucketPrefix",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(256)]),
         ),
         (
             "BucketRegion",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
         (
             "KMSKeyArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Arn("AWS::KMS::Key.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Arn("AWS::KMS::Key.Arn"),
+            ]),
         ),
         (
             "SyncFormat",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(1024),
-                    Rule::Enum(&["JsonSerDe"]),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(1024),
+                Rule::Enum(&["JsonSerDe"]),
+            ]),
         ),
     ],
     items: None,
@@ -19955,23 +14113,13 @@ static SSM_RESOURCE_DATA_SYNC__SYNC_SOURCE: Node = Node {
             &Node {
                 rules: &[],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)])),
                 values: None,
             },
         ),
         (
             "SourceType",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
     ],
     items: None,
@@ -19984,21 +14132,11 @@ static SSM_RESOURCE_DATA_SYNC__AWS_ORGANIZATIONS_SOURCE: Node = Node {
     props: &[
         (
             "OrganizationSourceType",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
         (
             "OrganizationalUnits",
-            &Node {
-                rules: &[Rule::MinItems(1), Rule::MaxItems(1000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinItems(1), Rule::MaxItems(1000)]),
         ),
     ],
     items: None,
@@ -20011,72 +14149,37 @@ static SSM_RESOURCE_DATA_SYNC: Node = Node {
     props: &[
         (
             "BucketName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(2048)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(2048)]),
         ),
         (
             "BucketPrefix",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(64)]),
         ),
         (
             "BucketRegion",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
         (
             "KMSKeyArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(0),
-                    Rule::MaxLength(512),
-                    Rule::Arn("AWS::KMS::Key.Arn"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(0),
+                Rule::MaxLength(512),
+                Rule::Arn("AWS::KMS::Key.Arn"),
+            ]),
         ),
         ("S3Destination", &SSM_RESOURCE_DATA_SYNC__S3_DESTINATION),
         (
             "SyncFormat",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(1024)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(1024)]),
         ),
         (
             "SyncName",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
         ("SyncSource", &SSM_RESOURCE_DATA_SYNC__SYNC_SOURCE),
         (
             "SyncType",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(64)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(64)]),
         ),
     ],
     items: None,
@@ -20088,12 +14191,7 @@ static SSM_RESOURCE_POLICY: Node = Node {
     rules: &[Rule::Required(&["ResourceArn", "Policy"])],
     props: &[(
         "ResourceArn",
-        &Node {
-            rules: &[Rule::MinLength(20), Rule::MaxLength(2048)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(20), Rule::MaxLength(2048)]),
     )],
     items: None,
     values: None,
@@ -20105,21 +14203,11 @@ static SSM_SERVICE_SETTING: Node = Node {
     props: &[
         (
             "SettingId",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(1000)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(1000)]),
         ),
         (
             "SettingValue",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(4096)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(4096)]),
         ),
     ],
     items: None,
@@ -20132,19 +14220,58 @@ static WAFV2_IPSET__TAG: Node = Node {
     props: &[
         (
             "Key",
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
+        ),
+        (
+            "Value",
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
+        ),
+    ],
+    items: None,
+    values: None,
+};
+
+#[cfg(feature = "wafv2")]
+static WAFV2_IPSET: Node = Node {
+    rules: &[Rule::Required(&["Addresses", "IPAddressVersion", "Scope"])],
+    props: &[
+        (
+            "Addresses",
             &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
+                rules: &[],
                 props: &[],
-                items: None,
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(50),
+                    Rule::Pattern("\\S"),
+                ])),
                 values: None,
             },
         ),
         (
-            "Value",
+            "Description",
+            &Node::leaf(&[Rule::Pattern(
+                "^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$",
+            )]),
+        ),
+        (
+            "IPAddressVersion",
+            &Node::leaf(&[Rule::Enum(&["IPV4", "IPV6"])]),
+        ),
+        (
+            "Name",
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")]),
+        ),
+        (
+            "Scope",
+            &Node::leaf(&[Rule::Enum(&["CLOUDFRONT", "REGIONAL"])]),
+        ),
+        (
+            "Tags",
             &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
+                rules: &[Rule::MinItems(1)],
                 props: &[],
-                items: None,
+                items: Some(&WAFV2_IPSET__TAG),
                 values: None,
             },
         ),
@@ -20154,21 +14281,10 @@ static WAFV2_IPSET__TAG: Node = Node {
 };
 
 #[cfg(feature = "wafv2")]
-static WAFV2_IPSET: Node = Node { rules: &[Rule::Required(&["Addresses", "IPAddressVersion", "Scope"])], props: &[("Addresses", &Node { rules: &[], props: &[], items: Some(&Node { rules: &[Rule::MinLength(1), Rule::MaxLength(50), Rule::Pattern("\\S")], props: &[], items: None, values: None }), values: None }), ("Description", &Node { rules: &[Rule::Pattern("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")], props: &[], items: None, values: None }), ("IPAddressVersion", &Node { rules: &[Rule::Enum(&["IPV4", "IPV6"])], props: &[], items: None, values: None }), ("Name", &Node { rules: &[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")], props: &[], items: None, values: None }), ("Scope", &Node { rules: &[Rule::Enum(&["CLOUDFRONT", "REGIONAL"])], props: &[], items: None, values: None }), ("Tags", &Node { rules: &[Rule::MinItems(1)], props: &[], items: Some(&WAFV2_IPSET__TAG), values: None })], items: None, values: None };
-
-#[cfg(feature = "wafv2")]
 static WAFV2_LOGGING_CONFIGURATION__FILTER: Node = Node {
     rules: &[Rule::Required(&["Behavior", "Conditions", "Requirement"])],
     props: &[
-        (
-            "Behavior",
-            &Node {
-                rules: &[Rule::Enum(&["KEEP", "DROP"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Behavior", &Node::leaf(&[Rule::Enum(&["KEEP", "DROP"])])),
         (
             "Conditions",
             &Node {
@@ -20180,12 +14296,7 @@ static WAFV2_LOGGING_CONFIGURATION__FILTER: Node = Node {
         ),
         (
             "Requirement",
-            &Node {
-                rules: &[Rule::Enum(&["MEETS_ALL", "MEETS_ANY"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["MEETS_ALL", "MEETS_ANY"])]),
         ),
     ],
     items: None,
@@ -20202,20 +14313,15 @@ static WAFV2_LOGGING_CONFIGURATION__CONDITION: Node = Node {
                 rules: &[Rule::Required(&["Action"])],
                 props: &[(
                     "Action",
-                    &Node {
-                        rules: &[Rule::Enum(&[
-                            "ALLOW",
-                            "BLOCK",
-                            "COUNT",
-                            "CAPTCHA",
-                            "CHALLENGE",
-                            "MONETIZE",
-                            "EXCLUDED_AS_COUNT",
-                        ])],
-                        props: &[],
-                        items: None,
-                        values: None,
-                    },
+                    &Node::leaf(&[Rule::Enum(&[
+                        "ALLOW",
+                        "BLOCK",
+                        "COUNT",
+                        "CAPTCHA",
+                        "CHALLENGE",
+                        "MONETIZE",
+                        "EXCLUDED_AS_COUNT",
+                    ])]),
                 )],
                 items: None,
                 values: None,
@@ -20223,12 +14329,7 @@ static WAFV2_LOGGING_CONFIGURATION__CONDITION: Node = Node {
         ),
         (
             "LabelNameCondition",
-            &Node {
-                rules: &[Rule::Required(&["LabelName"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Required(&["LabelName"])]),
         ),
     ],
     items: None,
@@ -20238,15 +14339,7 @@ static WAFV2_LOGGING_CONFIGURATION__CONDITION: Node = Node {
 #[cfg(feature = "wafv2")]
 static WAFV2_LOGGING_CONFIGURATION__FIELD_TO_MATCH: Node = Node {
     rules: &[],
-    props: &[(
-        "SingleHeader",
-        &Node {
-            rules: &[Rule::Required(&["Name"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
-    )],
+    props: &[("SingleHeader", &Node::leaf(&[Rule::Required(&["Name"])]))],
     items: None,
     values: None,
 };
@@ -20262,12 +14355,7 @@ static WAFV2_LOGGING_CONFIGURATION: Node = Node {
                 props: &[
                     (
                         "DefaultBehavior",
-                        &Node {
-                            rules: &[Rule::Enum(&["KEEP", "DROP"])],
-                            props: &[],
-                            items: None,
-                            values: None,
-                        },
+                        &Node::leaf(&[Rule::Enum(&["KEEP", "DROP"])]),
                     ),
                     (
                         "Filters",
@@ -20303,19 +14391,50 @@ static WAFV2_REGEX_PATTERN_SET__TAG: Node = Node {
     props: &[
         (
             "Key",
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
+        ),
+        (
+            "Value",
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
+        ),
+    ],
+    items: None,
+    values: None,
+};
+
+#[cfg(feature = "wafv2")]
+static WAFV2_REGEX_PATTERN_SET: Node = Node {
+    rules: &[Rule::Required(&["Scope", "RegularExpressionList"])],
+    props: &[
+        (
+            "Description",
+            &Node::leaf(&[Rule::Pattern(
+                "^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$",
+            )]),
+        ),
+        (
+            "Name",
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")]),
+        ),
+        (
+            "RegularExpressionList",
             &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
+                rules: &[],
                 props: &[],
-                items: None,
+                items: Some(&Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(200)])),
                 values: None,
             },
         ),
         (
-            "Value",
+            "Scope",
+            &Node::leaf(&[Rule::Enum(&["CLOUDFRONT", "REGIONAL"])]),
+        ),
+        (
+            "Tags",
             &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
+                rules: &[Rule::MinItems(1)],
                 props: &[],
-                items: None,
+                items: Some(&WAFV2_REGEX_PATTERN_SET__TAG),
                 values: None,
             },
         ),
@@ -20325,19 +14444,11 @@ static WAFV2_REGEX_PATTERN_SET__TAG: Node = Node {
 };
 
 #[cfg(feature = "wafv2")]
-static WAFV2_REGEX_PATTERN_SET: Node = Node { rules: &[Rule::Required(&["Scope", "RegularExpressionList"])], props: &[("Description", &Node { rules: &[Rule::Pattern("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")], props: &[], items: None, values: None }), ("Name", &Node { rules: &[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")], props: &[], items: None, values: None }), ("RegularExpressionList", &Node { rules: &[], props: &[], items: Some(&Node { rules: &[Rule::MinLength(0), Rule::MaxLength(200)], props: &[], items: None, values: None }), values: None }), ("Scope", &Node { rules: &[Rule::Enum(&["CLOUDFRONT", "REGIONAL"])], props: &[], items: None, values: None }), ("Tags", &Node { rules: &[Rule::MinItems(1)], props: &[], items: Some(&WAFV2_REGEX_PATTERN_SET__TAG), values: None })], items: None, values: None };
-
-#[cfg(feature = "wafv2")]
 static WAFV2_RULE_GROUP__LABEL_SUMMARY: Node = Node {
     rules: &[],
     props: &[(
         "Name",
-        &Node {
-            rules: &[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")]),
     )],
     items: None,
     values: None,
@@ -20349,21 +14460,11 @@ static WAFV2_RULE_GROUP__CUSTOM_RESPONSE_BODY: Node = Node {
     props: &[
         (
             "Content",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(10240)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(10240)]),
         ),
         (
             "ContentType",
-            &Node {
-                rules: &[Rule::Enum(&["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"])]),
         ),
     ],
     items: None,
@@ -20377,12 +14478,7 @@ static WAFV2_RULE_GROUP__MONETIZATION_CONFIG: Node = Node {
         ("CryptoConfig", &WAFV2_RULE_GROUP__CRYPTO_CONFIG),
         (
             "CurrencyMode",
-            &Node {
-                rules: &[Rule::Enum(&["REAL", "TEST"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["REAL", "TEST"])]),
         ),
     ],
     items: None,
@@ -20411,17 +14507,12 @@ static WAFV2_RULE_GROUP__PAYMENT_NETWORK: Node = Node {
     props: &[
         (
             "Chain",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "BASE",
-                    "SOLANA",
-                    "BASE_SEPOLIA",
-                    "SOLANA_DEVNET",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "BASE",
+                "SOLANA",
+                "BASE_SEPOLIA",
+                "SOLANA_DEVNET",
+            ])]),
         ),
         (
             "Prices",
@@ -20434,16 +14525,11 @@ static WAFV2_RULE_GROUP__PAYMENT_NETWORK: Node = Node {
         ),
         (
             "WalletAddress",
-            &Node {
-                rules: &[
-                    Rule::MinLength(26),
-                    Rule::MaxLength(44),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(26),
+                Rule::MaxLength(44),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
     ],
     items: None,
@@ -20451,7 +14537,24 @@ static WAFV2_RULE_GROUP__PAYMENT_NETWORK: Node = Node {
 };
 
 #[cfg(feature = "wafv2")]
-static WAFV2_RULE_GROUP__PRICE: Node = Node { rules: &[Rule::Required(&["Amount", "Currency"])], props: &[("Amount", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(13), Rule::Pattern("^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$")], props: &[], items: None, values: None }), ("Currency", &Node { rules: &[Rule::Enum(&["USDC"])], props: &[], items: None, values: None })], items: None, values: None };
+static WAFV2_RULE_GROUP__PRICE: Node = Node {
+    rules: &[Rule::Required(&["Amount", "Currency"])],
+    props: &[
+        (
+            "Amount",
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(13),
+                Rule::Pattern(
+                    "^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$",
+                ),
+            ]),
+        ),
+        ("Currency", &Node::leaf(&[Rule::Enum(&["USDC"])])),
+    ],
+    items: None,
+    values: None,
+};
 
 #[cfg(feature = "wafv2")]
 static WAFV2_RULE_GROUP__RULE: Node = Node {
@@ -20467,22 +14570,9 @@ static WAFV2_RULE_GROUP__RULE: Node = Node {
         ("ChallengeConfig", &WAFV2_RULE_GROUP__CHALLENGE_CONFIG),
         (
             "Name",
-            &Node {
-                rules: &[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")]),
         ),
-        (
-            "Priority",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Priority", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "RuleLabels",
             &Node {
@@ -20547,25 +14637,15 @@ static WAFV2_RULE_GROUP__CUSTOM_HTTPHEADER: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[a-zA-Z0-9._$-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[a-zA-Z0-9._$-]+$"),
+            ]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
     ],
     items: None,
@@ -20586,25 +14666,15 @@ static WAFV2_RULE_GROUP__CUSTOM_RESPONSE: Node = Node {
     props: &[
         (
             "CustomResponseBodyKey",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w\\-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w\\-]+$"),
+            ]),
         ),
         (
             "ResponseCode",
-            &Node {
-                rules: &[Rule::Minimum(200.0), Rule::Maximum(599.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(200.0), Rule::Maximum(599.0)]),
         ),
         (
             "ResponseHeaders",
@@ -20658,16 +14728,11 @@ static WAFV2_RULE_GROUP__MONETIZE_ACTION: Node = Node {
     rules: &[],
     props: &[(
         "PriceMultiplier",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(3),
-                Rule::Pattern("^([1-9][0-9]?|100)$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(3),
+            Rule::Pattern("^([1-9][0-9]?|100)$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -20689,12 +14754,7 @@ static WAFV2_RULE_GROUP__IMMUNITY_TIME_PROPERTY: Node = Node {
     rules: &[Rule::Required(&["ImmunityTime"])],
     props: &[(
         "ImmunityTime",
-        &Node {
-            rules: &[Rule::Minimum(60.0), Rule::Maximum(259200.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(60.0), Rule::Maximum(259200.0)]),
     )],
     items: None,
     values: None,
@@ -20716,12 +14776,7 @@ static WAFV2_RULE_GROUP__LABEL: Node = Node {
     rules: &[Rule::Required(&["Name"])],
     props: &[(
         "Name",
-        &Node {
-            rules: &[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")]),
     )],
     items: None,
     values: None,
@@ -20799,12 +14854,10 @@ static WAFV2_RULE_GROUP__ASN_MATCH_STATEMENT: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(100)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Minimum(0.0), Rule::Maximum(4294967295.0)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::Minimum(0.0),
+                    Rule::Maximum(4294967295.0),
+                ])),
                 values: None,
             },
         ),
@@ -20823,21 +14876,11 @@ static WAFV2_RULE_GROUP__FORWARDED_IPCONFIGURATION: Node = Node {
     props: &[
         (
             "FallbackBehavior",
-            &Node {
-                rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
         ),
         (
             "HeaderName",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9-]{1,255}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9-]{1,255}$")]),
         ),
     ],
     items: None,
@@ -20855,18 +14898,13 @@ static WAFV2_RULE_GROUP__BYTE_MATCH_STATEMENT: Node = Node {
         ("FieldToMatch", &WAFV2_RULE_GROUP__FIELD_TO_MATCH),
         (
             "PositionalConstraint",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "EXACTLY",
-                    "STARTS_WITH",
-                    "ENDS_WITH",
-                    "CONTAINS",
-                    "CONTAINS_WORD",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "EXACTLY",
+                "STARTS_WITH",
+                "ENDS_WITH",
+                "CONTAINS",
+                "CONTAINS_WORD",
+            ])]),
         ),
         (
             "PreParseTextTransformations",
@@ -20908,16 +14946,11 @@ static WAFV2_RULE_GROUP__FIELD_TO_MATCH: Node = Node {
                 rules: &[Rule::Required(&["Name"])],
                 props: &[(
                     "Name",
-                    &Node {
-                        rules: &[
-                            Rule::MinLength(1),
-                            Rule::MaxLength(64),
-                            Rule::Pattern("\\S"),
-                        ],
-                        props: &[],
-                        items: None,
-                        values: None,
-                    },
+                    &Node::leaf(&[
+                        Rule::MinLength(1),
+                        Rule::MaxLength(64),
+                        Rule::Pattern("\\S"),
+                    ]),
                 )],
                 items: None,
                 values: None,
@@ -20929,16 +14962,11 @@ static WAFV2_RULE_GROUP__FIELD_TO_MATCH: Node = Node {
                 rules: &[Rule::Required(&["Name"])],
                 props: &[(
                     "Name",
-                    &Node {
-                        rules: &[
-                            Rule::MinLength(1),
-                            Rule::MaxLength(64),
-                            Rule::Pattern("\\S"),
-                        ],
-                        props: &[],
-                        items: None,
-                        values: None,
-                    },
+                    &Node::leaf(&[
+                        Rule::MinLength(1),
+                        Rule::MaxLength(64),
+                        Rule::Pattern("\\S"),
+                    ]),
                 )],
                 items: None,
                 values: None,
@@ -20955,12 +14983,7 @@ static WAFV2_RULE_GROUP__BODY: Node = Node {
     rules: &[],
     props: &[(
         "OversizeHandling",
-        &Node {
-            rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -20977,21 +15000,11 @@ static WAFV2_RULE_GROUP__COOKIES: Node = Node {
         ("MatchPattern", &WAFV2_RULE_GROUP__COOKIE_MATCH_PATTERN),
         (
             "MatchScope",
-            &Node {
-                rules: &[Rule::Enum(&["ALL", "KEY", "VALUE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ALL", "KEY", "VALUE"])]),
         ),
         (
             "OversizeHandling",
-            &Node {
-                rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
         ),
     ],
     items: None,
@@ -21007,16 +15020,11 @@ static WAFV2_RULE_GROUP__COOKIE_MATCH_PATTERN: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(199)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(60),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(60),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -21025,16 +15033,11 @@ static WAFV2_RULE_GROUP__COOKIE_MATCH_PATTERN: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(199)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(60),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(60),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -21048,12 +15051,7 @@ static WAFV2_RULE_GROUP__HEADER_ORDER: Node = Node {
     rules: &[Rule::Required(&["OversizeHandling"])],
     props: &[(
         "OversizeHandling",
-        &Node {
-            rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -21070,21 +15068,11 @@ static WAFV2_RULE_GROUP__HEADERS: Node = Node {
         ("MatchPattern", &WAFV2_RULE_GROUP__HEADER_MATCH_PATTERN),
         (
             "MatchScope",
-            &Node {
-                rules: &[Rule::Enum(&["ALL", "KEY", "VALUE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ALL", "KEY", "VALUE"])]),
         ),
         (
             "OversizeHandling",
-            &Node {
-                rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
         ),
     ],
     items: None,
@@ -21100,16 +15088,11 @@ static WAFV2_RULE_GROUP__HEADER_MATCH_PATTERN: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(199)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(64),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(64),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -21118,16 +15101,11 @@ static WAFV2_RULE_GROUP__HEADER_MATCH_PATTERN: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(199)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(64),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(64),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -21141,12 +15119,7 @@ static WAFV2_RULE_GROUP__JA3_FINGERPRINT: Node = Node {
     rules: &[Rule::Required(&["FallbackBehavior"])],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -21157,12 +15130,7 @@ static WAFV2_RULE_GROUP__JA4_FINGERPRINT: Node = Node {
     rules: &[Rule::Required(&["FallbackBehavior"])],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -21174,31 +15142,16 @@ static WAFV2_RULE_GROUP__JSON_BODY: Node = Node {
     props: &[
         (
             "InvalidFallbackBehavior",
-            &Node {
-                rules: &[Rule::Enum(&["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"])]),
         ),
         ("MatchPattern", &WAFV2_RULE_GROUP__JSON_MATCH_PATTERN),
         (
             "MatchScope",
-            &Node {
-                rules: &[Rule::Enum(&["ALL", "KEY", "VALUE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ALL", "KEY", "VALUE"])]),
         ),
         (
             "OversizeHandling",
-            &Node {
-                rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
         ),
     ],
     items: None,
@@ -21213,12 +15166,9 @@ static WAFV2_RULE_GROUP__JSON_MATCH_PATTERN: Node = Node {
         &Node {
             rules: &[Rule::MinItems(1)],
             props: &[],
-            items: Some(&Node {
-                rules: &[Rule::Pattern("^[\\/]+([^~]*(~[01])*){1,512}$")],
-                props: &[],
-                items: None,
-                values: None,
-            }),
+            items: Some(&Node::leaf(&[Rule::Pattern(
+                "^[\\/]+([^~]*(~[01])*){1,512}$",
+            )])),
             values: None,
         },
     )],
@@ -21231,12 +15181,7 @@ static WAFV2_RULE_GROUP__URI_FRAGMENT: Node = Node {
     rules: &[],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -21246,29 +15191,16 @@ static WAFV2_RULE_GROUP__URI_FRAGMENT: Node = Node {
 static WAFV2_RULE_GROUP__PRE_PARSE_TEXT_TRANSFORMATION: Node = Node {
     rules: &[Rule::Required(&["Priority", "Type"])],
     props: &[
-        (
-            "Priority",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Priority", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "NONE",
-                    "URL_DECODE",
-                    "URL_DECODE_UNI",
-                    "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-                    "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "NONE",
+                "URL_DECODE",
+                "URL_DECODE_UNI",
+                "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
+                "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+            ])]),
         ),
     ],
     items: None,
@@ -21279,55 +15211,42 @@ static WAFV2_RULE_GROUP__PRE_PARSE_TEXT_TRANSFORMATION: Node = Node {
 static WAFV2_RULE_GROUP__TEXT_TRANSFORMATION: Node = Node {
     rules: &[Rule::Required(&["Priority", "Type"])],
     props: &[
-        (
-            "Priority",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Priority", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "NONE",
-                    "COMPRESS_WHITE_SPACE",
-                    "HTML_ENTITY_DECODE",
-                    "LOWERCASE",
-                    "CMD_LINE",
-                    "URL_DECODE",
-                    "BASE64_DECODE",
-                    "HEX_DECODE",
-                    "MD5",
-                    "REPLACE_COMMENTS",
-                    "ESCAPE_SEQ_DECODE",
-                    "SQL_HEX_DECODE",
-                    "CSS_DECODE",
-                    "JS_DECODE",
-                    "NORMALIZE_PATH",
-                    "NORMALIZE_PATH_WIN",
-                    "REMOVE_NULLS",
-                    "REPLACE_NULLS",
-                    "BASE64_DECODE_EXT",
-                    "URL_DECODE_UNI",
-                    "UTF8_TO_UNICODE",
-                    "REMOVE_WHITESPACE",
-                    "TRIM",
-                    "TRIM_LEFT",
-                    "TRIM_RIGHT",
-                    "REMOVE_COMMENTS_CHAR",
-                    "UPPERCASE",
-                    "CMD_LINE_WIN",
-                    "CMD_LINE_UNIX",
-                    "JS_DECODE_EXT",
-                    "SHA256",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "NONE",
+                "COMPRESS_WHITE_SPACE",
+                "HTML_ENTITY_DECODE",
+                "LOWERCASE",
+                "CMD_LINE",
+                "URL_DECODE",
+                "BASE64_DECODE",
+                "HEX_DECODE",
+                "MD5",
+                "REPLACE_COMMENTS",
+                "ESCAPE_SEQ_DECODE",
+                "SQL_HEX_DECODE",
+                "CSS_DECODE",
+                "JS_DECODE",
+                "NORMALIZE_PATH",
+                "NORMALIZE_PATH_WIN",
+                "REMOVE_NULLS",
+                "REPLACE_NULLS",
+                "BASE64_DECODE_EXT",
+                "URL_DECODE_UNI",
+                "UTF8_TO_UNICODE",
+                "REMOVE_WHITESPACE",
+                "TRIM",
+                "TRIM_LEFT",
+                "TRIM_RIGHT",
+                "REMOVE_COMMENTS_CHAR",
+                "UPPERCASE",
+                "CMD_LINE_WIN",
+                "CMD_LINE_UNIX",
+                "JS_DECODE_EXT",
+                "SHA256",
+            ])]),
         ),
     ],
     items: None,
@@ -21343,38 +15262,33 @@ static WAFV2_RULE_GROUP__GEO_MATCH_STATEMENT: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(2),
-                        Rule::Enum(&[
-                            "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT",
-                            "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI",
-                            "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY",
-                            "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
-                            "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
-                            "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK",
-                            "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL",
-                            "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
-                            "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR",
-                            "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
-                            "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS",
-                            "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
-                            "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW",
-                            "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP",
-                            "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
-                            "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
-                            "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
-                            "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
-                            "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
-                            "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
-                            "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW",
-                        ]),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(2),
+                    Rule::Enum(&[
+                        "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT",
+                        "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI",
+                        "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY",
+                        "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+                        "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
+                        "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK",
+                        "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL",
+                        "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+                        "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR",
+                        "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
+                        "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS",
+                        "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+                        "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW",
+                        "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP",
+                        "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
+                        "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+                        "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
+                        "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
+                        "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
+                        "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+                        "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW",
+                    ]),
+                ])),
                 values: None,
             },
         ),
@@ -21393,16 +15307,11 @@ static WAFV2_RULE_GROUP__IPSET_REFERENCE_STATEMENT: Node = Node {
     props: &[
         (
             "Arn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("\\S"),
+            ]),
         ),
         (
             "IPSetForwardedIPConfig",
@@ -21423,30 +15332,15 @@ static WAFV2_RULE_GROUP__IPSET_FORWARDED_IPCONFIGURATION: Node = Node {
     props: &[
         (
             "FallbackBehavior",
-            &Node {
-                rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
         ),
         (
             "HeaderName",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9-]{1,255}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9-]{1,255}$")]),
         ),
         (
             "Position",
-            &Node {
-                rules: &[Rule::Enum(&["FIRST", "LAST", "ANY"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["FIRST", "LAST", "ANY"])]),
         ),
     ],
     items: None,
@@ -21459,22 +15353,9 @@ static WAFV2_RULE_GROUP__LABEL_MATCH_STATEMENT: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")]),
         ),
-        (
-            "Scope",
-            &Node {
-                rules: &[Rule::Enum(&["LABEL", "NAMESPACE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Scope", &Node::leaf(&[Rule::Enum(&["LABEL", "NAMESPACE"])])),
     ],
     items: None,
     values: None,
@@ -21510,17 +15391,12 @@ static WAFV2_RULE_GROUP__RATE_BASED_STATEMENT: Node = Node {
     props: &[
         (
             "AggregateKeyType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "IP",
-                    "FORWARDED_IP",
-                    "CONSTANT",
-                    "CUSTOM_KEYS",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "IP",
+                "FORWARDED_IP",
+                "CONSTANT",
+                "CUSTOM_KEYS",
+            ])]),
         ),
         (
             "CustomKeys",
@@ -21533,12 +15409,7 @@ static WAFV2_RULE_GROUP__RATE_BASED_STATEMENT: Node = Node {
         ),
         (
             "EvaluationWindowSec",
-            &Node {
-                rules: &[Rule::IntEnum(&[60, 120, 300, 600])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::IntEnum(&[60, 120, 300, 600])]),
         ),
         (
             "ForwardedIPConfig",
@@ -21546,12 +15417,7 @@ static WAFV2_RULE_GROUP__RATE_BASED_STATEMENT: Node = Node {
         ),
         (
             "Limit",
-            &Node {
-                rules: &[Rule::Minimum(10.0), Rule::Maximum(2000000000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(10.0), Rule::Maximum(2000000000.0)]),
         ),
         ("ScopeDownStatement", &WAFV2_RULE_GROUP__STATEMENT),
     ],
@@ -21594,16 +15460,11 @@ static WAFV2_RULE_GROUP__RATE_LIMIT_COOKIE: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
         (
             "TextTransformations",
@@ -21625,16 +15486,11 @@ static WAFV2_RULE_GROUP__RATE_LIMIT_HEADER: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
         (
             "TextTransformations",
@@ -21655,12 +15511,7 @@ static WAFV2_RULE_GROUP__RATE_LIMIT_JA3_FINGERPRINT: Node = Node {
     rules: &[Rule::Required(&["FallbackBehavior"])],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -21671,12 +15522,7 @@ static WAFV2_RULE_GROUP__RATE_LIMIT_JA4_FINGERPRINT: Node = Node {
     rules: &[Rule::Required(&["FallbackBehavior"])],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -21687,12 +15533,7 @@ static WAFV2_RULE_GROUP__RATE_LIMIT_LABEL_NAMESPACE: Node = Node {
     rules: &[Rule::Required(&["Namespace"])],
     props: &[(
         "Namespace",
-        &Node {
-            rules: &[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")]),
     )],
     items: None,
     values: None,
@@ -21704,16 +15545,11 @@ static WAFV2_RULE_GROUP__RATE_LIMIT_QUERY_ARGUMENT: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
         (
             "TextTransformations",
@@ -21781,12 +15617,7 @@ static WAFV2_RULE_GROUP__REGEX_MATCH_STATEMENT: Node = Node {
         ),
         (
             "RegexString",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(512)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(512)]),
         ),
         (
             "TextTransformations",
@@ -21812,16 +15643,11 @@ static WAFV2_RULE_GROUP__REGEX_PATTERN_SET_REFERENCE_STATEMENT: Node = Node {
     props: &[
         (
             "Arn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("\\S"),
+            ]),
         ),
         ("FieldToMatch", &WAFV2_RULE_GROUP__FIELD_TO_MATCH),
         (
@@ -21858,12 +15684,7 @@ static WAFV2_RULE_GROUP__SIZE_CONSTRAINT_STATEMENT: Node = Node {
     props: &[
         (
             "ComparisonOperator",
-            &Node {
-                rules: &[Rule::Enum(&["EQ", "NE", "LE", "LT", "GE", "GT"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["EQ", "NE", "LE", "LT", "GE", "GT"])]),
         ),
         ("FieldToMatch", &WAFV2_RULE_GROUP__FIELD_TO_MATCH),
         (
@@ -21877,12 +15698,7 @@ static WAFV2_RULE_GROUP__SIZE_CONSTRAINT_STATEMENT: Node = Node {
         ),
         (
             "Size",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(21474836480.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(21474836480.0)]),
         ),
         (
             "TextTransformations",
@@ -21914,12 +15730,7 @@ static WAFV2_RULE_GROUP__SQLI_MATCH_STATEMENT: Node = Node {
         ),
         (
             "SensitivityLevel",
-            &Node {
-                rules: &[Rule::Enum(&["LOW", "HIGH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["LOW", "HIGH"])]),
         ),
         (
             "TextTransformations",
@@ -21972,16 +15783,11 @@ static WAFV2_RULE_GROUP__VISIBILITY_CONFIG: Node = Node {
     ])],
     props: &[(
         "MetricName",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(128),
-                Rule::Pattern("^[\\w#:\\.\\-/]+$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(128),
+            Rule::Pattern("^[\\w#:\\.\\-/]+$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -21993,21 +15799,11 @@ static WAFV2_RULE_GROUP__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -22015,7 +15811,75 @@ static WAFV2_RULE_GROUP__TAG: Node = Node {
 };
 
 #[cfg(feature = "wafv2")]
-static WAFV2_RULE_GROUP: Node = Node { rules: &[Rule::Required(&["Capacity", "Scope", "VisibilityConfig"])], props: &[("AvailableLabels", &Node { rules: &[], props: &[], items: Some(&WAFV2_RULE_GROUP__LABEL_SUMMARY), values: None }), ("Capacity", &Node { rules: &[Rule::Minimum(0.0)], props: &[], items: None, values: None }), ("ConsumedLabels", &Node { rules: &[], props: &[], items: Some(&WAFV2_RULE_GROUP__LABEL_SUMMARY), values: None }), ("CustomResponseBodies", &Node { rules: &[], props: &[], items: None, values: Some(&WAFV2_RULE_GROUP__CUSTOM_RESPONSE_BODY) }), ("Description", &Node { rules: &[Rule::Pattern("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")], props: &[], items: None, values: None }), ("MonetizationConfig", &WAFV2_RULE_GROUP__MONETIZATION_CONFIG), ("Name", &Node { rules: &[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")], props: &[], items: None, values: None }), ("Rules", &Node { rules: &[], props: &[], items: Some(&WAFV2_RULE_GROUP__RULE), values: None }), ("Scope", &Node { rules: &[Rule::Enum(&["CLOUDFRONT", "REGIONAL"])], props: &[], items: None, values: None }), ("Tags", &Node { rules: &[Rule::MinItems(1)], props: &[], items: Some(&WAFV2_RULE_GROUP__TAG), values: None }), ("VisibilityConfig", &WAFV2_RULE_GROUP__VISIBILITY_CONFIG)], items: None, values: None };
+static WAFV2_RULE_GROUP: Node = Node {
+    rules: &[Rule::Required(&["Capacity", "Scope", "VisibilityConfig"])],
+    props: &[
+        (
+            "AvailableLabels",
+            &Node {
+                rules: &[],
+                props: &[],
+                items: Some(&WAFV2_RULE_GROUP__LABEL_SUMMARY),
+                values: None,
+            },
+        ),
+        ("Capacity", &Node::leaf(&[Rule::Minimum(0.0)])),
+        (
+            "ConsumedLabels",
+            &Node {
+                rules: &[],
+                props: &[],
+                items: Some(&WAFV2_RULE_GROUP__LABEL_SUMMARY),
+                values: None,
+            },
+        ),
+        (
+            "CustomResponseBodies",
+            &Node {
+                rules: &[],
+                props: &[],
+                items: None,
+                values: Some(&WAFV2_RULE_GROUP__CUSTOM_RESPONSE_BODY),
+            },
+        ),
+        (
+            "Description",
+            &Node::leaf(&[Rule::Pattern(
+                "^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$",
+            )]),
+        ),
+        ("MonetizationConfig", &WAFV2_RULE_GROUP__MONETIZATION_CONFIG),
+        (
+            "Name",
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")]),
+        ),
+        (
+            "Rules",
+            &Node {
+                rules: &[],
+                props: &[],
+                items: Some(&WAFV2_RULE_GROUP__RULE),
+                values: None,
+            },
+        ),
+        (
+            "Scope",
+            &Node::leaf(&[Rule::Enum(&["CLOUDFRONT", "REGIONAL"])]),
+        ),
+        (
+            "Tags",
+            &Node {
+                rules: &[Rule::MinItems(1)],
+                props: &[],
+                items: Some(&WAFV2_RULE_GROUP__TAG),
+                values: None,
+            },
+        ),
+        ("VisibilityConfig", &WAFV2_RULE_GROUP__VISIBILITY_CONFIG),
+    ],
+    items: None,
+    values: None,
+};
 
 #[cfg(feature = "wafv2")]
 static WAFV2_WEB_ACL__APPLICATION_CONFIG: Node = Node {
@@ -22039,32 +15903,22 @@ static WAFV2_WEB_ACL__APPLICATION_ATTRIBUTE: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[\\w\\-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[\\w\\-]+$"),
+            ]),
         ),
         (
             "Values",
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(10)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(64),
-                        Rule::Pattern("^[\\w\\-]+$"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(64),
+                    Rule::Pattern("^[\\w\\-]+$"),
+                ])),
                 values: None,
             },
         ),
@@ -22094,12 +15948,7 @@ static WAFV2_WEB_ACL__REQUEST_BODY_ASSOCIATED_RESOURCE_TYPE_CONFIG: Node = Node 
     rules: &[Rule::Required(&["DefaultSizeInspectionLimit"])],
     props: &[(
         "DefaultSizeInspectionLimit",
-        &Node {
-            rules: &[Rule::Enum(&["KB_16", "KB_32", "KB_48", "KB_64"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["KB_16", "KB_32", "KB_48", "KB_64"])]),
     )],
     items: None,
     values: None,
@@ -22121,12 +15970,7 @@ static WAFV2_WEB_ACL__IMMUNITY_TIME_PROPERTY: Node = Node {
     rules: &[Rule::Required(&["ImmunityTime"])],
     props: &[(
         "ImmunityTime",
-        &Node {
-            rules: &[Rule::Minimum(60.0), Rule::Maximum(259200.0)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Minimum(60.0), Rule::Maximum(259200.0)]),
     )],
     items: None,
     values: None,
@@ -22149,21 +15993,11 @@ static WAFV2_WEB_ACL__CUSTOM_RESPONSE_BODY: Node = Node {
     props: &[
         (
             "Content",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(10240)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(10240)]),
         ),
         (
             "ContentType",
-            &Node {
-                rules: &[Rule::Enum(&["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["TEXT_PLAIN", "TEXT_HTML", "APPLICATION_JSON"])]),
         ),
     ],
     items: None,
@@ -22192,12 +16026,7 @@ static WAFV2_WEB_ACL__DATA_PROTECT: Node = Node {
     props: &[
         (
             "Action",
-            &Node {
-                rules: &[Rule::Enum(&["SUBSTITUTION", "HASH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["SUBSTITUTION", "HASH"])]),
         ),
         ("Field", &WAFV2_WEB_ACL__FIELD_TO_PROTECT),
     ],
@@ -22214,33 +16043,23 @@ static WAFV2_WEB_ACL__FIELD_TO_PROTECT: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(0), Rule::MaxItems(100)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(64),
-                        Rule::Pattern("\\S"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(64),
+                    Rule::Pattern("\\S"),
+                ])),
                 values: None,
             },
         ),
         (
             "FieldType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "SINGLE_HEADER",
-                    "SINGLE_COOKIE",
-                    "SINGLE_QUERY_ARGUMENT",
-                    "QUERY_STRING",
-                    "BODY",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "SINGLE_HEADER",
+                "SINGLE_COOKIE",
+                "SINGLE_QUERY_ARGUMENT",
+                "QUERY_STRING",
+                "BODY",
+            ])]),
         ),
     ],
     items: None,
@@ -22291,25 +16110,15 @@ static WAFV2_WEB_ACL__CUSTOM_HTTPHEADER: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[a-zA-Z0-9._$-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[a-zA-Z0-9._$-]+$"),
+            ]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(255)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(255)]),
         ),
     ],
     items: None,
@@ -22330,25 +16139,15 @@ static WAFV2_WEB_ACL__CUSTOM_RESPONSE: Node = Node {
     props: &[
         (
             "CustomResponseBodyKey",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("^[\\w\\-]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("^[\\w\\-]+$"),
+            ]),
         ),
         (
             "ResponseCode",
-            &Node {
-                rules: &[Rule::Minimum(200.0), Rule::Maximum(599.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(200.0), Rule::Maximum(599.0)]),
         ),
         (
             "ResponseHeaders",
@@ -22371,12 +16170,7 @@ static WAFV2_WEB_ACL__MONETIZATION_CONFIG: Node = Node {
         ("CryptoConfig", &WAFV2_WEB_ACL__CRYPTO_CONFIG),
         (
             "CurrencyMode",
-            &Node {
-                rules: &[Rule::Enum(&["REAL", "TEST"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["REAL", "TEST"])]),
         ),
     ],
     items: None,
@@ -22405,17 +16199,12 @@ static WAFV2_WEB_ACL__PAYMENT_NETWORK: Node = Node {
     props: &[
         (
             "Chain",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "BASE",
-                    "SOLANA",
-                    "BASE_SEPOLIA",
-                    "SOLANA_DEVNET",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "BASE",
+                "SOLANA",
+                "BASE_SEPOLIA",
+                "SOLANA_DEVNET",
+            ])]),
         ),
         (
             "Prices",
@@ -22428,16 +16217,11 @@ static WAFV2_WEB_ACL__PAYMENT_NETWORK: Node = Node {
         ),
         (
             "WalletAddress",
-            &Node {
-                rules: &[
-                    Rule::MinLength(26),
-                    Rule::MaxLength(44),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(26),
+                Rule::MaxLength(44),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
     ],
     items: None,
@@ -22445,19 +16229,31 @@ static WAFV2_WEB_ACL__PAYMENT_NETWORK: Node = Node {
 };
 
 #[cfg(feature = "wafv2")]
-static WAFV2_WEB_ACL__PRICE: Node = Node { rules: &[Rule::Required(&["Amount", "Currency"])], props: &[("Amount", &Node { rules: &[Rule::MinLength(1), Rule::MaxLength(13), Rule::Pattern("^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$")], props: &[], items: None, values: None }), ("Currency", &Node { rules: &[Rule::Enum(&["USDC"])], props: &[], items: None, values: None })], items: None, values: None };
+static WAFV2_WEB_ACL__PRICE: Node = Node {
+    rules: &[Rule::Required(&["Amount", "Currency"])],
+    props: &[
+        (
+            "Amount",
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(13),
+                Rule::Pattern(
+                    "^([1-9][0-9]*(\\.[0-9]{1,3})?|0\\.([1-9][0-9]{0,2}|0[1-9][0-9]?|00[1-9]))$",
+                ),
+            ]),
+        ),
+        ("Currency", &Node::leaf(&[Rule::Enum(&["USDC"])])),
+    ],
+    items: None,
+    values: None,
+};
 
 #[cfg(feature = "wafv2")]
 static WAFV2_WEB_ACL__ON_SOURCE_DDO_SPROTECTION_CONFIG: Node = Node {
     rules: &[Rule::Required(&["ALBLowReputationMode"])],
     props: &[(
         "ALBLowReputationMode",
-        &Node {
-            rules: &[Rule::Enum(&["ACTIVE_UNDER_DDOS", "ALWAYS_ON"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["ACTIVE_UNDER_DDOS", "ALWAYS_ON"])]),
     )],
     items: None,
     values: None,
@@ -22477,22 +16273,9 @@ static WAFV2_WEB_ACL__RULE: Node = Node {
         ("ChallengeConfig", &WAFV2_WEB_ACL__CHALLENGE_CONFIG),
         (
             "Name",
-            &Node {
-                rules: &[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")]),
         ),
-        (
-            "Priority",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Priority", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "RuleLabels",
             &Node {
@@ -22562,16 +16345,11 @@ static WAFV2_WEB_ACL__MONETIZE_ACTION: Node = Node {
     rules: &[],
     props: &[(
         "PriceMultiplier",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(3),
-                Rule::Pattern("^([1-9][0-9]?|100)$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(3),
+            Rule::Pattern("^([1-9][0-9]?|100)$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -22582,12 +16360,7 @@ static WAFV2_WEB_ACL__LABEL: Node = Node {
     rules: &[Rule::Required(&["Name"])],
     props: &[(
         "Name",
-        &Node {
-            rules: &[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")]),
     )],
     items: None,
     values: None,
@@ -22658,12 +16431,10 @@ static WAFV2_WEB_ACL__ASN_MATCH_STATEMENT: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(100)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[Rule::Minimum(0.0), Rule::Maximum(4294967295.0)],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::Minimum(0.0),
+                    Rule::Maximum(4294967295.0),
+                ])),
                 values: None,
             },
         ),
@@ -22682,21 +16453,11 @@ static WAFV2_WEB_ACL__FORWARDED_IPCONFIGURATION: Node = Node {
     props: &[
         (
             "FallbackBehavior",
-            &Node {
-                rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
         ),
         (
             "HeaderName",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9-]{1,255}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9-]{1,255}$")]),
         ),
     ],
     items: None,
@@ -22714,18 +16475,13 @@ static WAFV2_WEB_ACL__BYTE_MATCH_STATEMENT: Node = Node {
         ("FieldToMatch", &WAFV2_WEB_ACL__FIELD_TO_MATCH),
         (
             "PositionalConstraint",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "EXACTLY",
-                    "STARTS_WITH",
-                    "ENDS_WITH",
-                    "CONTAINS",
-                    "CONTAINS_WORD",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "EXACTLY",
+                "STARTS_WITH",
+                "ENDS_WITH",
+                "CONTAINS",
+                "CONTAINS_WORD",
+            ])]),
         ),
         (
             "PreParseTextTransformations",
@@ -22767,16 +16523,11 @@ static WAFV2_WEB_ACL__FIELD_TO_MATCH: Node = Node {
                 rules: &[Rule::Required(&["Name"])],
                 props: &[(
                     "Name",
-                    &Node {
-                        rules: &[
-                            Rule::MinLength(1),
-                            Rule::MaxLength(64),
-                            Rule::Pattern("\\S"),
-                        ],
-                        props: &[],
-                        items: None,
-                        values: None,
-                    },
+                    &Node::leaf(&[
+                        Rule::MinLength(1),
+                        Rule::MaxLength(64),
+                        Rule::Pattern("\\S"),
+                    ]),
                 )],
                 items: None,
                 values: None,
@@ -22788,16 +16539,11 @@ static WAFV2_WEB_ACL__FIELD_TO_MATCH: Node = Node {
                 rules: &[Rule::Required(&["Name"])],
                 props: &[(
                     "Name",
-                    &Node {
-                        rules: &[
-                            Rule::MinLength(1),
-                            Rule::MaxLength(64),
-                            Rule::Pattern("\\S"),
-                        ],
-                        props: &[],
-                        items: None,
-                        values: None,
-                    },
+                    &Node::leaf(&[
+                        Rule::MinLength(1),
+                        Rule::MaxLength(64),
+                        Rule::Pattern("\\S"),
+                    ]),
                 )],
                 items: None,
                 values: None,
@@ -22814,12 +16560,7 @@ static WAFV2_WEB_ACL__BODY: Node = Node {
     rules: &[],
     props: &[(
         "OversizeHandling",
-        &Node {
-            rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -22836,21 +16577,11 @@ static WAFV2_WEB_ACL__COOKIES: Node = Node {
         ("MatchPattern", &WAFV2_WEB_ACL__COOKIE_MATCH_PATTERN),
         (
             "MatchScope",
-            &Node {
-                rules: &[Rule::Enum(&["ALL", "KEY", "VALUE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ALL", "KEY", "VALUE"])]),
         ),
         (
             "OversizeHandling",
-            &Node {
-                rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
         ),
     ],
     items: None,
@@ -22866,16 +16597,11 @@ static WAFV2_WEB_ACL__COOKIE_MATCH_PATTERN: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(199)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(60),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(60),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -22884,16 +16610,11 @@ static WAFV2_WEB_ACL__COOKIE_MATCH_PATTERN: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(199)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(60),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(60),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -22907,12 +16628,7 @@ static WAFV2_WEB_ACL__HEADER_ORDER: Node = Node {
     rules: &[Rule::Required(&["OversizeHandling"])],
     props: &[(
         "OversizeHandling",
-        &Node {
-            rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -22929,21 +16645,11 @@ static WAFV2_WEB_ACL__HEADERS: Node = Node {
         ("MatchPattern", &WAFV2_WEB_ACL__HEADER_MATCH_PATTERN),
         (
             "MatchScope",
-            &Node {
-                rules: &[Rule::Enum(&["ALL", "KEY", "VALUE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ALL", "KEY", "VALUE"])]),
         ),
         (
             "OversizeHandling",
-            &Node {
-                rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
         ),
     ],
     items: None,
@@ -22959,16 +16665,11 @@ static WAFV2_WEB_ACL__HEADER_MATCH_PATTERN: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(199)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(64),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(64),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -22977,16 +16678,11 @@ static WAFV2_WEB_ACL__HEADER_MATCH_PATTERN: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(199)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(64),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(64),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -23000,12 +16696,7 @@ static WAFV2_WEB_ACL__JA3_FINGERPRINT: Node = Node {
     rules: &[Rule::Required(&["FallbackBehavior"])],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -23016,12 +16707,7 @@ static WAFV2_WEB_ACL__JA4_FINGERPRINT: Node = Node {
     rules: &[Rule::Required(&["FallbackBehavior"])],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -23033,31 +16719,16 @@ static WAFV2_WEB_ACL__JSON_BODY: Node = Node {
     props: &[
         (
             "InvalidFallbackBehavior",
-            &Node {
-                rules: &[Rule::Enum(&["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH", "EVALUATE_AS_STRING"])]),
         ),
         ("MatchPattern", &WAFV2_WEB_ACL__JSON_MATCH_PATTERN),
         (
             "MatchScope",
-            &Node {
-                rules: &[Rule::Enum(&["ALL", "KEY", "VALUE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ALL", "KEY", "VALUE"])]),
         ),
         (
             "OversizeHandling",
-            &Node {
-                rules: &[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["CONTINUE", "MATCH", "NO_MATCH"])]),
         ),
     ],
     items: None,
@@ -23072,12 +16743,9 @@ static WAFV2_WEB_ACL__JSON_MATCH_PATTERN: Node = Node {
         &Node {
             rules: &[Rule::MinItems(1)],
             props: &[],
-            items: Some(&Node {
-                rules: &[Rule::Pattern("^[\\/]+([^~]*(~[01])*){1,512}$")],
-                props: &[],
-                items: None,
-                values: None,
-            }),
+            items: Some(&Node::leaf(&[Rule::Pattern(
+                "^[\\/]+([^~]*(~[01])*){1,512}$",
+            )])),
             values: None,
         },
     )],
@@ -23090,12 +16758,7 @@ static WAFV2_WEB_ACL__URI_FRAGMENT: Node = Node {
     rules: &[],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -23105,29 +16768,16 @@ static WAFV2_WEB_ACL__URI_FRAGMENT: Node = Node {
 static WAFV2_WEB_ACL__PRE_PARSE_TEXT_TRANSFORMATION: Node = Node {
     rules: &[Rule::Required(&["Priority", "Type"])],
     props: &[
-        (
-            "Priority",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Priority", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "NONE",
-                    "URL_DECODE",
-                    "URL_DECODE_UNI",
-                    "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
-                    "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "NONE",
+                "URL_DECODE",
+                "URL_DECODE_UNI",
+                "COMBINE_DUPLICATE_QUERY_ARGS_BY_COMMA",
+                "REPLACE_SEMICOLONS_WITH_AMPERSANDS",
+            ])]),
         ),
     ],
     items: None,
@@ -23138,55 +16788,42 @@ static WAFV2_WEB_ACL__PRE_PARSE_TEXT_TRANSFORMATION: Node = Node {
 static WAFV2_WEB_ACL__TEXT_TRANSFORMATION: Node = Node {
     rules: &[Rule::Required(&["Priority", "Type"])],
     props: &[
-        (
-            "Priority",
-            &Node {
-                rules: &[Rule::Minimum(0.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Priority", &Node::leaf(&[Rule::Minimum(0.0)])),
         (
             "Type",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "NONE",
-                    "COMPRESS_WHITE_SPACE",
-                    "HTML_ENTITY_DECODE",
-                    "LOWERCASE",
-                    "CMD_LINE",
-                    "URL_DECODE",
-                    "BASE64_DECODE",
-                    "HEX_DECODE",
-                    "MD5",
-                    "REPLACE_COMMENTS",
-                    "ESCAPE_SEQ_DECODE",
-                    "SQL_HEX_DECODE",
-                    "CSS_DECODE",
-                    "JS_DECODE",
-                    "NORMALIZE_PATH",
-                    "NORMALIZE_PATH_WIN",
-                    "REMOVE_NULLS",
-                    "REPLACE_NULLS",
-                    "BASE64_DECODE_EXT",
-                    "URL_DECODE_UNI",
-                    "UTF8_TO_UNICODE",
-                    "REMOVE_WHITESPACE",
-                    "TRIM",
-                    "TRIM_LEFT",
-                    "TRIM_RIGHT",
-                    "REMOVE_COMMENTS_CHAR",
-                    "UPPERCASE",
-                    "CMD_LINE_WIN",
-                    "CMD_LINE_UNIX",
-                    "JS_DECODE_EXT",
-                    "SHA256",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "NONE",
+                "COMPRESS_WHITE_SPACE",
+                "HTML_ENTITY_DECODE",
+                "LOWERCASE",
+                "CMD_LINE",
+                "URL_DECODE",
+                "BASE64_DECODE",
+                "HEX_DECODE",
+                "MD5",
+                "REPLACE_COMMENTS",
+                "ESCAPE_SEQ_DECODE",
+                "SQL_HEX_DECODE",
+                "CSS_DECODE",
+                "JS_DECODE",
+                "NORMALIZE_PATH",
+                "NORMALIZE_PATH_WIN",
+                "REMOVE_NULLS",
+                "REPLACE_NULLS",
+                "BASE64_DECODE_EXT",
+                "URL_DECODE_UNI",
+                "UTF8_TO_UNICODE",
+                "REMOVE_WHITESPACE",
+                "TRIM",
+                "TRIM_LEFT",
+                "TRIM_RIGHT",
+                "REMOVE_COMMENTS_CHAR",
+                "UPPERCASE",
+                "CMD_LINE_WIN",
+                "CMD_LINE_UNIX",
+                "JS_DECODE_EXT",
+                "SHA256",
+            ])]),
         ),
     ],
     items: None,
@@ -23202,38 +16839,33 @@ static WAFV2_WEB_ACL__GEO_MATCH_STATEMENT: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(2),
-                        Rule::Enum(&[
-                            "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT",
-                            "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI",
-                            "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY",
-                            "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
-                            "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
-                            "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK",
-                            "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL",
-                            "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
-                            "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR",
-                            "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
-                            "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS",
-                            "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
-                            "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW",
-                            "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP",
-                            "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
-                            "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
-                            "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
-                            "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
-                            "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
-                            "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
-                            "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW",
-                        ]),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(2),
+                    Rule::Enum(&[
+                        "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT",
+                        "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI",
+                        "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY",
+                        "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+                        "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
+                        "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK",
+                        "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL",
+                        "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+                        "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR",
+                        "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
+                        "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS",
+                        "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+                        "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW",
+                        "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP",
+                        "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
+                        "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+                        "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
+                        "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
+                        "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
+                        "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+                        "VN", "VU", "WF", "WS", "XK", "YE", "YT", "ZA", "ZM", "ZW",
+                    ]),
+                ])),
                 values: None,
             },
         ),
@@ -23252,16 +16884,11 @@ static WAFV2_WEB_ACL__IPSET_REFERENCE_STATEMENT: Node = Node {
     props: &[
         (
             "Arn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("\\S"),
+            ]),
         ),
         (
             "IPSetForwardedIPConfig",
@@ -23282,30 +16909,15 @@ static WAFV2_WEB_ACL__IPSET_FORWARDED_IPCONFIGURATION: Node = Node {
     props: &[
         (
             "FallbackBehavior",
-            &Node {
-                rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
         ),
         (
             "HeaderName",
-            &Node {
-                rules: &[Rule::Pattern("^[a-zA-Z0-9-]{1,255}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[a-zA-Z0-9-]{1,255}$")]),
         ),
         (
             "Position",
-            &Node {
-                rules: &[Rule::Enum(&["FIRST", "LAST", "ANY"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["FIRST", "LAST", "ANY"])]),
         ),
     ],
     items: None,
@@ -23318,22 +16930,9 @@ static WAFV2_WEB_ACL__LABEL_MATCH_STATEMENT: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")]),
         ),
-        (
-            "Scope",
-            &Node {
-                rules: &[Rule::Enum(&["LABEL", "NAMESPACE"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
-        ),
+        ("Scope", &Node::leaf(&[Rule::Enum(&["LABEL", "NAMESPACE"])])),
     ],
     items: None,
     values: None,
@@ -23363,12 +16962,7 @@ static WAFV2_WEB_ACL__MANAGED_RULE_GROUP_STATEMENT: Node = Node {
         ),
         (
             "Name",
-            &Node {
-                rules: &[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")]),
         ),
         (
             "RuleActionOverrides",
@@ -23382,29 +16976,19 @@ static WAFV2_WEB_ACL__MANAGED_RULE_GROUP_STATEMENT: Node = Node {
         ("ScopeDownStatement", &WAFV2_WEB_ACL__STATEMENT),
         (
             "VendorName",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(128),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(128),
+                Rule::Pattern("\\S"),
+            ]),
         ),
         (
             "Version",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern("^[\\w#:\\.\\-/]+$"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern("^[\\w#:\\.\\-/]+$"),
+            ]),
         ),
     ],
     items: None,
@@ -23416,12 +17000,7 @@ static WAFV2_WEB_ACL__EXCLUDED_RULE: Node = Node {
     rules: &[Rule::Required(&["Name"])],
     props: &[(
         "Name",
-        &Node {
-            rules: &[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")]),
     )],
     items: None,
     values: None,
@@ -23449,26 +17028,16 @@ static WAFV2_WEB_ACL__MANAGED_RULE_GROUP_CONFIG: Node = Node {
         ),
         (
             "LoginPath",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
         ("PasswordField", &WAFV2_WEB_ACL__FIELD_IDENTIFIER),
         (
             "PayloadType",
-            &Node {
-                rules: &[Rule::Enum(&["JSON", "FORM_ENCODED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["JSON", "FORM_ENCODED"])]),
         ),
         ("UsernameField", &WAFV2_WEB_ACL__FIELD_IDENTIFIER),
     ],
@@ -23486,29 +17055,19 @@ static WAFV2_WEB_ACL__AWSMANAGED_RULES_ACFPRULE_SET: Node = Node {
     props: &[
         (
             "CreationPath",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("\\S"),
+            ]),
         ),
         (
             "RegistrationPagePath",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(256),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(256),
+                Rule::Pattern("\\S"),
+            ]),
         ),
         ("RequestInspection", &WAFV2_WEB_ACL__REQUEST_INSPECTION_ACFP),
         ("ResponseInspection", &WAFV2_WEB_ACL__RESPONSE_INSPECTION),
@@ -23534,12 +17093,7 @@ static WAFV2_WEB_ACL__REQUEST_INSPECTION_ACFP: Node = Node {
         ("PasswordField", &WAFV2_WEB_ACL__FIELD_IDENTIFIER),
         (
             "PayloadType",
-            &Node {
-                rules: &[Rule::Enum(&["JSON", "FORM_ENCODED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["JSON", "FORM_ENCODED"])]),
         ),
         (
             "PhoneNumberFields",
@@ -23561,16 +17115,11 @@ static WAFV2_WEB_ACL__FIELD_IDENTIFIER: Node = Node {
     rules: &[Rule::Required(&["Identifier"])],
     props: &[(
         "Identifier",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(512),
-                Rule::Pattern(".*\\S.*"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(512),
+            Rule::Pattern(".*\\S.*"),
+        ]),
     )],
     items: None,
     values: None,
@@ -23604,16 +17153,11 @@ static WAFV2_WEB_ACL__RESPONSE_INSPECTION_BODY_CONTAINS: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(100),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(100),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -23622,16 +17166,11 @@ static WAFV2_WEB_ACL__RESPONSE_INSPECTION_BODY_CONTAINS: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(100),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(100),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -23649,47 +17188,32 @@ static WAFV2_WEB_ACL__RESPONSE_INSPECTION_HEADER: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(3)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(100),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(100),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(200),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(200),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
         (
             "SuccessValues",
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(3)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(100),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(100),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -23711,47 +17235,32 @@ static WAFV2_WEB_ACL__RESPONSE_INSPECTION_JSON: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(100),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(100),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
         (
             "Identifier",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(512),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(512),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
         (
             "SuccessValues",
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(5)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::MinLength(1),
-                        Rule::MaxLength(100),
-                        Rule::Pattern(".*\\S.*"),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(100),
+                    Rule::Pattern(".*\\S.*"),
+                ])),
                 values: None,
             },
         ),
@@ -23769,17 +17278,12 @@ static WAFV2_WEB_ACL__RESPONSE_INSPECTION_STATUS_CODE: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(10)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::Minimum(0.0),
-                        Rule::Maximum(999.0),
-                        Rule::MinLength(0),
-                        Rule::MaxLength(999),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::Minimum(0.0),
+                    Rule::Maximum(999.0),
+                    Rule::MinLength(0),
+                    Rule::MaxLength(999),
+                ])),
                 values: None,
             },
         ),
@@ -23788,17 +17292,12 @@ static WAFV2_WEB_ACL__RESPONSE_INSPECTION_STATUS_CODE: Node = Node {
             &Node {
                 rules: &[Rule::MinItems(1), Rule::MaxItems(10)],
                 props: &[],
-                items: Some(&Node {
-                    rules: &[
-                        Rule::Minimum(0.0),
-                        Rule::Maximum(999.0),
-                        Rule::MinLength(0),
-                        Rule::MaxLength(999),
-                    ],
-                    props: &[],
-                    items: None,
-                    values: None,
-                }),
+                items: Some(&Node::leaf(&[
+                    Rule::Minimum(0.0),
+                    Rule::Maximum(999.0),
+                    Rule::MinLength(0),
+                    Rule::MaxLength(999),
+                ])),
                 values: None,
             },
         ),
@@ -23829,12 +17328,7 @@ static WAFV2_WEB_ACL__REQUEST_INSPECTION: Node = Node {
         ("PasswordField", &WAFV2_WEB_ACL__FIELD_IDENTIFIER),
         (
             "PayloadType",
-            &Node {
-                rules: &[Rule::Enum(&["JSON", "FORM_ENCODED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["JSON", "FORM_ENCODED"])]),
         ),
         ("UsernameField", &WAFV2_WEB_ACL__FIELD_IDENTIFIER),
     ],
@@ -23852,12 +17346,7 @@ static WAFV2_WEB_ACL__AWSMANAGED_RULES_ANTI_DDO_SRULE_SET: Node = Node {
         ),
         (
             "SensitivityToBlock",
-            &Node {
-                rules: &[Rule::Enum(&["LOW", "MEDIUM", "HIGH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["LOW", "MEDIUM", "HIGH"])]),
         ),
     ],
     items: None,
@@ -23887,21 +17376,11 @@ static WAFV2_WEB_ACL__CLIENT_SIDE_ACTION: Node = Node {
         ),
         (
             "Sensitivity",
-            &Node {
-                rules: &[Rule::Enum(&["LOW", "MEDIUM", "HIGH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["LOW", "MEDIUM", "HIGH"])]),
         ),
         (
             "UsageOfAction",
-            &Node {
-                rules: &[Rule::Enum(&["ENABLED", "DISABLED"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["ENABLED", "DISABLED"])]),
         ),
     ],
     items: None,
@@ -23913,12 +17392,7 @@ static WAFV2_WEB_ACL__REGEX: Node = Node {
     rules: &[],
     props: &[(
         "RegexString",
-        &Node {
-            rules: &[Rule::MinLength(1), Rule::MaxLength(512)],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(512)]),
     )],
     items: None,
     values: None,
@@ -23929,12 +17403,7 @@ static WAFV2_WEB_ACL__AWSMANAGED_RULES_BOT_CONTROL_RULE_SET: Node = Node {
     rules: &[Rule::Required(&["InspectionLevel"])],
     props: &[(
         "InspectionLevel",
-        &Node {
-            rules: &[Rule::Enum(&["COMMON", "TARGETED"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["COMMON", "TARGETED"])]),
     )],
     items: None,
     values: None,
@@ -23947,12 +17416,7 @@ static WAFV2_WEB_ACL__RULE_ACTION_OVERRIDE: Node = Node {
         ("ActionToUse", &WAFV2_WEB_ACL__RULE_ACTION),
         (
             "Name",
-            &Node {
-                rules: &[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")]),
         ),
     ],
     items: None,
@@ -23989,17 +17453,12 @@ static WAFV2_WEB_ACL__RATE_BASED_STATEMENT: Node = Node {
     props: &[
         (
             "AggregateKeyType",
-            &Node {
-                rules: &[Rule::Enum(&[
-                    "CONSTANT",
-                    "IP",
-                    "FORWARDED_IP",
-                    "CUSTOM_KEYS",
-                ])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&[
+                "CONSTANT",
+                "IP",
+                "FORWARDED_IP",
+                "CUSTOM_KEYS",
+            ])]),
         ),
         (
             "CustomKeys",
@@ -24012,12 +17471,7 @@ static WAFV2_WEB_ACL__RATE_BASED_STATEMENT: Node = Node {
         ),
         (
             "EvaluationWindowSec",
-            &Node {
-                rules: &[Rule::IntEnum(&[60, 120, 300, 600])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::IntEnum(&[60, 120, 300, 600])]),
         ),
         (
             "ForwardedIPConfig",
@@ -24025,12 +17479,7 @@ static WAFV2_WEB_ACL__RATE_BASED_STATEMENT: Node = Node {
         ),
         (
             "Limit",
-            &Node {
-                rules: &[Rule::Minimum(10.0), Rule::Maximum(2000000000.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(10.0), Rule::Maximum(2000000000.0)]),
         ),
         ("ScopeDownStatement", &WAFV2_WEB_ACL__STATEMENT),
     ],
@@ -24061,16 +17510,11 @@ static WAFV2_WEB_ACL__RATE_LIMIT_COOKIE: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
         (
             "TextTransformations",
@@ -24092,16 +17536,11 @@ static WAFV2_WEB_ACL__RATE_LIMIT_HEADER: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
         (
             "TextTransformations",
@@ -24122,12 +17561,7 @@ static WAFV2_WEB_ACL__RATE_LIMIT_JA3_FINGERPRINT: Node = Node {
     rules: &[Rule::Required(&["FallbackBehavior"])],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -24138,12 +17572,7 @@ static WAFV2_WEB_ACL__RATE_LIMIT_JA4_FINGERPRINT: Node = Node {
     rules: &[Rule::Required(&["FallbackBehavior"])],
     props: &[(
         "FallbackBehavior",
-        &Node {
-            rules: &[Rule::Enum(&["MATCH", "NO_MATCH"])],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Enum(&["MATCH", "NO_MATCH"])]),
     )],
     items: None,
     values: None,
@@ -24154,12 +17583,7 @@ static WAFV2_WEB_ACL__RATE_LIMIT_LABEL_NAMESPACE: Node = Node {
     rules: &[Rule::Required(&["Namespace"])],
     props: &[(
         "Namespace",
-        &Node {
-            rules: &[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_:-]{1,1024}$")]),
     )],
     items: None,
     values: None,
@@ -24171,16 +17595,11 @@ static WAFV2_WEB_ACL__RATE_LIMIT_QUERY_ARGUMENT: Node = Node {
     props: &[
         (
             "Name",
-            &Node {
-                rules: &[
-                    Rule::MinLength(1),
-                    Rule::MaxLength(64),
-                    Rule::Pattern(".*\\S.*"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(1),
+                Rule::MaxLength(64),
+                Rule::Pattern(".*\\S.*"),
+            ]),
         ),
         (
             "TextTransformations",
@@ -24248,12 +17667,7 @@ static WAFV2_WEB_ACL__REGEX_MATCH_STATEMENT: Node = Node {
         ),
         (
             "RegexString",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(512)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(512)]),
         ),
         (
             "TextTransformations",
@@ -24279,16 +17693,11 @@ static WAFV2_WEB_ACL__REGEX_PATTERN_SET_REFERENCE_STATEMENT: Node = Node {
     props: &[
         (
             "Arn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("\\S"),
+            ]),
         ),
         ("FieldToMatch", &WAFV2_WEB_ACL__FIELD_TO_MATCH),
         (
@@ -24320,16 +17729,11 @@ static WAFV2_WEB_ACL__RULE_GROUP_REFERENCE_STATEMENT: Node = Node {
     props: &[
         (
             "Arn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("\\S"),
+            ]),
         ),
         (
             "ExcludedRules",
@@ -24365,12 +17769,7 @@ static WAFV2_WEB_ACL__SIZE_CONSTRAINT_STATEMENT: Node = Node {
     props: &[
         (
             "ComparisonOperator",
-            &Node {
-                rules: &[Rule::Enum(&["EQ", "NE", "LE", "LT", "GE", "GT"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["EQ", "NE", "LE", "LT", "GE", "GT"])]),
         ),
         ("FieldToMatch", &WAFV2_WEB_ACL__FIELD_TO_MATCH),
         (
@@ -24384,12 +17783,7 @@ static WAFV2_WEB_ACL__SIZE_CONSTRAINT_STATEMENT: Node = Node {
         ),
         (
             "Size",
-            &Node {
-                rules: &[Rule::Minimum(0.0), Rule::Maximum(21474836480.0)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Minimum(0.0), Rule::Maximum(21474836480.0)]),
         ),
         (
             "TextTransformations",
@@ -24421,12 +17815,7 @@ static WAFV2_WEB_ACL__SQLI_MATCH_STATEMENT: Node = Node {
         ),
         (
             "SensitivityLevel",
-            &Node {
-                rules: &[Rule::Enum(&["LOW", "HIGH"])],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::Enum(&["LOW", "HIGH"])]),
         ),
         (
             "TextTransformations",
@@ -24479,16 +17868,11 @@ static WAFV2_WEB_ACL__VISIBILITY_CONFIG: Node = Node {
     ])],
     props: &[(
         "MetricName",
-        &Node {
-            rules: &[
-                Rule::MinLength(1),
-                Rule::MaxLength(128),
-                Rule::Pattern("^[\\w#:\\.\\-/]+$"),
-            ],
-            props: &[],
-            items: None,
-            values: None,
-        },
+        &Node::leaf(&[
+            Rule::MinLength(1),
+            Rule::MaxLength(128),
+            Rule::Pattern("^[\\w#:\\.\\-/]+$"),
+        ]),
     )],
     items: None,
     values: None,
@@ -24500,21 +17884,11 @@ static WAFV2_WEB_ACL__TAG: Node = Node {
     props: &[
         (
             "Key",
-            &Node {
-                rules: &[Rule::MinLength(1), Rule::MaxLength(128)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(1), Rule::MaxLength(128)]),
         ),
         (
             "Value",
-            &Node {
-                rules: &[Rule::MinLength(0), Rule::MaxLength(256)],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[Rule::MinLength(0), Rule::MaxLength(256)]),
         ),
     ],
     items: None,
@@ -24522,7 +17896,86 @@ static WAFV2_WEB_ACL__TAG: Node = Node {
 };
 
 #[cfg(feature = "wafv2")]
-static WAFV2_WEB_ACL: Node = Node { rules: &[Rule::Required(&["DefaultAction", "Scope", "VisibilityConfig"])], props: &[("ApplicationConfig", &WAFV2_WEB_ACL__APPLICATION_CONFIG), ("AssociationConfig", &WAFV2_WEB_ACL__ASSOCIATION_CONFIG), ("CaptchaConfig", &WAFV2_WEB_ACL__CAPTCHA_CONFIG), ("ChallengeConfig", &WAFV2_WEB_ACL__CHALLENGE_CONFIG), ("CustomResponseBodies", &Node { rules: &[], props: &[], items: None, values: Some(&WAFV2_WEB_ACL__CUSTOM_RESPONSE_BODY) }), ("DataProtectionConfig", &WAFV2_WEB_ACL__DATA_PROTECTION_CONFIG), ("DefaultAction", &WAFV2_WEB_ACL__DEFAULT_ACTION), ("Description", &Node { rules: &[Rule::Pattern("^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$")], props: &[], items: None, values: None }), ("MonetizationConfig", &WAFV2_WEB_ACL__MONETIZATION_CONFIG), ("Name", &Node { rules: &[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")], props: &[], items: None, values: None }), ("OnSourceDDoSProtectionConfig", &WAFV2_WEB_ACL__ON_SOURCE_DDO_SPROTECTION_CONFIG), ("Rules", &Node { rules: &[], props: &[], items: Some(&WAFV2_WEB_ACL__RULE), values: None }), ("Scope", &Node { rules: &[Rule::Enum(&["CLOUDFRONT", "REGIONAL"])], props: &[], items: None, values: None }), ("Tags", &Node { rules: &[Rule::MinItems(1)], props: &[], items: Some(&WAFV2_WEB_ACL__TAG), values: None }), ("TokenDomains", &Node { rules: &[], props: &[], items: Some(&Node { rules: &[Rule::MinLength(1), Rule::MaxLength(253), Rule::Pattern("^[\\w\\.\\-/]+$")], props: &[], items: None, values: None }), values: None }), ("VisibilityConfig", &WAFV2_WEB_ACL__VISIBILITY_CONFIG)], items: None, values: None };
+static WAFV2_WEB_ACL: Node = Node {
+    rules: &[Rule::Required(&[
+        "DefaultAction",
+        "Scope",
+        "VisibilityConfig",
+    ])],
+    props: &[
+        ("ApplicationConfig", &WAFV2_WEB_ACL__APPLICATION_CONFIG),
+        ("AssociationConfig", &WAFV2_WEB_ACL__ASSOCIATION_CONFIG),
+        ("CaptchaConfig", &WAFV2_WEB_ACL__CAPTCHA_CONFIG),
+        ("ChallengeConfig", &WAFV2_WEB_ACL__CHALLENGE_CONFIG),
+        (
+            "CustomResponseBodies",
+            &Node {
+                rules: &[],
+                props: &[],
+                items: None,
+                values: Some(&WAFV2_WEB_ACL__CUSTOM_RESPONSE_BODY),
+            },
+        ),
+        (
+            "DataProtectionConfig",
+            &WAFV2_WEB_ACL__DATA_PROTECTION_CONFIG,
+        ),
+        ("DefaultAction", &WAFV2_WEB_ACL__DEFAULT_ACTION),
+        (
+            "Description",
+            &Node::leaf(&[Rule::Pattern(
+                "^[a-zA-Z0-9=:#@/\\-,.][a-zA-Z0-9+=:#@/\\-,.\\s]+[a-zA-Z0-9+=:#@/\\-,.]{1,256}$",
+            )]),
+        ),
+        ("MonetizationConfig", &WAFV2_WEB_ACL__MONETIZATION_CONFIG),
+        (
+            "Name",
+            &Node::leaf(&[Rule::Pattern("^[0-9A-Za-z_-]{1,128}$")]),
+        ),
+        (
+            "OnSourceDDoSProtectionConfig",
+            &WAFV2_WEB_ACL__ON_SOURCE_DDO_SPROTECTION_CONFIG,
+        ),
+        (
+            "Rules",
+            &Node {
+                rules: &[],
+                props: &[],
+                items: Some(&WAFV2_WEB_ACL__RULE),
+                values: None,
+            },
+        ),
+        (
+            "Scope",
+            &Node::leaf(&[Rule::Enum(&["CLOUDFRONT", "REGIONAL"])]),
+        ),
+        (
+            "Tags",
+            &Node {
+                rules: &[Rule::MinItems(1)],
+                props: &[],
+                items: Some(&WAFV2_WEB_ACL__TAG),
+                values: None,
+            },
+        ),
+        (
+            "TokenDomains",
+            &Node {
+                rules: &[],
+                props: &[],
+                items: Some(&Node::leaf(&[
+                    Rule::MinLength(1),
+                    Rule::MaxLength(253),
+                    Rule::Pattern("^[\\w\\.\\-/]+$"),
+                ])),
+                values: None,
+            },
+        ),
+        ("VisibilityConfig", &WAFV2_WEB_ACL__VISIBILITY_CONFIG),
+    ],
+    items: None,
+    values: None,
+};
 
 #[cfg(feature = "wafv2")]
 static WAFV2_WEB_ACLASSOCIATION: Node = Node {
@@ -24530,29 +17983,19 @@ static WAFV2_WEB_ACLASSOCIATION: Node = Node {
     props: &[
         (
             "ResourceArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("\\S"),
+            ]),
         ),
         (
             "WebACLArn",
-            &Node {
-                rules: &[
-                    Rule::MinLength(20),
-                    Rule::MaxLength(2048),
-                    Rule::Pattern("\\S"),
-                ],
-                props: &[],
-                items: None,
-                values: None,
-            },
+            &Node::leaf(&[
+                Rule::MinLength(20),
+                Rule::MaxLength(2048),
+                Rule::Pattern("\\S"),
+            ]),
         ),
     ],
     items: None,

@@ -64,6 +64,19 @@ pub struct Node {
     pub values: Option<&'static Node>,
 }
 
+impl Node {
+    /// A node with rules on the value itself and nothing below it (most
+    /// of the generated ones).
+    pub const fn leaf(rules: &'static [Rule]) -> Node {
+        Node {
+            rules,
+            props: &[],
+            items: None,
+            values: None,
+        }
+    }
+}
+
 /// A value that breaks a rule: where it is (a path below the resource,
 /// `Properties.ScalingConfig.MaximumConcurrency`, `Properties.Layers[2]`)
 /// and what rule it breaks.
@@ -252,22 +265,22 @@ fn broken(rule: &Rule, value: &Json) -> Option<String> {
         }),
         Rule::MinLength(min) => value
             .as_str()
-            .filter(|s| (s.chars().count() as u64) < min)
-            .map(|s| {
+            .map(|s| s.chars().count() as u64)
+            .filter(|n| *n < min)
+            .map(|n| {
                 format!(
-                    "{} is {} characters; at least {min} are required",
-                    shown(value),
-                    s.chars().count()
+                    "{} is {n} characters; at least {min} are required",
+                    shown(value)
                 )
             }),
         Rule::MaxLength(max) => value
             .as_str()
-            .filter(|s| s.chars().count() as u64 > max)
-            .map(|s| {
+            .map(|s| s.chars().count() as u64)
+            .filter(|n| *n > max)
+            .map(|n| {
                 format!(
-                    "{} is {} characters; at most {max} are allowed",
-                    shown(value),
-                    s.chars().count()
+                    "{} is {n} characters; at most {max} are allowed",
+                    shown(value)
                 )
             }),
         Rule::Pattern(pattern) => value

@@ -345,6 +345,10 @@ fn node_text(node: &Node) -> String {
         Some(r) => format!("Some({})", child(r)),
         None => "None".to_owned(),
     };
+    // Most nodes are leaves (a value's own rules): one line each.
+    if props.is_empty() && node.items.is_none() && node.values.is_none() {
+        return format!("Node::leaf(&[{}])", node.rules.join(", "));
+    }
     format!(
         "Node {{ rules: &[{}], props: &[{}], items: {}, values: {} }}",
         node.rules.join(", "),
@@ -434,7 +438,7 @@ mod tests {
         let text = rules_file(&[rules], "");
         assert!(text.contains("\"AWS::X::Y\" => Some(&X_Y)"), "{text}");
         assert!(
-            text.contains("Rule::Minimum(1.0), Rule::Maximum(10.0)"),
+            text.contains("Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(10.0)])"),
             "{text}"
         );
         assert!(
