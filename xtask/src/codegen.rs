@@ -39,6 +39,16 @@ pub fn run(args: &Args) -> Result<()> {
             schema::SCHEMA_DIR
         );
     }
+    if args.check && infra_codegen::confirmed(&root)? {
+        crate::out::say!(
+            "generated code is fresh (its fingerprint matches the inputs and every file; {})",
+            infra_codegen::fingerprint::FILE
+        );
+        return Ok(());
+    }
+    if args.check {
+        crate::out::say!("the fingerprint does not confirm the generated code: generating it all to compare (about two minutes)");
+    }
     let plan = infra_codegen::plan(&root)?;
     if args.check {
         if plan.is_fresh() {

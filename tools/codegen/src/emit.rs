@@ -15,7 +15,9 @@ fn rust_type(ty: &Ty) -> String {
         Ty::Number => "f64".into(),
         Ty::Boolean => "bool".into(),
         Ty::Json => "Json".into(),
-        Ty::Tag => "Tag".into(),
+        // Qualified: a resource type may itself be named `Tag`
+        // (`AWS::LakeFormation::Tag`).
+        Ty::Tag => "crate::Tag".into(),
         Ty::List(item) => format!("Vec<Value<{}>>", rust_type(item)),
         Ty::Map(value) => format!("BTreeMap<String, Value<{}>>", rust_type(value)),
         Ty::Named(name) => name.clone(),
@@ -58,7 +60,7 @@ pub fn resource_file(model: &ResourceModel) -> String {
     for line in doc_lines(&summary, "").lines() {
         let _ = writeln!(out, "//!{}", line.trim_start_matches("///"));
     }
-    out.push_str("\n#[allow(unused_imports)]\nuse std::collections::BTreeMap;\n\n#[allow(unused_imports)]\nuse crate::{Json, Tag, Value};\n\n");
+    out.push_str("\n#[allow(unused_imports)]\nuse std::collections::BTreeMap;\n\n#[allow(unused_imports)]\nuse crate::{Json, Value};\n\n");
 
     let r = &model.resource;
     struct_def(&mut out, r);
@@ -250,75 +252,69 @@ fn enum_def(out: &mut String, e: &EnumDef) {
     value_from(out, &e.name, false);
 }
 
+/// One generated service, for the files that list them all.
+#[derive(Debug, Clone)]
+pub struct ServiceSummary {
+    /// The type-name prefix: `AWS::S3`.
+    pub prefix: String,
+    /// Its module and cargo feature: `s3`.
+    pub module: String,
+    /// How many resource types it has.
+    pub types: usize,
+}
+
 /// `infra/src/aws/<service>/mod.rs`.
-pub fn service_file(service: &str, models: &[ResourceModel]) -> String {
+pub fn service_file(prefix: &str, models: &[ResourceModel]) -> String {
     let mut out = String::new();
     out.push_str(HEADER);
-    let _ = writeln!(out, "//! `AWS::{service}::*` resource types.\n");
+    let _ = writeln!(out, "//! `{prefix}::*` resource types.\n");
     for m in models {
-        let _ = writeln!(out, "pub mod {};", m.module);
+        let _ = writeln!(out, "pub mod {};", module_ident(&m.module));
     }
     out.push('\n');
     for m in models {
-        let _ = writeln!(out, "pub use {}::{};", m.module, m.resource.name);
+        let _ = writeln!(
+            out,
+            "pub use {}::{};",
+            module_ident(&m.module),
+            m.resource.name
+        );
     }
     out
 }
 
-/// `infra/src/aws/permissions.rs`: the IAM actions each type's handlers need.
-pub fn permissions_file(types: &[(String, String, Vec<String>)]) -> String {
+/// `infra/src/aws/permissions/<service>.rs`: the IAM actions each type's
+/// handlers need.
+pub fn permissions_file(prefix: &str, types: &[(String, Vec<String>)]) -> String {
     type_table(
-        "The IAM actions CloudFormation needs to manage each resource type, from\n\
-         the `handlers` of its registry schema, less the few listed there that IAM\n\
-         does not have (checked against cfn-lint's policy data).",
-        "The IAM actions CloudFormation needs to create, read, update, delete and\n\
-         list a resource of `type_name` (its schema's handlers), sorted; `None` for\n\
-         a type whose service is not generated (or whose feature is off).",
+        &format!("The IAM actions CloudFormation needs to manage each `{prefix}::*` type."),
         "handler_permissions",
         types,
     )
 }
 
-/// `infra/src/aws/replacement.rs`: what replaces each type's resource.
-pub fn replacement_file(types: &[(String, String, Vec<String>)]) -> String {
+/// `infra/src/aws/replacement/<service>.rs`: what replaces each type's resource.
+pub fn replacement_file(prefix: &str, types: &[(String, Vec<String>)]) -> String {
     type_table(
-        "The properties whose change makes CloudFormation replace a resource\n\
-         (a new physical resource, the old one deleted): each type's\n\
-         `createOnlyProperties` in its registry schema.",
-        "The properties of a `type_name` resource whose change replaces it, as\n\
-         paths below `Properties` (`KeySchema`, `Config/Name`; `*` for every\n\
-         element of an array), sorted; `None` for a type whose service is not\n\
-         generated (or whose feature is off).",
+        &format!("The create-only properties of each `{prefix}::*` type."),
         "create_only_properties",
         types,
     )
 }
 
-/// A generated file with one function `name` from a resource type to a
-/// static list of strings, each arm behind its service's feature.
-fn type_table(
-    module_doc: &str,
-    fn_doc: &str,
-    name: &str,
-    types: &[(String, String, Vec<String>)],
-) -> String {
+/// A generated file with one function `name` from a resource type of one
+/// service to a static list of strings.
+fn type_table(module_doc: &str, name: &str, types: &[(String, Vec<String>)]) -> String {
     let mut out = String::new();
     out.push_str(HEADER);
-    for line in module_doc.lines() {
-        let _ = writeln!(out, "//! {line}");
-    }
-    out.push('\n');
-    for line in fn_doc.lines() {
-        let _ = writeln!(out, "/// {line}");
-    }
+    let _ = writeln!(out, "//! {module_doc}\n");
     let _ = writeln!(
         out,
-        "pub fn {name}(type_name: &str) -> Option<&'static [&'static str]> {{"
+        "pub(super) fn {name}(type_name: &str) -> Option<&'static [&'static str]> {{"
     );
     out.push_str("    match type_name {\n");
-    for (module, type_name, items) in types {
+    for (type_name, items) in types {
         let list: Vec<String> = items.iter().map(|a| format!("{a:?}")).collect();
-        let _ = writeln!(out, "        #[cfg(feature = \"{module}\")]");
         let _ = writeln!(
             out,
             "        {type_name:?} => Some(&[{}]),",
@@ -329,28 +325,242 @@ fn type_table(
     out
 }
 
-/// `infra/src/aws/mod.rs`.
-pub fn aws_file(services: &[(String, String, usize)]) -> String {
+/// `infra/src/aws/permissions/mod.rs`: each type's handlers' IAM actions,
+/// by service.
+pub fn permissions_dispatch(services: &[ServiceSummary]) -> String {
+    dispatch_file(
+        "The IAM actions CloudFormation needs to manage each resource type, from\n\
+         the `handlers` of its registry schema, less the few listed there that IAM\n\
+         does not have (checked against cfn-lint's policy data); one file per service.",
+        "The IAM actions CloudFormation needs to create, read, update, delete and\n\
+         list a resource of `type_name` (its schema's handlers), sorted; `None` for\n\
+         a type whose service's feature is off (or that is not a registry type).",
+        "handler_permissions",
+        "Option<&'static [&'static str]>",
+        services,
+    )
+}
+
+/// `infra/src/aws/replacement/mod.rs`: each type's create-only properties,
+/// by service.
+pub fn replacement_dispatch(services: &[ServiceSummary]) -> String {
+    dispatch_file(
+        "The properties whose change makes CloudFormation replace a resource\n\
+         (a new physical resource, the old one deleted): each type's\n\
+         `createOnlyProperties` in its registry schema; one file per service.",
+        "The properties of a `type_name` resource whose change replaces it, as\n\
+         paths below `Properties` (`KeySchema`, `Config/Name`; `*` for every\n\
+         element of an array), sorted; `None` for a type whose service's feature\n\
+         is off (or that is not a registry type).",
+        "create_only_properties",
+        "Option<&'static [&'static str]>",
+        services,
+    )
+}
+
+/// A module whose function `name` hands a type name to its service's file,
+/// each service behind its feature, so a build compiles only the tables of
+/// the services it enabled.
+pub fn dispatch_file(
+    module_doc: &str,
+    fn_doc: &str,
+    name: &str,
+    returns: &str,
+    services: &[ServiceSummary],
+) -> String {
     let mut out = String::new();
     out.push_str(HEADER);
+    for line in module_doc.lines() {
+        let _ = writeln!(out, "//! {line}");
+    }
+    out.push('\n');
+    for s in services {
+        let _ = writeln!(out, "#[cfg(feature = \"{}\")]\nmod {};", s.module, s.module);
+    }
+    out.push('\n');
+    for line in fn_doc.lines() {
+        let _ = writeln!(out, "/// {line}");
+    }
+    let _ = writeln!(out, "pub fn {name}(type_name: &str) -> {returns} {{");
+    out.push_str("    let (service, _) = type_name.rsplit_once(\"::\")?;\n    match service {\n");
+    for s in services {
+        let _ = writeln!(out, "        #[cfg(feature = \"{}\")]", s.module);
+        let _ = writeln!(
+            out,
+            "        {:?} => {}::{name}(type_name),",
+            s.prefix, s.module
+        );
+    }
+    out.push_str("        _ => None,\n    }\n}\n");
+    out
+}
+
+/// `infra/src/aws/mod.rs`.
+pub fn aws_file(services: &[ServiceSummary]) -> String {
+    let mut out = String::new();
+    out.push_str(HEADER);
+    let total: usize = services.iter().map(|s| s.types).sum();
+    let _ = writeln!(
+        out,
+        "//! Every CloudFormation registry resource type: {total} types of {} services,\n\
+         //! one module per service behind the cargo feature of the same name\n\
+         //! (`all-services` turns on every one; the default features are the\n\
+         //! services the constructs use). Documentation covers the services a\n\
+         //! build enables: `cargo doc -p infra --features ec2`, or\n\
+         //! `--features all-services` for all of them.\n//!\n\
+         //! | module and feature | types | resource types |\n//! | --- | --- | --- |",
+        services.len()
+    );
+    for s in services {
+        let _ = writeln!(
+            out,
+            "//! | `{}` | {} | `{}::*` |",
+            s.module, s.types, s.prefix
+        );
+    }
     out.push_str("\npub mod permissions;\npub use permissions::handler_permissions;\n");
     out.push_str("pub mod replacement;\npub use replacement::create_only_properties;\n");
     out.push_str("pub mod rules;\npub use rules::property_rules;\n");
-    for (service, module, count) in services {
-        let _ = writeln!(out, "\n/// `AWS::{service}::*`: {count} resource types.");
-        let _ = writeln!(out, "#[cfg(feature = \"{module}\")]");
-        let _ = writeln!(out, "pub mod {module};");
+    for s in services {
+        let _ = writeln!(
+            out,
+            "\n/// `{}::*`: {} resource types (feature `{}`).",
+            s.prefix, s.types, s.module
+        );
+        let _ = writeln!(out, "#[cfg(feature = \"{}\")]", s.module);
+        let _ = writeln!(out, "pub mod {};", s.module);
     }
     out
 }
 
 /// The generated block of `infra/Cargo.toml`'s `[features]`.
-pub fn features_block(modules: &[String]) -> String {
+pub fn features_block(services: &[ServiceSummary]) -> String {
     let mut out = String::new();
-    let quoted: Vec<String> = modules.iter().map(|m| format!("\"{m}\"")).collect();
+    let quoted: Vec<String> = services
+        .iter()
+        .map(|s| format!("\"{}\"", s.module))
+        .collect();
     let _ = writeln!(out, "all-services = [{}]", quoted.join(", "));
-    for m in modules {
-        let _ = writeln!(out, "{m} = []");
+    for s in services {
+        let _ = writeln!(out, "{} = []", s.module);
     }
     out
+}
+
+/// A module name as an identifier: raw when it is a keyword (`r#type`
+/// for `AWS::AppSync::Type`, whose file is still `type.rs`).
+pub fn module_ident(module: &str) -> String {
+    super::names::snake(module)
+}
+
+/// A resource module's path from the crate root: `infra::aws::s3::bucket`.
+fn type_path(service: &str, model: &ResourceModel) -> String {
+    format!("infra::aws::{service}::{}", module_ident(&model.module))
+}
+
+/// `infra/tests/every_type/main.rs`: every generated type built through its
+/// constructor (each required property an intrinsic, as a user's `Ref`
+/// would be), one template per service, rendered; the test then checks each
+/// rendered resource against its vendored schema.
+pub fn every_type_test(services: &[(String, Vec<ResourceModel>)]) -> String {
+    let mut out = String::new();
+    out.push_str(HEADER);
+    out.push_str(
+        "//! Every resource type of every service, built with its constructor and\n\
+         //! rendered: one template per service (a template holds at most 500\n\
+         //! resources), each required property a `Ref` to a parameter. Runs with\n\
+         //! `--features all-services` (`cargo xtask test` does); the checks are in\n\
+         //! `check.rs` beside this file.\n\n\
+         #![cfg(feature = \"all-services\")]\n\n\
+         #[allow(unused_imports)]\n\
+         use std::collections::BTreeMap;\n\n\
+         #[allow(unused_imports)]\n\
+         use infra::{Json, Template, Value};\n\n\
+         mod check;\n\n\
+         use check::input;\n\n",
+    );
+    for (service, models) in services {
+        let _ = writeln!(out, "fn {service}() -> Template {{");
+        out.push_str("    let mut t = check::template();\n");
+        for m in models {
+            let path = type_path(service, m);
+            let args: Vec<String> = m
+                .resource
+                .fields
+                .iter()
+                .filter(|f| f.required)
+                .map(|f| {
+                    let inner = value_type(f);
+                    let inner = &inner["Value<".len()..inner.len() - 1];
+                    format!("input::<{}>()", qualify(inner, &path))
+                })
+                .collect();
+            let _ = writeln!(
+                out,
+                "    t.add({:?}, {path}::{}::new({}));",
+                logical_id(&m.type_name),
+                m.resource.name,
+                args.join(", ")
+            );
+        }
+        out.push_str("    t\n}\n\n");
+    }
+    out.push_str("#[test]\nfn every_type_renders_with_its_required_properties() {\n");
+    out.push_str("    let services: &[(&str, fn() -> Template)] = &[\n");
+    for (service, _) in services {
+        let _ = writeln!(out, "        ({service:?}, {service}),");
+    }
+    out.push_str("    ];\n    check::every_service(services);\n}\n");
+    out
+}
+
+/// A Rust type of a resource module with its generated names qualified by
+/// `path` (`Code` → `infra::aws::lambda::function::Code`).
+fn qualify(ty: &str, path: &str) -> String {
+    let ty = ty.replace("crate::", "infra::");
+    let mut out = String::new();
+    let mut word = String::new();
+    let flush = |word: &mut String, out: &mut String| {
+        if !word.is_empty() {
+            let known = matches!(
+                word.as_str(),
+                "Value"
+                    | "Vec"
+                    | "Box"
+                    | "BTreeMap"
+                    | "String"
+                    | "Json"
+                    | "Tag"
+                    | "infra"
+                    | "i64"
+                    | "f64"
+                    | "bool"
+            );
+            if !known {
+                out.push_str(path);
+                out.push_str("::");
+            }
+            out.push_str(word);
+            word.clear();
+        }
+    };
+    for c in ty.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' {
+            word.push(c);
+        } else {
+            flush(&mut word, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut word, &mut out);
+    out
+}
+
+/// The logical ID of a type's resource in the every-type test: its type
+/// name's letters and digits.
+fn logical_id(type_name: &str) -> String {
+    type_name
+        .chars()
+        .filter(char::is_ascii_alphanumeric)
+        .collect()
 }

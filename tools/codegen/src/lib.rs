@@ -7,6 +7,7 @@
 
 mod emit;
 mod error;
+pub mod fingerprint;
 mod model;
 mod names;
 mod rules;
@@ -20,9 +21,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use services::{module_name, SERVICES};
-
 const GENERATED_DIR: &str = "infra/src/aws";
+/// The generated test that builds every type (beside its hand-written checks).
+const EVERY_TYPE_TEST: &str = "infra/tests/every_type/main.rs";
 const CARGO_TOML: &str = "infra/Cargo.toml";
 const FEATURES_BEGIN: &str = "# BEGIN GENERATED FEATURES (cargo xtask codegen writes this block)\n";
 const FEATURES_END: &str = "# END GENERATED FEATURES\n";
@@ -91,16 +92,28 @@ pub fn plan(root: &Path) -> Result<Plan> {
 pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     let mut files = BTreeMap::new();
     let mut summary = Vec::new();
-    let mut permissions = Vec::new();
-    let mut replacements = Vec::new();
-    let mut value_rules = Vec::new();
+    let mut skipped_patterns = 0;
+    let mut all_models = Vec::new();
     let known = schema::known_actions(root)?;
     let documented = schema::documented_attributes(root)?;
-    for service in SERVICES {
-        let module = module_name(service);
+    let aws = Path::new(GENERATED_DIR);
+    for module in schema::vendored_services(root)? {
         let mut models = Vec::new();
-        for mut schema in schema::load_service(root, service)? {
+        let mut permissions = Vec::new();
+        let mut replacements = Vec::new();
+        let mut value_rules = Vec::new();
+        let mut prefix = None;
+        for mut schema in schema::load_service(root, &module)? {
             let type_name = schema["typeName"].as_str().unwrap_or("?").to_owned();
+            let this = services::prefix_of(&type_name)
+                .ok_or_else(|| CodegenError::schema(&type_name, "a type name has three parts"))?;
+            if services::module_name(this) != module {
+                return Err(CodegenError::schema(
+                    &type_name,
+                    format!("its schema is vendored under {module}/, not its service's folder"),
+                ));
+            }
+            prefix.get_or_insert_with(|| this.to_owned());
             if let (Some(extra), Some(map)) = (documented.get(&type_name), schema.as_object_mut()) {
                 map.insert(model::DOCUMENTED_ATTRIBUTES.to_owned(), extra.clone());
             }
@@ -108,52 +121,130 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
                 .into_iter()
                 .filter(|a| schema::is_known(&known, a))
                 .collect();
-            permissions.push((module.clone(), type_name.clone(), actions));
-            replacements.push((
-                module.clone(),
-                type_name.clone(),
-                schema::create_only_properties(&schema),
-            ));
-            value_rules.push(rules::type_rules(&module, &schema));
-            let model = model::build(&schema)?;
-            models.push(model);
+            permissions.push((type_name.clone(), actions));
+            replacements.push((type_name.clone(), schema::create_only_properties(&schema)));
+            value_rules.push(rules::type_rules(&schema));
+            models.push(model::build(&schema)?);
         }
+        let Some(prefix) = prefix else { continue };
         models.sort_by(|a, b| a.module.cmp(&b.module));
-        let dir = Path::new(GENERATED_DIR).join(&module);
+        for pair in models.windows(2) {
+            if pair[0].module == pair[1].module {
+                return Err(CodegenError::schema(
+                    &pair[1].type_name,
+                    format!(
+                        "its module name `{}` is {}'s too",
+                        pair[1].module, pair[0].type_name
+                    ),
+                ));
+            }
+        }
+        let dir = aws.join(&module);
         for m in &models {
             files.insert(dir.join(format!("{}.rs", m.module)), emit::resource_file(m));
         }
-        files.insert(dir.join("mod.rs"), emit::service_file(service, &models));
-        summary.push((service.to_string(), module, models.len()));
+        files.insert(dir.join("mod.rs"), emit::service_file(&prefix, &models));
+        permissions.sort();
+        files.insert(
+            aws.join("permissions").join(format!("{module}.rs")),
+            emit::permissions_file(&prefix, &permissions),
+        );
+        replacements.sort();
+        files.insert(
+            aws.join("replacement").join(format!("{module}.rs")),
+            emit::replacement_file(&prefix, &replacements),
+        );
+        value_rules.sort_by(|a, b| a.type_name.cmp(&b.type_name));
+        skipped_patterns += value_rules
+            .iter()
+            .map(|t| t.skipped_patterns)
+            .sum::<usize>();
+        files.insert(
+            aws.join("rules").join(format!("{module}.rs")),
+            rules::rules_file(&prefix, &value_rules, emit::HEADER),
+        );
+        summary.push(emit::ServiceSummary {
+            prefix,
+            module: module.clone(),
+            types: models.len(),
+        });
+        all_models.push((module, models));
     }
     files.insert(
-        Path::new(GENERATED_DIR).join("mod.rs"),
-        emit::aws_file(&summary),
+        PathBuf::from(EVERY_TYPE_TEST),
+        emit::every_type_test(&all_models),
     );
-    permissions.sort();
+    files.insert(aws.join("mod.rs"), emit::aws_file(&summary));
     files.insert(
-        Path::new(GENERATED_DIR).join("permissions.rs"),
-        emit::permissions_file(&permissions),
+        aws.join("permissions").join("mod.rs"),
+        emit::permissions_dispatch(&summary),
     );
-    replacements.sort();
     files.insert(
-        Path::new(GENERATED_DIR).join("replacement.rs"),
-        emit::replacement_file(&replacements),
+        aws.join("replacement").join("mod.rs"),
+        emit::replacement_dispatch(&summary),
     );
-    value_rules.sort_by(|a, b| a.type_name.cmp(&b.type_name));
     files.insert(
-        Path::new(GENERATED_DIR).join("rules.rs"),
-        rules::rules_file(&value_rules, emit::HEADER),
+        aws.join("rules").join("mod.rs"),
+        rules::rules_dispatch(&summary, skipped_patterns, emit::HEADER),
     );
-    let modules: Vec<String> = summary.iter().map(|(_, m, _)| m.clone()).collect();
-    for text in files.values_mut() {
-        *text = rustfmt(text)?;
-    }
+    format_all(&mut files)?;
+    let block = emit::features_block(&summary);
+    let outputs = fingerprint::outputs(
+        files
+            .iter()
+            .map(|(p, t)| (p.as_path(), t.as_str()))
+            .chain([(Path::new(CARGO_TOML), block.as_str())]),
+    );
     files.insert(
-        PathBuf::from(CARGO_TOML),
-        cargo_toml(root, &emit::features_block(&modules))?,
+        PathBuf::from(fingerprint::FILE),
+        fingerprint::render(&fingerprint::inputs(root)?, &outputs),
     );
+    files.insert(PathBuf::from(CARGO_TOML), cargo_toml(root, &block)?);
     Ok(files)
+}
+
+/// Whether the checkout at `root` provably holds what generation would
+/// write, without generating: its fingerprint's inputs hash is that of
+/// today's inputs and its outputs hash that of the files on disk (every
+/// generated `.rs` file, the every-type test, the features block). `false`
+/// means "not confirmed": [`plan`] then tells what differs.
+pub fn confirmed(root: &Path) -> Result<bool> {
+    let Some((inputs, outputs)) = fingerprint::recorded(root) else {
+        return Ok(false);
+    };
+    if inputs != fingerprint::inputs(root)? {
+        return Ok(false);
+    }
+    let mut files = Vec::new();
+    for path in existing_files(root)?
+        .into_iter()
+        .chain([PathBuf::from(EVERY_TYPE_TEST)])
+    {
+        match std::fs::read_to_string(root.join(&path)) {
+            Ok(text) => files.push((path, text)),
+            Err(_) => return Ok(false),
+        }
+    }
+    let toml_path = root.join(CARGO_TOML);
+    let toml =
+        std::fs::read_to_string(&toml_path).map_err(CodegenError::io("reading", &toml_path))?;
+    let Some(block) = features_block_of(&toml) else {
+        return Ok(false);
+    };
+    let on_disk = fingerprint::outputs(
+        files
+            .iter()
+            .map(|(p, t)| (p.as_path(), t.as_str()))
+            .chain([(Path::new(CARGO_TOML), block)]),
+    );
+    Ok(on_disk == outputs)
+}
+
+/// The text between the generated block's markers of `infra/Cargo.toml`.
+fn features_block_of(toml: &str) -> Option<&str> {
+    let start = toml.find(FEATURES_BEGIN)? + FEATURES_BEGIN.len();
+    let end = toml[start..].find(FEATURES_END)? + start;
+    Some(&toml[start..end])
 }
 
 /// `infra/Cargo.toml` with its generated features block replaced.
@@ -191,6 +282,33 @@ fn existing_files(root: &Path) -> Result<Vec<PathBuf>> {
         }
     }
     Ok(out)
+}
+
+/// Formats every file with rustfmt, one process per file, on every core.
+fn format_all(files: &mut BTreeMap<PathBuf, String>) -> Result<()> {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut texts: Vec<&mut String> = files.values_mut().collect();
+    let chunk = texts.len().div_ceil(threads).max(1);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = texts
+            .chunks_mut(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    for text in part.iter_mut() {
+                        **text = rustfmt(text)?;
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        workers.into_iter().try_for_each(|w| {
+            w.join().unwrap_or_else(|_| {
+                Err(CodegenError::Rustfmt(
+                    "a formatting thread panicked".to_owned(),
+                ))
+            })
+        })
+    })
 }
 
 fn rustfmt(source: &str) -> Result<String> {

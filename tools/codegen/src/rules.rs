@@ -12,6 +12,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value as Json};
 
+use crate::emit::{dispatch_file, ServiceSummary};
+
 /// One node's Rust expression parts, before it becomes text.
 #[derive(Debug, Default)]
 struct Node {
@@ -40,8 +42,6 @@ enum Ref {
 /// The rule trees of one resource type.
 #[derive(Debug)]
 pub struct TypeRules {
-    /// The service's cargo feature.
-    pub module: String,
     /// `AWS::Service::Type`.
     pub type_name: String,
     /// The root static's name.
@@ -299,8 +299,8 @@ impl Walker<'_> {
     }
 }
 
-/// The rule trees of `schema`, whose service's feature is `module`.
-pub fn type_rules(module: &str, schema: &Json) -> TypeRules {
+/// The rule trees of `schema`.
+pub fn type_rules(schema: &Json) -> TypeRules {
     let type_name = schema["typeName"].as_str().unwrap_or("?").to_owned();
     let prefix = constant(type_name.trim_start_matches("AWS::"));
     let empty = Map::new();
@@ -323,7 +323,6 @@ pub fn type_rules(module: &str, schema: &Json) -> TypeRules {
     let root = walker.node(&root_json, 0);
     walker.statics.push((prefix.clone(), Some(root)));
     TypeRules {
-        module: module.to_owned(),
         type_name,
         root: prefix,
         statics: walker.statics,
@@ -359,26 +358,19 @@ fn node_text(node: &Node) -> String {
 }
 
 /// `infra/src/aws/rules.rs`: every type's rule tree behind its feature.
-pub fn rules_file(types: &[TypeRules], header: &str) -> String {
+pub fn rules_file(prefix: &str, types: &[TypeRules], header: &str) -> String {
     let mut out = String::new();
     out.push_str(header);
-    out.push_str(
-        "//! The value constraints of each resource type's registry schema, as rule\n\
-         //! trees over its properties (see `crate::check`, which walks them).\n\n\
-         use crate::check::{Node, Rule};\n\n",
-    );
-    let skipped: usize = types.iter().map(|t| t.skipped_patterns).sum();
     let _ = writeln!(
         out,
-        "/// Patterns of the schemas left out because `regex-lite` cannot compile\n/// them (look-around, `\\Z`, Unicode classes): {skipped}.\npub const SKIPPED_PATTERNS: usize = {skipped};\n"
+        "//! The value constraints of each `{prefix}::*` type's registry schema.\n\n\
+         #[allow(unused_imports)]\n\
+         use crate::check::{{Node, Rule}};\n"
     );
     out.push_str(
-        "/// The rule tree of a `type_name` resource's `Properties`; `None` for a type\n\
-         /// whose service is not generated (or whose feature is off).\n\
-         pub fn property_rules(type_name: &str) -> Option<&'static Node> {\n    match type_name {\n",
+        "pub(super) fn property_rules(type_name: &str) -> Option<&'static Node> {\n    match type_name {\n",
     );
     for t in types {
-        let _ = writeln!(out, "        #[cfg(feature = \"{}\")]", t.module);
         let _ = writeln!(out, "        {:?} => Some(&{}),", t.type_name, t.root);
     }
     out.push_str("        _ => None,\n    }\n}\n");
@@ -387,14 +379,29 @@ pub fn rules_file(types: &[TypeRules], header: &str) -> String {
             let Some(node) = node.as_ref().filter(|_| !name.is_empty()) else {
                 continue;
             };
-            let _ = writeln!(
-                out,
-                "\n#[cfg(feature = \"{}\")]\nstatic {name}: Node = {};",
-                t.module,
-                node_text(node)
-            );
+            let _ = writeln!(out, "\nstatic {name}: Node = {};", node_text(node));
         }
     }
+    out
+}
+
+/// `infra/src/aws/rules/mod.rs`: each type's rule tree, by service.
+pub fn rules_dispatch(services: &[ServiceSummary], skipped: usize, header: &str) -> String {
+    let mut out = dispatch_file(
+        "The value constraints of each resource type's registry schema, as rule\n\
+         trees over its properties (see `crate::check`, which walks them); one\n\
+         file per service.",
+        "The rule tree of a `type_name` resource's `Properties`; `None` for a type\n\
+         whose service's feature is off (or that is not a registry type).",
+        "property_rules",
+        "Option<&'static crate::check::Node>",
+        services,
+    );
+    debug_assert!(out.starts_with(header));
+    let _ = writeln!(
+        out,
+        "\n/// Patterns of the schemas left out because `regex-lite` cannot compile\n/// them (look-around, `\\Z`, Unicode classes), over every service: {skipped}.\npub const SKIPPED_PATTERNS: usize = {skipped};"
+    );
     out
 }
 
@@ -434,8 +441,8 @@ mod tests {
                 "Lookahead": {"type": "string", "pattern": "(?!x)"}
             }
         });
-        let rules = type_rules("x", &schema);
-        let text = rules_file(&[rules], "");
+        let rules = type_rules(&schema);
+        let text = rules_file("AWS::X", &[rules], "");
         assert!(text.contains("\"AWS::X::Y\" => Some(&X_Y)"), "{text}");
         assert!(
             text.contains("Node::leaf(&[Rule::Minimum(1.0), Rule::Maximum(10.0)])"),
@@ -465,7 +472,7 @@ mod tests {
                 "Foo_Bar": {"type": "object", "properties": {"P": {"type": "string", "maxLength": 2}}}
             }
         });
-        let text = rules_file(&[type_rules("x", &schema)], "");
+        let text = rules_file("AWS::X", &[type_rules(&schema)], "");
         assert!(text.contains("static X_W__FOO_BAR: Node"), "{text}");
         assert!(text.contains("static X_W__FOO_BAR_2: Node"), "{text}");
     }
@@ -479,7 +486,7 @@ mod tests {
             "typeName": "AWS::X::Z",
             "properties": {"P": {"type": "string", "pattern": "(?<!\\.)$"}}
         });
-        let rules = type_rules("x", &schema);
+        let rules = type_rules(&schema);
         assert_eq!(rules.skipped_patterns, 1);
     }
 }

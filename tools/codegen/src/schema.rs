@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value as Json};
 
-use super::services::{module_name, SERVICES};
+use super::services::{module_name, prefix_of};
 use crate::{CodegenError, Result};
 
 /// Where the vendored schemas live, relative to the workspace root.
@@ -14,11 +14,32 @@ pub const SCHEMA_DIR: &str = "infra/schemas";
 /// The region whose provider map chooses the schema files.
 const REGION: &str = "us-east-1";
 
-/// The schemas of one service, sorted by file name.
-pub fn load_service(root: &Path, service: &str) -> Result<Vec<Json>> {
-    let dir = root.join(SCHEMA_DIR).join(module_name(service));
+/// The module names of the vendored services (their folders under
+/// [`SCHEMA_DIR`]), sorted.
+pub fn vendored_services(root: &Path) -> Result<Vec<String>> {
+    let dir = root.join(SCHEMA_DIR);
+    let mut modules: Vec<String> = std::fs::read_dir(&dir)
+        .map_err(CodegenError::io("listing", &dir))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_dir())
+        .filter_map(|p| p.file_name()?.to_str().map(str::to_owned))
+        .collect();
+    modules.sort();
+    if modules.is_empty() {
+        return Err(CodegenError::NoSchemas {
+            service: "any service".to_owned(),
+            dir,
+            source: None,
+        });
+    }
+    Ok(modules)
+}
+
+/// The schemas of one service (by module name: `s3`), sorted by file name.
+pub fn load_service(root: &Path, module: &str) -> Result<Vec<Json>> {
+    let dir = root.join(SCHEMA_DIR).join(module);
     let none = |source| CodegenError::NoSchemas {
-        service: service.to_owned(),
+        service: module.to_owned(),
         dir: dir.clone(),
         source,
     };
@@ -122,29 +143,44 @@ pub struct Refreshed {
     pub services: usize,
 }
 
-/// Copies the schemas of every listed service from the pinned cfn-lint into
-/// `infra/schemas/`, with a `source.json` recording the version and date.
+/// Copies the schema of every resource type in the pinned cfn-lint's
+/// provider map into `infra/schemas/`, one folder per service (folders of
+/// services no longer there removed), with a `source.json` recording the
+/// version, date and services.
 pub fn refresh(root: &Path, cfn_lint: &CfnLintPackage) -> Result<Refreshed> {
     let data = cfn_lint.dir.join("data").join("schemas");
     let providers: BTreeMap<String, String> =
         read_json(&data.join("providers").join(format!("{REGION}.json")))?;
     let version: Json = read_json(&data.join("version.json"))?;
     let out_dir = root.join(SCHEMA_DIR);
-    let mut total = 0;
-    for service in SERVICES {
-        let dir = out_dir.join(module_name(service));
-        if dir.exists() {
+    let mut by_service: BTreeMap<&str, Vec<(&str, &str)>> = BTreeMap::new();
+    for (type_name, file) in &providers {
+        let prefix = prefix_of(type_name)
+            .ok_or_else(|| CodegenError::schema(type_name, "a type name has three parts"))?;
+        by_service
+            .entry(prefix)
+            .or_default()
+            .push((&type_name[prefix.len() + 2..], file));
+    }
+    if out_dir.exists() {
+        for module in vendored_services(root).unwrap_or_default() {
+            let dir = out_dir.join(module);
             std::fs::remove_dir_all(&dir).map_err(CodegenError::io("removing", &dir))?;
         }
+    }
+    let mut total = 0;
+    let mut modules = Vec::new();
+    for (prefix, types) in &by_service {
+        let module = module_name(prefix);
+        let dir = out_dir.join(&module);
         std::fs::create_dir_all(&dir).map_err(CodegenError::io("creating", &dir))?;
-        let prefix = format!("AWS::{service}::");
-        for (type_name, file) in providers.iter().filter(|(t, _)| t.starts_with(&prefix)) {
+        for (short, file) in types {
             let source = data.join("resources").join(format!("{file}.json"));
-            let short = &type_name[prefix.len()..];
             std::fs::copy(&source, dir.join(format!("{short}.json")))
                 .map_err(CodegenError::io("copying", &source))?;
             total += 1;
         }
+        modules.push(module);
     }
     // The IAM actions of every service a vendored handler names, and of
     // every service the access check maps calls to.
@@ -156,8 +192,8 @@ pub fn refresh(root: &Path, cfn_lint: &CfnLintPackage) -> Result<Refreshed> {
             .join("Policies.json"),
     )?;
     let mut prefixes = std::collections::BTreeSet::new();
-    for service in SERVICES {
-        for schema in load_service(root, service)? {
+    for module in &modules {
+        for schema in load_service(root, module)? {
             for action in handler_permissions(&schema) {
                 if let Some((prefix, _)) = action.split_once(':') {
                     prefixes.insert(prefix.to_owned());
@@ -183,12 +219,12 @@ pub fn refresh(root: &Path, cfn_lint: &CfnLintPackage) -> Result<Refreshed> {
         "cfn_lint": cfn_lint.version.trim(),
         "region": REGION,
         "schema_date": version["schema_date"],
-        "services": SERVICES,
+        "services": by_service.keys().collect::<Vec<_>>(),
     });
     write_json(&out_dir.join("source.json"), &source)?;
     Ok(Refreshed {
         schemas: total,
-        services: SERVICES.len(),
+        services: by_service.len(),
     })
 }
 

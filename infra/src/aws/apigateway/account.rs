@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::Account`` resource specifies the IAM role that Amazon API Gateway
 /// uses to write API logs to Amazon CloudWatch Logs. To avoid overwriting other roles, you

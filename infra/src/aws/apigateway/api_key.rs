@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::ApiKey`` resource creates a unique key that you can distribute to
 /// clients who are executing API Gateway ``Method`` resources that require an API key. To
@@ -35,7 +35,7 @@ pub struct ApiKey {
     /// `StageKeys`.
     pub stage_keys: Option<Value<Vec<Value<StageKey>>>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Value`. Changing it replaces the resource.
     pub value: Option<Value<String>>,
 }
@@ -94,7 +94,7 @@ impl ApiKey {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

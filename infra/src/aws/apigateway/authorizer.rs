@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::Authorizer`` resource creates an authorization layer that API
 /// Gateway activates for methods that have authorization enabled. API Gateway activates the

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::BasePathMapping`` resource creates a base path that clients who
 /// call your API must use in the invocation URL. Supported only for public custom domain

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::ClientCertificate`` resource creates a client certificate that API
 /// Gateway uses to configure client-side SSL authentication for sending requests to the
@@ -18,7 +18,7 @@ pub struct ClientCertificate {
     /// `Description`.
     pub description: Option<Value<String>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl ClientCertificate {
@@ -39,7 +39,7 @@ impl ClientCertificate {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::Deployment`` resource deploys an API Gateway ``RestApi`` resource
 /// to a stage so that clients can call the API over the internet. The stage acts as an
@@ -466,7 +466,7 @@ pub struct StageDescription {
     /// the stage.
     pub metrics_enabled: Option<Value<bool>>,
     /// `Tags`. An array of arbitrary tags (key-value pairs) to associate with the stage.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `ThrottlingBurstLimit`. The target request burst rate limit. This allows more requests
     /// through for a period of time than the target rate limit. For more information, see [Manage
     /// API Request
@@ -600,7 +600,7 @@ impl StageDescription {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::DocumentationPart`` resource creates a documentation part for an
 /// API. For more information, see [Representation of API Documentation in API

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::DomainName`` resource specifies a public custom domain name for
 /// your API in API Gateway. To create a custom domain name for private APIs, use
@@ -48,7 +48,7 @@ pub struct DomainName {
     /// `SecurityPolicy`.
     pub security_policy: Option<Value<String>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl DomainName {
@@ -134,7 +134,7 @@ impl DomainName {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

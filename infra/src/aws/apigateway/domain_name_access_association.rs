@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::ApiGateway::DomainNameAccessAssociation.
 #[derive(Debug, Clone, PartialEq)]
@@ -23,7 +23,7 @@ pub struct DomainNameAccessAssociation {
     pub domain_name_arn: Value<String>,
     /// `Tags`. An array of arbitrary tags (key-value pairs) to associate with the domainname
     /// access association. Changing it replaces the resource.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl DomainNameAccessAssociation {
@@ -44,7 +44,7 @@ impl DomainNameAccessAssociation {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::GatewayResponse`` resource creates a gateway response for your API.
 /// When you delete a stack containing this resource, your custom gateway responses are reset.

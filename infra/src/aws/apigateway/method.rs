@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::Method`` resource creates API Gateway methods that define the
 /// parameters and body that clients must send in their requests.

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::RequestValidator`` resource sets up basic validation rules for
 /// incoming requests to your API. For more information, see [Enable Basic Request Validation

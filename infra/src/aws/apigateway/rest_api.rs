@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::RestApi`` resource creates a REST API. For more information, see
 /// [restapi:create](https://docs.aws.amazon.com/apigateway/latest/api/API_CreateRestApi.html)
@@ -72,7 +72,7 @@ pub struct RestApi {
     /// `SecurityPolicy`.
     pub security_policy: Option<Value<String>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Version`.
     pub version: Option<Value<String>>,
 }
@@ -204,7 +204,7 @@ impl RestApi {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

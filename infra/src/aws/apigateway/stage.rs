@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::Stage`` resource creates a stage for a deployment.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,7 +35,7 @@ pub struct Stage {
     /// `StageName`. Changing it replaces the resource.
     pub stage_name: Option<Value<String>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TracingEnabled`.
     pub tracing_enabled: Option<Value<bool>>,
     /// `Variables`. A map (string-to-string map) that defines the stage variables, where the
@@ -129,7 +129,7 @@ impl Stage {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

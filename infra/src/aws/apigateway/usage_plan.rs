@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::UsagePlan`` resource creates a usage plan for deployed APIs. A
 /// usage plan sets a target for the throttling and quota limits on individual client API
@@ -37,7 +37,7 @@ pub struct UsagePlan {
     /// `Quota`.
     pub quota: Option<Value<QuotaSettings>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Throttle`.
     pub throttle: Option<Value<ThrottleSettings>>,
     /// `UsagePlanName`.
@@ -78,7 +78,7 @@ impl UsagePlan {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

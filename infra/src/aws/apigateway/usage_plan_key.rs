@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::UsagePlanKey`` resource associates an API key with a usage plan.
 /// This association determines which users the usage plan is applied to.

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGateway::VpcLink`` resource creates an API Gateway VPC link for a REST API
 /// to access resources in an Amazon Virtual Private Cloud (VPC). For more information, see
@@ -23,7 +23,7 @@ pub struct VpcLink {
     /// `Name` (required).
     pub name: Value<String>,
     /// `Tags`. An array of arbitrary tags (key-value pairs) to associate with the VPC link.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TargetArns` (required). Changing it replaces the resource.
     pub target_arns: Value<Vec<Value<String>>>,
 }
@@ -51,7 +51,7 @@ impl VpcLink {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

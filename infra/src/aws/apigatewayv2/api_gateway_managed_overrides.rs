@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::ApiGatewayV2::ApiGatewayManagedOverrides
 #[derive(Debug, Clone, PartialEq)]

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::ApiMapping`` resource contains an API mapping. An API mapping
 /// relates a path of your custom domain name to a stage of your API. A custom domain name can

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::DomainName`` resource specifies a custom domain name for your API
 /// in Amazon API Gateway (API Gateway). You can use a custom domain name to provide a URL

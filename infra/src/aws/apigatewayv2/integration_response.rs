@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::IntegrationResponse`` resource updates an integration response
 /// for an WebSocket API. For more information, see [Set up WebSocket API Integration

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Represents a portal product in Amazon API Gateway V2, which is a logical grouping of APIs
 /// that can be published in a developer portal.
@@ -19,7 +19,7 @@ pub struct PortalProduct {
     /// portal.
     pub display_name: Value<String>,
     /// `Tags`. The collection of tags associated with the portal product.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl PortalProduct {
@@ -41,7 +41,7 @@ impl PortalProduct {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::Route`` resource creates a route for an API.
 #[derive(Debug, Clone, PartialEq)]

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::RouteResponse`` resource creates a route response for a WebSocket
 /// API. For more information, see [Set up Route Responses for a WebSocket API in API

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Represents a routing rule. When the incoming request to a domain name matches the
 /// conditions for a rule, API Gateway invokes a stage of a target API. Supported only for

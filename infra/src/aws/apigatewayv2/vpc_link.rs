@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::ApiGatewayV2::VpcLink`` resource creates a VPC link. This VPC link can be used
 /// with both REST and HTTP APIs. The VPC link status must transition from ``PENDING`` to

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CertificateManager::AcmeDomainValidation
 #[derive(Debug, Clone, PartialEq)]
@@ -21,7 +21,7 @@ pub struct AcmeDomainValidation {
     /// DNS-based prevalidation is supported.
     pub prevalidation_options: Value<PrevalidationOptions>,
     /// `Tags`. Tags associated with the domain validation.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl AcmeDomainValidation {
@@ -42,7 +42,7 @@ impl AcmeDomainValidation {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CertificateManager::AcmeEndpoint
 #[derive(Debug, Clone, PartialEq)]
@@ -20,11 +20,11 @@ pub struct AcmeEndpoint {
     pub certificate_authority: Value<CertificateAuthority>,
     /// `CertificateTags`. Tags applied to certificates issued via this endpoint. Changing it
     /// replaces the resource.
-    pub certificate_tags: Option<Value<Vec<Value<Tag>>>>,
+    pub certificate_tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Contact`. Whether contact information is required for the ACME endpoint.
     pub contact: Option<Value<Contact>>,
     /// `Tags`. Tags associated with the ACME endpoint.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl AcmeEndpoint {
@@ -45,7 +45,7 @@ impl AcmeEndpoint {
     }
 
     /// Sets `CertificateTags`.
-    pub fn certificate_tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn certificate_tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.certificate_tags = Some(value.into());
         self
     }
@@ -57,7 +57,7 @@ impl AcmeEndpoint {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

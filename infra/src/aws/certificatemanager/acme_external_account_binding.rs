@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CertificateManager::AcmeExternalAccountBinding
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +22,7 @@ pub struct AcmeExternalAccountBinding {
     /// resource.
     pub role_arn: Value<String>,
     /// `Tags`. Tags associated with the external account binding.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl AcmeExternalAccountBinding {
@@ -48,7 +48,7 @@ impl AcmeExternalAccountBinding {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

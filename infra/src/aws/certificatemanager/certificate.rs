@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CertificateManager::Certificate
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,7 @@ pub struct Certificate {
     /// extension of the ACM certificate. Changing it replaces the resource.
     pub subject_alternative_names: Option<Value<Vec<Value<String>>>>,
     /// `Tags`. Key-value pairs that can identify the certificate.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `ValidationMethod`. The method you want to use to validate that you own or control the
     /// domain associated with a public certificate. Valid values are DNS, EMAIL or HTTP
     pub validation_method: Option<Value<String>>,
@@ -115,7 +115,7 @@ impl Certificate {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// An Anycast static IP list. For more information, see [Request Anycast static IPs to use
 /// for
@@ -158,7 +158,7 @@ impl From<IpamCidrConfig> for Value<IpamCidrConfig> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Tags {
     /// `Items`. A complex type that contains ``Tag`` elements.
-    pub items: Option<Value<Vec<Value<Tag>>>>,
+    pub items: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl Tags {
@@ -168,7 +168,7 @@ impl Tags {
     }
 
     /// Sets `Items`.
-    pub fn items(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn items(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.items = Some(value.into());
         self
     }

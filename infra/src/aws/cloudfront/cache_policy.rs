@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// A cache policy. When it's attached to a cache behavior, the cache policy determines the
 /// following: + The values that CloudFront includes in the cache key. These values can

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The request to create a new origin access identity (OAI). An origin access identity is a
 /// special CloudFront user that you can associate with Amazon S3 origins, so that you can

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The connection group for your distribution tenants. When you first create a distribution
 /// tenant and you don't specify a connection group, CloudFront will automatically create a
@@ -28,7 +28,7 @@ pub struct ConnectionGroup {
     /// `Name` (required). The name of the connection group. Changing it replaces the resource.
     pub name: Value<String>,
     /// `Tags`. A complex type that contains zero or more ``Tag`` elements.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl ConnectionGroup {
@@ -64,7 +64,7 @@ impl ConnectionGroup {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

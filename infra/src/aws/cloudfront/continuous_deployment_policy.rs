@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Creates a continuous deployment policy that routes a subset of production traffic from a
 /// primary distribution to a staging distribution. After you create and update a staging

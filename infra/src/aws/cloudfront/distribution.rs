@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// A distribution tells CloudFront where you want content to be delivered from, and the
 /// details about how to track and manage content delivery.
@@ -16,7 +16,7 @@ pub struct Distribution {
     /// `DistributionConfig` (required). The distribution's configuration.
     pub distribution_config: Value<DistributionConfig>,
     /// `Tags`. A complex type that contains zero or more ``Tag`` elements.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl Distribution {
@@ -31,7 +31,7 @@ impl Distribution {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The distribution tenant.
 #[derive(Debug, Clone, PartialEq)]
@@ -37,7 +37,7 @@ pub struct DistributionTenant {
     /// as required in the multi-tenant distribution.
     pub parameters: Option<Value<Vec<Value<Parameter>>>>,
     /// `Tags`. A complex type that contains zero or more ``Tag`` elements.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl DistributionTenant {
@@ -96,7 +96,7 @@ impl DistributionTenant {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CloudFront::FieldLevelEncryptionConfig. A field-level
 /// encryption configuration, which specifies the query arg profiles and content type profiles

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CloudFront::FieldLevelEncryptionProfile. A field-level
 /// encryption profile maps CloudFront public keys and provider identities to the request-body

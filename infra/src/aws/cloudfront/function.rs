@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Creates a CF function. To create a function, you provide the function code and some
 /// configuration information about the function. The response contains an Amazon Resource
@@ -54,7 +54,7 @@ pub struct Function {
     /// `Name` (required). A name to identify the function. Changing it replaces the resource.
     pub name: Value<String>,
     /// `Tags`. A complex type that contains zero or more ``Tag`` elements.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl Function {
@@ -89,7 +89,7 @@ impl Function {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

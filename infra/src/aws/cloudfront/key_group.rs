@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// A key group. A key group contains a list of public keys that you can use with [CloudFront
 /// signed URLs and signed

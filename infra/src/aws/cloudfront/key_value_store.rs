@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The key value store. Use this to separate data from function code, allowing you to update
 /// data without having to publish a new version of a function. The key value store holds keys
@@ -24,7 +24,7 @@ pub struct KeyValueStore {
     /// `Name` (required). The name of the key value store. Changing it replaces the resource.
     pub name: Value<String>,
     /// `Tags`. A complex type that contains zero or more ``Tag`` elements.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl KeyValueStore {
@@ -53,7 +53,7 @@ impl KeyValueStore {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// A monitoring subscription. This structure contains information about whether additional
 /// CloudWatch metrics are enabled for a given CloudFront distribution.

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Creates a new origin access control in CloudFront. After you create an origin access
 /// control, you can add it to an origin in a CloudFront distribution so that CloudFront sends

@@ -16,7 +16,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// An origin request policy. When it's attached to a cache behavior, the origin request
 /// policy determines the values that CloudFront includes in requests that it sends to the

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// A response headers policy. A response headers policy contains information about a set of
 /// HTTP response headers. After you create a response headers policy, you can use its ID to

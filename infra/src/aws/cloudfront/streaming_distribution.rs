@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CloudFront::StreamingDistribution
 #[derive(Debug, Clone, PartialEq)]
@@ -15,7 +15,7 @@ pub struct StreamingDistribution {
     /// `StreamingDistributionConfig` (required).
     pub streaming_distribution_config: Value<StreamingDistributionConfig>,
     /// `Tags` (required).
-    pub tags: Value<Vec<Value<Tag>>>,
+    pub tags: Value<Vec<Value<crate::Tag>>>,
 }
 
 impl StreamingDistribution {
@@ -24,7 +24,7 @@ impl StreamingDistribution {
     /// A `StreamingDistribution` from its required properties: `StreamingDistributionConfig`, `Tags`.
     pub fn new(
         streaming_distribution_config: impl Into<Value<StreamingDistributionConfig>>,
-        tags: impl Into<Value<Vec<Value<Tag>>>>,
+        tags: impl Into<Value<Vec<Value<crate::Tag>>>>,
     ) -> Self {
         Self {
             streaming_distribution_config: streaming_distribution_config.into(),

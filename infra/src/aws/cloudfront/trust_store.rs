@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// A trust store.
 #[derive(Debug, Clone, PartialEq)]
@@ -16,7 +16,7 @@ pub struct TrustStore {
     /// `Name` (required). The trust store's name. Changing it replaces the resource.
     pub name: Value<String>,
     /// `Tags`. A complex type that contains zero or more ``Tag`` elements.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `UseClientCertificateOCSPEndpoint`. A boolean. When true, performs real-time certificate
     /// revocation checks by querying the OCSP endpoint specified within the client certificate.
     pub use_client_certificate_ocsp_endpoint: Option<Value<bool>>,
@@ -45,7 +45,7 @@ impl TrustStore {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -6,13 +6,13 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// An Amazon CloudFront VPC origin.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VpcOrigin {
     /// `Tags`. A complex type that contains zero or more ``Tag`` elements.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `VpcOriginEndpointConfig` (required). The VPC origin endpoint configuration.
     pub vpc_origin_endpoint_config: Value<VpcOriginEndpointConfig>,
 }
@@ -29,7 +29,7 @@ impl VpcOrigin {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::CloudWatch::Alarm`` type specifies an alarm and associates it with the
 /// specified metric or metric math expression. When this operation creates an alarm, the
@@ -122,7 +122,7 @@ pub struct Alarm {
     /// alarm, you must have the ``cloudwatch:TagResource`` permission. Tags can help you organize
     /// and categorize your resources. You can also use them to scope user permissions by granting
     /// a user permission to access or change only resources with certain tag values.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Threshold`. The value to compare with the specified statistic.
     pub threshold: Option<Value<f64>>,
     /// `ThresholdMetricId`. In an alarm based on an anomaly detection model, this is the ID of
@@ -318,7 +318,7 @@ impl Alarm {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

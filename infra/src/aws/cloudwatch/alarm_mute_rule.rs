@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CloudWatch::AlarmMuteRule that allows defining a rule
 /// and targeting alarms to mute their actions during the specified window.
@@ -29,7 +29,7 @@ pub struct AlarmMuteRule {
     /// the alarm mute rule will become active.
     pub start_date: Option<Value<String>>,
     /// `Tags`. An array of key-value pairs to apply to this resource.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl AlarmMuteRule {
@@ -79,7 +79,7 @@ impl AlarmMuteRule {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

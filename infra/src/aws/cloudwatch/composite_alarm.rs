@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::CloudWatch::CompositeAlarm type specifies an alarm which aggregates the states of
 /// other Alarms (Metric or Composite Alarms) as defined by the AlarmRule expression
@@ -49,7 +49,7 @@ pub struct CompositeAlarm {
     pub ok_actions: Option<Value<Vec<Value<String>>>>,
     /// `Tags`. A list of key-value pairs to associate with the composite alarm. You can associate
     /// as many as 50 tags with an alarm.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl CompositeAlarm {
@@ -137,7 +137,7 @@ impl CompositeAlarm {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

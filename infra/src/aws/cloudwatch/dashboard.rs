@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CloudWatch::Dashboard
 #[derive(Debug, Clone, PartialEq)]
@@ -20,7 +20,7 @@ pub struct Dashboard {
     pub dashboard_name: Option<Value<String>>,
     /// `Tags`. A list of key-value pairs to associate with the cloudwatch dashboard. You can
     /// associate up to 50 tags with a dashboard
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl Dashboard {
@@ -42,7 +42,7 @@ impl Dashboard {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CloudWatch::Integration. Manages a CloudWatch (Amazon
 /// CloudWatch Observability / Omni) account-scoped integration. V1 supports AWS_CONFIG_SLREC,
@@ -32,7 +32,7 @@ pub struct Integration {
     /// service-assumable IAM role ARN). Not used by AWS_CONFIG_SLREC or EXTERNAL_AGENT.
     pub role_arn: Option<Value<String>>,
     /// `Tags`. Tags associated with the integration.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl Integration {
@@ -75,7 +75,7 @@ impl Integration {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CloudWatch::LogAlarm. A LogAlarm evaluates scheduled
 /// query results from CloudWatch Logs and triggers actions when thresholds are breached.
@@ -54,7 +54,7 @@ pub struct LogAlarm {
     /// alarm.
     pub scheduled_query_configuration: Value<ScheduledQueryConfiguration>,
     /// `Tags`. A list of key-value pairs to associate with the log alarm.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Threshold` (required). The value to compare against the results of the scheduled query
     /// evaluation.
     pub threshold: Value<f64>,
@@ -157,7 +157,7 @@ impl LogAlarm {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }
@@ -401,7 +401,7 @@ pub struct ScheduledQueryConfiguration {
     pub scheduled_query_role_arn: Value<String>,
     /// `Tags`. A list of key-value pairs to associate with the scheduled query that backs the log
     /// alarm.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl ScheduledQueryConfiguration {
@@ -429,7 +429,7 @@ impl ScheduledQueryConfiguration {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

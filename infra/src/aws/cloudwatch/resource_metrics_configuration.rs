@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CloudWatch::ResourceMetricsConfiguration. Manages the
 /// detailed monitoring metric selections for an AWS resource, identified by the ARN of the

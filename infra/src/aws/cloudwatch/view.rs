@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::CloudWatch::View. A view is a named, reusable SQL query
 /// that can be referenced from CloudWatch telemetry queries. View names must be unique within
@@ -25,7 +25,7 @@ pub struct View {
     /// resource.
     pub name: Option<Value<String>>,
     /// `Tags`. An array of key-value pairs to apply to the view.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl View {
@@ -54,7 +54,7 @@ impl View {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

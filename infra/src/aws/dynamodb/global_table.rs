@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Version: None. Resource Type definition for AWS::DynamoDB::GlobalTable
 #[derive(Debug, Clone, PartialEq)]
@@ -1131,7 +1131,7 @@ pub struct ReplicaSpecification {
     /// `TableClass`.
     pub table_class: Option<Value<String>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl ReplicaSpecification {
@@ -1259,7 +1259,7 @@ impl ReplicaSpecification {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }
@@ -1369,7 +1369,7 @@ pub struct ReplicaStreamSpecification {
     /// `ResourcePolicy`.
     pub resource_policy: Option<Value<ResourcePolicy>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl ReplicaStreamSpecification {
@@ -1388,7 +1388,7 @@ impl ReplicaStreamSpecification {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

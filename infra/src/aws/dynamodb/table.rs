@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::DynamoDB::Table`` resource creates a DDB table. For more information, see
 /// [CreateTable](https://docs.aws.amazon.com/amazondynamodb/latest/APIReference/API_CreateTable.html)
@@ -141,7 +141,7 @@ pub struct Table {
     pub table_name: Option<Value<String>>,
     /// `Tags`. An array of key-value pairs to apply to this resource. For more information, see
     /// [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TimeToLiveSpecification`. Specifies the Time to Live (TTL) settings for the table. For
     /// detailed information about the limits in DynamoDB, see [Limits in Amazon
     /// DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Limits.html) in
@@ -305,7 +305,7 @@ impl Table {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }
@@ -1403,7 +1403,7 @@ pub struct StreamSpecification {
     /// table tags. For an overview on tagging DynamoDB resources, see [Tagging for
     /// DynamoDB](https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Tagging.html)
     /// in the *Amazon DynamoDB Developer Guide*.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl StreamSpecification {
@@ -1423,7 +1423,7 @@ impl StreamSpecification {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

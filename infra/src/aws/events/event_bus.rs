@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource type definition for AWS::Events::EventBus
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +27,7 @@ pub struct EventBus {
     /// `Policy`. A JSON string that describes the permission policy statement for the event bus.
     pub policy: Option<Value<Json>>,
     /// `Tags`. Any tags assigned to the event bus.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl EventBus {
@@ -84,7 +84,7 @@ impl EventBus {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

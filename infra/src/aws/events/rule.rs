@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Events::Rule
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -30,7 +30,7 @@ pub struct Rule {
     /// `State`. The state of the rule.
     pub state: Option<Value<State>>,
     /// `Tags`. Any tags assigned to the event rule.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Targets`. Adds the specified targets to the specified rule, or updates the targets if
     /// they are already associated with the rule. Targets are the resources that are invoked when
     /// a rule is triggered.
@@ -98,7 +98,7 @@ impl Rule {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }
@@ -466,7 +466,7 @@ pub struct EcsParameters {
     /// `ReferenceId`.
     pub reference_id: Option<Value<String>>,
     /// `TagList`.
-    pub tag_list: Option<Value<Vec<Value<Tag>>>>,
+    pub tag_list: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TaskCount`.
     pub task_count: Option<Value<i64>>,
     /// `TaskDefinitionArn` (required).
@@ -570,7 +570,7 @@ impl EcsParameters {
     }
 
     /// Sets `TagList`.
-    pub fn tag_list(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tag_list(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tag_list = Some(value.into());
         self
     }

@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM group. A
 /// group can also have managed policies attached to it. To attach a managed policy to a

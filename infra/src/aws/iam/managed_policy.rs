@@ -17,7 +17,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Creates a new managed policy for your AWS-account. This operation creates a policy version
 /// with a version identifier of ``v1`` and sets v1 as the policy's default version. For more

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::IAM::OIDCProvider
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -14,7 +14,7 @@ pub struct OidcProvider {
     /// `ClientIdList`.
     pub client_id_list: Option<Value<Vec<Value<String>>>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `ThumbprintList`.
     pub thumbprint_list: Option<Value<Vec<Value<String>>>>,
     /// `Url`. Changing it replaces the resource.
@@ -41,7 +41,7 @@ impl OidcProvider {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM group,
 /// user or role. An IAM user can also have a managed policy attached to it. For information

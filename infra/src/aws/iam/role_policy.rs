@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Adds or updates an inline policy document that is embedded in the specified IAM role. When
 /// you embed an inline policy in a role, the inline policy is used as part of the role's

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Creates a new IAM user for your AWS-account. For information about quotas for the number
 /// of IAM users you can create, see [IAM and
@@ -68,7 +68,7 @@ pub struct User {
     /// resources](https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags.html) in the *IAM User
     /// Guide*. If any one of the tags is invalid or if you exceed the allowed maximum number of
     /// tags, then the entire request fails and the resource is not created.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `UserName`. The name of the user to create. Do not include the path in this value. This
     /// parameter allows (per its [regex
     /// pattern](https://docs.aws.amazon.com/http://wikipedia.org/wiki/regex)) a string of
@@ -141,7 +141,7 @@ impl User {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

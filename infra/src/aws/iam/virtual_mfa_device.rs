@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::IAM::VirtualMFADevice
 #[derive(Debug, Clone, PartialEq)]
@@ -14,7 +14,7 @@ pub struct VirtualMfaDevice {
     /// `Path`. Changing it replaces the resource.
     pub path: Option<Value<String>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Users` (required).
     pub users: Value<Vec<Value<String>>>,
     /// `VirtualMfaDeviceName`. Changing it replaces the resource.
@@ -41,7 +41,7 @@ impl VirtualMfaDevice {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

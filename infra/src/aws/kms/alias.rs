@@ -33,7 +33,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::KMS::Alias`` resource specifies a display name for a [KMS
 /// key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys). You

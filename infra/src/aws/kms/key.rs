@@ -47,7 +47,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::KMS::Key`` resource specifies an [KMS
 /// key](https://docs.aws.amazon.com/kms/latest/developerguide/concepts.html#kms_keys) in
@@ -304,7 +304,7 @@ pub struct Key {
     /// keys](https://docs.aws.amazon.com/kms/latest/developerguide/tagging-keys.html) in the
     /// \*Developer Guide*. For information about tags in CloudFormation, see
     /// [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl Key {
@@ -395,7 +395,7 @@ impl Key {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

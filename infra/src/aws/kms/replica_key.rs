@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::KMS::ReplicaKey resource specifies a multi-region replica AWS KMS key in AWS Key
 /// Management Service (AWS KMS).
@@ -32,7 +32,7 @@ pub struct ReplicaKey {
     /// Service Developer Guide. Changing it replaces the resource.
     pub primary_key_arn: Value<String>,
     /// `Tags`. An array of key-value pairs to apply to this resource.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl ReplicaKey {
@@ -72,7 +72,7 @@ impl ReplicaKey {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Creates a capacity provider that manages compute resources for Lambda functions
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +29,7 @@ pub struct CapacityProvider {
     /// capacity provider.
     pub propagate_tags: Option<Value<PropagateTagsConfig>>,
     /// `Tags`. A key-value pair that provides metadata for the capacity provider.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TelemetryConfig`. The telemetry configuration for the capacity provider, including
     /// logging settings.
     pub telemetry_config: Option<Value<CapacityProviderTelemetryConfig>>,
@@ -93,7 +93,7 @@ impl CapacityProvider {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }
@@ -461,7 +461,7 @@ impl From<InstanceRequirements> for Value<InstanceRequirements> {
 pub struct PropagateTagsConfig {
     /// `ExplicitTags`. A list of tags to explicitly propagate to managed resources. Maximum of 40
     /// tags.
-    pub explicit_tags: Option<Value<Vec<Value<Tag>>>>,
+    pub explicit_tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Mode`. The mode for tag propagation. Use ``Explicit`` to propagate specific tags, or
     /// ``None`` to disable propagation.
     pub mode: Option<Value<PropagateTagsMode>>,
@@ -477,7 +477,7 @@ impl PropagateTagsConfig {
     }
 
     /// Sets `ExplicitTags`.
-    pub fn explicit_tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn explicit_tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.explicit_tags = Some(value.into());
         self
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::Lambda::EventInvokeConfig resource configures options for asynchronous invocation
 /// on a version or an alias.

@@ -24,7 +24,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::Lambda::EventSourceMapping`` resource creates a mapping between an event source
 /// and an LAMlong function. LAM reads items from the event source and triggers the function.
@@ -168,7 +168,7 @@ pub struct EventSourceMapping {
     /// to manage the CFN stack. If you don't have these permissions, there might be unexpected
     /// behavior with stack-level tags propagating to the resource during resource creation and
     /// update.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Topics`. The name of the Kafka topic.
     pub topics: Option<Value<Vec<Value<String>>>>,
     /// `TumblingWindowInSeconds`. (Kinesis and DynamoDB Streams only) The duration in seconds of
@@ -380,7 +380,7 @@ impl EventSourceMapping {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -48,7 +48,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::Lambda::Function`` resource creates a Lambda function. To create a function,
 /// you need a [deployment
@@ -237,7 +237,7 @@ pub struct Function {
     /// to manage the CFN stack. If you don't have these permissions, there might be unexpected
     /// behavior with stack-level tags propagating to the resource during resource creation and
     /// update.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TenancyConfig`. The function's tenant isolation configuration settings. Determines
     /// whether the Lambda function runs on a shared or dedicated infrastructure per unique
     /// tenant. Changing it replaces the resource.
@@ -457,7 +457,7 @@ impl Function {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Schema for Lambda LayerVersionPermission
 #[derive(Debug, Clone, PartialEq)]

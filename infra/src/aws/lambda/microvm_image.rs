@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Lambda::MicrovmImage
 #[derive(Debug, Clone, PartialEq)]
@@ -29,7 +29,7 @@ pub struct MicrovmImage {
     pub egress_network_connectors: Value<Vec<Value<String>>>,
     /// `EnvironmentVariables` (required). Environment variables to set in the container during
     /// the snapshot build.
-    pub environment_variables: Value<Vec<Value<Tag>>>,
+    pub environment_variables: Value<Vec<Value<crate::Tag>>>,
     /// `Hooks` (required).
     pub hooks: Value<Hooks>,
     /// `Logging` (required). Configuration for MicroVM image logging.
@@ -41,7 +41,7 @@ pub struct MicrovmImage {
     pub resources: Value<Vec<Value<Resources>>>,
     /// `Tags`. Key-value pairs to associate with the MicroVM image for organization and
     /// management.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl MicrovmImage {
@@ -57,7 +57,7 @@ impl MicrovmImage {
         cpu_configurations: impl Into<Value<Vec<Value<CpuConfiguration>>>>,
         description: impl Into<Value<String>>,
         egress_network_connectors: impl Into<Value<Vec<Value<String>>>>,
-        environment_variables: impl Into<Value<Vec<Value<Tag>>>>,
+        environment_variables: impl Into<Value<Vec<Value<crate::Tag>>>>,
         hooks: impl Into<Value<Hooks>>,
         logging: impl Into<Value<Logging>>,
         name: impl Into<Value<String>>,
@@ -82,7 +82,7 @@ impl MicrovmImage {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Lambda::NetworkConnector
 #[derive(Debug, Clone, PartialEq)]
@@ -24,7 +24,7 @@ pub struct NetworkConnector {
     pub operator_role: Option<Value<String>>,
     /// `Tags`. A list of tags to apply to the network connector. Use tags to categorize network
     /// connectors for cost allocation, access control, or operational management.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl NetworkConnector {
@@ -53,7 +53,7 @@ impl NetworkConnector {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

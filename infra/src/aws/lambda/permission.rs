@@ -25,7 +25,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::Lambda::Permission`` resource grants an AWS service or another account
 /// permission to use a function. You can apply the policy at the function level, or specify a

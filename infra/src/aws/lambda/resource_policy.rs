@@ -48,7 +48,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Use the ``AWS::Lambda::ResourcePolicy`` resource to attach a resource-based policy to a
 /// LAM resource. A resource-based policy applies to a single LAM resource, for example, a

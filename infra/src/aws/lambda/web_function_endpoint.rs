@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Lambda::WebFunctionEndpoint. An endpoint exposes a
 /// Lambda web function over HTTPS and routes traffic to one or more revisions. The endpoint

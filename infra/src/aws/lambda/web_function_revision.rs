@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Lambda::WebFunctionRevision. An immutable revision of a
 /// Lambda web function, containing the function code and configuration.

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// This structure contains information about one delivery in your account. A delivery is a
 /// connection between a logical delivery source and a logical delivery destination. For more
@@ -38,7 +38,7 @@ pub struct Delivery {
     /// values are supported in the suffix path for each log source.
     pub s3_suffix_path: Option<Value<String>>,
     /// `Tags`. The tags that have been assigned to this delivery.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl Delivery {
@@ -85,7 +85,7 @@ impl Delivery {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// This structure contains information about one delivery destination in your account. A
 /// delivery destination is an AWS resource that represents an AWS service that logs can be
@@ -36,7 +36,7 @@ pub struct DeliveryDestination {
     /// Changing it replaces the resource.
     pub output_format: Option<Value<String>>,
     /// `Tags`. The tags that have been assigned to this delivery destination.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl DeliveryDestination {
@@ -82,7 +82,7 @@ impl DeliveryDestination {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// A delivery source is an AWS resource that sends logs to an AWS destination. The
 /// destination can be CloudWatch Logs, Amazon S3, or Kinesis Data Firehose. Only some AWS
@@ -32,7 +32,7 @@ pub struct DeliverySource {
     /// `ResourceArn`. The ARN of the resource that will be sending the logs.
     pub resource_arn: Option<Value<String>>,
     /// `Tags`. The tags that have been assigned to this delivery source.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl DeliverySource {
@@ -71,7 +71,7 @@ impl DeliverySource {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::Logs::Destination resource specifies a CloudWatch Logs destination. A destination
 /// encapsulates a physical resource (such as an Amazon Kinesis data stream) and enables you
@@ -25,7 +25,7 @@ pub struct Destination {
     /// the specified AWS resource
     pub role_arn: Value<String>,
     /// `Tags`. An array of key-value pairs to apply to this resource.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TargetArn` (required). The ARN of the physical target where the log events are delivered
     /// (for example, a Kinesis stream)
     pub target_arn: Value<String>,
@@ -56,7 +56,7 @@ impl Destination {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::Logs::LogGroup`` resource specifies a log group. A log group defines common
 /// properties for log streams, such as their retention and access control rules. Each log
@@ -79,7 +79,7 @@ pub struct LogGroup {
     pub retention_in_days: Option<Value<i64>>,
     /// `Tags`. An array of key-value pairs to apply to the log group. For more information, see
     /// [Tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html).
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl LogGroup {
@@ -156,7 +156,7 @@ impl LogGroup {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::Logs::MetricFilter`` resource specifies a metric filter that describes how CWL
 /// extracts information from logs and transforms it into Amazon CloudWatch metrics. If you
@@ -152,7 +152,7 @@ pub struct MetricTransformation {
     /// are higher than expected. For more information, see [Creating a Billing Alarm to Monitor
     /// Your Estimated
     /// Charges](https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/monitor_estimated_charges_with_cloudwatch.html).
-    pub dimensions: Option<Value<Vec<Value<Tag>>>>,
+    pub dimensions: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `MetricName` (required). The name of the CloudWatch metric.
     pub metric_name: Value<String>,
     /// `MetricNamespace` (required). A custom namespace to contain your metric in CloudWatch. Use
@@ -193,7 +193,7 @@ impl MetricTransformation {
     }
 
     /// Sets `Dimensions`.
-    pub fn dimensions(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn dimensions(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.dimensions = Some(value.into());
         self
     }

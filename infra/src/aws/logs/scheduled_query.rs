@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Creates a new Scheduled Query that allows you to define a Logs Insights query that will
 /// run on a schedule and configure actions to take with the query results.
@@ -39,7 +39,7 @@ pub struct ScheduledQuery {
     /// `State`.
     pub state: Option<Value<ScheduledQueryState>>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Timezone`.
     pub timezone: Option<Value<String>>,
 }
@@ -119,7 +119,7 @@ impl ScheduledQuery {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

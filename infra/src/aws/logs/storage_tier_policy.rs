@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Logs::StorageTierPolicy. Manages the storage tier policy
 /// for a CloudWatch Logs account. When created, enables Intelligent-Tiering which

@@ -15,7 +15,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::Logs::SubscriptionFilter`` resource specifies a subscription filter and
 /// associates it with the specified log group. Subscription filters allow you to subscribe to

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Route53::DelegationSet. Creates a reusable delegation
 /// set (a group of four name servers) that can be associated with multiple hosted zones.

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource used to control (enable/disable) DNSSEC in a specific hosted zone.
 #[derive(Debug, Clone, PartialEq)]

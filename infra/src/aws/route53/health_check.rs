@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource schema for AWS::Route53::HealthCheck.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,7 +15,7 @@ pub struct HealthCheck {
     /// check.
     pub health_check_config: Value<HealthCheckConfig>,
     /// `HealthCheckTags`. An array of key-value pairs to apply to this resource.
-    pub health_check_tags: Option<Value<Vec<Value<Tag>>>>,
+    pub health_check_tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl HealthCheck {
@@ -30,7 +30,7 @@ impl HealthCheck {
     }
 
     /// Sets `HealthCheckTags`.
-    pub fn health_check_tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn health_check_tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.health_check_tags = Some(value.into());
         self
     }

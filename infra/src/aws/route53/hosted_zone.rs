@@ -31,7 +31,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Creates a new public or private hosted zone. You create records in a public hosted zone to
 /// define how you want to route traffic on the internet for a domain, such as example.com,
@@ -73,7 +73,7 @@ pub struct HostedZone {
     /// information about using tags for cost allocation, see [Using Cost Allocation
     /// Tags](https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/cost-alloc-tags.html)
     /// in the *User Guide*.
-    pub hosted_zone_tags: Option<Value<Vec<Value<Tag>>>>,
+    pub hosted_zone_tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Name`. The name of the domain. Specify a fully qualified domain name, for example,
     /// \*www.example.com*. The trailing dot is optional; Amazon Route 53 assumes that the domain
     /// name is fully qualified. This means that Route 53 treats *www.example.com* (without a
@@ -184,7 +184,7 @@ impl HostedZone {
     }
 
     /// Sets `HostedZoneTags`.
-    pub fn hosted_zone_tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn hosted_zone_tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.hosted_zone_tags = Some(value.into());
         self
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Represents a key signing key (KSK) associated with a hosted zone. You can only have two
 /// KSKs per hosted zone.

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Route53::QueryLoggingConfig. Creates a configuration for
 /// DNS query logging, which publishes query logs for a public hosted zone to an Amazon

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Route53::TrafficPolicy. Creates a Route 53 traffic
 /// policy, a JSON document that describes how Route 53 responds to DNS queries for a domain

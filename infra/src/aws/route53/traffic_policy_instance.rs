@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::Route53::TrafficPolicyInstance. Applies a version of a
 /// Route 53 traffic policy to a DNS name in a public hosted zone, and Route 53 creates and

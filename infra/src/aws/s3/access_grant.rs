@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::S3::AccessGrant resource is an Amazon S3 resource type representing permissions
 /// to a specific S3 bucket or prefix hosted in an S3 Access Grants instance.
@@ -28,7 +28,7 @@ pub struct AccessGrant {
     /// `S3PrefixType`. The type of S3SubPrefix. Changing it replaces the resource.
     pub s3_prefix_type: Option<Value<S3PrefixType>>,
     /// `Tags`. Changing it replaces the resource.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl AccessGrant {
@@ -73,7 +73,7 @@ impl AccessGrant {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

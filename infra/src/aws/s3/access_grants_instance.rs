@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::S3::AccessGrantsInstance resource is an Amazon S3 resource type that hosts Access
 /// Grants and their associated locations
@@ -16,7 +16,7 @@ pub struct AccessGrantsInstance {
     /// `IdentityCenterArn`. The Amazon Resource Name (ARN) of the specified AWS Identity Center.
     pub identity_center_arn: Option<Value<String>>,
     /// `Tags`. Changing it replaces the resource.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl AccessGrantsInstance {
@@ -37,7 +37,7 @@ impl AccessGrantsInstance {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

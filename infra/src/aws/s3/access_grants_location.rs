@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::S3::AccessGrantsLocation resource is an Amazon S3 resource type hosted in an
 /// access grants instance which can be the target of S3 access grants.
@@ -20,7 +20,7 @@ pub struct AccessGrantsLocation {
     /// `LocationScope` (required). Descriptor for where the location actually points
     pub location_scope: Value<String>,
     /// `Tags`. Changing it replaces the resource.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl AccessGrantsLocation {
@@ -39,7 +39,7 @@ impl AccessGrantsLocation {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

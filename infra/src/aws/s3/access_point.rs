@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::S3::AccessPoint resource is an Amazon S3 resource type that you can use to access
 /// buckets.
@@ -32,7 +32,7 @@ pub struct AccessPoint {
     /// 'The Meaning of Public' in the Amazon Simple Storage Service Developer Guide.
     pub public_access_block_configuration: Option<Value<PublicAccessBlockConfiguration>>,
     /// `Tags`. An arbitrary set of tags (key-value pairs) for this S3 Access Point.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `VpcConfiguration`. If you include this field, Amazon S3 restricts access to this Access
     /// Point to requests from the specified Virtual Private Cloud (VPC). Changing it replaces the
     /// resource.
@@ -83,7 +83,7 @@ impl AccessPoint {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

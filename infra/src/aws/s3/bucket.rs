@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::S3::Bucket`` resource creates an Amazon S3 bucket in the same AWS Region where
 /// you create the AWS CloudFormation stack. To control how AWS CloudFormation handles the
@@ -148,7 +148,7 @@ pub struct Bucket {
     /// already exist.
     pub replication_configuration: Option<Value<ReplicationConfiguration>>,
     /// `Tags`. An arbitrary set of tags (key-value pairs) for this S3 bucket.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `VersioningConfiguration`. Enables multiple versions of all objects in this bucket. You
     /// might enable versioning to prevent objects from being deleted or overwritten by mistake or
     /// to archive objects so that you can retrieve previous versions of them. When you enable
@@ -366,7 +366,7 @@ impl Bucket {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }
@@ -696,7 +696,7 @@ pub struct AnalyticsConfiguration {
     /// `TagFilters`. The tags to use when evaluating an analytics filter. The analytics only
     /// includes objects that meet the filter's criteria. If no filter is specified, all of the
     /// contents of the bucket are included in the analysis.
-    pub tag_filters: Option<Value<Vec<Value<Tag>>>>,
+    pub tag_filters: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl AnalyticsConfiguration {
@@ -720,7 +720,7 @@ impl AnalyticsConfiguration {
     }
 
     /// Sets `TagFilters`.
-    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tag_filters = Some(value.into());
         self
     }
@@ -1469,7 +1469,7 @@ pub struct IntelligentTieringConfiguration {
     /// `Status` (required). Specifies the status of the configuration.
     pub status: Value<Status>,
     /// `TagFilters`. A container for a key-value pair.
-    pub tag_filters: Option<Value<Vec<Value<Tag>>>>,
+    pub tag_filters: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Tierings` (required). Specifies a list of S3 Intelligent-Tiering storage class tiers in
     /// the configuration. At least one tier must be defined in the list. At most, you can specify
     /// two tiers in the list, one for each available AccessTier: ``ARCHIVE_ACCESS`` and
@@ -1502,7 +1502,7 @@ impl IntelligentTieringConfiguration {
     }
 
     /// Sets `TagFilters`.
-    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tag_filters = Some(value.into());
         self
     }
@@ -2233,7 +2233,7 @@ pub struct MetricsConfiguration {
     pub prefix: Option<Value<String>>,
     /// `TagFilters`. Specifies a list of tag filters to use as a metrics configuration filter.
     /// The metrics configuration includes only objects that meet the filter's criteria.
-    pub tag_filters: Option<Value<Vec<Value<Tag>>>>,
+    pub tag_filters: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl MetricsConfiguration {
@@ -2260,7 +2260,7 @@ impl MetricsConfiguration {
     }
 
     /// Sets `TagFilters`.
-    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tag_filters = Some(value.into());
         self
     }
@@ -3406,7 +3406,7 @@ pub struct ReplicationRuleAndOperator {
     /// rule applies.
     pub prefix: Option<Value<String>>,
     /// `TagFilters`. An array of tags containing key and value pairs.
-    pub tag_filters: Option<Value<Vec<Value<Tag>>>>,
+    pub tag_filters: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl ReplicationRuleAndOperator {
@@ -3425,7 +3425,7 @@ impl ReplicationRuleAndOperator {
     }
 
     /// Sets `TagFilters`.
-    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tag_filters = Some(value.into());
         self
     }
@@ -3465,7 +3465,7 @@ pub struct ReplicationRuleFilter {
     pub prefix: Option<Value<String>>,
     /// `TagFilter`. A container for specifying a tag key and value. The rule applies only to
     /// objects that have the tag in their tag set.
-    pub tag_filter: Option<Value<Tag>>,
+    pub tag_filter: Option<Value<crate::Tag>>,
 }
 
 impl ReplicationRuleFilter {
@@ -3491,7 +3491,7 @@ impl ReplicationRuleFilter {
     }
 
     /// Sets `TagFilter`.
-    pub fn tag_filter(mut self, value: impl Into<Value<Tag>>) -> Self {
+    pub fn tag_filter(mut self, value: impl Into<Value<crate::Tag>>) -> Self {
         self.tag_filter = Some(value.into());
         self
     }
@@ -3775,7 +3775,7 @@ pub struct Rule {
     pub status: Value<RuleStatus>,
     /// `TagFilters`. Tags to use to identify a subset of objects to which the lifecycle rule
     /// applies.
-    pub tag_filters: Option<Value<Vec<Value<Tag>>>>,
+    pub tag_filters: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Transition`. (Deprecated.) Specifies when an object transitions to a specified storage
     /// class. If you specify an expiration and transition time, you must use the same time unit
     /// for both properties (either in days or by date). The expiration time must also be later
@@ -3898,7 +3898,7 @@ impl Rule {
     }
 
     /// Sets `TagFilters`.
-    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tag_filters(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tag_filters = Some(value.into());
         self
     }

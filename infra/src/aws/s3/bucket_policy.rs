@@ -32,7 +32,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Applies an Amazon S3 bucket policy to an Amazon S3 bucket. If you are using an identity
 /// other than the root user of the AWS-account that owns the bucket, the calling identity

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// AWS::S3::MultiRegionAccessPoint is an Amazon S3 resource type that dynamically routes S3
 /// requests to easily satisfy geographic compliance requirements based on customer-defined

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The policy to be attached to a Multi Region Access Point
 #[derive(Debug, Clone, PartialEq)]

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::S3::StorageLens resource is an Amazon S3 resource type that you can use to create
 /// Storage Lens configurations.
@@ -17,7 +17,7 @@ pub struct StorageLens {
     /// configuration.
     pub storage_lens_configuration: Value<StorageLensConfiguration>,
     /// `Tags`. A set of tags (key-value pairs) for this Amazon S3 Storage Lens configuration.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl StorageLens {
@@ -32,7 +32,7 @@ impl StorageLens {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::S3::StorageLensGroup resource is an Amazon S3 resource type that you can use to
 /// create Storage Lens Group.
@@ -19,7 +19,7 @@ pub struct StorageLensGroup {
     /// replaces the resource.
     pub name: Value<String>,
     /// `Tags`. A set of tags (key-value pairs) for this Amazon S3 Storage Lens Group.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl StorageLensGroup {
@@ -35,7 +35,7 @@ impl StorageLensGroup {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }
@@ -77,7 +77,7 @@ pub struct And {
     /// `MatchAnySuffix`. Filter to match any of the specified suffixes.
     pub match_any_suffix: Option<Value<Vec<Value<String>>>>,
     /// `MatchAnyTag`. Filter to match any of the specified object tags.
-    pub match_any_tag: Option<Value<Vec<Value<Tag>>>>,
+    pub match_any_tag: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `MatchObjectAge`. Filter to match all of the specified values for the minimum and maximum
     /// object age.
     pub match_object_age: Option<Value<MatchObjectAge>>,
@@ -111,7 +111,7 @@ impl And {
     }
 
     /// Sets `MatchAnyTag`.
-    pub fn match_any_tag(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn match_any_tag(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.match_any_tag = Some(value.into());
         self
     }
@@ -158,7 +158,7 @@ pub struct Filter {
     /// `MatchAnySuffix`. Filter to match any of the specified suffixes.
     pub match_any_suffix: Option<Value<Vec<Value<String>>>>,
     /// `MatchAnyTag`. Filter to match any of the specified object tags.
-    pub match_any_tag: Option<Value<Vec<Value<Tag>>>>,
+    pub match_any_tag: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `MatchObjectAge`. Filter to match all of the specified values for the minimum and maximum
     /// object age.
     pub match_object_age: Option<Value<MatchObjectAge>>,
@@ -203,7 +203,7 @@ impl Filter {
     }
 
     /// Sets `MatchAnyTag`.
-    pub fn match_any_tag(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn match_any_tag(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.match_any_tag = Some(value.into());
         self
     }
@@ -347,7 +347,7 @@ pub struct Or {
     /// `MatchAnySuffix`. Filter to match any of the specified suffixes.
     pub match_any_suffix: Option<Value<Vec<Value<String>>>>,
     /// `MatchAnyTag`. Filter to match any of the specified object tags.
-    pub match_any_tag: Option<Value<Vec<Value<Tag>>>>,
+    pub match_any_tag: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `MatchObjectAge`. Filter to match all of the specified values for the minimum and maximum
     /// object age.
     pub match_object_age: Option<Value<MatchObjectAge>>,
@@ -381,7 +381,7 @@ impl Or {
     }
 
     /// Sets `MatchAnyTag`.
-    pub fn match_any_tag(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn match_any_tag(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.match_any_tag = Some(value.into());
         self
     }

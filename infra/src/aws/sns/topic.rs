@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::SNS::Topic`` resource creates a topic to which notifications can be published.
 /// One account can create a maximum of 100,000 standard topics and 1,000 FIFO topics. For
@@ -74,7 +74,7 @@ pub struct Topic {
     pub subscription: Option<Value<Vec<Value<Subscription>>>>,
     /// `Tags`. The list of tags to add to a new topic. To be able to tag a topic on creation, you
     /// must have the ``sns:CreateTopic`` and ``sns:TagResource`` permissions.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TopicName`. The name of the topic you want to create. Topic names must include only
     /// uppercase and lowercase ASCII letters, numbers, underscores, and hyphens, and must be
     /// between 1 and 256 characters long. FIFO topic names must end with ``.fifo``. If you don't
@@ -185,7 +185,7 @@ impl Topic {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::SNS::TopicPolicy`` resource associates SNS topics with a policy. For an example
 /// snippet, see [Declaring an

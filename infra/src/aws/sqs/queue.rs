@@ -21,7 +21,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::SQS::Queue`` resource creates an SQS standard or FIFO queue. Keep the following
 /// caveats in mind: + If you don't specify the ``FifoQueue`` property, SQS creates a standard
@@ -167,7 +167,7 @@ pub struct Queue {
     /// `Tags`. The tags that you attach to this queue. For more information, see [Resource
     /// tag](https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-resource-tags.html)
     /// in the *User Guide*.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `VisibilityTimeout`. The length of time during which a message will be unavailable after a
     /// message is delivered from the queue. This blocks other components from receiving the same
     /// message and gives the initial component time to process and delete the message from the
@@ -289,7 +289,7 @@ impl Queue {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -9,7 +9,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::SQS::QueuePolicy`` type applies a policy to SQS queues. For an example snippet,
 /// see [Declaring an

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::SSM::Association resource associates an SSM document in AWS Systems Manager with
 /// EC2 instances that contain a configuration agent to process the document.
@@ -50,7 +50,7 @@ pub struct Association {
     /// `SyncCompliance`.
     pub sync_compliance: Option<Value<SyncCompliance>>,
     /// `Tags`. A key-value pair to associate with a resource.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Targets`. The targets that the SSM document sends commands to.
     pub targets: Option<Value<Vec<Value<Target>>>>,
     /// `WaitForSuccessTimeoutSeconds`.
@@ -182,7 +182,7 @@ impl Association {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

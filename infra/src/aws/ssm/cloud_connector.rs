@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::SSM::CloudConnector. Enables AWS Systems Manager to
 /// manage resources in external cloud providers.
@@ -26,7 +26,7 @@ pub struct CloudConnector {
     /// the resource.
     pub role_arn: Value<String>,
     /// `Tags`. Tags to apply to the cloud connector.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl CloudConnector {
@@ -56,7 +56,7 @@ impl CloudConnector {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

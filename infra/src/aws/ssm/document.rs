@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The AWS::SSM::Document resource is an SSM document in AWS Systems Manager that defines the
 /// actions that Systems Manager performs, which can be used to set up and run commands on
@@ -33,7 +33,7 @@ pub struct Document {
     pub requires: Option<Value<Vec<Value<DocumentRequires>>>>,
     /// `Tags`. Optional metadata that you assign to a resource. Tags enable you to categorize a
     /// resource in different ways, such as by purpose, owner, or environment.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TargetType`. Specify a target type to define the kinds of resources the document can run
     /// on.
     pub target_type: Option<Value<String>>,
@@ -96,7 +96,7 @@ impl Document {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

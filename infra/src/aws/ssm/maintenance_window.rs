@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource type definition for AWS::SSM::MaintenanceWindow
 #[derive(Debug, Clone, PartialEq)]
@@ -46,7 +46,7 @@ pub struct MaintenanceWindow {
     /// as by purpose, owner, or environment. For example, you might want to tag a maintenance
     /// window to identify the type of tasks it will run, the types of targets, and the
     /// environment it will run in.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl MaintenanceWindow {
@@ -106,7 +106,7 @@ impl MaintenanceWindow {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource type definition for AWS::SSM::MaintenanceWindowTarget
 #[derive(Debug, Clone, PartialEq)]

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource schema for AWS::SSM::OpsItem.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,7 +22,7 @@ pub struct OpsItem {
     /// `Source` (required). The origin of the OpsItem. Changing it replaces the resource.
     pub source: Value<String>,
     /// `Tags`. Tags for the OpsItem.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `Title` (required). The title of the OpsItem.
     pub title: Value<String>,
 }
@@ -66,7 +66,7 @@ impl OpsItem {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -20,7 +20,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// The ``AWS::SSM::Parameter`` resource creates an SSM parameter in SYSlong Parameter Store.
 /// To create an SSM parameter, you must have the IAMlong (IAM) permissions

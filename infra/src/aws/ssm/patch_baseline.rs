@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::SSM::PatchBaseline
 #[derive(Debug, Clone, PartialEq)]
@@ -51,7 +51,7 @@ pub struct PatchBaseline {
     pub sources: Option<Value<Vec<Value<PatchSource>>>>,
     /// `Tags`. Optional metadata that you assign to a resource. Tags enable you to categorize a
     /// resource in different ways.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl PatchBaseline {
@@ -166,7 +166,7 @@ impl PatchBaseline {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Resource Type definition for AWS::SSM::ServiceSetting. ServiceSetting is an account-level
 /// setting for an AWS service that defines how a user interacts with or uses a service or

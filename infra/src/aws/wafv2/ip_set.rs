@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Contains a list of IP addresses. This can be either IPV4 or IPV6. The list will be
 /// mutually
@@ -26,7 +26,7 @@ pub struct IpSet {
     /// Balancer and API Gateway. Changing it replaces the resource.
     pub scope: Value<Scope>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl IpSet {
@@ -61,7 +61,7 @@ impl IpSet {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// A WAFv2 Logging Configuration Resource Provider
 #[derive(Debug, Clone, PartialEq)]

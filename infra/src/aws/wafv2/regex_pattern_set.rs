@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Contains a list of Regular expressions based on the provided inputs. RegexPatternSet can
 /// be used with other WAF entities with RegexPatternSetReferenceStatement to perform other
@@ -25,7 +25,7 @@ pub struct RegexPatternSet {
     /// Application Load Balancer and API Gateway. Changing it replaces the resource.
     pub scope: Value<Scope>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
 }
 
 impl RegexPatternSet {
@@ -58,7 +58,7 @@ impl RegexPatternSet {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Contains the Rules that identify the requests that you want to allow, block, or count. In
 /// a RuleGroup, you also specify a default action (ALLOW or BLOCK), and the action for each
@@ -43,7 +43,7 @@ pub struct RuleGroup {
     /// Load Balancer and API Gateway. Changing it replaces the resource.
     pub scope: Value<Scope>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `VisibilityConfig` (required). Visibility Metric of the RuleGroup.
     pub visibility_config: Value<VisibilityConfig>,
 }
@@ -118,7 +118,7 @@ impl RuleGroup {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -12,7 +12,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Contains the Rules that identify the requests that you want to allow, block, or count. In
 /// a WebACL, you also specify a default action (ALLOW or BLOCK), and the action for each Rule
@@ -53,7 +53,7 @@ pub struct WebAcl {
     /// Load Balancer and API Gateway. Changing it replaces the resource.
     pub scope: Value<Scope>,
     /// `Tags`.
-    pub tags: Option<Value<Vec<Value<Tag>>>>,
+    pub tags: Option<Value<Vec<Value<crate::Tag>>>>,
     /// `TokenDomains`. List of domains to accept in web request tokens, in addition to the domain
     /// of the protected resource.
     pub token_domains: Option<Value<Vec<Value<String>>>>,
@@ -163,7 +163,7 @@ impl WebAcl {
     }
 
     /// Sets `Tags`.
-    pub fn tags(mut self, value: impl Into<Value<Vec<Value<Tag>>>>) -> Self {
+    pub fn tags(mut self, value: impl Into<Value<Vec<Value<crate::Tag>>>>) -> Self {
         self.tags = Some(value.into());
         self
     }

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 
 #[allow(unused_imports)]
-use crate::{Json, Tag, Value};
+use crate::{Json, Value};
 
 /// Associates WebACL to Application Load Balancer, CloudFront or API Gateway.
 #[derive(Debug, Clone, PartialEq)]
