@@ -28,6 +28,10 @@ pub enum Step {
     Clippy,
     /// `cargo test --workspace`: unit, integration (against moto), compile-fail and doc tests.
     Unit,
+    /// Every generated resource type of every service built and checked
+    /// against its schema (`cargo test -p infra --features all-services
+    /// --test every_type`; infra's one build with every service).
+    EveryType,
     /// The edge recorder's pytest suite (with moto), under the managed Python.
     Python,
     /// Every synthesized template through cfn-lint (`cargo xtask lint`).
@@ -64,6 +68,7 @@ const ALL: &[Step] = &[
     Step::Deny,
     Step::Clippy,
     Step::Unit,
+    Step::EveryType,
     Step::Python,
     Step::Lint,
     Step::Workflows,
@@ -145,6 +150,7 @@ fn describe(step: Step) -> &'static str {
         Step::Deny => "dependency policy: cargo deny check (licenses, bans, sources, advisories)",
         Step::Clippy => "clippy, warnings denied",
         Step::Unit => "cargo test --workspace (integration tests against a real moto server)",
+        Step::EveryType => "all 1,854 resource types built with --features all-services and checked against their schemas",
         Step::Python => "edge recorder tests (pytest + moto)",
         Step::Lint => "cfn-lint on every synthesized template",
         Step::Workflows => {
@@ -200,6 +206,15 @@ fn run_step(step: Step) -> Result<()> {
                 &[(emulator::PYENV_BIN_VAR, env.bin_dir())],
             )
         }
+        Step::EveryType => cargo(&[
+            "test",
+            "--package",
+            "infra",
+            "--features",
+            "all-services",
+            "--test",
+            "every_type",
+        ]),
         Step::Python => {
             let env = PyEnv::ensure()?;
             let dir = workspace::root()?.join("lambdas/edge-recorder");
