@@ -25,7 +25,8 @@
 //! ```
 //!
 //! Generated types live in [`aws`], one module per service behind a cargo
-//! feature of the same name (all on by default). The hand-written parts:
+//! feature of the same name (the default features: the services the
+//! constructs use, and SSM; `all-services` for every one). The hand-written parts:
 //! [`fns`] and [`pseudo`] (intrinsics), [`policy`] (IAM documents),
 //! [`RawResource`] and [`Attributes::override_property`] (escape hatches).
 

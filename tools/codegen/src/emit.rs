@@ -375,7 +375,12 @@ pub fn dispatch_file(
     }
     out.push('\n');
     for s in services {
-        let _ = writeln!(out, "#[cfg(feature = \"{}\")]\nmod {};", s.module, s.module);
+        let _ = writeln!(
+            out,
+            "#[cfg(feature = \"{}\")]\nmod {};",
+            s.module,
+            module_ident(&s.module)
+        );
     }
     out.push('\n');
     for line in fn_doc.lines() {
@@ -388,7 +393,8 @@ pub fn dispatch_file(
         let _ = writeln!(
             out,
             "        {:?} => {}::{name}(type_name),",
-            s.prefix, s.module
+            s.prefix,
+            module_ident(&s.module)
         );
     }
     out.push_str("        _ => None,\n    }\n}\n");
@@ -428,7 +434,7 @@ pub fn aws_file(services: &[ServiceSummary]) -> String {
             s.prefix, s.types, s.module
         );
         let _ = writeln!(out, "#[cfg(feature = \"{}\")]", s.module);
-        let _ = writeln!(out, "pub mod {};", s.module);
+        let _ = writeln!(out, "pub mod {};", module_ident(&s.module));
     }
     out
 }
@@ -530,6 +536,8 @@ fn qualify(ty: &str, path: &str) -> String {
                     | "BTreeMap"
                     | "String"
                     | "Json"
+                    // `infra::Tag` (from `crate::Tag`): no generated type is
+                    // named `Tag` (model.rs reserves it), but for a resource.
                     | "Tag"
                     | "infra"
                     | "i64"

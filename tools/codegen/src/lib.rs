@@ -113,7 +113,18 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
                     format!("its schema is vendored under {module}/, not its service's folder"),
                 ));
             }
-            prefix.get_or_insert_with(|| this.to_owned());
+            match &prefix {
+                None => prefix = Some(this.to_owned()),
+                Some(first) if first != this => {
+                    return Err(CodegenError::schema(
+                        &type_name,
+                        format!(
+                        "{module}/ holds {first} types too: two services would share one module"
+                    ),
+                    ))
+                }
+                Some(_) => {}
+            }
             if let (Some(extra), Some(map)) = (documented.get(&type_name), schema.as_object_mut()) {
                 map.insert(model::DOCUMENTED_ATTRIBUTES.to_owned(), extra.clone());
             }
@@ -185,7 +196,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     );
     files.insert(
         aws.join("rules").join("mod.rs"),
-        rules::rules_dispatch(&summary, skipped_patterns, emit::HEADER),
+        rules::rules_dispatch(&summary, skipped_patterns),
     );
     format_all(&mut files)?;
     let block = emit::features_block(&summary);

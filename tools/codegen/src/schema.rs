@@ -162,6 +162,15 @@ pub fn refresh(root: &Path, cfn_lint: &CfnLintPackage) -> Result<Refreshed> {
             .or_default()
             .push((&type_name[prefix.len() + 2..], file));
     }
+    let mut seen: BTreeMap<String, &str> = BTreeMap::new();
+    for prefix in by_service.keys() {
+        if let Some(other) = seen.insert(module_name(prefix), prefix) {
+            return Err(CodegenError::schema(
+                prefix,
+                format!("its module name `{}` is {other}'s too", module_name(prefix)),
+            ));
+        }
+    }
     if out_dir.exists() {
         for module in vendored_services(root).unwrap_or_default() {
             let dir = out_dir.join(module);
