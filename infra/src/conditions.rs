@@ -38,6 +38,13 @@ impl Condition {
         Condition(json!({ "Condition": condition.name() }))
     }
 
+    /// Any condition as its JSON, for what the typed functions do not say
+    /// (a form newer than this crate). Validation still checks the names
+    /// it mentions.
+    pub fn raw(json: Json) -> Self {
+        Condition(json)
+    }
+
     pub(crate) fn into_json(self) -> Json {
         self.0
     }

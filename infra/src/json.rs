@@ -70,6 +70,14 @@ impl<T: ToJson> ToJson for std::collections::BTreeMap<String, T> {
     }
 }
 
+/// A JSON object from its entries: what `serde_json::json!` writes, as a
+/// function. The macro expands once per entry and stops at the compiler's
+/// recursion limit on a large document (a policy with a hundred actions);
+/// `cargo xtask import` writes large objects with this instead.
+pub fn json_object<K: Into<String>>(entries: impl IntoIterator<Item = (K, Json)>) -> Json {
+    Json::Object(entries.into_iter().map(|(k, v)| (k.into(), v)).collect())
+}
+
 /// Rebuilds a JSON tree with every object's keys inserted in sorted order, so the
 /// output is the same whatever map type `serde_json` was built with.
 pub fn canonicalize(value: &Json) -> Json {

@@ -67,13 +67,13 @@ mod value;
 pub mod aws;
 
 pub use conditions::{Condition, ConditionRef};
-pub use json::{canonicalize, Json, JsonMap, ToJson};
+pub use json::{canonicalize, json_object, Json, JsonMap, ToJson};
 #[doc(hidden)]
 pub use json::{put, put_opt};
 pub use mapping::{Mapping, MappingRef};
 pub use output::Output;
 pub use parameter::{Param, Parameter};
-pub use parse::ParseError;
+pub use parse::{document_from_yaml, ParseError};
 pub use render::{Rendered, MAX_BODY_BYTES, MAX_INLINE_BODY_BYTES};
 pub use resource::{
     Attributes, DeletionPolicy, Handle, LogicalIdRef, RawResource, Resource, ResourceEntry,

@@ -48,6 +48,15 @@ impl Mapping {
         self.body.insert(top_key.into(), Json::Object(values));
         self
     }
+
+    /// A top-level key whose second-level values are any JSON (numbers,
+    /// booleans, mixed lists), as a template may hold them.
+    /// `values` should be an object of second-level keys; validation
+    /// reports one that is not.
+    pub fn json_entry(mut self, top_key: &str, values: Json) -> Self {
+        self.body.insert(top_key.into(), values);
+        self
+    }
 }
 
 /// A handle to a mapping in a template, returned by [`crate::Template::mapping`].

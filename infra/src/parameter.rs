@@ -42,6 +42,13 @@ impl<T> Parameter<T> {
         self.set("ConstraintDescription", json!(text.into()))
     }
 
+    /// Any key of the declaration as JSON, for what the typed methods do not
+    /// say (a `Number` parameter's `Default` written as a string, a key newer
+    /// than this crate). It replaces what a typed method set for that key.
+    pub fn raw_key(self, key: &str, value: Json) -> Self {
+        self.set(key, value)
+    }
+
     /// `NoEcho`: mask the value in the console and API responses.
     pub fn no_echo(self) -> Self {
         self.set("NoEcho", json!(true))

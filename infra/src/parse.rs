@@ -169,8 +169,7 @@ impl Template {
 
     /// A template from its YAML text, short-form intrinsics included.
     pub fn from_yaml(text: &str) -> Result<Template, ParseError> {
-        let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(ParseError::Yaml)?;
-        Template::from_document(&yaml_to_json(doc, "")?)
+        Template::from_document(&document_from_yaml(text)?)
     }
 
     /// A template from its JSON document.
@@ -233,6 +232,15 @@ impl Template {
         }
         Ok(t)
     }
+}
+
+/// A template's YAML text as the JSON document it stands for: mapping keys
+/// as strings, short-form intrinsics (`!Ref`, `!GetAtt a.b`, `!Sub`, ...)
+/// as their JSON forms. For tools that read the document itself (the
+/// importer); [`Template::from_yaml`] parses it into the model.
+pub fn document_from_yaml(text: &str) -> Result<Json, ParseError> {
+    let doc: serde_yaml_ng::Value = serde_yaml_ng::from_str(text).map_err(ParseError::Yaml)?;
+    yaml_to_json(doc, "")
 }
 
 /// YAML into JSON: mapping keys as strings, short-form tags as the

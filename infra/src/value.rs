@@ -45,6 +45,21 @@ impl<T> Value<T> {
         }
     }
 
+    /// The same JSON, read as producing a `U`: a `Ref` to a resource (a
+    /// string) where CloudFormation takes it as a number, a list or a
+    /// structure, as it does when the types agree at deploy time. A literal
+    /// keeps the JSON it renders to. What `cargo xtask import` writes where a
+    /// template uses one type for another.
+    pub fn into_type<U>(self) -> Value<U>
+    where
+        T: ToJson,
+    {
+        match self {
+            Value::Lit(value) => Value::Expr(value.to_json()),
+            Value::Expr(json) => Value::Expr(json),
+        }
+    }
+
     /// Reinterprets an intrinsic as producing another type, for the places where
     /// CloudFormation converts (a `String` parameter used as a number). A literal
     /// cannot change type this way and returns `None`.

@@ -14,6 +14,7 @@ mod deploy;
 mod diff;
 mod events;
 mod forget;
+mod import;
 mod invoke;
 mod lint;
 mod local;
@@ -93,6 +94,8 @@ enum Cmd {
     Invoke(invoke::Args),
     /// Generate the resource types in infra/src/aws/ from the vendored schemas.
     Codegen(codegen::Args),
+    /// Write Rust that rebuilds an existing CloudFormation or SAM template through the typed API.
+    Import(import::Args),
 }
 
 fn main() -> ExitCode {
@@ -122,6 +125,7 @@ fn main() -> ExitCode {
         Cmd::GenerateEvent(args) => events::run(args),
         Cmd::Invoke(args) => invoke::run(args),
         Cmd::Codegen(args) => codegen::run(args),
+        Cmd::Import(args) => import::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,9 +6,10 @@
 //! command line.
 
 mod emit;
+pub use emit::module_ident;
 mod error;
 pub mod fingerprint;
-mod model;
+pub mod model;
 mod names;
 mod rules;
 pub mod schema;
@@ -16,6 +17,7 @@ pub mod services;
 
 pub use error::{CodegenError, Result};
 
+use serde_json::Value as Json;
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -125,9 +127,7 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
                 }
                 Some(_) => {}
             }
-            if let (Some(extra), Some(map)) = (documented.get(&type_name), schema.as_object_mut()) {
-                map.insert(model::DOCUMENTED_ATTRIBUTES.to_owned(), extra.clone());
-            }
+            with_documented_attributes(&mut schema, &type_name, &documented);
             let actions = schema::handler_permissions(&schema)
                 .into_iter()
                 .filter(|a| schema::is_known(&known, a))
@@ -212,6 +212,34 @@ pub fn generate(root: &Path) -> Result<BTreeMap<PathBuf, String>> {
     );
     files.insert(PathBuf::from(CARGO_TOML), cargo_toml(root, &block)?);
     Ok(files)
+}
+
+/// The models of one service's types (`module` as [`services::module_name`]
+/// names it), as generation builds them: the documented attributes
+/// included. For tools that read the generated API (the importer).
+pub fn service_models(root: &Path, module: &str) -> Result<Vec<model::ResourceModel>> {
+    let documented = schema::documented_attributes(root)?;
+    schema::load_service(root, module)?
+        .into_iter()
+        .map(|mut schema| {
+            let type_name = schema["typeName"].as_str().unwrap_or("?").to_owned();
+            with_documented_attributes(&mut schema, &type_name, &documented);
+            model::build(&schema)
+        })
+        .collect()
+}
+
+/// Hands a schema the return values its type's page documents beyond
+/// `readOnlyProperties` (attributes.json), under
+/// [`model::DOCUMENTED_ATTRIBUTES`].
+fn with_documented_attributes(
+    schema: &mut Json,
+    type_name: &str,
+    documented: &BTreeMap<String, Json>,
+) {
+    if let (Some(extra), Some(map)) = (documented.get(type_name), schema.as_object_mut()) {
+        map.insert(model::DOCUMENTED_ATTRIBUTES.to_owned(), extra.clone());
+    }
 }
 
 /// Whether the checkout at `root` provably holds what generation would
@@ -322,7 +350,8 @@ fn format_all(files: &mut BTreeMap<PathBuf, String>) -> Result<()> {
     })
 }
 
-fn rustfmt(source: &str) -> Result<String> {
+/// `source` formatted by rustfmt (edition 2021), as every generated file is.
+pub fn rustfmt(source: &str) -> Result<String> {
     let mut child = Command::new("rustfmt")
         .args(["--edition", "2021", "--emit", "stdout", "--quiet"])
         .stdin(Stdio::piped())

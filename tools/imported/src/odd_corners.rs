@@ -1,0 +1,180 @@
+//! `tools/imported/inputs/odd_corners.json` rebuilt through infra's typed API,
+//! written by `UPDATE_IMPORTS=1 cargo test -p infra-import --test fixtures`.
+//! Needs infra's features `cloudformation`, `logs`, `sqs`. `template()` builds
+//! a template that renders equal to the input (in canonical order).
+
+#![allow(unused_imports)]
+
+use std::collections::BTreeMap;
+
+use infra::aws;
+use infra::{
+    fns, pseudo, Attributes, Condition, DeletionPolicy, Json, Mapping, Output, Parameter,
+    RawResource, Template, ToJson, Value,
+};
+use serde_json::json;
+
+/// The template, built.
+pub fn template() -> Template {
+    let mut t = Template::new();
+    t.set_description("Every section and the corners the typed API writes as JSON");
+    t.set_metadata("Owner", json!({"Team": "site"}));
+    let env = t.parameter(
+        "Env",
+        Parameter::string()
+            .allowed_values(["prod", "test"])
+            .default_value("test"),
+    );
+    let ratio = t.parameter("Ratio", Parameter::number().default_value(0.5));
+    let retention = t.parameter(
+        "Retention",
+        Parameter::integer()
+            .raw_key("Default", json!("14"))
+            .min_value(1),
+    );
+    let secret = t.parameter(
+        "Secret",
+        Parameter::string().raw_key("NoEcho", json!("true")),
+    );
+    let subnets = t.parameter(
+        "Subnets",
+        Parameter::comma_delimited_list().default_value(["a", "b"]),
+    );
+    let vpc = t.parameter("Vpc", Parameter::aws_type("AWS::EC2::VPC::Id"));
+    let names = t.mapping(
+        "Names",
+        Mapping::new()
+            .entry("prod", [("Queue", "visits")])
+            .entry("test", [("Queue", "visits-test")]),
+    );
+    let sizes = t.mapping(
+        "Sizes",
+        Mapping::new()
+            .json_entry(
+                "prod",
+                json!({"Count": 3, "Memory": "1024", "Zones": ["a", "b"]}),
+            )
+            .json_entry("test", json!({"Count": 1, "Memory": "128", "Zones": ["a"]})),
+    );
+    let is_prod = t.condition("IsProd", Condition::equals(env.reference(), "prod"));
+    let is_test = t.condition("IsTest", Condition::not(Condition::is(&is_prod)));
+    t.condition(
+        "ProdOrLong",
+        Condition::or([
+            Condition::is(&is_prod),
+            Condition::equals(
+                retention.reference().into_type::<String>(),
+                Value::raw(json!(30)),
+            ),
+        ]),
+    );
+    let dlq = t.add_with(
+        "Dlq",
+        aws::sqs::Queue::new().visibility_timeout(fns::select::<i64>(
+            0,
+            Value::<Vec<Value<i64>>>::from(vec![30, 60]),
+        )),
+        Attributes::new().condition(&is_prod),
+    );
+    let queue = t.add_with(
+        "Queue",
+        aws::sqs::Queue::new()
+            .delay_seconds(Value::raw(json!("5")))
+            .message_retention_period(fns::if_::<i64>(&is_prod, 1209600, Value::<i64>::no_value()))
+            .queue_name(names.find(env.reference(), "Queue"))
+            .tags(vec![
+                infra::Tag::new("env", env.reference()),
+                infra::Tag::new("stack", pseudo::stack_name()),
+            ]),
+        Attributes::new()
+            .deletion_policy(DeletionPolicy::Retain)
+            .update_replace_policy(DeletionPolicy::Retain),
+    );
+    let logs = t.add_with(
+        "Logs",
+        aws::logs::LogGroup::new()
+            .log_group_name(fns::join(
+                "/",
+                vec![
+                    Value::<String>::from("/app"),
+                    env.reference(),
+                    fns::select::<String>(1, fns::split(":", queue.arn())),
+                ],
+            ))
+            .retention_in_days(retention.reference()),
+        Attributes::new()
+            .depends_on(&queue)
+            .metadata(json!({"Purpose": "logs"})),
+    );
+    let topic = t.add(
+        "Topic",
+        RawResource::new(
+            "AWS::SNS::Topic",
+            infra::json_object([
+                ("Colour", json!("blue")),
+                (
+                    "DisplayName",
+                    fns::sub_with(
+                        "${Name}-${AWS::Region}",
+                        [("Name", fns::import_value("shared-name"))],
+                    )
+                    .to_json(),
+                ),
+                ("FifoTopic", json!(false)),
+                (
+                    "Subscription",
+                    json!([{"Endpoint": {"Fn::GetAtt": "Queue.Arn"}, "Protocol": "sqs"}]),
+                ),
+            ]),
+        ),
+    );
+    t.add_with(
+        "Thing",
+        RawResource::new("Custom::Thing", infra::json_object([
+            ("Blocks", fns::cidr("10.0.0.0/16", 4, 8).to_json()),
+            ("Count", sizes.find(env.reference(), "Count").to_json()),
+            ("Encoded", fns::base64(secret.reference()).to_json()),
+            ("Ratio", ratio.reference().to_json()),
+            ("ServiceToken", fns::sub("arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:thing").to_json()),
+            ("Subnets", subnets.reference().to_json()),
+            ("Vpc", vpc.reference().to_json()),
+            ("Zones", fns::get_azs("").to_json()),
+        ])),
+        Attributes::new()
+            .depends_on(&topic)
+            .depends_on(&logs),
+    );
+    t.add_with(
+        "Wait",
+        aws::cloudformation::WaitConditionHandle::new(),
+        Attributes::new().condition(&is_test),
+    );
+    t.rule(
+        "ProdNeedsRetention",
+        infra::json_object([
+            (
+                "Assertions",
+                Json::Array(vec![infra::json_object([(
+                    "Assert",
+                    json!({"Fn::Not": [{"Fn::Equals": [retention.reference().to_json(), "1"]}]}),
+                )])]),
+            ),
+            (
+                "RuleCondition",
+                json!({"Fn::Equals": [env.reference().to_json(), "prod"]}),
+            ),
+        ]),
+    );
+    t.output("DlqArn", Output::new(dlq.arn()).condition(&is_prod));
+    t.output(
+        "QueueUrl",
+        Output::new(queue.reference())
+            .description("The queue")
+            .export(fns::sub("${AWS::StackName}-queue")),
+    );
+    t.output(
+        "Zones",
+        Output::new(fns::join_list(",", sizes.find_list("prod", "Zones"))),
+    );
+    t
+}
