@@ -21,6 +21,20 @@ pub struct Fixture {
     pub fallbacks: usize,
 }
 
+/// The file and command a fixture's header names: a SAM template's own
+/// `cargo xtask import` (which writes exactly the fixture, `cargo xtask
+/// test` checks), the test that writes the others.
+pub fn options(fixture: &Fixture) -> (String, String) {
+    match fixture.input.strip_suffix(".expanded.json") {
+        Some(stem) => {
+            let yaml = format!("{stem}.yaml");
+            let command = format!("cargo xtask import {yaml}");
+            (yaml, command)
+        }
+        None => (fixture.input.clone(), COMMAND.to_owned()),
+    }
+}
+
 /// The workspace root.
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")

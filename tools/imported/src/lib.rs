@@ -4,16 +4,19 @@
 //! infra-import's `tests/fixtures.rs` checks each module is what the
 //! importer writes today (`UPDATE_IMPORTS=1 cargo test -p infra-import
 //! --test fixtures` writes them again); `tests/round_trip.rs` here checks
-//! that its `template()` renders equal to the input. The inputs: every reviewed
-//! snapshot, the library's examples as they render
-//! (`inputs/<example>.json`), a SAM app as AWS's transform expands it
-//! (`inputs/sam_app.yaml` → `inputs/sam_app.expanded.json`; `cargo xtask
-//! test` checks both against the examples and the pinned transform), and a
-//! template of odd corners the typed API writes as JSON.
+//! that its `template()` renders equal to the input.
+//!
+//! The inputs: every reviewed snapshot; the library's examples as they
+//! render (`inputs/<example>.json`); two SAM templates as AWS's transform
+//! expands them (`inputs/<name>.yaml` → `inputs/<name>.expanded.json`; the
+//! README shows `hello_sam`); and a template of odd corners the typed API
+//! writes as JSON. `cargo xtask test` (step `import`) checks the examples'
+//! and the expansions' files against the examples and the pinned transform.
 
 use infra::Template;
 
 pub mod bootstrap;
+pub mod hello_sam;
 pub mod kitchen_sink;
 pub mod odd_corners;
 pub mod prod;
@@ -29,6 +32,7 @@ pub type Build = fn() -> Template;
 /// Each fixture's `template()`, by its name in `fixtures.json`.
 pub const TEMPLATES: &[(&str, Build)] = &[
     ("bootstrap", bootstrap::template),
+    ("hello_sam", hello_sam::template),
     ("kitchen_sink", kitchen_sink::template),
     ("odd_corners", odd_corners::template),
     ("prod", prod::template),

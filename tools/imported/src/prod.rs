@@ -96,13 +96,13 @@ pub fn template() -> Template {
             api.reference(),
             "$default",
         )
-            .access_log_settings(aws::apigatewayv2::stage::AccessLogSettings::new()
+        .access_log_settings(aws::apigatewayv2::stage::AccessLogSettings::new()
                 .destination_arn(api_access_logs.arn())
                 .format("{\"requestId\":\"$context.requestId\",\"time\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latencyMs\":\"$context.responseLatency\",\"sourceIp\":\"$context.identity.sourceIp\"}"))
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
-                .throttling_burst_limit(100)
-                .throttling_rate_limit(50)),
+                    .throttling_burst_limit(100)
+                    .throttling_rate_limit(50)),
     );
     let broadcaster_logs = t.add(
         "BroadcasterLogs",
@@ -257,7 +257,7 @@ pub fn template() -> Template {
         aws::cloudwatch::Dashboard::new(
             fns::sub("{\"widgets\":[{\"height\":6,\"properties\":{\"metrics\":[[\"VisitorCounter\",\"PageViews\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"Sum\",\"title\":\"Page views a minute\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":0,\"y\":0},{\"height\":6,\"properties\":{\"metrics\":[[\"AWS/SQS\",\"ApproximateAgeOfOldestMessage\",\"QueueName\",\"${Visits.QueueName}\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"Maximum\",\"title\":\"Oldest waiting visit (s)\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":12,\"y\":0},{\"height\":6,\"properties\":{\"metrics\":[[\"AWS/SQS\",\"ApproximateNumberOfMessagesVisible\",\"QueueName\",\"${VisitsDeadLetters.QueueName}\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"Maximum\",\"title\":\"Dead letters\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":0,\"y\":6},{\"height\":6,\"properties\":{\"metrics\":[[\"AWS/Lambda\",\"Errors\",\"FunctionName\",\"${Processor}\"],[\"AWS/Lambda\",\"Errors\",\"FunctionName\",\"${CountsApi}\"],[\"AWS/Lambda\",\"Errors\",\"FunctionName\",\"${Connect}\"],[\"AWS/Lambda\",\"Errors\",\"FunctionName\",\"${Broadcaster}\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"Sum\",\"title\":\"Function errors\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":12,\"y\":6},{\"height\":6,\"properties\":{\"metrics\":[[\"AWS/ApiGateway\",\"Latency\",\"ApiId\",\"${Api}\",\"Stage\",\"$default\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"p90\",\"title\":\"Counts API latency (ms, p90)\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":0,\"y\":12}]}"),
         )
-            .dashboard_name(fns::sub("${AWS::StackName}-counter")),
+        .dashboard_name(fns::sub("${AWS::StackName}-counter")),
     );
     let live = t.add(
         "Live",
@@ -276,7 +276,7 @@ pub fn template() -> Template {
             live.reference(),
             "AWS_PROXY",
         )
-            .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
+        .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
     );
     t.add(
         "LiveConnectPermission",
@@ -307,7 +307,7 @@ pub fn template() -> Template {
             live.reference(),
             "AWS_PROXY",
         )
-            .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
+        .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
     );
     t.add(
         "LiveDefaultPermission",
@@ -338,7 +338,7 @@ pub fn template() -> Template {
             live.reference(),
             "AWS_PROXY",
         )
-            .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
+        .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
     );
     t.add(
         "LiveDisconnectPermission",
@@ -369,13 +369,13 @@ pub fn template() -> Template {
             live.reference(),
             "live",
         )
-            .access_log_settings(aws::apigatewayv2::stage::AccessLogSettings::new()
+        .access_log_settings(aws::apigatewayv2::stage::AccessLogSettings::new()
                 .destination_arn(live_access_logs.arn())
                 .format("{\"requestId\":\"$context.requestId\",\"time\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latencyMs\":\"$context.integrationLatency\",\"eventType\":\"$context.eventType\",\"connectionId\":\"$context.connectionId\",\"sourceIp\":\"$context.identity.sourceIp\"}"))
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
-                .throttling_burst_limit(100)
-                .throttling_rate_limit(50)),
+                    .throttling_burst_limit(100)
+                    .throttling_rate_limit(50)),
     );
     let paths = t.add_with(
         "Paths",
@@ -476,26 +476,26 @@ pub fn template() -> Template {
             aws::cloudfront::response_headers_policy::ResponseHeadersPolicyConfig::new(
                 fns::sub("${AWS::StackName}-headers"),
             )
-                .comment("Security headers of the site")
-                .security_headers_config(aws::cloudfront::response_headers_policy::SecurityHeadersConfig::new()
+            .comment("Security headers of the site")
+            .security_headers_config(aws::cloudfront::response_headers_policy::SecurityHeadersConfig::new()
                     .content_security_policy(aws::cloudfront::response_headers_policy::ContentSecurityPolicy::new(
-                    fns::join("", vec![Value::<String>::from("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; connect-src 'self'"), Value::<String>::from(" "), live.api_endpoint()]),
-                    true,
-                ))
+                        fns::join("", vec![Value::<String>::from("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'; connect-src 'self'"), Value::<String>::from(" "), live.api_endpoint()]),
+                        true,
+                    ))
                     .content_type_options(aws::cloudfront::response_headers_policy::ContentTypeOptions::new(
-                    true,
-                ))
+                        true,
+                    ))
                     .frame_options(aws::cloudfront::response_headers_policy::FrameOptions::new(
-                    "DENY",
-                    true,
-                ))
+                        "DENY",
+                        true,
+                    ))
                     .referrer_policy(aws::cloudfront::response_headers_policy::ReferrerPolicy::new(
-                    true,
-                    "strict-origin-when-cross-origin",
-                ))
+                        true,
+                        "strict-origin-when-cross-origin",
+                    ))
                     .strict_transport_security(aws::cloudfront::response_headers_policy::StrictTransportSecurity::new(
-                    31536000,
-                    true,
+                        31536000,
+                        true,
             ))),
         ),
     );
@@ -548,9 +548,9 @@ pub fn template() -> Template {
                 ("Version", json!("2012-10-17")),
             ]),
         )
-            .path("/resume/")
-            .permissions_boundary(fns::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/resume-role-boundary"))
-            .policies(vec![aws::iam::role::Policy::new(
+        .path("/resume/")
+        .permissions_boundary(fns::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/resume-role-boundary"))
+        .policies(vec![aws::iam::role::Policy::new(
             infra::json_object([
                 ("Statement", Json::Array(vec![
                     infra::json_object([
@@ -808,7 +808,7 @@ pub fn template() -> Template {
             counts_api.reference(),
             "apigateway.amazonaws.com",
         )
-            .source_arn(fns::sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*/GET/api/counts")),
+        .source_arn(fns::sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*/GET/api/counts")),
     );
     let visitors = t.add_with(
         "Visitors",
@@ -847,9 +847,9 @@ pub fn template() -> Template {
             .alarm_name(fns::sub("${AWS::StackName}-DeadLetters"))
             .comparison_operator(aws::cloudwatch::alarm::ComparisonOperator::GreaterThanThreshold)
             .dimensions(vec![aws::cloudwatch::alarm::Dimension::new(
-            "QueueName",
-            visits_dead_letters.queue_name(),
-        )])
+                "QueueName",
+                visits_dead_letters.queue_name(),
+            )])
             .evaluation_periods(1)
             .metric_name("ApproximateNumberOfMessagesVisible")
             .namespace("AWS/SQS")
@@ -906,9 +906,9 @@ pub fn template() -> Template {
                 ("Version", json!("2012-10-17")),
             ]),
         )
-            .path("/resume/")
-            .permissions_boundary(fns::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/resume-role-boundary"))
-            .policies(vec![aws::iam::role::Policy::new(
+        .path("/resume/")
+        .permissions_boundary(fns::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/resume-role-boundary"))
+        .policies(vec![aws::iam::role::Policy::new(
             infra::json_object([
                 ("Statement", Json::Array(vec![
                     infra::json_object([
@@ -934,11 +934,11 @@ pub fn template() -> Template {
                 .zip_file(fns::sub_with("\"\"\"Lambda@Edge viewer-request recorder: one SQS message per request.\n\nLambda@Edge has no environment variables, so the deploy fills the values\nbelow through CloudFormation's Fn::Sub. A failure is logged and swallowed: a\npage view is never broken by the counter.\n\nWhat counts is decided here and in the processor:\n\n- Served or not. SITE_PATHS is every URI the site serves, listed from site/\n  when the template is made (deploy publishes exactly those files, plus the\n  config.json it writes). A request for anything else is sent with\n  `served: false`: the processor adds it to one aggregate counter and never\n  stores its path, so a loop requesting made-up paths cannot fill the top\n  pages. Why a list and not the response's status: the status is known only\n  on the response side, and a viewer-response trigger is a second Lambda@Edge\n  invocation on every request ($0.60 per million more, and its latency on\n  every response), while an origin-response trigger runs only on cache\n  misses and would miss most requests. A lookup in a frozenset costs well\n  under a microsecond here and no invocation; the price is that the list is\n  the one of the last deploy, which is also when the site's files change.\n- People or bots. The user agent is sent; the processor checks it against a\n  list of crawler and tool patterns (the isbot crate). Doing it\n  here would run hundreds of patterns on every request, inside the viewer\n  trigger's 5 s and 1 MB package, for a decision nothing here needs.\n- Views. Only a GET of a served page is a view; the method is sent as it is\n  and the processor decides.\n- Privacy. The referer is sent only when the owner turns `record_referer` on\n  in resume.toml; the user agent goes no further than the processor's bot\n  check (neither is stored).\n\"\"\"\n\nimport ipaddress\nimport json\nimport logging\nimport time\nimport urllib.parse\n\nimport boto3\nfrom botocore.config import Config\n\nQUEUE_URL = \"${QueueUrl}\"\nSKIP_PREFIXES = tuple(json.loads(r\"\"\"${SkipPrefixes}\"\"\"))\n# Empty when the site's files are not known: then every path counts as served.\nSITE_PATHS = frozenset(json.loads(r\"\"\"${SitePaths}\"\"\"))\nSEND_REFERER = json.loads(\"\"\"${SendReferer}\"\"\")\nMESSAGE_VERSION = 1\n\nlogger = logging.getLogger()\nlogger.setLevel(logging.INFO)\n_client = None\n\n\ndef _sqs():\n    \"\"\"An SQS client for the queue's own endpoint and region, made once.\"\"\"\n    global _client\n    if _client is None:\n        url = urllib.parse.urlsplit(QUEUE_URL)\n        host = url.hostname or \"\"\n        parts = host.split(\".\")\n        region = parts[1] if len(parts) > 2 and parts[0] == \"sqs\" else \"us-east-1\"\n        _client = boto3.client(\n            \"sqs\",\n            region_name=region,\n            endpoint_url=f\"{url.scheme}://{url.netloc}\",\n            config=Config(connect_timeout=1, read_timeout=1, retries={\"total_max_attempts\": 1}),\n        )\n    return _client\n\n\ndef _header(request, name):\n    values = request.get(\"headers\", {}).get(name) or []\n    return values[0].get(\"value\", \"\") if values else \"\"\n\n\ndef _address(text):\n    \"\"\"The client's address in one canonical form (IPv6 compressed), so that\n    one visitor is one key and `cargo xtask forget` finds it.\"\"\"\n    try:\n        return ipaddress.ip_address(text).compressed\n    except ValueError:\n        return text\n\n\ndef _served(path):\n    \"\"\"Whether the site serves `path`: CloudFront's URI may percent-encode\n    what the file names hold as characters.\"\"\"\n    return not SITE_PATHS or path in SITE_PATHS or urllib.parse.unquote(path) in SITE_PATHS\n\n\ndef visit_message(request, request_id=\"\", now=None):\n    \"\"\"The queue message for one CloudFront viewer request. `request_id` is\n    CloudFront's ID of the request: the processor drops a message whose ID it\n    has already counted, so a redelivery is never counted twice.\"\"\"\n    path = request.get(\"uri\", \"/\")\n    message = {\n        \"v\": MESSAGE_VERSION,\n        \"id\": request_id,\n        \"ip\": _address(request.get(\"clientIp\", \"\")),\n        \"path\": path,\n        \"served\": _served(path),\n        \"method\": request.get(\"method\", \"GET\"),\n        \"user_agent\": _header(request, \"user-agent\")[:512],\n        \"time\": time.strftime(\"%Y-%m-%dT%H:%M:%SZ\", time.gmtime(now)),\n    }\n    if SEND_REFERER:\n        message[\"referer\"] = _header(request, \"referer\")[:1024]\n    return message\n\n\ndef handler(event, context):\n    cf = event[\"Records\"][0][\"cf\"]\n    request = cf[\"request\"]\n    try:\n        path = request.get(\"uri\", \"/\")\n        if not path.startswith(SKIP_PREFIXES):\n            request_id = cf.get(\"config\", {}).get(\"requestId\", \"\")\n            message = visit_message(request, request_id)\n            _sqs().send_message(QueueUrl=QUEUE_URL, MessageBody=json.dumps(message))\n    except Exception:  # noqa: BLE001 - the page view must go on\n        logger.exception(\"visit not recorded\")\n    return request\n", [("QueueUrl", visits.reference()), ("SendReferer", Value::<String>::from("false")), ("SitePaths", Value::<String>::from("[\"/\",\"/config.json\",\"/counter.js\",\"/index.html\",\"/style.css\"]")), ("SkipPrefixes", Value::<String>::from("[\"/api/\"]"))])),
             edge_recorder_role.arn(),
         )
-            .description("resume: records each visit to the queue (code 8edc6cd2b7493daf)")
-            .handler("index.handler")
-            .memory_size(128)
-            .runtime(aws::lambda::function::Runtime::Python312)
-            .timeout(5),
+        .description("resume: records each visit to the queue (code 8edc6cd2b7493daf)")
+        .handler("index.handler")
+        .memory_size(128)
+        .runtime(aws::lambda::function::Runtime::Python312)
+        .timeout(5),
     );
     let edge_recorder_version8edc6cd2b7493daf = t.add_with(
         "EdgeRecorderVersion8edc6cd2b7493daf",
@@ -1180,12 +1180,12 @@ pub fn template() -> Template {
             .alarm_name(fns::sub("${AWS::StackName}-EdgeLambdaExecutionError"))
             .comparison_operator(aws::cloudwatch::alarm::ComparisonOperator::GreaterThanOrEqualToThreshold)
             .dimensions(vec![aws::cloudwatch::alarm::Dimension::new(
-            "DistributionId",
-            site_distribution.reference(),
+                "DistributionId",
+                site_distribution.reference(),
             ), aws::cloudwatch::alarm::Dimension::new(
                 "Region",
                 "Global",
-        )])
+            )])
             .evaluation_periods(1)
             .metric_name("LambdaExecutionError")
             .namespace("AWS/CloudFront")
@@ -1203,12 +1203,12 @@ pub fn template() -> Template {
             .alarm_name(fns::sub("${AWS::StackName}-EdgeLambdaValidationError"))
             .comparison_operator(aws::cloudwatch::alarm::ComparisonOperator::GreaterThanOrEqualToThreshold)
             .dimensions(vec![aws::cloudwatch::alarm::Dimension::new(
-            "DistributionId",
-            site_distribution.reference(),
+                "DistributionId",
+                site_distribution.reference(),
             ), aws::cloudwatch::alarm::Dimension::new(
                 "Region",
                 "Global",
-        )])
+            )])
             .evaluation_periods(1)
             .metric_name("LambdaValidationError")
             .namespace("AWS/CloudFront")

@@ -1,8 +1,8 @@
-//! `tools/imported/inputs/sam_app.expanded.json` rebuilt through infra's typed
-//! API, written by `UPDATE_IMPORTS=1 cargo test -p infra-import --test
-//! fixtures`. Needs infra's features `apigatewayv2`, `dynamodb`, `iam`,
-//! `lambda`, `sqs`. `template()` builds a template that renders equal to the
-//! input (in canonical order).
+//! `tools/imported/inputs/sam_app.yaml` rebuilt through infra's typed API,
+//! written by `cargo xtask import tools/imported/inputs/sam_app.yaml`. Needs
+//! infra's features `apigatewayv2`, `dynamodb`, `iam`, `lambda`, `sqs`.
+//! `template()` builds a template that renders equal to the input (in canonical
+//! order).
 
 #![allow(unused_imports)]
 
@@ -27,24 +27,24 @@ pub fn template() -> Template {
         "ServerlessHttpApi",
         aws::apigatewayv2::Api::new()
             .body(infra::json_object([
-            ("info", json!({"title": pseudo::stack_name().to_json(), "version": "1.0"})),
-            ("openapi", json!("3.0.1")),
-            ("paths", infra::json_object([
-                ("/counts", infra::json_object([
-                    ("get", infra::json_object([
-                        ("responses", json!({})),
-                        ("x-amazon-apigateway-integration", infra::json_object([
-                            ("httpMethod", json!("POST")),
-                            ("payloadFormatVersion", json!("2.0")),
-                            ("type", json!("aws_proxy")),
-                            ("uri", fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${CountsFunction.Arn}/invocations").to_json()),
+                ("info", json!({"title": pseudo::stack_name().to_json(), "version": "1.0"})),
+                ("openapi", json!("3.0.1")),
+                ("paths", infra::json_object([
+                    ("/counts", infra::json_object([
+                        ("get", infra::json_object([
+                            ("responses", json!({})),
+                            ("x-amazon-apigateway-integration", infra::json_object([
+                                ("httpMethod", json!("POST")),
+                                ("payloadFormatVersion", json!("2.0")),
+                                ("type", json!("aws_proxy")),
+                                ("uri", fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${CountsFunction.Arn}/invocations").to_json()),
+                            ])),
                         ])),
                     ])),
                 ])),
+                ("tags", json!([{"name": "httpapi:createdBy", "x-amazon-apigateway-tag-value": "SAM"}])),
+                ("x-amazon-apigateway-cors", json!({"allowMethods": ["GET"], "allowOrigins": ["*"]})),
             ])),
-            ("tags", json!([{"name": "httpapi:createdBy", "x-amazon-apigateway-tag-value": "SAM"}])),
-            ("x-amazon-apigateway-cors", json!({"allowMethods": ["GET"], "allowOrigins": ["*"]})),
-        ])),
     );
     t.add(
         "ServerlessHttpApiApiGatewayDefaultStage",
@@ -84,8 +84,8 @@ pub fn template() -> Template {
                 ("Version", json!("2012-10-17")),
             ]),
         )
-            .managed_policy_arns(vec!["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"])
-            .policies(vec![aws::iam::role::Policy::new(
+        .managed_policy_arns(vec!["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"])
+        .policies(vec![aws::iam::role::Policy::new(
             infra::json_object([
                 ("Statement", Json::Array(vec![
                     infra::json_object([
@@ -106,7 +106,7 @@ pub fn template() -> Template {
             ]),
             "CountsFunctionRolePolicy0",
         )])
-            .tags(vec![infra::Tag::new("lambda:createdBy", "SAM")]),
+        .tags(vec![infra::Tag::new("lambda:createdBy", "SAM")]),
     );
     let counts_function = t.add(
         "CountsFunction",
@@ -134,7 +134,7 @@ pub fn template() -> Template {
             counts_function.reference(),
             "apigateway.amazonaws.com",
         )
-            .source_arn(fns::sub_with("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/${__Stage__}/GET/counts", [("__ApiId__", serverless_http_api.reference()), ("__Stage__", Value::<String>::from("*"))])),
+        .source_arn(fns::sub_with("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${__ApiId__}/${__Stage__}/GET/counts", [("__ApiId__", serverless_http_api.reference()), ("__Stage__", Value::<String>::from("*"))])),
     );
     let processor_function_role = t.add(
         "ProcessorFunctionRole",
@@ -150,8 +150,8 @@ pub fn template() -> Template {
                 ("Version", json!("2012-10-17")),
             ]),
         )
-            .managed_policy_arns(vec!["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"])
-            .policies(vec![aws::iam::role::Policy::new(
+        .managed_policy_arns(vec!["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole", "arn:aws:iam::aws:policy/service-role/AWSLambdaSQSQueueExecutionRole"])
+        .policies(vec![aws::iam::role::Policy::new(
             infra::json_object([
                 ("Statement", Json::Array(vec![
                     infra::json_object([
@@ -177,7 +177,7 @@ pub fn template() -> Template {
             ]),
             "ProcessorFunctionRolePolicy0",
         )])
-            .tags(vec![infra::Tag::new("lambda:createdBy", "SAM")]),
+        .tags(vec![infra::Tag::new("lambda:createdBy", "SAM")]),
     );
     let processor_function = t.add(
         "ProcessorFunction",

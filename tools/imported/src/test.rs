@@ -96,13 +96,13 @@ pub fn template() -> Template {
             api.reference(),
             "$default",
         )
-            .access_log_settings(aws::apigatewayv2::stage::AccessLogSettings::new()
+        .access_log_settings(aws::apigatewayv2::stage::AccessLogSettings::new()
                 .destination_arn(api_access_logs.arn())
                 .format("{\"requestId\":\"$context.requestId\",\"time\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latencyMs\":\"$context.responseLatency\",\"sourceIp\":\"$context.identity.sourceIp\"}"))
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
-                .throttling_burst_limit(100)
-                .throttling_rate_limit(50)),
+                    .throttling_burst_limit(100)
+                    .throttling_rate_limit(50)),
     );
     let broadcaster_logs = t.add(
         "BroadcasterLogs",
@@ -253,7 +253,7 @@ pub fn template() -> Template {
         aws::cloudwatch::Dashboard::new(
             fns::sub("{\"widgets\":[{\"height\":6,\"properties\":{\"metrics\":[[\"VisitorCounter\",\"PageViews\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"Sum\",\"title\":\"Page views a minute\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":0,\"y\":0},{\"height\":6,\"properties\":{\"metrics\":[[\"AWS/SQS\",\"ApproximateAgeOfOldestMessage\",\"QueueName\",\"${Visits.QueueName}\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"Maximum\",\"title\":\"Oldest waiting visit (s)\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":12,\"y\":0},{\"height\":6,\"properties\":{\"metrics\":[[\"AWS/SQS\",\"ApproximateNumberOfMessagesVisible\",\"QueueName\",\"${VisitsDeadLetters.QueueName}\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"Maximum\",\"title\":\"Dead letters\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":0,\"y\":6},{\"height\":6,\"properties\":{\"metrics\":[[\"AWS/Lambda\",\"Errors\",\"FunctionName\",\"${Processor}\"],[\"AWS/Lambda\",\"Errors\",\"FunctionName\",\"${CountsApi}\"],[\"AWS/Lambda\",\"Errors\",\"FunctionName\",\"${Connect}\"],[\"AWS/Lambda\",\"Errors\",\"FunctionName\",\"${Broadcaster}\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"Sum\",\"title\":\"Function errors\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":12,\"y\":6},{\"height\":6,\"properties\":{\"metrics\":[[\"AWS/ApiGateway\",\"Latency\",\"ApiId\",\"${Api}\",\"Stage\",\"$default\"]],\"period\":60,\"region\":\"${AWS::Region}\",\"stat\":\"p90\",\"title\":\"Counts API latency (ms, p90)\",\"view\":\"timeSeries\"},\"type\":\"metric\",\"width\":12,\"x\":0,\"y\":12}]}"),
         )
-            .dashboard_name(fns::sub("${AWS::StackName}-counter")),
+        .dashboard_name(fns::sub("${AWS::StackName}-counter")),
     );
     let live = t.add(
         "Live",
@@ -272,7 +272,7 @@ pub fn template() -> Template {
             live.reference(),
             "AWS_PROXY",
         )
-            .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
+        .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
     );
     t.add(
         "LiveConnectPermission",
@@ -303,7 +303,7 @@ pub fn template() -> Template {
             live.reference(),
             "AWS_PROXY",
         )
-            .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
+        .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
     );
     t.add(
         "LiveDefaultPermission",
@@ -334,7 +334,7 @@ pub fn template() -> Template {
             live.reference(),
             "AWS_PROXY",
         )
-            .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
+        .integration_uri(fns::sub("arn:${AWS::Partition}:apigateway:${AWS::Region}:lambda:path/2015-03-31/functions/${Connect.Arn}/invocations")),
     );
     t.add(
         "LiveDisconnectPermission",
@@ -365,13 +365,13 @@ pub fn template() -> Template {
             live.reference(),
             "live",
         )
-            .access_log_settings(aws::apigatewayv2::stage::AccessLogSettings::new()
+        .access_log_settings(aws::apigatewayv2::stage::AccessLogSettings::new()
                 .destination_arn(live_access_logs.arn())
                 .format("{\"requestId\":\"$context.requestId\",\"time\":\"$context.requestTime\",\"routeKey\":\"$context.routeKey\",\"status\":\"$context.status\",\"latencyMs\":\"$context.integrationLatency\",\"eventType\":\"$context.eventType\",\"connectionId\":\"$context.connectionId\",\"sourceIp\":\"$context.identity.sourceIp\"}"))
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
-                .throttling_burst_limit(100)
-                .throttling_rate_limit(50)),
+                    .throttling_burst_limit(100)
+                    .throttling_rate_limit(50)),
     );
     let paths = t.add_with(
         "Paths",
@@ -439,9 +439,9 @@ pub fn template() -> Template {
                 ("Version", json!("2012-10-17")),
             ]),
         )
-            .path("/resume/")
-            .permissions_boundary(fns::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/resume-role-boundary"))
-            .policies(vec![aws::iam::role::Policy::new(
+        .path("/resume/")
+        .permissions_boundary(fns::sub("arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/resume-role-boundary"))
+        .policies(vec![aws::iam::role::Policy::new(
             infra::json_object([
                 ("Statement", Json::Array(vec![
                     infra::json_object([
@@ -699,7 +699,7 @@ pub fn template() -> Template {
             counts_api.reference(),
             "apigateway.amazonaws.com",
         )
-            .source_arn(fns::sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*/GET/api/counts")),
+        .source_arn(fns::sub("arn:${AWS::Partition}:execute-api:${AWS::Region}:${AWS::AccountId}:${Api}/*/GET/api/counts")),
     );
     let visitors = t.add_with(
         "Visitors",
@@ -734,9 +734,9 @@ pub fn template() -> Template {
             .alarm_name(fns::sub("${AWS::StackName}-DeadLetters"))
             .comparison_operator(aws::cloudwatch::alarm::ComparisonOperator::GreaterThanThreshold)
             .dimensions(vec![aws::cloudwatch::alarm::Dimension::new(
-            "QueueName",
-            visits_dead_letters.queue_name(),
-        )])
+                "QueueName",
+                visits_dead_letters.queue_name(),
+            )])
             .evaluation_periods(1)
             .metric_name("ApproximateNumberOfMessagesVisible")
             .namespace("AWS/SQS")
