@@ -39,6 +39,8 @@ pub mod diff;
 pub mod fns;
 mod json;
 mod mapping;
+#[cfg(feature = "cloudformation")]
+pub mod nested;
 mod output;
 mod parameter;
 mod parse;
@@ -46,6 +48,8 @@ pub mod policy;
 pub mod pseudo;
 mod render;
 mod resource;
+mod resource_policies;
+pub mod rule;
 pub mod shapes;
 mod tag;
 mod template;
@@ -77,6 +81,9 @@ pub use parse::{document_from_yaml, ParseError};
 pub use render::{Rendered, MAX_BODY_BYTES, MAX_INLINE_BODY_BYTES};
 pub use resource::{
     Attributes, DeletionPolicy, Handle, LogicalIdRef, RawResource, Resource, ResourceEntry,
+};
+pub use resource_policies::{
+    CodeDeployLambdaAliasUpdate, CreationPolicy, ResourceSignal, RollingUpdate, UpdatePolicy,
 };
 pub use tag::Tag;
 pub use template::{transforms, Template};

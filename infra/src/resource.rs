@@ -214,15 +214,17 @@ impl Attributes {
         self
     }
 
-    /// `UpdatePolicy`, as JSON.
-    pub fn update_policy(mut self, policy: Json) -> Self {
-        self.update_policy = Some(policy);
+    /// `UpdatePolicy`: a [`crate::UpdatePolicy`] (or its JSON). Validation
+    /// checks the rules CloudFormation documents for it.
+    pub fn update_policy(mut self, policy: impl Into<Json>) -> Self {
+        self.update_policy = Some(policy.into());
         self
     }
 
-    /// `CreationPolicy`, as JSON.
-    pub fn creation_policy(mut self, policy: Json) -> Self {
-        self.creation_policy = Some(policy);
+    /// `CreationPolicy`: a [`crate::CreationPolicy`] (or its JSON).
+    /// Validation checks the rules CloudFormation documents for it.
+    pub fn creation_policy(mut self, policy: impl Into<Json>) -> Self {
+        self.creation_policy = Some(policy.into());
         self
     }
 

@@ -81,9 +81,10 @@ impl Template {
     /// Adds a `Rules` entry: assertions over parameter values that
     /// CloudFormation checks before creating or updating the stack
     /// (<https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/rules-section-structure.html>),
-    /// such as `{"Assertions": [{"Assert": {"Fn::Contains": [...]}, "AssertDescription": "..."}]}`.
-    pub fn rule(&mut self, name: impl Into<String>, rule: Json) -> &mut Self {
-        self.rules.push((name.into(), rule));
+    /// built with [`crate::rule::Rule`] or given as its JSON; `validate`
+    /// checks either.
+    pub fn rule(&mut self, name: impl Into<String>, rule: impl Into<Json>) -> &mut Self {
+        self.rules.push((name.into(), rule.into()));
         self
     }
 

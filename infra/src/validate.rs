@@ -371,6 +371,11 @@ pub(crate) fn check(t: &Template) -> Vec<ValidationError> {
     let condition_ids: Vec<&str> = t.conditions.iter().map(|(n, _)| n.as_str()).collect();
     let mapping_ids: Vec<&str> = t.mappings.iter().map(|(n, _)| n.as_str()).collect();
     let output_ids: Vec<&str> = t.outputs.iter().map(|(n, _)| n.as_str()).collect();
+    for (name, rule) in &t.rules {
+        for (location, problem) in crate::rule::check(name, rule, &parameter_ids) {
+            errors.push(ValidationError::InvalidReference { location, problem });
+        }
+    }
     for (kind, ids, limit, plural) in [
         ("resource", &resource_ids, limits::RESOURCES, "resources"),
         (
@@ -504,6 +509,17 @@ pub(crate) fn check(t: &Template) -> Vec<ValidationError> {
                 resource: entry.logical_id.clone(),
                 path: finding.path,
                 problem: finding.problem,
+            });
+        }
+        for (path, problem) in crate::resource_policies::check(
+            &entry.type_name,
+            entry.attributes.creation_policy.as_ref(),
+            entry.attributes.update_policy.as_ref(),
+        ) {
+            errors.push(ValidationError::Property {
+                resource: entry.logical_id.clone(),
+                path,
+                problem,
             });
         }
         let refs = Refs::of(&rendered);

@@ -29,6 +29,9 @@ pub struct Args {
     /// Also write the template that was imported (a SAM template's expansion) as JSON.
     #[arg(long, value_name = "FILE")]
     pub expanded: Option<PathBuf>,
+    /// Replace `<DIR>/<file stem>.rs` when it exists (otherwise refused).
+    #[arg(long, requires = "out")]
+    pub force: bool,
 }
 
 pub fn run(args: &Args) -> Result<()> {
@@ -62,8 +65,15 @@ pub fn run(args: &Args) -> Result<()> {
                 .map(|s| s.to_string_lossy().to_snake_case())
                 .filter(|s| !s.is_empty())
                 .unwrap_or_else(|| "imported".to_owned());
+            let path = dir.join(format!("{stem}.rs"));
+            if path.exists() && !args.force {
+                anyhow::bail!(
+                    "{} exists: pass --force to replace it, or choose another --out",
+                    path.display()
+                );
+            }
             std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            write(&dir.join(format!("{stem}.rs")), &imported.source)?;
+            write(&path, &imported.source)?;
         }
     }
     let features: Vec<&str> = imported.features.iter().map(String::as_str).collect();
@@ -150,6 +160,7 @@ pub fn check() -> Result<()> {
             file: relative.clone(),
             out: None,
             expanded: None,
+            force: false,
         };
         if std::fs::read_to_string(&out).ok().as_deref() != Some(rendered.as_str()) {
             stale.push(format!(

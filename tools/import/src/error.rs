@@ -23,11 +23,15 @@ pub enum ImportError {
     /// AWS's SAM transform rejected the template.
     #[error("the SAM transform rejects the template:\n{0}")]
     SamRejected(String),
-    /// Resources that need each other's handles: no order builds them.
-    #[error(
-        "resources {0} refer to each other in a cycle: CloudFormation rejects the template too"
-    )]
-    Cycle(String),
+    /// Resources (or conditions) that need each other's handles, or one
+    /// its own: no order builds them.
+    #[error("{what} {names} refer to each other (or one to itself) in a cycle: CloudFormation rejects the template too")]
+    Cycle {
+        /// `resources` or `conditions`.
+        what: &'static str,
+        /// Those left when no other could be written.
+        names: String,
+    },
 }
 
 impl ImportError {

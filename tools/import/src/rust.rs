@@ -23,11 +23,12 @@ pub(crate) fn int_lit(n: i64) -> String {
     }
 }
 
-/// A float literal that renders back to `n`, when there is one: infra
-/// renders a whole `f64` without a fraction, so `5.0` has none.
+/// An `f64` literal that renders back to `n`, when there is one: infra
+/// renders a whole `f64` without a fraction, so `2` is `2.0`, and `5.0`
+/// (written with its fraction) has none, nor a whole number beyond 2^53.
 pub(crate) fn float_lit(n: &Number) -> Option<String> {
     if let Some(i) = n.as_i64() {
-        return Some(int_lit(i));
+        return (i.unsigned_abs() < 1 << 53).then(|| format!("{i}.0"));
     }
     let f = n.as_f64()?;
     (f.fract() != 0.0 && f.is_finite()).then(|| format!("{f:?}"))

@@ -50,7 +50,8 @@ pub(crate) fn write(root: &Path, doc: &Json, options: &Options) -> Result<Import
     // Names first: every statement may refer to any of them.
     let mut parameters = Vec::new();
     for (id, body) in section(map, "Parameters") {
-        let (code, ty) = parameter(id, object(body, &format!("Parameters.{id}"))?)?;
+        let (code, ty, mut notes) = parameter(id, object(body, &format!("Parameters.{id}"))?)?;
+        fallbacks.append(&mut notes);
         let var = names.fresh(id, "parameter");
         scope.parameters.insert(id.clone(), (var.clone(), ty));
         parameters.push((id, var, code));
@@ -102,13 +103,6 @@ pub(crate) fn write(root: &Path, doc: &Json, options: &Options) -> Result<Import
             }
         }
         _ => {}
-    }
-    for (key, value) in section(map, "Metadata") {
-        head.push(format!(
-            "t.set_metadata({}, {});",
-            str_lit(key),
-            w.json_macro(value)
-        ));
     }
 
     let mut statements: Vec<Statement> = parameters
@@ -183,9 +177,12 @@ pub(crate) fn write(root: &Path, doc: &Json, options: &Options) -> Result<Import
                 code
             }
             other => {
-                if let Some(Err(why)) = other {
-                    rw.fallbacks.push(format!("{place}: RawResource, as {why}"));
-                }
+                rw.fallbacks.push(match other {
+                    Some(Err(why)) => format!("{place}: RawResource, as {why}"),
+                    _ => {
+                        format!("{place}: RawResource, as infra has no generated type {type_name}")
+                    }
+                });
                 format!(
                     "RawResource::new({}, {})",
                     str_lit(type_name),
@@ -210,6 +207,14 @@ pub(crate) fn write(root: &Path, doc: &Json, options: &Options) -> Result<Import
     statements.extend(ordered(built, "resources")?);
 
     let mut tail = Vec::new();
+    // Metadata may name parameters and resources: written once they are bound.
+    for (key, value) in section(map, "Metadata") {
+        tail.push(format!(
+            "t.set_metadata({}, {});",
+            str_lit(key),
+            w.json_macro(value)
+        ));
+    }
     for (name, rule) in section(map, "Rules") {
         let mut rw = Writer::new(&scope, None, String::new(), &format!("Rules.{name}"));
         tail.push(format!(
@@ -304,9 +309,10 @@ fn fits(resource: &infra_codegen::model::StructDef, properties: &Json) -> bool {
             .all(|f| !f.required || map.contains_key(&f.json_name))
 }
 
-/// `statements` in an order where each comes after what it uses (the
-/// template's order between independent ones).
-fn ordered(statements: Vec<Statement>, what: &str) -> Result<Vec<Statement>, ImportError> {
+/// `statements` in an order where each comes after what it uses (by
+/// logical ID between independent ones, as the template's keys sort); one
+/// that uses itself, or statements that use each other, are a cycle.
+fn ordered(statements: Vec<Statement>, what: &'static str) -> Result<Vec<Statement>, ImportError> {
     let keys: BTreeSet<Use> = statements.iter().map(|s| s.key.clone()).collect();
     let mut pending = statements;
     let mut done: BTreeSet<Use> = BTreeSet::new();
@@ -315,7 +321,7 @@ fn ordered(statements: Vec<Statement>, what: &str) -> Result<Vec<Statement>, Imp
         let ready = pending.iter().position(|s| {
             s.uses
                 .iter()
-                .all(|u| *u == s.key || !keys.contains(u) || done.contains(u))
+                .all(|u| !keys.contains(u) || (done.contains(u) && *u != s.key))
         });
         let Some(i) = ready else {
             let names: Vec<String> = pending
@@ -326,7 +332,10 @@ fn ordered(statements: Vec<Statement>, what: &str) -> Result<Vec<Statement>, Imp
                     }
                 })
                 .collect();
-            return Err(ImportError::Cycle(format!("({what}) {}", names.join(", "))));
+            return Err(ImportError::Cycle {
+                what,
+                names: names.join(", "),
+            });
         };
         let s = pending.remove(i);
         done.insert(s.key.clone());
@@ -335,9 +344,11 @@ fn ordered(statements: Vec<Statement>, what: &str) -> Result<Vec<Statement>, Imp
     Ok(out)
 }
 
-/// A parameter's declaration and the type its `Ref` yields.
-fn parameter(id: &str, body: &Map<String, Json>) -> Result<(String, Ty), ImportError> {
+/// A parameter's declaration, the type its `Ref` yields, and the keys
+/// written as JSON.
+fn parameter(id: &str, body: &Map<String, Json>) -> Result<(String, Ty, Vec<String>), ImportError> {
     let place = format!("Parameters.{id}");
+    let mut notes = Vec::new();
     let type_name = body.get("Type").and_then(Json::as_str).ok_or_else(|| {
         ImportError::invalid(format!("{place}.Type"), "is missing or not a string")
     })?;
@@ -401,12 +412,14 @@ fn parameter(id: &str, body: &Map<String, Json>) -> Result<(String, Ty), ImportE
                 };
                 format!(".{method}({n})")
             }),
-            ("AllowedValues", Json::Array(values)) if ty == Ty::String => values
-                .iter()
-                .map(|v| v.as_str().map(str_lit))
-                .collect::<Option<Vec<_>>>()
-                .map(|v| format!(".allowed_values([{}])", v.join(", "))),
-            ("AllowedValues", Json::Array(values)) if is_number => values
+            ("AllowedValues", Json::Array(values)) if ty == Ty::String && !values.is_empty() => {
+                values
+                    .iter()
+                    .map(|v| v.as_str().map(str_lit))
+                    .collect::<Option<Vec<_>>>()
+                    .map(|v| format!(".allowed_values([{}])", v.join(", ")))
+            }
+            ("AllowedValues", Json::Array(values)) if is_number && !values.is_empty() => values
                 .iter()
                 .map(number)
                 .collect::<Option<Vec<_>>>()
@@ -429,10 +442,11 @@ fn parameter(id: &str, body: &Map<String, Json>) -> Result<(String, Ty), ImportE
             _ => None,
         };
         code.push_str(&typed.unwrap_or_else(|| {
+            notes.push(format!("{place}.{key}: as JSON (raw_key)"));
             format!(".raw_key({}, json!({}))", str_lit(key), plain_json(value))
         }));
     }
-    Ok((code, ty))
+    Ok((code, ty, notes))
 }
 
 /// JSON text as `json!` takes it (no handles: a declaration names none).
@@ -465,7 +479,9 @@ fn mapping(w: &mut Writer, name: &str, body: &Json) -> Result<String, ImportErro
                     .iter()
                     .map(|i| i.as_str().map(str_lit))
                     .collect();
-                Some(format!("({}, vec![{}])", str_lit(k), items?.join(", ")))
+                // An empty list has no item type to infer: JSON then.
+                let items = items.filter(|i| !i.is_empty())?;
+                Some(format!("({}, vec![{}])", str_lit(k), items.join(", ")))
             })
             .collect();
         code.push_str(&match (strings, lists) {
@@ -475,11 +491,15 @@ fn mapping(w: &mut Writer, name: &str, body: &Json) -> Result<String, ImportErro
             (_, Some(l)) if !l.is_empty() => {
                 format!("\n.list_entry({}, [{}])", str_lit(top), l.join(", "))
             }
-            _ => format!(
-                "\n.json_entry({}, {})",
-                str_lit(top),
-                w.json_macro(&Json::Object(values.clone()))
-            ),
+            _ => {
+                w.fallbacks
+                    .push(format!("Mappings.{name}.{top}: as JSON (json_entry)"));
+                format!(
+                    "\n.json_entry({}, {})",
+                    str_lit(top),
+                    w.json_macro(&Json::Object(values.clone()))
+                )
+            }
         });
     }
     Ok(code)
@@ -511,7 +531,13 @@ fn condition(w: &mut Writer, scope: &Scope, json: &Json) -> String {
         }),
         _ => None,
     });
-    typed.unwrap_or_else(|| format!("Condition::raw({})", w.json_macro(json)))
+    typed.unwrap_or_else(|| {
+        w.fallbacks.push(format!(
+            "{}: a condition function as JSON (Condition::raw)",
+            w.place()
+        ));
+        format!("Condition::raw({})", w.json_macro(json))
+    })
 }
 
 /// The resource's attributes as `Attributes::new()...`, if it has any.
@@ -613,7 +639,13 @@ fn output(w: &mut Writer, scope: &Scope, name: &str, body: &Json) -> Result<Stri
                     w.arg(&export["Name"], &Ty::String, false)
                 ));
             }
-            ("Condition", Json::String(c)) if scope.conditions.contains_key(c) => {
+            ("Condition", Json::String(c)) if !scope.conditions.contains_key(c) => {
+                return Err(ImportError::invalid(
+                    format!("{place}.Condition"),
+                    format!("{c} is not a condition of the template"),
+                ))
+            }
+            ("Condition", Json::String(c)) => {
                 w.used.insert(Use::Condition(c.clone()));
                 code.push_str(&format!("\n.condition(&{})", scope.conditions[c]));
             }

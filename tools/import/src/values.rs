@@ -163,6 +163,11 @@ impl<'a> Writer<'a> {
         }
     }
 
+    /// Where the writer is (`Conditions.IsProd`).
+    pub(crate) fn place(&self) -> String {
+        self.place.join(".")
+    }
+
     fn at<T>(&mut self, segment: &str, f: impl FnOnce(&mut Self) -> T) -> T {
         self.place.push(segment.to_owned());
         let out = f(self);
@@ -170,13 +175,16 @@ impl<'a> Writer<'a> {
         out
     }
 
-    /// `Value::raw(json!(...))`, noted when a typed field needed it.
-    fn raw(&mut self, json: &Json, why: Option<&str>) -> Expr {
-        if let Some(why) = why {
-            self.fallbacks
-                .push(format!("{}: {why}", self.place.join(".")));
-        }
-        exact(format!("Value::raw({})", self.json_macro(json)))
+    /// `Value::<T>::raw(json!(...))` (typed: a `Json` field takes two kinds
+    /// of value), noted with why.
+    fn raw(&mut self, json: &Json, ty: &Ty, boxed: bool, why: &str) -> Expr {
+        self.fallbacks
+            .push(format!("{}: {why}", self.place.join(".")));
+        exact(format!(
+            "Value::<{}>::raw({})",
+            self.rust_type(ty, boxed),
+            self.json_macro(json)
+        ))
     }
 
     /// A `Json` expression of `json`, with each `Ref` and `Fn::GetAtt` of
@@ -235,7 +243,7 @@ impl<'a> Writer<'a> {
         match json {
             Json::Null => "null".to_owned(),
             Json::Bool(b) => b.to_string(),
-            Json::Number(n) => n.to_string(),
+            Json::Number(n) => json_number(n),
             Json::String(s) => str_lit(s),
             Json::Array(items) => {
                 let parts: Vec<String> = items.iter().map(|i| self.fragment(i)).collect();
@@ -324,7 +332,7 @@ impl<'a> Writer<'a> {
             }
             (Ty::Number, Json::Number(n)) => match float_lit(n) {
                 Some(code) => lit(code),
-                None => self.raw(json, Some("a whole number written with a fraction")),
+                None => self.raw(json, ty, boxed, "a whole number written with a fraction"),
             },
             (Ty::Boolean, Json::Bool(b)) => lit(b.to_string()),
             (Ty::Json, _) => lit(self.json_macro(json)),
@@ -332,14 +340,10 @@ impl<'a> Writer<'a> {
             (Ty::List(item), Json::Array(items)) => self.list(items, item),
             (Ty::Map(v), Json::Object(map)) => self.map(map, v),
             (Ty::Named(name), _) => self.named(json, name, boxed),
-            _ => self.raw(
-                json,
-                Some(&format!(
-                    "{} where the schema has {}",
-                    kind_of(json),
-                    describe(ty)
-                )),
-            ),
+            _ => {
+                let why = format!("{} where the schema has {}", kind_of(json), describe(ty));
+                self.raw(json, ty, boxed, &why)
+            }
         }
     }
 
@@ -350,7 +354,7 @@ impl<'a> Writer<'a> {
                 let value = self.at("Value", |w| w.arg(value, &Ty::String, false));
                 lit(format!("infra::Tag::new({key}, {value})"))
             }
-            _ => self.raw(json, Some("a tag without exactly Key and Value")),
+            _ => self.raw(json, &Ty::Tag, false, "a tag without exactly Key and Value"),
         }
     }
 
@@ -366,7 +370,8 @@ impl<'a> Writer<'a> {
             .enumerate()
             .map(|(i, v)| self.at(&i.to_string(), |w| w.value(v, item, false)))
             .collect();
-        let all_literal = exprs.iter().all(|e| !e.exact);
+        let all_literal =
+            exprs.iter().all(|e| !e.exact) && !matches!(item, Ty::List(_) | Ty::Map(_));
         let parts: Vec<String> = exprs
             .into_iter()
             .map(|e| {
@@ -391,7 +396,8 @@ impl<'a> Writer<'a> {
             .iter()
             .map(|(k, value)| (k.clone(), self.at(k, |w| w.value(value, v, false))))
             .collect();
-        let all_literal = exprs.iter().all(|(_, e)| !e.exact);
+        let all_literal =
+            exprs.iter().all(|(_, e)| !e.exact) && !matches!(v, Ty::List(_) | Ty::Map(_));
         let parts: Vec<String> = exprs
             .into_iter()
             .map(|(k, e)| {
@@ -408,7 +414,12 @@ impl<'a> Writer<'a> {
 
     fn named(&mut self, json: &Json, name: &str, boxed: bool) -> Expr {
         let Some(model) = self.model else {
-            return self.raw(json, None);
+            return self.raw(
+                json,
+                &Ty::Named(name.to_owned()),
+                boxed,
+                "a structure of no known type",
+            );
         };
         if let Some(e) = model.enums.iter().find(|e| e.name == name) {
             let variant = json
@@ -416,17 +427,27 @@ impl<'a> Writer<'a> {
                 .and_then(|s| e.variants.iter().find(|(_, value)| value == s));
             return match variant {
                 Some((variant, _)) => lit(format!("aws::{}::{name}::{variant}", self.module_path)),
-                None => self.raw(json, Some(&format!("not one of {name}'s values"))),
+                None => self.raw(
+                    json,
+                    &Ty::Named(name.to_owned()),
+                    boxed,
+                    &format!("not one of {name}'s values"),
+                ),
             };
         }
         let Some(def) = model.structs.iter().find(|s| s.name == name) else {
-            return self.raw(json, None);
+            return self.raw(
+                json,
+                &Ty::Named(name.to_owned()),
+                boxed,
+                "a structure of no known type",
+            );
         };
         match json.as_object() {
             Some(map) => {
                 match self.struct_value(def, map, &format!("aws::{}::{name}", self.module_path)) {
                     Ok(code) => lit(code),
-                    Err(why) => self.raw(json, Some(&why)),
+                    Err(why) => self.raw(json, &Ty::Named(name.to_owned()), boxed, &why),
                 }
             }
             None => {
@@ -434,8 +455,8 @@ impl<'a> Writer<'a> {
                     "{} where the schema has the structure {name}",
                     kind_of(json)
                 );
-                let _ = boxed;
-                self.raw(json, Some(&what))
+
+                self.raw(json, &Ty::Named(name.to_owned()), boxed, &what)
             }
         }
     }
@@ -484,7 +505,11 @@ impl<'a> Writer<'a> {
     fn intrinsic_value(&mut self, json: &Json, ty: &Ty, boxed: bool) -> Expr {
         match self.typed_intrinsic(json, ty, boxed) {
             Some(e) => e,
-            None => self.raw(json, None),
+            None => {
+                let name = intrinsic(json).map_or("", |(n, _)| n);
+                let why = format!("{name} in a form the typed API does not take here");
+                self.raw(json, ty, boxed, &why)
+            }
         }
     }
 
@@ -622,8 +647,8 @@ impl<'a> Writer<'a> {
                 let condition = condition.as_str()?;
                 let var = self.scope.conditions.get(condition)?.clone();
                 self.used.insert(Use::Condition(condition.to_owned()));
-                let then = self.at("0", |w| w.arg(then, ty, false));
-                let otherwise = self.at("1", |w| w.arg(otherwise, ty, false));
+                let then = self.at("Fn::If[1]", |w| w.arg(then, ty, false));
+                let otherwise = self.at("Fn::If[2]", |w| w.arg(otherwise, ty, false));
                 Some(exact(format!(
                     "fns::if_::<{}>(&{var}, {then}, {otherwise})",
                     self.rust_type(ty, false)
@@ -699,6 +724,16 @@ pub(crate) fn get_att_parts(arg: &Json) -> Option<(&str, &str)> {
         },
         Json::String(dotted) => dotted.split_once('.'),
         _ => None,
+    }
+}
+
+/// A JSON number as `json!` takes it: an integer beyond `i32` suffixed (an
+/// unsuffixed literal is an `i32` there), a float as written.
+fn json_number(n: &serde_json::Number) -> String {
+    match (n.as_i64(), n.as_u64()) {
+        (Some(i), _) => int_lit(i),
+        (None, Some(u)) => format!("{u}_u64"),
+        _ => n.to_string(),
     }
 }
 

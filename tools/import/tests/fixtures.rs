@@ -30,8 +30,16 @@ fn every_fixture_is_what_the_importer_writes() {
         );
         if fixture.fallbacks == 0 {
             let source = &imported.source;
-            assert!(!source.contains("RawResource::new("), "{}", fixture.name);
-            assert!(!source.contains("Value::raw("), "{}", fixture.name);
+            for json in [
+                "RawResource::new(",
+                "raw_key(",
+                "Condition::raw(",
+                "json_entry(",
+                "\"Fn::",
+            ] {
+                assert!(!source.contains(json), "{}: {json}", fixture.name);
+            }
+            assert!(!source.contains(">::raw("), "{}: Value::raw", fixture.name);
             assert!(
                 !source.contains("{\"Ref\""),
                 "{}: a Ref not through a handle",

@@ -34,7 +34,7 @@ fn a_handle_is_bound_before_its_first_use() {
 }
 
 #[test]
-fn names_become_variables_that_compile() {
+fn names_become_rust_variables() {
     let s = source(json!({
         "Parameters": {"Type": {"Type": "String"}},
         "Resources": {"Match": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": {"Ref": "Type"}}}}
@@ -57,7 +57,7 @@ fn what_no_type_fits_stays_json_and_is_listed() {
     assert_eq!(out.typed, 1);
     assert!(
         out.source
-            .contains(".delay_seconds(Value::raw(json!(\"5\")))"),
+            .contains(".delay_seconds(Value::<i64>::raw(json!(\"5\")))"),
         "{}",
         out.source
     );
@@ -71,6 +71,7 @@ fn what_no_type_fits_stays_json_and_is_listed() {
     assert_eq!(
         out.fallbacks,
         vec![
+            "Resources.C: RawResource, as infra has no generated type Custom::Thing".to_owned(),
             "Resources.Q.Properties.DelaySeconds: a string where the schema has an integer"
                 .to_owned(),
             "Resources.T: RawResource, as Colour is not a property the schema knows".to_owned(),
@@ -112,8 +113,22 @@ fn resources_that_need_each_other_are_a_cycle() {
         "B": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": {"Ref": "A"}}}
     }}))
     .expect_err("a cycle");
-    assert!(matches!(err, ImportError::Cycle(_)), "{err}");
+    assert!(
+        matches!(
+            err,
+            ImportError::Cycle {
+                what: "resources",
+                ..
+            }
+        ),
+        "{err}"
+    );
     assert!(err.to_string().contains("A, B"), "{err}");
+    let itself = run(json!({"Resources": {
+        "A": {"Type": "AWS::SNS::Topic", "Properties": {"DisplayName": {"Ref": "A"}}}
+    }}))
+    .expect_err("a resource using itself");
+    assert!(matches!(itself, ImportError::Cycle { .. }), "{itself}");
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! `tools/imported/inputs/odd_corners.json` rebuilt through infra's typed API,
 //! written by `UPDATE_IMPORTS=1 cargo test -p infra-import --test fixtures`.
-//! Needs infra's features `cloudformation`, `logs`, `sqs`. `template()` builds
-//! a template that renders equal to the input (in canonical order).
+//! Needs infra's features `cloudformation`, `lambda`, `logs`, `sns`, `sqs`.
+//! `template()` builds a template that renders equal to the input (in canonical
+//! order).
 
 #![allow(unused_imports)]
 
@@ -18,7 +19,6 @@ use serde_json::json;
 pub fn template() -> Template {
     let mut t = Template::new();
     t.set_description("Every section and the corners the typed API writes as JSON");
-    t.set_metadata("Owner", json!({"Team": "site"}));
     let env = t.parameter(
         "Env",
         Parameter::string()
@@ -40,7 +40,14 @@ pub fn template() -> Template {
         "Subnets",
         Parameter::comma_delimited_list().default_value(["a", "b"]),
     );
+    let type_parameter = t.parameter("Type", Parameter::string().default_value("site"));
     let vpc = t.parameter("Vpc", Parameter::aws_type("AWS::EC2::VPC::Id"));
+    let accounts = t.mapping(
+        "Accounts",
+        Mapping::new()
+            .json_entry("prod", json!({"Id": 123456789012_i64}))
+            .entry("test", [("Id", "210987654321")]),
+    );
     let names = t.mapping(
         "Names",
         Mapping::new()
@@ -64,7 +71,7 @@ pub fn template() -> Template {
             Condition::is(&is_prod),
             Condition::equals(
                 retention.reference().into_type::<String>(),
-                Value::raw(json!(30)),
+                Value::<String>::raw(json!(30)),
             ),
         ]),
     );
@@ -76,10 +83,31 @@ pub fn template() -> Template {
         )),
         Attributes::new().condition(&is_prod),
     );
+    t.add(
+        "Fn",
+        aws::lambda::Function::new(
+            aws::lambda::function::Code::new()
+                .zip_file("def handler(event, context):\n    return 1\n"),
+            "arn:aws:iam::123456789012:role/fn",
+        )
+        .environment(aws::lambda::function::Environment::new().variables([
+            ("ACCOUNT", accounts.find("prod", "Id").into_type::<Json>()),
+            (
+                "QUEUE",
+                Value::<Json>::raw(json!({"Fn::GetAtt": "Queue.Arn"})),
+            ),
+        ]))
+        .handler("index.handler")
+        .runtime(aws::lambda::function::Runtime::Python312),
+    );
+    t.add(
+        "Match",
+        aws::sns::Topic::new().display_name(type_parameter.reference()),
+    );
     let queue = t.add_with(
         "Queue",
         aws::sqs::Queue::new()
-            .delay_seconds(Value::raw(json!("5")))
+            .delay_seconds(Value::<i64>::raw(json!("5")))
             .message_retention_period(fns::if_::<i64>(&is_prod, 1209600, Value::<i64>::no_value()))
             .queue_name(names.find(env.reference(), "Queue"))
             .tags(vec![
@@ -148,6 +176,10 @@ pub fn template() -> Template {
         "Wait",
         aws::cloudformation::WaitConditionHandle::new(),
         Attributes::new().condition(&is_test),
+    );
+    t.set_metadata(
+        "Owner",
+        json!({"Env": env.reference().to_json(), "Team": "site"}),
     );
     t.rule(
         "ProdNeedsRetention",

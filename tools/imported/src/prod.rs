@@ -102,7 +102,7 @@ pub fn template() -> Template {
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
                     .throttling_burst_limit(100)
-                    .throttling_rate_limit(50)),
+                    .throttling_rate_limit(50.0)),
     );
     let broadcaster_logs = t.add(
         "BroadcasterLogs",
@@ -223,7 +223,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -245,7 +245,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let counts_api_logs = t.add(
@@ -375,7 +375,7 @@ pub fn template() -> Template {
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
                     .throttling_burst_limit(100)
-                    .throttling_rate_limit(50)),
+                    .throttling_rate_limit(50.0)),
     );
     let paths = t.add_with(
         "Paths",
@@ -411,7 +411,7 @@ pub fn template() -> Template {
                 "VisitorCounter",
                 "$.fields.page_views",
             )
-            .default_value(0)],
+            .default_value(0.0)],
         ),
     );
     let site_bucket = t.add_with(
@@ -645,7 +645,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -667,7 +667,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -770,7 +770,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -792,7 +792,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -856,7 +856,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(60)
             .statistic(aws::cloudwatch::alarm::Statistic::Maximum)
-            .threshold(0)
+            .threshold(0.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let visits = t.add(
@@ -889,7 +889,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Maximum)
-            .threshold(900)
+            .threshold(900.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let edge_recorder_role = t.add(
@@ -1077,7 +1077,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -1099,7 +1099,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -1192,7 +1192,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -1215,7 +1215,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.output(

@@ -110,7 +110,7 @@ pub fn template() -> Template {
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
                     .throttling_burst_limit(100)
-                    .throttling_rate_limit(50)),
+                    .throttling_rate_limit(50.0)),
     );
     let broadcaster_logs = t.add(
         "BroadcasterLogs",
@@ -231,7 +231,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -253,7 +253,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let counts_api_logs = t.add(
@@ -383,7 +383,7 @@ pub fn template() -> Template {
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
                     .throttling_burst_limit(100)
-                    .throttling_rate_limit(50)),
+                    .throttling_rate_limit(50.0)),
     );
     let paths = t.add_with(
         "Paths",
@@ -419,7 +419,7 @@ pub fn template() -> Template {
                 "VisitorCounter",
                 "$.fields.page_views",
             )
-            .default_value(0)],
+            .default_value(0.0)],
         ),
     );
     let site_bucket = t.add_with(
@@ -667,7 +667,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -689,7 +689,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -795,7 +795,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -817,7 +817,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -881,7 +881,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(60)
             .statistic(aws::cloudwatch::alarm::Statistic::Maximum)
-            .threshold(0)
+            .threshold(0.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let visits = t.add(
@@ -914,7 +914,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Maximum)
-            .threshold(900)
+            .threshold(900.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let edge_recorder_role = t.add(
@@ -1107,7 +1107,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -1129,7 +1129,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -1227,7 +1227,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -1250,7 +1250,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(

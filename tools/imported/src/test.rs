@@ -102,7 +102,7 @@ pub fn template() -> Template {
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
                     .throttling_burst_limit(100)
-                    .throttling_rate_limit(50)),
+                    .throttling_rate_limit(50.0)),
     );
     let broadcaster_logs = t.add(
         "BroadcasterLogs",
@@ -219,7 +219,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -241,7 +241,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let counts_api_logs = t.add(
@@ -371,7 +371,7 @@ pub fn template() -> Template {
             .auto_deploy(true)
             .default_route_settings(aws::apigatewayv2::stage::RouteSettings::new()
                     .throttling_burst_limit(100)
-                    .throttling_rate_limit(50)),
+                    .throttling_rate_limit(50.0)),
     );
     let paths = t.add_with(
         "Paths",
@@ -403,7 +403,7 @@ pub fn template() -> Template {
                 "VisitorCounter",
                 "$.fields.page_views",
             )
-            .default_value(0)],
+            .default_value(0.0)],
         ),
     );
     let totals = t.add_with(
@@ -536,7 +536,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -558,7 +558,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -661,7 +661,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -683,7 +683,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -743,7 +743,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(60)
             .statistic(aws::cloudwatch::alarm::Statistic::Maximum)
-            .threshold(0)
+            .threshold(0.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let visits = t.add(
@@ -776,7 +776,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Maximum)
-            .threshold(900)
+            .threshold(900.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let processor_role = t.add(
@@ -902,7 +902,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
@@ -924,7 +924,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(

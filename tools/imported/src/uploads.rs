@@ -142,7 +142,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let every_hour = t.add(
@@ -285,7 +285,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Maximum)
-            .threshold(0)
+            .threshold(0.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     let work = t.add(
@@ -392,7 +392,7 @@ pub fn template() -> Template {
             .ok_actions(vec![alarms_topic.reference()])
             .period(300)
             .statistic(aws::cloudwatch::alarm::Statistic::Sum)
-            .threshold(1)
+            .threshold(1.0)
             .treat_missing_data(aws::cloudwatch::alarm::TreatMissingData::NotBreaching),
     );
     t.add(
