@@ -37,6 +37,7 @@ mod conditions;
 pub mod constructs;
 pub mod diff;
 pub mod fns;
+mod for_each;
 mod json;
 mod mapping;
 #[cfg(feature = "cloudformation")]
@@ -71,6 +72,7 @@ mod value;
 pub mod aws;
 
 pub use conditions::{Condition, ConditionRef};
+pub use for_each::{ForEachSection, FOR_EACH};
 pub use json::{canonicalize, json_object, Json, JsonMap, ToJson};
 #[doc(hidden)]
 pub use json::{put, put_opt};

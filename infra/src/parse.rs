@@ -227,7 +227,28 @@ impl Template {
         t.mappings = named_parts(map, "Mappings")?;
         t.conditions = named_parts(map, "Conditions")?;
         t.outputs = named_parts(map, "Outputs")?;
-        for (id, value) in named_parts(map, "Resources")? {
+        // `Fn::ForEach::<Name>` loops, kept as loops.
+        for section in ["Conditions", "Outputs", "Resources"] {
+            for (key, value) in named_parts(map, section)? {
+                if let (Some(name), Some(s)) = (
+                    key.strip_prefix(crate::for_each::FOR_EACH),
+                    crate::for_each::ForEachSection::from_name(section),
+                ) {
+                    t.loops.push(crate::for_each::Loop {
+                        section: s,
+                        name: name.to_owned(),
+                        body: value,
+                    });
+                }
+            }
+        }
+        let not_loop = |(k, _): &(String, Json)| !k.starts_with(crate::for_each::FOR_EACH);
+        t.conditions.retain(not_loop);
+        t.outputs.retain(not_loop);
+        for (id, value) in named_parts(map, "Resources")?
+            .into_iter()
+            .filter(|p| not_loop(p))
+        {
             t.resources.push(resource(&id, &value)?);
         }
         Ok(t)

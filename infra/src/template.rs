@@ -41,6 +41,8 @@ pub struct Template {
     pub(crate) conditions: Vec<(String, Json)>,
     pub(crate) resources: Vec<ResourceEntry>,
     pub(crate) outputs: Vec<(String, Json)>,
+    /// `Fn::ForEach` loops, by section.
+    pub(crate) loops: Vec<crate::for_each::Loop>,
 }
 
 impl Template {
@@ -234,15 +236,28 @@ impl Template {
             .iter()
             .map(|e| (e.logical_id.clone(), e.to_json()))
             .collect();
+        let with_loops = |name: &str, pairs: &[(String, Json)]| -> Vec<(String, Json)> {
+            let loops = self
+                .loops
+                .iter()
+                .filter(|l| l.section.as_str() == name)
+                .map(|l| {
+                    (
+                        format!("{}{}", crate::for_each::FOR_EACH, l.name),
+                        l.body.clone(),
+                    )
+                });
+            pairs.iter().cloned().chain(loops).collect()
+        };
         for (key, pairs) in [
-            ("Parameters", &self.parameters),
-            ("Rules", &self.rules),
-            ("Mappings", &self.mappings),
-            ("Conditions", &self.conditions),
-            ("Resources", &resources),
-            ("Outputs", &self.outputs),
+            ("Parameters", self.parameters.clone()),
+            ("Rules", self.rules.clone()),
+            ("Mappings", self.mappings.clone()),
+            ("Conditions", with_loops("Conditions", &self.conditions)),
+            ("Resources", with_loops("Resources", &resources)),
+            ("Outputs", with_loops("Outputs", &self.outputs)),
         ] {
-            if let Some(value) = section(pairs) {
+            if let Some(value) = section(&pairs) {
                 doc.insert(key.into(), value);
             }
         }

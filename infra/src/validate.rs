@@ -371,6 +371,11 @@ pub(crate) fn check(t: &Template) -> Vec<ValidationError> {
     let condition_ids: Vec<&str> = t.conditions.iter().map(|(n, _)| n.as_str()).collect();
     let mapping_ids: Vec<&str> = t.mappings.iter().map(|(n, _)| n.as_str()).collect();
     let output_ids: Vec<&str> = t.outputs.iter().map(|(n, _)| n.as_str()).collect();
+    for l in &t.loops {
+        if let Some((location, problem)) = crate::for_each::check(l) {
+            errors.push(ValidationError::InvalidReference { location, problem });
+        }
+    }
     for (name, rule) in &t.rules {
         for (location, problem) in crate::rule::check(name, rule, &parameter_ids) {
             errors.push(ValidationError::InvalidReference { location, problem });

@@ -158,3 +158,22 @@ fn what_is_not_a_template_names_the_place() {
         .to_string()
         .contains("names no attribute"));
 }
+
+#[test]
+fn for_each_loops_read_back_as_loops() {
+    let doc = json!({
+        "AWSTemplateFormatVersion": "2010-09-09",
+        "Transform": "AWS::LanguageExtensions",
+        "Parameters": {"Names": {"Type": "CommaDelimitedList"}},
+        "Resources": {
+            "Keep": {"Type": "AWS::SQS::Queue"},
+            "Fn::ForEach::Queues": ["Name", {"Ref": "Names"}, {"Queue${Name}": {"Type": "AWS::SQS::Queue", "Properties": {"QueueName": {"Ref": "Name"}}}}]
+        },
+        "Outputs": {
+            "Fn::ForEach::Urls": ["Name", {"Ref": "Names"}, {"Url${Name}": {"Value": {"Ref": {"Fn::Sub": "Queue${Name}"}}}}]
+        }
+    });
+    let t = Template::from_document(&doc).unwrap();
+    assert_eq!(t.resources().count(), 1, "the loop is not a resource");
+    assert_eq!(t.render().unwrap().json(), &canonicalize(&doc));
+}

@@ -25,10 +25,27 @@ struct Statement {
     uses: BTreeSet<Use>,
 }
 
+/// A section's named parts (its `Fn::ForEach` loops aside).
 fn section<'a>(doc: &'a Map<String, Json>, name: &str) -> Vec<(&'a String, &'a Json)> {
     doc.get(name)
         .and_then(Json::as_object)
-        .map(|m| m.iter().collect())
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| !k.starts_with(infra::FOR_EACH))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// A section's `Fn::ForEach` loops: (name, body).
+fn loops<'a>(doc: &'a Map<String, Json>, name: &str) -> Vec<(&'a str, &'a Json)> {
+    doc.get(name)
+        .and_then(Json::as_object)
+        .map(|m| {
+            m.iter()
+                .filter_map(|(k, v)| Some((k.strip_prefix(infra::FOR_EACH)?, v)))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -223,6 +240,39 @@ pub(crate) fn write(root: &Path, doc: &Json, options: &Options) -> Result<Import
             rw.json_macro(rule)
         ));
         used.append(&mut rw.used);
+    }
+    // Loops last: their fragments may name any part.
+    for (section_name, variant) in [
+        ("Conditions", "Conditions"),
+        ("Resources", "Resources"),
+        ("Outputs", "Outputs"),
+    ] {
+        for (name, body) in loops(map, section_name) {
+            let place = format!("{section_name}.{}{name}", infra::FOR_EACH);
+            let mut lw = Writer::new(&scope, None, String::new(), &place);
+            let statement = match body.as_array().map(Vec::as_slice) {
+                Some([Json::String(identifier), collection, fragments]) => {
+                    let collection = lw.arg(collection, &Ty::List(Box::new(Ty::String)), false);
+                    format!(
+                        "t.for_each(infra::ForEachSection::{variant}, {}, {}, {collection}, {});",
+                        str_lit(name),
+                        str_lit(identifier),
+                        lw.json_macro(fragments)
+                    )
+                }
+                _ => {
+                    return Err(ImportError::invalid(
+                        place,
+                        "must be [identifier, collection, {key: fragment}]",
+                    ))
+                }
+            };
+            lw.fallbacks
+                .push(format!("{place}: the loop's fragments as JSON"));
+            tail.push(statement);
+            used.append(&mut lw.used);
+            fallbacks.append(&mut lw.fallbacks);
+        }
     }
     for (name, body) in section(map, "Outputs") {
         let mut ow = Writer::new(&scope, None, String::new(), &format!("Outputs.{name}"));

@@ -19,6 +19,7 @@ use serde_json::json;
 pub fn template() -> Template {
     let mut t = Template::new();
     t.set_description("Every section and the corners the typed API writes as JSON");
+    t.transform("AWS::LanguageExtensions");
     let env = t.parameter(
         "Env",
         Parameter::string()
@@ -197,7 +198,36 @@ pub fn template() -> Template {
             ),
         ]),
     );
+    t.for_each(
+        infra::ForEachSection::Resources,
+        "Extra",
+        "Name",
+        subnets.reference(),
+        infra::json_object([(
+            "Extra${Name}",
+            infra::json_object([
+                (
+                    "Properties",
+                    infra::json_object([
+                        ("QueueName", fns::sub("extra-${Name}").to_json()),
+                        (
+                            "Tags",
+                            json!([{"Key": "of", "Value": queue.reference().to_json()}]),
+                        ),
+                    ]),
+                ),
+                ("Type", json!("AWS::SQS::Queue")),
+            ]),
+        )]),
+    );
     t.output("DlqArn", Output::new(dlq.arn()).condition(&is_prod));
+    t.output(
+        "Length",
+        Output::new(fns::to_json_string(infra::json_object([(
+            "Count",
+            fns::length(subnets.reference().into_type::<Vec<Value<Json>>>()).to_json(),
+        )]))),
+    );
     t.output(
         "QueueUrl",
         Output::new(queue.reference())
